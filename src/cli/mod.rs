@@ -1,0 +1,89 @@
+//! Command-line front: parses arguments with clap and maps results to the
+//! exit codes of DESIGN.md. No pipeline logic lives here.
+//!
+//! Exit codes: 0 all requirements met; 1 a requirement fell short (rule
+//! violation, mismatch, budget exceeded); 2 bad input or usage; 3 a needed
+//! external tool is missing.
+
+mod check;
+mod compile;
+mod inspect;
+mod verify;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: everything required was met.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a requirement fell short (violation, mismatch, budget).
+pub const EXIT_FAIL: u8 = 1;
+/// Exit code: bad input or usage.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a needed external tool is missing.
+pub const EXIT_TOOL_MISSING: u8 = 3;
+
+/// An error that carries its own exit code (e.g. a missing tool -> 3).
+/// Any other error reaching `run` is bad input or usage (2).
+#[derive(Debug)]
+pub struct CodedError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl std::fmt::Display for CodedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CodedError {}
+
+#[derive(Parser)]
+#[command(
+    name = "timber",
+    version,
+    about = "Compile tree-ensemble models into MISRA C:2012-constrained, bit-exact C99, and prove it.",
+    long_about = "timber compiles trained tree ensembles (XGBoost JSON/UBJSON) into C99 that follows \
+MISRA C:2012, computes the same bits on every target as its Rust reference evaluator, and \
+produces the evidence: a rule check, QEMU verification and an audit bundle.\n\n\
+Exit codes: 0 all requirements met; 1 a requirement fell short; 2 bad input or usage; \
+3 a needed external tool is missing."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a model into model.h, model.c and model_data.c (plus ir.json).
+    Compile(compile::Args),
+    /// Summarise a model: trees, depth, features, objective, nodes, table bytes.
+    Inspect(inspect::Args),
+    /// Check C files against the MISRA C:2012 guidelines timber enforces.
+    Check(check::Args),
+    /// Build the generated C for each target, run it under QEMU and compare
+    /// every output bit with the reference evaluator.
+    Verify(verify::Args),
+}
+
+/// Parse the command line, run the command, and map the result to an exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Compile(a) => compile::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Verify(a) => verify::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            let code = err
+                .downcast_ref::<CodedError>()
+                .map_or(EXIT_USAGE, |c| c.code);
+            eprintln!("error: {err:#}");
+            ExitCode::from(code)
+        }
+    }
+}

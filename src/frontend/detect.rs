@@ -1,0 +1,78 @@
+//! Format detection by content. The extension is never trusted: a `.json`
+//! file holding UBJSON, or a model renamed to `.bin`, is still recognised.
+
+use super::FrontendError;
+use std::path::Path;
+
+/// A model format timber can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    XgboostJson,
+    XgboostUbj,
+}
+
+impl Format {
+    /// Stable identifier, recorded in the IR and the audit.
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::XgboostJson => "xgboost-json",
+            Format::XgboostUbj => "xgboost-ubj",
+        }
+    }
+}
+
+const TRIED: &str = "xgboost-json (a JSON object with a `learner` member), \
+xgboost-ubj (a UBJSON object with a `learner` member)";
+
+/// Decide the format of `bytes`; `path` is only used in the error message.
+pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
+    let trimmed = trim_ascii_start(bytes);
+    // Both XGBoost encodings start with an object; JSON's opening brace is
+    // followed by whitespace or a quote, UBJSON's by a length marker.
+    if trimmed.first() == Some(&b'{') {
+        if looks_like_json_object(trimmed) && contains(trimmed, b"\"learner\"") {
+            return Ok(Format::XgboostJson);
+        }
+        if bytes.first() == Some(&b'{') && contains(bytes, b"learner") {
+            return Ok(Format::XgboostUbj);
+        }
+    }
+    Err(FrontendError::UnknownFormat {
+        path: path.to_path_buf(),
+        tried: TRIED.to_string(),
+    })
+}
+
+fn trim_ascii_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+fn looks_like_json_object(b: &[u8]) -> bool {
+    let rest = trim_ascii_start(&b[1..]);
+    matches!(rest.first(), Some(b'"') | Some(b'}'))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_ubj_and_unknown() {
+        let p = Path::new("m");
+        assert_eq!(
+            detect(p, b" {\"learner\": {}}").unwrap(),
+            Format::XgboostJson
+        );
+        assert_eq!(
+            detect(p, b"{L\x00\x00\x00\x00\x00\x00\x00\x07learner{}}").unwrap(),
+            Format::XgboostUbj
+        );
+        let err = detect(p, b"tree\nversion=v4").unwrap_err().to_string();
+        assert!(err.contains("tried: xgboost-json"), "{err}");
+    }
+}

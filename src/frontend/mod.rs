@@ -1,0 +1,94 @@
+//! Frontends: one file per model format, each lowering its format to the IR.
+//!
+//! A frontend reproduces its framework's arithmetic exactly or refuses the
+//! model with an error naming the file and the field; it never approximates.
+//! [`detect`] picks the format by content, not by file extension.
+
+pub mod detect;
+pub mod ubjson;
+pub mod xgboost;
+
+use crate::ir::Ensemble;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub use detect::{detect, Format};
+
+/// A model file could not be read or lowered faithfully.
+#[derive(Debug, thiserror::Error)]
+pub enum FrontendError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid in its container format (JSON, UBJSON).
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    /// A field is missing, malformed or has a value timber cannot reproduce
+    /// exactly. `field` is a JSON-pointer-like path into the model.
+    #[error("{path}: field `{field}`: {message}")]
+    Field {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    /// The content matches no supported format.
+    #[error("{path}: not a model timber can read; tried: {tried}")]
+    UnknownFormat { path: PathBuf, tried: String },
+    /// The lowered model failed IR validation.
+    #[error("{path}: {source}")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: crate::ir::ValidationError,
+    },
+}
+
+/// Which format to read a model as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatChoice {
+    /// Detect from the file's content.
+    Auto,
+    /// XGBoost JSON (`Booster.save_model("m.json")`).
+    XgboostJson,
+    /// XGBoost Universal Binary JSON (`Booster.save_model("m.ubj")`).
+    XgboostUbj,
+}
+
+/// sha256 of bytes as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Read, lower and validate a model file.
+pub fn load_model(path: &Path, choice: FormatChoice) -> Result<Ensemble, FrontendError> {
+    let bytes = std::fs::read(path).map_err(|source| FrontendError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_model_bytes(path, &bytes, choice)
+}
+
+/// Lower and validate a model already in memory; `path` is used in messages.
+pub fn load_model_bytes(
+    path: &Path,
+    bytes: &[u8],
+    choice: FormatChoice,
+) -> Result<Ensemble, FrontendError> {
+    let format = match choice {
+        FormatChoice::Auto => detect(path, bytes)?,
+        FormatChoice::XgboostJson => Format::XgboostJson,
+        FormatChoice::XgboostUbj => Format::XgboostUbj,
+    };
+    let ens = match format {
+        Format::XgboostJson => xgboost::from_json_bytes(path, bytes)?,
+        Format::XgboostUbj => xgboost::from_ubj_bytes(path, bytes)?,
+    };
+    crate::ir::validate(&ens).map_err(|source| FrontendError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(ens)
+}

@@ -1,0 +1,1 @@
+//! UBJSON decoding: in progress.

@@ -1,0 +1,320 @@
+//! The one intermediate representation every model format is lowered to.
+//!
+//! The IR knows no file format and no backend: frontends produce an
+//! [`Ensemble`], [`validate`] checks it once, and from then on the C99
+//! backend, the reference evaluator and the verifier can trust its shape.
+//!
+//! Numeric contract carried by the IR (see DESIGN.md):
+//! - inputs are `f32`; each split compares the `f32` input against an `f32`
+//!   threshold with the operator the framework uses ([`SplitOp`]), so a
+//!   frontend whose framework compares against a double threshold must first
+//!   turn it into the exactly equivalent `f32` comparison;
+//! - a NaN input follows the node's [`MissingGoes`] direction;
+//! - per output group, the sum starts at the group's base score and adds
+//!   each tree's leaf value in tree order, in `f32`;
+//! - then [`Aggregation`] and [`PostTransform`] are applied, with the
+//!   arithmetic of [`eval`].
+//!
+//! `ir.json` (see [`Ensemble::to_canonical_json`]) is the canonical,
+//! versioned serialisation: struct fields in declaration order, maps sorted,
+//! floats written so that they parse back to the same bits.
+
+pub mod eval;
+pub mod mathfn;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+
+pub use eval::{evaluate, evaluate_into, Decisions};
+pub use validate::{validate, ValidationError, MAX_DEPTH};
+
+/// Version of the `ir.json` schema. Bump on any change of meaning.
+pub const IR_SCHEMA_VERSION: u32 = 1;
+
+/// A whole tree ensemble: what to compute, independent of any format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ensemble {
+    /// Always [`IR_SCHEMA_VERSION`] when written by this version.
+    pub schema_version: u32,
+    /// Where the model came from, for traceability.
+    pub source: Source,
+    /// Number of input features (length of the input row).
+    pub n_features: u32,
+    /// Optional feature names, empty or exactly `n_features` long.
+    #[serde(default)]
+    pub feature_names: Vec<String>,
+    /// Number of margin groups the trees add into (1 for regression and
+    /// binary classification, the class count for multiclass).
+    pub n_groups: u32,
+    /// Initial value of each group's sum, in margin space, one per group.
+    pub base_score: Vec<f32>,
+    /// How the tree sums become margins.
+    pub aggregation: Aggregation,
+    /// The link function applied to the margins.
+    pub post_transform: PostTransform,
+    /// The trees, in the order their leaves are added.
+    pub trees: Vec<Tree>,
+}
+
+/// Provenance of a model, carried into the generated code and the audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Format identifier, e.g. `xgboost-json`.
+    pub format: String,
+    /// Framework version recorded in the model file, if any.
+    #[serde(default)]
+    pub framework_version: Option<String>,
+    /// The framework's objective or task name, verbatim.
+    pub objective: String,
+    /// sha256 (lower-case hex) of the model file's bytes.
+    pub sha256: String,
+}
+
+/// How group sums become margins before the post transform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// margin = base + sum of leaves (gradient boosting).
+    Sum,
+    /// margin = base + (sum of leaves) / (number of trees in the group)
+    /// (random forests).
+    Average,
+}
+
+/// The link function from margins to outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostTransform {
+    /// outputs = margins.
+    Identity,
+    /// outputs[g] = 1 / (1 + exp(-margin[g])), in `f32`.
+    Sigmoid,
+    /// XGBoost's softmax: max in `f32`, exponentials in `f32`, their sum in
+    /// `f64`, each divided by the sum rounded to `f32`.
+    Softmax,
+    /// outputs[g] = exp(margin[g]) (poisson, gamma, tweedie).
+    Exp,
+    /// outputs[g] = 1 if margin[g] > 0 else 0 (binary:hinge).
+    Hinge,
+    /// One output: the index of the first largest margin, as `f32`
+    /// (multi:softmax).
+    ArgMax,
+}
+
+impl PostTransform {
+    /// Number of outputs produced from `n_groups` margins.
+    pub fn n_outputs(self, n_groups: u32) -> u32 {
+        match self {
+            PostTransform::ArgMax => 1,
+            _ => n_groups,
+        }
+    }
+}
+
+/// One tree. Node 0 is the root; every node is reachable from it exactly
+/// once (checked by [`validate`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tree {
+    /// The tree's index in the source model (traceability).
+    pub source_id: u32,
+    /// The output group the leaf values are added to (the first one for
+    /// vector leaves: value `i` goes to group `group + i`).
+    pub group: u32,
+    /// The nodes, root first.
+    pub nodes: Vec<Node>,
+}
+
+/// A node: either a binary split or a leaf.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Node {
+    Split(Split),
+    Leaf(Leaf),
+}
+
+/// `if x[feature] OP threshold then left else right`; NaN goes to `missing`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    /// The node's id in the source model (traceability).
+    pub source_id: u32,
+    pub feature: u32,
+    #[serde(with = "f32_bits")]
+    pub threshold: f32,
+    pub op: SplitOp,
+    pub missing: MissingGoes,
+    /// Index of the child taken when the comparison is true.
+    pub left: u32,
+    /// Index of the child taken when the comparison is false.
+    pub right: u32,
+}
+
+/// A leaf: one value per output group it feeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leaf {
+    /// The node's id in the source model (traceability).
+    pub source_id: u32,
+    #[serde(with = "f32_bits_vec")]
+    pub values: Vec<f32>,
+}
+
+/// The comparison a split makes; `true` goes left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitOp {
+    /// `x < t` (XGBoost).
+    Lt,
+    /// `x <= t` (LightGBM, scikit-learn).
+    Le,
+}
+
+/// Where a NaN (missing) input goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingGoes {
+    Left,
+    Right,
+}
+
+impl Node {
+    pub fn source_id(&self) -> u32 {
+        match self {
+            Node::Split(s) => s.source_id,
+            Node::Leaf(l) => l.source_id,
+        }
+    }
+}
+
+impl Ensemble {
+    /// Number of outputs the model produces per row.
+    pub fn n_outputs(&self) -> u32 {
+        self.post_transform.n_outputs(self.n_groups)
+    }
+
+    /// Total node count over all trees.
+    pub fn n_nodes(&self) -> usize {
+        self.trees.iter().map(|t| t.nodes.len()).sum()
+    }
+
+    /// The canonical `ir.json` text (pretty, stable key order, newline at
+    /// the end). Two equal ensembles give byte-identical text.
+    pub fn to_canonical_json(&self) -> String {
+        // Struct fields serialise in declaration order and there are no
+        // maps, so serde_json's output is already canonical.
+        let mut text = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| unreachable!("IR serialisation cannot fail: {e}"));
+        text.push('\n');
+        text
+    }
+
+    /// Parse `ir.json` text, refusing unknown fields and other schema versions.
+    pub fn from_json(text: &str) -> Result<Ensemble, IrJsonError> {
+        let ens: Ensemble = serde_json::from_str(text).map_err(|e| IrJsonError::Parse {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if ens.schema_version != IR_SCHEMA_VERSION {
+            return Err(IrJsonError::Version {
+                found: ens.schema_version,
+                expected: IR_SCHEMA_VERSION,
+            });
+        }
+        Ok(ens)
+    }
+}
+
+/// Errors reading `ir.json`.
+#[derive(Debug, thiserror::Error)]
+pub enum IrJsonError {
+    #[error("ir.json line {line}, column {column}: {message}")]
+    Parse {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("ir.json has schema_version {found}; this timber reads version {expected}")]
+    Version { found: u32, expected: u32 },
+}
+
+/// Serialise an `f32` as a JSON number that parses back to the same bits.
+///
+/// A finite f32 widened to f64 is exact, and serde_json prints f64 with the
+/// shortest round-trip form, so `(f64 as f32)` gives the bits back. NaN and
+/// infinities cannot appear (validation refuses them in thresholds and
+/// leaves), but they would be written as strings rather than lost.
+mod f32_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        super::F32Repr::from(*v).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        super::F32Repr::deserialize(d)?
+            .to_f32()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+mod f32_bits_vec {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        let reprs: Vec<super::F32Repr> = v.iter().map(|x| super::F32Repr::from(*x)).collect();
+        reprs.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        Vec::<super::F32Repr>::deserialize(d)?
+            .into_iter()
+            .map(|r| r.to_f32().map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum F32Repr {
+    Num(f64),
+    Special(String),
+}
+
+impl From<f32> for F32Repr {
+    fn from(v: f32) -> Self {
+        if v.is_finite() {
+            F32Repr::Num(f64::from(v))
+        } else if v.is_nan() {
+            F32Repr::Special("nan".into())
+        } else if v > 0.0 {
+            F32Repr::Special("inf".into())
+        } else {
+            F32Repr::Special("-inf".into())
+        }
+    }
+}
+
+impl F32Repr {
+    fn to_f32(&self) -> Result<f32, String> {
+        match self {
+            F32Repr::Num(x) => {
+                let f = *x as f32;
+                if f64::from(f) == *x {
+                    Ok(f)
+                } else {
+                    Err(format!("{x} is not exactly representable as float32"))
+                }
+            }
+            F32Repr::Special(s) => match s.as_str() {
+                "nan" => Ok(f32::NAN),
+                "inf" => Ok(f32::INFINITY),
+                "-inf" => Ok(f32::NEG_INFINITY),
+                other => Err(format!("`{other}` is not a float32 value")),
+            },
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! timber: compile trained tree ensembles into MISRA C:2012-constrained C99
+//! that is bit-identical across targets, and produce the evidence for it.
+//!
+//! The pipeline runs one way (see DESIGN.md):
+//! `frontend` (per format) -> `ir` (types, validate, eval) -> `codegen`
+//! (C99) -> `check` (MISRA rules, reads C text only) -> `verify` (host and
+//! QEMU targets) -> `audit` (bundle). The CLI in `cli` only parses arguments
+//! and maps results to exit codes.
+
+pub mod codegen;
+pub mod frontend;
+pub mod ir;
+pub mod version;
+
+pub use ir::Ensemble;
