@@ -11,7 +11,8 @@
 //!   exactly (same operations, same rounding);
 //! - `base_score` is stored in output space (a string, or in 3.x a string
 //!   holding a list) and turned into a margin by the objective's link
-//!   inverse (logit for logistic objectives, log for poisson/gamma/tweedie);
+//!   inverse (logit for binary:logistic and reg:logistic, log for
+//!   poisson/gamma/tweedie; binary:logitraw keeps it as a margin);
 //! - the objective picks the post transform.
 //!
 //! Anything else (gblinear, categorical splits, vector leaves, unknown
@@ -173,7 +174,9 @@ fn objective_semantics(name: &str) -> Option<(PostTransform, BaseLink)> {
     use PostTransform as P;
     Some(match name {
         "binary:logistic" | "reg:logistic" => (P::Sigmoid, BaseLink::Logit),
-        "binary:logitraw" => (P::Identity, BaseLink::Logit),
+        // logitraw stores base_score as a raw margin (measured on XGBoost
+        // 3.2: a logit here is off by exactly logit(b) - b).
+        "binary:logitraw" => (P::Identity, BaseLink::Identity),
         "binary:hinge" => (P::Hinge, BaseLink::Identity),
         "reg:squarederror"
         | "reg:linear"

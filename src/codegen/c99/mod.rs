@@ -19,3 +19,19 @@ pub enum CodegenError {
 pub fn emit_c99(_ens: &Ensemble, _opts: &Options) -> Result<Vec<GeneratedFile>, CodegenError> {
     Ok(Vec::new())
 }
+
+/// Estimated bytes of the const tables in `model_data.c` (node table, leaf
+/// values, tree roots and base scores), for `timber inspect`.
+pub fn estimate_table_bytes(ens: &Ensemble) -> usize {
+    let nodes = ens.n_nodes();
+    let leaf_values: usize = ens
+        .trees
+        .iter()
+        .flat_map(|t| t.nodes.iter())
+        .map(|n| match n {
+            crate::ir::Node::Leaf(l) => l.values.len(),
+            crate::ir::Node::Split(_) => 0,
+        })
+        .sum();
+    nodes * 12 + leaf_values * 4 + ens.trees.len() * 8 + ens.base_score.len() * 4
+}

@@ -1,0 +1,66 @@
+//! Shared helpers for integration tests: fixture discovery and CSV reading.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The repository's fixture directory.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The XGBoost fixture models: names of `tests/fixtures/xgboost/NAME.json`
+/// that have inputs and expected outputs, sorted.
+pub fn xgboost_models() -> Vec<String> {
+    let dir = fixtures().join("xgboost");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".json")?.to_string();
+            let has = |ext: &str| dir.join(format!("{stem}.{ext}")).exists();
+            (has("inputs.csv") && has("expected.csv")).then_some(stem)
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no fixture models in {}", dir.display());
+    names
+}
+
+/// Read a numeric CSV with a header row; `nan`, `inf`, `-inf` allowed.
+/// Values parse straight to f32 (the fixtures write float32 with 9
+/// significant digits, which round-trips exactly).
+pub fn read_csv_f32(path: &Path) -> Vec<Vec<f32>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split(',')
+                .map(|v| {
+                    v.trim()
+                        .parse::<f32>()
+                        .unwrap_or_else(|e| panic!("{}: `{v}`: {e}", path.display()))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Read an integer CSV with a header row.
+pub fn read_csv_u32(path: &Path) -> Vec<Vec<u32>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split(',')
+                .map(|v| {
+                    v.trim()
+                        .parse::<u32>()
+                        .unwrap_or_else(|e| panic!("{}: `{v}`: {e}", path.display()))
+                })
+                .collect()
+        })
+        .collect()
+}
