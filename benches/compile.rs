@@ -56,8 +56,20 @@ fn main() {
         "compile 1000 trees ({nodes} nodes, {:.1} MB JSON), median of {runs}:",
         bytes.len() as f64 / 1e6
     );
-    println!("  parse+lower+validate {:>9.1} ms", median(parse).as_secs_f64() * 1e3);
-    println!("  emit C99             {:>9.1} ms", median(emit).as_secs_f64() * 1e3);
-    println!("  ir.json              {:>9.1} ms", median(ir).as_secs_f64() * 1e3);
-    println!("  total                {:>9.1} ms", median(total).as_secs_f64() * 1e3);
+    println!(
+        "  parse+lower+validate {:>9.1} ms",
+        median(parse).as_secs_f64() * 1e3
+    );
+    println!(
+        "  emit C99             {:>9.1} ms",
+        median(emit).as_secs_f64() * 1e3
+    );
+    println!(
+        "  ir.json              {:>9.1} ms",
+        median(ir).as_secs_f64() * 1e3
+    );
+    println!(
+        "  total                {:>9.1} ms",
+        median(total).as_secs_f64() * 1e3
+    );
 }

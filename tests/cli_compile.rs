@@ -41,16 +41,25 @@ fn compile_twice_from_different_directories_is_byte_identical() {
         .map(|e| e.unwrap().file_name())
         .collect();
     names.sort();
-    let names: Vec<String> = names.iter().map(|n| n.to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
     for want in ["ir.json", "model.c", "model.h", "model_data.c"] {
-        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
     }
     for n in &names {
         let x = std::fs::read(a.path().join("gen").join(n)).unwrap();
         let y = std::fs::read(b.path().join("gen").join(n)).unwrap();
         assert!(x == y, "{n} differs between runs");
         let text = String::from_utf8_lossy(&x);
-        assert!(!text.contains(&*a.path().to_string_lossy()), "{n} names an absolute path");
+        assert!(
+            !text.contains(&*a.path().to_string_lossy()),
+            "{n} names an absolute path"
+        );
     }
 }
 
@@ -65,13 +74,22 @@ fn bad_inputs_exit_2_naming_file_and_field() {
     let good = std::fs::read_to_string(model("regression.json")).unwrap();
     let cases = [
         (write("missing.json", "{}"), "not a model timber can read"),
-        (write("broken.json", "{\"learner\": {"), "invalid JSON at line 1"),
         (
-            write("obj.json", &good.replace("reg:squarederror", "survival:cox")),
+            write("broken.json", "{\"learner\": {"),
+            "invalid JSON at line 1",
+        ),
+        (
+            write(
+                "obj.json",
+                &good.replace("reg:squarederror", "survival:cox"),
+            ),
             "/learner/objective/name",
         ),
         (
-            write("feat.json", &good.replace("\"num_feature\":\"", "\"num_feature\":\"x")),
+            write(
+                "feat.json",
+                &good.replace("\"num_feature\":\"", "\"num_feature\":\"x"),
+            ),
             "/learner/learner_model_param/num_feature",
         ),
         ("/nonexistent/model.json".to_string(), "cannot read"),
@@ -86,9 +104,19 @@ fn bad_inputs_exit_2_naming_file_and_field() {
             let o = timber(&args, dir.path());
             let err = stderr(&o);
             assert_eq!(o.status.code(), Some(2), "{cmd} {path}: {err}");
-            assert!(err.contains(needle), "{cmd} {path}: expected `{needle}` in: {err}");
-            let file = Path::new(&path).file_name().unwrap().to_string_lossy().into_owned();
-            assert!(err.contains(&file), "{cmd}: message does not name {file}: {err}");
+            assert!(
+                err.contains(needle),
+                "{cmd} {path}: expected `{needle}` in: {err}"
+            );
+            let file = Path::new(&path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            assert!(
+                err.contains(&file),
+                "{cmd}: message does not name {file}: {err}"
+            );
             assert!(!err.contains("panicked"), "{err}");
         }
     }
@@ -97,7 +125,12 @@ fn bad_inputs_exit_2_naming_file_and_field() {
 #[test]
 fn inspect_reports_the_model() {
     let o = timber(
-        &["inspect", &model("multiclass.json"), "--output-format", "json"],
+        &[
+            "inspect",
+            &model("multiclass.json"),
+            "--output-format",
+            "json",
+        ],
         Path::new("."),
     );
     assert!(o.status.success(), "{}", stderr(&o));

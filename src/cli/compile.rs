@@ -9,9 +9,11 @@ use timber::frontend::{load_model, FormatChoice};
 
 /// Arguments of `timber compile`.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  timber compile --model model.json --out firmware/\n  \
+#[command(
+    after_help = "Example:\n  timber compile --model model.json --out firmware/\n  \
 arm-none-eabi-gcc -std=c99 -ffp-contract=off -O2 -mcpu=cortex-m4 -mthumb -c firmware/model.c firmware/model_data.c\n\n\
-Build the generated C with -std=c99 (or -ffp-contract=off): fused multiply-add changes output bits.")]
+Build the generated C with -std=c99 (or -ffp-contract=off): fused multiply-add changes output bits."
+)]
 pub struct Args {
     /// The model file (XGBoost .json or .ubj; detected from the content).
     #[arg(long, short = 'm')]

@@ -18,12 +18,12 @@
 //! exp_error_exhaustive`.
 
 /// log2(e) rounded to float32.
-pub const LOG2E: f32 = 1.442_695_f32;
+pub const LOG2E: f32 = std::f32::consts::LOG2_E;
 /// High part of ln 2: 0x3F317200, 15 significant bits, so `k * LN2_HI` is
 /// exact for |k| < 512.
-pub const LN2_HI: f32 = 0.693_145_751_953_125_f32;
+pub const LN2_HI: f32 = f32::from_bits(0x3F31_7200);
 /// ln 2 - LN2_HI rounded to float32 (0x35BFBE8E).
-pub const LN2_LO: f32 = 1.428_606_765_330_187e-6_f32;
+pub const LN2_LO: f32 = f32::from_bits(0x35BF_BE8E);
 /// Inputs above this give +inf (exp overflows for x > ln(FLT_MAX)); the
 /// clamp keeps the integer conversion in range.
 pub const EXP_CLAMP_HI: f32 = 100.0;
@@ -55,7 +55,7 @@ pub const POW2_DOWN: [f32; 7] = [
     0.003_906_25,
     1.525_878_9e-5,
     2.328_306_4e-10,
-    5.421_010_9e-20,
+    f32::from_bits(0x1F80_0000),
 ];
 /// 2^32 and 2^-32, the pre-scale that keeps 2^k representable.
 pub const TWO_P32: f32 = 4_294_967_296.0;
@@ -86,13 +86,9 @@ pub fn exp(x: f32) -> f32 {
     if x.is_nan() {
         return x;
     }
-    let xc = if x > EXP_CLAMP_HI {
-        EXP_CLAMP_HI
-    } else if x < EXP_CLAMP_LO {
-        EXP_CLAMP_LO
-    } else {
-        x
-    };
+    // NaN returned above, so clamp's NaN behaviour never matters; the C
+    // writes the same clamp as two comparisons.
+    let xc = x.clamp(EXP_CLAMP_LO, EXP_CLAMP_HI);
     let kf = xc * LOG2E;
     // Round half away from zero; truncation of an in-range value is exact.
     let mut k = if kf >= 0.0 {
