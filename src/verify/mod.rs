@@ -78,6 +78,9 @@ pub enum TargetStatus {
     /// At least one output differs (or a row returned a non-OK status).
     Mismatch,
     BuildFailed,
+    /// The generated model alone is larger than the board's flash or RAM:
+    /// it cannot run on that board at all.
+    DoesNotFit,
     /// The program crashed, timed out, exited non-zero or printed garbage.
     RunFailed,
 }
@@ -389,6 +392,7 @@ pub fn summary_line(r: &TargetReport) -> String {
         TargetStatus::Pass => "identical".to_string(),
         TargetStatus::Mismatch => format!("MISMATCH ({} outputs)", r.mismatch_count),
         TargetStatus::BuildFailed => "BUILD FAILED".to_string(),
+        TargetStatus::DoesNotFit => "DOES NOT FIT".to_string(),
         TargetStatus::RunFailed => "RUN FAILED".to_string(),
     };
     format!(
@@ -435,18 +439,49 @@ fn vectors_c(rows: &[Vec<f32>]) -> String {
     s
 }
 
+/// Flash kept free for the harness, the C library and the start-up code.
+const HARNESS_FLASH_RESERVE: u64 = 32 * 1024;
+/// RAM kept free for the stack, stdio buffers and the stack paint area.
+const HARNESS_RAM_RESERVE: u64 = 8 * 1024;
+
 /// Rows per image: all of them, except on boards whose flash would not hold
-/// the vectors next to the program (then batches of at most a quarter of
-/// flash).
-fn batch_rows(t: &TargetSpec, n_features: usize, n_rows: usize) -> usize {
+/// the vectors next to the model (then as many as fit in what is left, at
+/// most a quarter of the flash per image). Err: the model alone does not fit.
+fn batch_rows(
+    t: &TargetSpec,
+    model: Option<&SectionSizes>,
+    n_features: usize,
+    n_rows: usize,
+) -> Result<usize, String> {
     let row_bytes = (n_features.max(1) * 4) as u64;
     match (&t.memory, t.kind) {
         (Some(m), TargetKind::BareMetal) => {
-            let budget = m.flash_length / 4;
-            let fit = (budget / row_bytes).max(1) as usize;
-            fit.min(n_rows).max(1)
+            let (flash_used, ram_used) = model
+                .map(|s| (s.text + s.rodata + s.data, s.data + s.bss))
+                .unwrap_or((0, 0));
+            let ram_paint = u64::from(t.stack_paint_bytes.unwrap_or(0));
+            if ram_used + HARNESS_RAM_RESERVE + ram_paint > m.ram_length {
+                return Err(format!(
+                    "the model needs {ram_used} B of RAM (data+bss); the board has {} B, \
+                     of which the harness needs {} B",
+                    m.ram_length,
+                    HARNESS_RAM_RESERVE + ram_paint
+                ));
+            }
+            let free = m
+                .flash_length
+                .saturating_sub(flash_used + HARNESS_FLASH_RESERVE);
+            if free < row_bytes {
+                return Err(format!(
+                    "the model is {flash_used} B (text+rodata+data); the board has {} B of \
+                     flash, of which the harness needs about {HARNESS_FLASH_RESERVE} B",
+                    m.flash_length
+                ));
+            }
+            let budget = free.min(m.flash_length / 4);
+            Ok(((budget / row_bytes).max(1) as usize).min(n_rows).max(1))
         }
-        _ => n_rows.max(1),
+        _ => Ok(n_rows.max(1)),
     }
 }
 
@@ -582,7 +617,18 @@ fn build_and_run(
     rep.build_ms = build_start.elapsed().as_millis() as u64;
 
     // 3. Per batch: vectors, link, run, compare.
-    let per = batch_rows(t, ctx.n_features, ctx.vectors.len());
+    let per = match batch_rows(
+        t,
+        rep.model_size.as_ref(),
+        ctx.n_features,
+        ctx.vectors.len(),
+    ) {
+        Ok(n) => n,
+        Err(m) => {
+            rep.status = TargetStatus::DoesNotFit;
+            return Err(m);
+        }
+    };
     let mut status = TargetStatus::Pass;
     let mut hash_bits: Vec<u32> = Vec::new();
     let mut measured_peak: Option<u64> = None;
@@ -898,6 +944,27 @@ mod tests {
         assert!(p.error.is_none());
         assert!(parse_output("R 1 0 3f800000 0\n", 2).error.is_some());
         assert!(parse_output("R 0 0 3f800000\n", 2).error.is_some());
+    }
+
+    #[test]
+    fn vectors_are_batched_on_small_boards_and_big_models_refused() {
+        let all = targets::all().expect("targets");
+        let m0 = all.iter().find(|t| t.name == "cortex-m0").expect("m0");
+        let host = all.iter().find(|t| t.name == "host").expect("host");
+        let small = SectionSizes {
+            text: 1000,
+            rodata: 20_000,
+            data: 0,
+            bss: 0,
+        };
+        assert_eq!(batch_rows(host, Some(&small), 10, 100_000), Ok(100_000));
+        let per = batch_rows(m0, Some(&small), 10, 100_000).expect("fits");
+        assert!(per > 100 && per * 40 <= 256 * 1024 / 4, "{per}");
+        let big = SectionSizes {
+            rodata: 600_000,
+            ..small
+        };
+        assert!(batch_rows(m0, Some(&big), 10, 10).is_err());
     }
 
     #[test]
