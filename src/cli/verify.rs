@@ -53,6 +53,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if targets.is_empty() {
         anyhow::bail!("no targets selected");
     }
+    // Tools first: a missing toolchain is exit 3 whatever the model.
+    if let Err(e) = verify::check_tools(&targets) {
+        return Err(CodedError {
+            code: EXIT_TOOL_MISSING,
+            message: e.to_string(),
+        }
+        .into());
+    }
     let ens = load_model(&args.model, args.model_format)?;
     let files = timber::codegen::c99::emit_c99(&ens, &Default::default())?;
     if !files.iter().any(|f| f.name == "model.h") {
@@ -101,7 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         jobs: args.jobs,
         quiet: args.format == ReportFormat::Json,
     };
-    let report = match verify::verify_with(
+    let mut report = match verify::verify_with(
         &files,
         &rows,
         &targets,
@@ -120,6 +128,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         Err(e) => return Err(e.into()),
     };
+    report.coverage = Some(cov);
     match args.format {
         ReportFormat::Text => print!("{}", verify::render_text(&report)),
         ReportFormat::Json => {
@@ -135,7 +144,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                     "unreachable_leaves": set.unreachable_leaves,
                     "seed": args.seed,
                 },
-                "coverage": cov,
                 "report": report,
             });
             println!("{}", serde_json::to_string_pretty(&v)?);
@@ -153,11 +161,14 @@ fn read_csv(path: &Path, n_features: usize) -> anyhow::Result<Vec<Vec<f32>>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut rows = Vec::new();
+    let mut seen_content = false;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        let first_content = !seen_content;
+        seen_content = true;
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         let parsed: Result<Vec<f32>, _> = cells
             .iter()
@@ -179,7 +190,7 @@ fn read_csv(path: &Path, n_features: usize) -> anyhow::Result<Vec<Vec<f32>>> {
                 rows.push(r);
             }
             Err(e) => {
-                if rows.is_empty() && i == 0 {
+                if first_content {
                     continue; // header line
                 }
                 anyhow::bail!("{}:{}: {e}", path.display(), i + 1);

@@ -162,6 +162,9 @@ pub struct VerifyReport {
     pub n_outputs: usize,
     /// FNV-1a of the reference outputs, for comparison with each target.
     pub reference_hash: String,
+    /// Leaf and branch coverage of the rows (set by [`verify`], which knows
+    /// the ensemble).
+    pub coverage: Option<Coverage>,
     pub targets: Vec<TargetReport>,
 }
 
@@ -230,7 +233,7 @@ pub fn verify(
     vectors: &[Vec<f32>],
     targets: &[TargetSpec],
 ) -> Result<VerifyReport, VerifyError> {
-    verify_with(
+    let mut report = verify_with(
         files,
         vectors,
         targets,
@@ -238,7 +241,9 @@ pub fn verify(
         ens.n_outputs() as usize,
         &|row: &[f32]| crate::ir::evaluate(ens, row),
         &VerifyOptions::default(),
-    )
+    )?;
+    report.coverage = Some(coverage(ens, vectors));
+    Ok(report)
 }
 
 /// Verify C sources against any reference function (the general form of
@@ -340,6 +345,7 @@ pub fn verify_with(
         rows: vectors.len(),
         n_outputs,
         reference_hash,
+        coverage: None,
         targets: targets_out,
     })
 }
@@ -871,6 +877,18 @@ pub fn render_text(report: &VerifyReport) -> String {
         "{} rows x {} outputs; reference hash {}",
         report.rows, report.n_outputs, report.reference_hash
     );
+    if let Some(c) = &report.coverage {
+        let _ = writeln!(
+            s,
+            "coverage: leaves {}/{} ({:.1}%), branches {}/{} ({:.1}%)",
+            c.leaves_hit,
+            c.leaves_total,
+            c.leaf_percent(),
+            c.branches_hit,
+            c.branches_total,
+            c.branch_percent()
+        );
+    }
     for t in &report.targets {
         let _ = writeln!(s, "{}", summary_line(t));
         let _ = writeln!(s, "    compiler: {}", t.compiler_version);
