@@ -357,3 +357,65 @@ fn generated_c_for_an_ensemble_is_bit_identical_on_every_target() {
         );
     }
 }
+
+#[test]
+fn generated_c_built_with_contraction_is_caught() {
+    // The generated exp's polynomial is a chain of a*b+c: contracted into
+    // FMA on a core that has one, its bits change and verify must say so.
+    let ens = many_tree_sigmoid(24);
+    let files = timber::codegen::c99::emit_c99(&ens, &Default::default()).expect("emits");
+    if !files.iter().any(|f| f.name == "model.h") {
+        eprintln!("NOTICE: the C99 backend emits nothing yet; covered by the stub tests");
+        return;
+    }
+    let targets: Vec<TargetSpec> = available("cortex-a53")
+        .into_iter()
+        .map(|mut t| {
+            t.cflags.push("-ffp-contract=fast".into());
+            t
+        })
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let set = verify::generate(
+        &ens,
+        &verify::VectorOptions {
+            seed: 7,
+            random_rows: 4000,
+        },
+    );
+    let report = verify::verify(&ens, &files, &set.rows, &targets).expect("runs");
+    for t in &report.targets {
+        assert_eq!(
+            t.status,
+            TargetStatus::Mismatch,
+            "{}: contraction not caught",
+            t.target
+        );
+    }
+}
+
+/// `n` depth-2 trees over 4 features with varied leaf values, so the
+/// margins (and the exp inputs) take thousands of distinct values.
+fn many_tree_sigmoid(n: u32) -> Ensemble {
+    let mut ens = three_tree_sigmoid();
+    ens.n_features = 4;
+    ens.trees = (0..n)
+        .map(|i| {
+            let v = |k: u32| ((i * 7 + k * 13) % 29) as f32 * 0.037 - 0.5 + i as f32 * 0.001;
+            Tree {
+                source_id: i,
+                group: 0,
+                nodes: vec![
+                    split(0, i % 4, (i as f32) * 0.25 - 2.0, 1, 2),
+                    split(1, (i + 1) % 4, 1.5 - (i as f32) * 0.125, 3, 4),
+                    leaf(2, v(1)),
+                    leaf(3, v(2)),
+                    leaf(4, v(3)),
+                ],
+            }
+        })
+        .collect();
+    ens
+}
