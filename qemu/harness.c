@@ -10,7 +10,8 @@
  *     S <peak bytes> <painted bytes>
  * and finally a running FNV-1a hash over all output bits and the row count:
  *     H <fnv1a-32> <rows>
- * The program exits with status 0 when it ran every row.
+ * The program exits with status 0 when it ran every row. On bare-metal
+ * targets (TIMBER_BARE_METAL) a CPU fault prints `F <kind>` and exits 70.
  *
  * vectors.c (generated per run) defines timber_vectors[] (input float bits,
  * row-major) and timber_n_rows.
@@ -80,6 +81,30 @@ __attribute__((noinline)) static int32_t measured_call(const float *in, float *o
     }
     return st;
 }
+#endif
+
+#ifdef TIMBER_BARE_METAL
+#include <stdlib.h>
+/* Cortex-M faults would otherwise spin in picolibc's weak handlers until
+ * the timeout: report them and exit through semihosting with status 70. */
+static void fault_exit(const char *what)
+{
+    fputs("F ", stdout);
+    fputs(what, stdout);
+    fputs("\n", stdout);
+    fflush(stdout);
+    _Exit(70);
+}
+void arm_hardfault_isr(void);
+void arm_memmanage_isr(void);
+void arm_busfault_isr(void);
+void arm_usagefault_isr(void);
+void arm_nmi_isr(void);
+void arm_hardfault_isr(void) { fault_exit("hardfault"); }
+void arm_memmanage_isr(void) { fault_exit("memmanage"); }
+void arm_busfault_isr(void) { fault_exit("busfault"); }
+void arm_usagefault_isr(void) { fault_exit("usagefault"); }
+void arm_nmi_isr(void) { fault_exit("nmi"); }
 #endif
 
 int main(void)

@@ -419,3 +419,35 @@ fn many_tree_sigmoid(n: u32) -> Ensemble {
         .collect();
     ens
 }
+
+#[test]
+fn a_cortex_m_fault_is_a_quick_run_failure_not_a_hang() {
+    let targets = available("cortex-m3,cortex-m0");
+    if targets.is_empty() {
+        return;
+    }
+    let mut files = stub_files();
+    for f in files.iter_mut().filter(|f| f.name == "model.c") {
+        f.contents = f.contents.replace(
+            "int32_t status = TIMBER_OK;",
+            "int32_t status = TIMBER_OK;\n    ((void (*)(void))0x30000001u)();",
+        );
+    }
+    let start = std::time::Instant::now();
+    let report = verify::verify_with(
+        &files,
+        &stub_rows(3),
+        &targets,
+        4,
+        2,
+        &stub_reference,
+        &quiet(),
+    )
+    .expect("runs");
+    assert!(start.elapsed().as_secs() < 30);
+    for t in &report.targets {
+        assert_eq!(t.status, TargetStatus::RunFailed, "{}", t.target);
+        let msg = t.message.as_deref().unwrap_or("");
+        assert!(msg.contains("CPU fault"), "{}: {msg}", t.target);
+    }
+}

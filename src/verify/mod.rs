@@ -600,6 +600,9 @@ fn build_and_run(
     if let Some(n) = t.stack_paint_bytes {
         harness_args.push(format!("-DTIMBER_STACK_PAINT={n}"));
     }
+    if t.kind == TargetKind::BareMetal {
+        harness_args.push("-DTIMBER_BARE_METAL".to_string());
+    }
     harness_args.extend(
         ["-I.", "-c", "harness.c", "-o", "harness.o"]
             .iter()
@@ -728,8 +731,13 @@ fn build_and_run(
         };
         let parsed = parse_output(&output, ctx.n_outputs);
         if f.code != Some(0) {
+            let fault = output
+                .lines()
+                .find_map(|l| l.strip_prefix("F "))
+                .map(|k| format!(" (CPU fault: {k})"))
+                .unwrap_or_default();
             return Err(format!(
-                "exited with {:?} after {} rows of batch {b}:\n{}",
+                "exited with {:?}{fault} after {} rows of batch {b}:\n{}",
                 f.code,
                 parsed.rows.len(),
                 tail(&f.stderr, 2000)
