@@ -105,10 +105,7 @@ fn available(names: &str) -> Vec<TargetSpec> {
 }
 
 fn quiet() -> VerifyOptions {
-    VerifyOptions {
-        quiet: true,
-        ..VerifyOptions::default()
-    }
+    VerifyOptions::default()
 }
 
 #[test]

@@ -107,7 +107,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let opts = VerifyOptions {
         build_dir: args.build_dir.clone(),
         jobs: args.jobs,
-        quiet: args.format == ReportFormat::Json,
+        progress: Some(std::sync::Arc::new(|r: &verify::TargetReport| {
+            eprintln!("{}", verify::summary_line(r))
+        })),
     };
     let mut report = match verify::verify_with(
         &files,

@@ -57,16 +57,30 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> VerifyEr
     move |source| VerifyError::Io { context, source }
 }
 
+/// Called with each target's report as soon as that target finishes (from
+/// a worker thread), e.g. to print progress.
+pub type Progress = std::sync::Arc<dyn Fn(&TargetReport) + Send + Sync>;
+
 /// Knobs of a verification run.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct VerifyOptions {
     /// Keep the build directories here (default: a temporary directory,
     /// removed afterwards).
     pub build_dir: Option<PathBuf>,
     /// Targets built and run at once (default: available cores).
     pub jobs: Option<usize>,
-    /// No per-target progress lines on stderr.
-    pub quiet: bool,
+    /// Progress callback; the library itself prints nothing.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for VerifyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("build_dir", &self.build_dir)
+            .field("jobs", &self.jobs)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// Outcome of one target.
@@ -326,7 +340,6 @@ pub fn verify_with(
         expected: &expected,
         n_features,
         n_outputs,
-        quiet: opts.quiet,
     };
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -335,8 +348,8 @@ pub fn verify_with(
                 let Some(t) = targets.get(i) else { break };
                 let dir = root.join(&t.name);
                 let rep = run_target(&ctx, t, &dir);
-                if !ctx.quiet {
-                    eprintln!("{}", summary_line(&rep));
+                if let Some(p) = &opts.progress {
+                    p(&rep);
                 }
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(rep);
@@ -398,7 +411,6 @@ struct RunCtx<'a> {
     expected: &'a [Vec<u32>],
     n_features: usize,
     n_outputs: usize,
-    quiet: bool,
 }
 
 /// One line per target for progress output.
