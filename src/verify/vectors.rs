@@ -131,13 +131,18 @@ pub fn generate(ens: &Ensemble, opts: &VectorOptions) -> VectorSet {
     }
     // One row per leaf, unless an earlier row already reaches it.
     for (ti, tree) in ens.trees.iter().enumerate() {
+        let mut reached = vec![false; tree.nodes.len()];
+        for x in &rows {
+            reached[leaf_index(tree, x) as usize] = true;
+        }
         for (li, node) in tree.nodes.iter().enumerate() {
             if !matches!(node, Node::Leaf(_)) {
                 continue;
             }
             match row_for_leaf(ens, ti, li as u32, &base) {
                 Some(r) => {
-                    if !rows.iter().any(|x| leaf_index(tree, x) == li as u32) {
+                    if !reached[li] {
+                        reached[li] = true;
                         rows.push(r);
                         set.leaf_rows += 1;
                     }
