@@ -448,3 +448,30 @@ fn a_cortex_m_fault_is_a_quick_run_failure_not_a_hang() {
         assert!(msg.contains("CPU fault"), "{}: {msg}", t.target);
     }
 }
+
+#[test]
+fn reports_are_identical_across_runs_once_timings_are_cleared() {
+    let targets = available("host,cortex-m3");
+    if targets.is_empty() {
+        return;
+    }
+    let rows = stub_rows(40);
+    let run = || {
+        let mut r = verify::verify_with(
+            &stub_files(),
+            &rows,
+            &targets,
+            4,
+            2,
+            &stub_reference,
+            &quiet(),
+        )
+        .expect("runs");
+        r.clear_timings();
+        serde_json::to_string(&r).expect("serialises")
+    };
+    let a = run();
+    assert_eq!(a, run());
+    // No absolute build paths leak into the recorded commands.
+    assert!(!a.contains("timber-verify-"), "{a}");
+}
