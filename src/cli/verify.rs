@@ -20,8 +20,8 @@ pub struct Args {
     /// The model file.
     #[arg(long, short = 'm')]
     pub model: PathBuf,
-    /// Comma-separated targets, or `all` (host, cortex-m0, cortex-m3,
-    /// cortex-m4f, cortex-m7, cortex-m33, cortex-a53, cortex-a7).
+    /// Comma-separated targets, or `all` (host, cortex-m0, cortex-m0-mps2,
+    /// cortex-m3, cortex-m4f, cortex-m7, cortex-m33, cortex-a53, cortex-a7).
     #[arg(long, default_value = "all")]
     pub targets: String,
     /// Extra input rows: a CSV file with one column per feature (an

@@ -423,7 +423,7 @@ pub fn summary_line(r: &TargetReport) -> String {
         TargetStatus::RunFailed => "RUN FAILED".to_string(),
     };
     format!(
-        "{:<11} {:<22} {}/{} rows  build {:.1}s run {:.1}s",
+        "{:<14} {:<22} {}/{} rows  build {:.1}s run {:.1}s",
         r.target,
         status,
         r.rows_run,

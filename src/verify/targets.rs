@@ -12,6 +12,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../qemu/targets/cortex-m0.toml"),
     ),
     (
+        "cortex-m0-mps2.toml",
+        include_str!("../../qemu/targets/cortex-m0-mps2.toml"),
+    ),
+    (
         "cortex-m3.toml",
         include_str!("../../qemu/targets/cortex-m3.toml"),
     ),
