@@ -10,6 +10,7 @@
 pub mod codegen;
 pub mod frontend;
 pub mod ir;
+pub mod verify;
 pub mod version;
 
 pub use ir::Ensemble;

@@ -1,0 +1,178 @@
+/*
+ * timber verification harness (not part of the generated model).
+ *
+ * Runs timber_infer_single() on every compiled-in test vector and prints,
+ * one line per row:
+ *     R <row> <status> <out0 bits> <out1 bits> ...   (hex, 8 digits)
+ * then, on targets built with TIMBER_STACK_PAINT=<bytes>, the peak stack
+ * the model used (measured by painting the stack below the caller's frame
+ * before each call and scanning it afterwards):
+ *     S <peak bytes> <painted bytes>
+ * and finally a running FNV-1a hash over all output bits and the row count:
+ *     H <fnv1a-32> <rows>
+ * The program exits with status 0 when it ran every row. On bare-metal
+ * targets (TIMBER_BARE_METAL) a CPU fault prints `F <kind>` and exits 70.
+ *
+ * vectors.c (generated per run) defines timber_vectors[] (input float bits,
+ * row-major) and timber_n_rows.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+extern const uint32_t timber_vectors[];
+extern const uint32_t timber_n_rows;
+
+static void put_hex(char *dst, uint32_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    int i;
+    for (i = 7; i >= 0; i--) {
+        dst[i] = digits[v & 0xFu];
+        v >>= 4;
+    }
+}
+
+static char *put_dec(char *dst, uint32_t v)
+{
+    char tmp[10];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + (v % 10u));
+        v /= 10u;
+    } while (v != 0u);
+    while (n > 0) {
+        *dst++ = tmp[--n];
+    }
+    return dst;
+}
+
+#ifdef TIMBER_STACK_PAINT
+#define PAINT_WORD 0xC5A5C5A5u
+#define PAINT_WORDS ((TIMBER_STACK_PAINT) / 4)
+static uint32_t stack_peak;
+
+/* Paint PAINT_WORDS words below this function's stack pointer, call the
+ * model, and find the lowest word it changed. Nothing else runs below the
+ * stack pointer in between (no interrupts are enabled in the harness). */
+__attribute__((noinline)) static int32_t measured_call(const float *in, float *out)
+{
+    uint32_t *sp;
+    uint32_t *p;
+    uint32_t *lo;
+    int32_t st;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    lo = sp - PAINT_WORDS;
+    for (p = lo; p < sp; p++) {
+        *(volatile uint32_t *)p = PAINT_WORD;
+    }
+    __asm__ volatile("" ::: "memory");
+    st = timber_infer_single(in, out);
+    __asm__ volatile("" ::: "memory");
+    for (p = lo; p < sp; p++) {
+        if (*(volatile uint32_t *)p != PAINT_WORD) {
+            break;
+        }
+    }
+    if ((uint32_t)((sp - p) * 4) > stack_peak) {
+        stack_peak = (uint32_t)((sp - p) * 4);
+    }
+    return st;
+}
+#endif
+
+#ifdef TIMBER_BARE_METAL
+#include <stdlib.h>
+/* Cortex-M faults would otherwise spin in picolibc's weak handlers until
+ * the timeout: report them and exit through semihosting with status 70. */
+static void fault_exit(const char *what)
+{
+    fputs("F ", stdout);
+    fputs(what, stdout);
+    fputs("\n", stdout);
+    fflush(stdout);
+    _Exit(70);
+}
+void arm_hardfault_isr(void);
+void arm_memmanage_isr(void);
+void arm_busfault_isr(void);
+void arm_usagefault_isr(void);
+void arm_nmi_isr(void);
+void arm_hardfault_isr(void) { fault_exit("hardfault"); }
+void arm_memmanage_isr(void) { fault_exit("memmanage"); }
+void arm_busfault_isr(void) { fault_exit("busfault"); }
+void arm_usagefault_isr(void) { fault_exit("usagefault"); }
+void arm_nmi_isr(void) { fault_exit("nmi"); }
+#endif
+
+int main(void)
+{
+    float in[TIMBER_N_FEATURES];
+    float out[TIMBER_N_OUTPUTS];
+    char line[32 + 9 * TIMBER_N_OUTPUTS];
+    uint32_t hash = 2166136261u;
+    uint32_t row;
+    for (row = 0u; row < timber_n_rows; row++) {
+        int32_t st;
+        int k;
+        char *w = line;
+        memcpy(in, &timber_vectors[row * (uint32_t)TIMBER_N_FEATURES], sizeof in);
+        for (k = 0; k < TIMBER_N_OUTPUTS; k++) {
+            out[k] = 0.0f;
+        }
+#ifdef TIMBER_STACK_PAINT
+        st = measured_call(in, out);
+#else
+        st = timber_infer_single(in, out);
+#endif
+        *w++ = 'R';
+        *w++ = ' ';
+        w = put_dec(w, row);
+        *w++ = ' ';
+        w = put_dec(w, (uint32_t)st);
+        for (k = 0; k < TIMBER_N_OUTPUTS; k++) {
+            uint32_t bits;
+            int b;
+            memcpy(&bits, &out[k], sizeof bits);
+            for (b = 0; b < 4; b++) {
+                hash ^= (bits >> (8 * b)) & 0xFFu;
+                hash *= 16777619u;
+            }
+            *w++ = ' ';
+            put_hex(w, bits);
+            w += 8;
+        }
+        *w++ = '\n';
+        *w = '\0';
+        fputs(line, stdout);
+    }
+#ifdef TIMBER_STACK_PAINT
+    {
+        char *w = line;
+        *w++ = 'S';
+        *w++ = ' ';
+        w = put_dec(w, stack_peak);
+        *w++ = ' ';
+        w = put_dec(w, (uint32_t)TIMBER_STACK_PAINT);
+        *w++ = '\n';
+        *w = '\0';
+        fputs(line, stdout);
+    }
+#endif
+    {
+        char *w = line;
+        *w++ = 'H';
+        *w++ = ' ';
+        put_hex(w, hash);
+        w += 8;
+        *w++ = ' ';
+        w = put_dec(w, timber_n_rows);
+        *w++ = '\n';
+        *w = '\0';
+        fputs(line, stdout);
+    }
+    fflush(stdout);
+    return 0;
+}

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Install the cross toolchains and QEMU that `timber verify` uses
+# (Debian 12 / Ubuntu). Idempotent: does nothing when everything is present.
+#
+#   host        cc, size                     build-essential
+#   cortex-m*   arm-none-eabi-gcc + picolibc gcc-arm-none-eabi, libnewlib-arm-none-eabi,
+#                                            picolibc-arm-none-eabi, qemu-system-arm
+#   cortex-a53  aarch64-linux-gnu-gcc        gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user
+#   cortex-a7   arm-linux-gnueabihf-gcc      gcc-arm-linux-gnueabihf, libc6-dev-armhf-cross, qemu-user
+#   rule cross-check                          cppcheck
+set -eu
+
+PACKAGES="build-essential qemu-system-arm qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi \
+picolibc-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
+libc6-dev-armhf-cross cppcheck"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-toolchains: everything is already installed"
+    exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-toolchains: apt-get not found; install these packages by hand:$missing" >&2
+    exit 3
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "install-toolchains: run as root (or install sudo) to install:$missing" >&2
+        exit 3
+    fi
+fi
+
+echo "install-toolchains: installing:$missing"
+$SUDO apt-get update
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
+echo "install-toolchains: done"

@@ -1,0 +1,90 @@
+//! `timber verify` from the command line: exit codes and reports.
+//!
+//! The end-to-end run needs the XGBoost fixtures, the frontend and the C99
+//! backend; while any of them is missing on this branch the test prints a
+//! notice instead (and fails under CI).
+
+use std::path::Path;
+use std::process::Command;
+
+fn timber() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_timber"))
+}
+
+#[test]
+fn a_missing_toolchain_exits_3_and_names_the_install_script() {
+    let out = timber()
+        .args([
+            "verify",
+            "--model",
+            "no-such-model.json",
+            "--targets",
+            "host",
+        ])
+        .env("PATH", "/nonexistent-timber-path")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cc"), "{err}");
+    assert!(err.contains("scripts/install-toolchains.sh"), "{err}");
+}
+
+#[test]
+fn an_unknown_target_exits_2() {
+    let out = timber()
+        .args(["verify", "--model", "m.json", "--targets", "cortex-z9"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cortex-z9") && err.contains("cortex-m4f"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_xgboost_model_verifies_on_host_and_a_cortex_m_with_json_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = root.join("tests/fixtures/xgboost/binary_nan.json");
+    let data = root.join("tests/fixtures/xgboost/binary_nan.inputs.csv");
+    if !model.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and the XGBoost fixtures are missing"
+        );
+        eprintln!("NOTICE: XGBoost fixtures not present on this branch; skipped");
+        return;
+    }
+    let out = timber()
+        .arg("verify")
+        .arg("--model")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .args(["--targets", "host,cortex-m3", "--format", "json"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(3) {
+        assert!(std::env::var_os("CI").is_none(), "{stderr}");
+        eprintln!("NOTICE: {stderr}");
+        return;
+    }
+    if out.status.code() == Some(2) && std::env::var_os("CI").is_none() {
+        // Frontend or backend not merged into this branch yet.
+        eprintln!("NOTICE: {stderr}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let targets = v["report"]["targets"].as_array().expect("targets");
+    assert_eq!(targets.len(), 2);
+    for t in targets {
+        assert_eq!(t["status"], "pass", "{t}");
+        assert_eq!(t["mismatch_count"], 0);
+    }
+    let cov = &v["report"]["coverage"];
+    assert_eq!(cov["leaves_hit"], cov["leaves_total"]);
+}
