@@ -1,0 +1,926 @@
+//! The generated C99, compiled with the host `cc` under the strict flags
+//! and run, must give exactly the bits of `timber::ir::evaluate` for every
+//! row: hand-built ensembles covering every split operator, missing
+//! direction, aggregation and post transform, seeded random ensembles, and
+//! `timber_exp` alone over millions of bit patterns.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use timber::codegen::c99::{emit_c99, NanPolicy, Options};
+use timber::ir::{
+    evaluate, mathfn, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
+};
+
+const CFLAGS: &[&str] = &[
+    "-std=c99",
+    "-pedantic",
+    "-Wall",
+    "-Wextra",
+    "-Wconversion",
+    "-Wshadow",
+    "-Werror",
+    "-ffp-contract=off",
+    "-O2",
+];
+
+// ---------------------------------------------------------------- IR helpers
+
+fn leaf(id: u32, v: f32) -> Node {
+    Node::Leaf(Leaf {
+        source_id: id,
+        values: vec![v],
+    })
+}
+
+fn leafv(id: u32, values: &[f32]) -> Node {
+    Node::Leaf(Leaf {
+        source_id: id,
+        values: values.to_vec(),
+    })
+}
+
+fn split(
+    id: u32,
+    feature: u32,
+    threshold: f32,
+    op: SplitOp,
+    missing: MissingGoes,
+    left: u32,
+    right: u32,
+) -> Node {
+    Node::Split(Split {
+        source_id: id,
+        feature,
+        threshold,
+        op,
+        missing,
+        left,
+        right,
+    })
+}
+
+fn tree(source_id: u32, group: u32, nodes: Vec<Node>) -> Tree {
+    Tree {
+        source_id,
+        group,
+        nodes,
+    }
+}
+
+fn ensemble(
+    n_features: u32,
+    base_score: Vec<f32>,
+    aggregation: Aggregation,
+    post_transform: PostTransform,
+    trees: Vec<Tree>,
+) -> Ensemble {
+    Ensemble {
+        schema_version: IR_SCHEMA_VERSION,
+        source: Source {
+            format: "test".into(),
+            framework_version: None,
+            objective: "hand-built".into(),
+            sha256: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into(),
+        },
+        n_features,
+        feature_names: vec![],
+        n_groups: base_score.len() as u32,
+        base_score,
+        aggregation,
+        post_transform,
+        trees,
+    }
+}
+
+// ------------------------------------------------------------ float helpers
+
+fn next_up(x: f32) -> f32 {
+    if x.is_nan() || x == f32::INFINITY {
+        x
+    } else if x == 0.0 {
+        f32::from_bits(1)
+    } else if x > 0.0 {
+        f32::from_bits(x.to_bits() + 1)
+    } else {
+        f32::from_bits(x.to_bits() - 1)
+    }
+}
+
+fn next_down(x: f32) -> f32 {
+    -next_up(-x)
+}
+
+/// Values worth feeding any feature: the split thresholds on it and their
+/// neighbours, plus the special values.
+fn interesting_values(ens: &Ensemble, feature: u32) -> Vec<f32> {
+    let mut v = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        f32::MIN,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        -f32::from_bits(1),
+        f32::from_bits(0x007f_ffff),
+        1e30,
+        -1e30,
+    ];
+    for t in &ens.trees {
+        for n in &t.nodes {
+            if let Node::Split(s) = n {
+                if s.feature == feature {
+                    v.push(s.threshold);
+                    v.push(next_up(s.threshold));
+                    v.push(next_down(s.threshold));
+                }
+            }
+        }
+    }
+    v
+}
+
+/// A small seeded generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+        v[self.below(v.len() as u64) as usize]
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+/// Rows mixing interesting values per feature with random ones.
+fn rows_for(ens: &Ensemble, rng: &mut Rng, n: usize) -> Vec<Vec<f32>> {
+    let per_feature: Vec<Vec<f32>> = (0..ens.n_features)
+        .map(|f| interesting_values(ens, f))
+        .collect();
+    let mut rows = Vec::with_capacity(n);
+    // First, every interesting value of every feature with the others 0.
+    for (f, vals) in per_feature.iter().enumerate() {
+        for &v in vals {
+            let mut row = vec![0.0f32; ens.n_features as usize];
+            row[f] = v;
+            rows.push(row);
+        }
+    }
+    while rows.len() < n {
+        let row = per_feature
+            .iter()
+            .map(|vals| {
+                if rng.below(4) == 0 {
+                    f32::from_bits(rng.next() as u32)
+                } else {
+                    rng.pick(vals)
+                }
+            })
+            .collect();
+        rows.push(row);
+    }
+    rows
+}
+
+// --------------------------------------------------------- build and run C
+
+fn cc() -> String {
+    std::env::var("CC").unwrap_or_else(|_| "cc".to_string())
+}
+
+const HARNESS: &str = r#"/* Test harness: stdin = n_rows then n_rows * TIMBER_N_FEATURES hex float
+ * bits; stdout = per row the status and output bits of timber_infer_single,
+ * then the same for one timber_infer call over all rows, then API checks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+
+static float from_bits(unsigned int b)
+{
+    float f;
+    uint32_t u = (uint32_t)b;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static unsigned int to_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return (unsigned int)u;
+}
+
+int main(void)
+{
+    size_t n_rows;
+    size_t r;
+    size_t i;
+    float *in;
+    float *out;
+    float one[TIMBER_N_OUTPUTS];
+    if (scanf("%zu", &n_rows) != 1) {
+        return 2;
+    }
+    in = malloc(sizeof(float) * (n_rows + 1U) * TIMBER_N_FEATURES);
+    out = malloc(sizeof(float) * (n_rows + 1U) * TIMBER_N_OUTPUTS);
+    if (in == NULL || out == NULL) {
+        return 3;
+    }
+    for (i = 0U; i < n_rows * TIMBER_N_FEATURES; i++) {
+        unsigned int b;
+        if (scanf("%x", &b) != 1) {
+            return 4;
+        }
+        in[i] = from_bits(b);
+    }
+    for (r = 0U; r < n_rows; r++) {
+        int32_t st = timber_infer_single(&in[r * TIMBER_N_FEATURES], one);
+        printf("%d", (int)st);
+        for (i = 0U; i < TIMBER_N_OUTPUTS; i++) {
+            printf(" %08x", st == TIMBER_OK ? to_bits(one[i]) : 0U);
+        }
+        printf("\n");
+    }
+    printf("%d\n", (int)timber_infer(in, n_rows, out));
+    for (r = 0U; r < n_rows; r++) {
+        for (i = 0U; i < TIMBER_N_OUTPUTS; i++) {
+            printf(" %08x", to_bits(out[r * TIMBER_N_OUTPUTS + i]));
+        }
+        printf("\n");
+    }
+    printf("%d %d %d %d %d %d\n", (int)timber_infer_single(NULL, one),
+           (int)timber_infer_single(in, NULL), (int)timber_infer(NULL, 1U, out),
+           (int)timber_infer(in, 1U, NULL), (int)timber_infer(in, 0U, out),
+           /* SIZE_MAX rows only overflow with more than one value per row. */
+           ((TIMBER_N_FEATURES > 1U) || (TIMBER_N_OUTPUTS > 1U))
+               ? (int)timber_infer(in, SIZE_MAX, out) : 3);
+    printf("%u %s %s %s\n", (unsigned int)timber_abi_version(), TIMBER_MODEL_SHA256,
+           timber_strerror(TIMBER_ERR_NULL), timber_strerror(99));
+    free(in);
+    free(out);
+    return 0;
+}
+"#;
+
+struct Built {
+    _dir: tempfile::TempDir,
+    exe: PathBuf,
+}
+
+fn write_sources(ens: &Ensemble, opts: &Options, dir: &Path) {
+    for f in emit_c99(ens, opts).expect("emit") {
+        std::fs::write(dir.join(&f.name), f.contents).expect("write");
+    }
+}
+
+fn compile(dir: &Path, sources: &[&str], exe: &Path) {
+    let out = Command::new(cc())
+        .args(CFLAGS)
+        .args(sources)
+        .arg("-o")
+        .arg(exe)
+        .current_dir(dir)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn build(ens: &Ensemble, opts: &Options) -> Built {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(ens, opts, dir.path());
+    std::fs::write(dir.path().join("harness.c"), HARNESS).expect("write harness");
+    let exe = dir.path().join("harness");
+    compile(dir.path(), &["harness.c", "model.c", "model_data.c"], &exe);
+    Built { _dir: dir, exe }
+}
+
+struct RunResult {
+    single_status: Vec<i32>,
+    single: Vec<Vec<u32>>,
+    batch_status: i32,
+    batch: Vec<Vec<u32>>,
+    /// NULL in, NULL out (single); NULL in, NULL out, 0 rows, SIZE_MAX rows (batch).
+    api: Vec<i32>,
+    abi_line: String,
+}
+
+fn run(built: &Built, n_features: usize, rows: &[Vec<f32>]) -> RunResult {
+    let mut input = format!("{}\n", rows.len());
+    for row in rows {
+        assert_eq!(row.len(), n_features);
+        for v in row {
+            input.push_str(&format!("{:08x} ", v.to_bits()));
+        }
+        input.push('\n');
+    }
+    let mut child = Command::new(&built.exe)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn harness");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("feed harness");
+    let out = child.wait_with_output().expect("harness output");
+    assert!(out.status.success(), "harness exited with {}", out.status);
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let mut lines = text.lines();
+    let hex = |s: &str| u32::from_str_radix(s, 16).expect("hex");
+    let mut single_status = Vec::new();
+    let mut single = Vec::new();
+    for _ in rows {
+        let mut words = lines.next().expect("single line").split_whitespace();
+        single_status.push(words.next().expect("status").parse().expect("int"));
+        single.push(words.map(hex).collect());
+    }
+    let batch_status = lines
+        .next()
+        .expect("batch status")
+        .trim()
+        .parse()
+        .expect("int");
+    let batch = rows
+        .iter()
+        .map(|_| {
+            lines
+                .next()
+                .expect("batch line")
+                .split_whitespace()
+                .map(hex)
+                .collect()
+        })
+        .collect();
+    let api = lines
+        .next()
+        .expect("api line")
+        .split_whitespace()
+        .map(|s| s.parse().expect("int"))
+        .collect();
+    let abi_line = lines.next().expect("abi line").to_string();
+    RunResult {
+        single_status,
+        single,
+        batch_status,
+        batch,
+        api,
+        abi_line,
+    }
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Compile `ens`, run `rows`, and assert every output bit equals the
+/// reference evaluator's, for single-row and batch calls.
+fn check(ens: &Ensemble, rows: &[Vec<f32>]) -> RunResult {
+    timber::ir::validate(ens).expect("test ensemble is valid");
+    let built = build(ens, &Options::default());
+    let res = run(&built, ens.n_features as usize, rows);
+    assert_eq!(res.batch_status, 0);
+    for (i, row) in rows.iter().enumerate() {
+        let want = bits(&evaluate(ens, row));
+        assert_eq!(res.single_status[i], 0);
+        assert_eq!(
+            res.single[i], want,
+            "single row {i} {row:?}: C {:x?} vs Rust {want:x?}",
+            res.single[i]
+        );
+        assert_eq!(res.batch[i], want, "batch row {i} {row:?}");
+    }
+    res
+}
+
+// ------------------------------------------------------- hand-built models
+
+fn stump(op: SplitOp, missing: MissingGoes, pt: PostTransform) -> Ensemble {
+    ensemble(
+        1,
+        vec![0.5],
+        Aggregation::Sum,
+        pt,
+        vec![tree(
+            0,
+            0,
+            vec![
+                split(0, 0, 0.25, op, missing, 1, 2),
+                leaf(1, -1.25),
+                leaf(2, 2.0),
+            ],
+        )],
+    )
+}
+
+#[test]
+fn stumps_every_op_and_missing_direction() {
+    let mut rng = Rng(1);
+    for op in [SplitOp::Lt, SplitOp::Le] {
+        for missing in [MissingGoes::Left, MissingGoes::Right] {
+            let ens = stump(op, missing, PostTransform::Identity);
+            let rows = rows_for(&ens, &mut rng, 64);
+            check(&ens, &rows);
+            // The threshold itself decides differently for < and <=.
+            let at = evaluate(&ens, &[0.25])[0];
+            let want = if op == SplitOp::Le { 0.5 - 1.25 } else { 2.5 };
+            assert_eq!(at, want);
+        }
+    }
+}
+
+/// A depth-3 tree over 3 features with mixed ops, missing directions,
+/// children stored out of order, and a second tree.
+fn deeper(pt: PostTransform, agg: Aggregation, base: f32) -> Ensemble {
+    use MissingGoes::{Left, Right};
+    use SplitOp::{Le, Lt};
+    let t0 = tree(
+        10,
+        0,
+        vec![
+            split(100, 0, 1.5, Lt, Left, 2, 1),
+            split(101, 1, -0.0, Le, Right, 3, 4),
+            split(102, 2, 3.0e-39, Lt, Right, 5, 6),
+            leaf(103, 0.125),
+            split(104, 0, 7.0, Le, Left, 7, 8),
+            leaf(105, -3.5),
+            leaf(106, 1.0e-3),
+            leaf(107, 42.0),
+            leaf(108, -0.0),
+        ],
+    );
+    let t1 = tree(
+        11,
+        0,
+        vec![
+            split(0, 2, f32::INFINITY, Lt, Right, 1, 2),
+            leaf(1, 0.75),
+            split(2, 1, f32::NEG_INFINITY, Le, Left, 3, 4),
+            leaf(3, -8.0),
+            leaf(4, 1e-7),
+        ],
+    );
+    ensemble(3, vec![base], agg, pt, vec![t0, t1])
+}
+
+#[test]
+fn deeper_trees_identity_and_average() {
+    let mut rng = Rng(2);
+    for agg in [Aggregation::Sum, Aggregation::Average] {
+        let ens = deeper(PostTransform::Identity, agg, 0.3);
+        let rows = rows_for(&ens, &mut rng, 300);
+        check(&ens, &rows);
+    }
+}
+
+#[test]
+fn sigmoid_exp_hinge_with_huge_margins() {
+    let mut rng = Rng(3);
+    for pt in [
+        PostTransform::Sigmoid,
+        PostTransform::Exp,
+        PostTransform::Hinge,
+    ] {
+        for base in [
+            0.0f32, -0.0, 0.5, 88.0, 89.0, -87.0, -104.0, -200.0, 300.0, 1e30, -1e30,
+        ] {
+            let ens = deeper(pt, Aggregation::Sum, base);
+            let rows = rows_for(&ens, &mut rng, 120);
+            check(&ens, &rows);
+        }
+    }
+}
+
+/// Three classes, one tree per class and round, like XGBoost multiclass.
+fn multiclass(pt: PostTransform, scale: f32) -> Ensemble {
+    use MissingGoes::{Left, Right};
+    use SplitOp::{Le, Lt};
+    let mut trees = Vec::new();
+    for round in 0..3u32 {
+        for class in 0..3u32 {
+            let id = round * 3 + class;
+            let k = (id as f32 + 1.0) * scale;
+            trees.push(tree(
+                id,
+                class,
+                vec![
+                    split(0, class % 2, 0.5 * id as f32, Lt, Left, 1, 2),
+                    split(1, 2, -1.0, Le, Right, 3, 4),
+                    leaf(2, -k),
+                    leaf(3, k),
+                    leaf(4, 0.5 * k),
+                ],
+            ));
+        }
+    }
+    ensemble(3, vec![0.5, -0.25, 0.0], Aggregation::Sum, pt, trees)
+}
+
+#[test]
+fn multiclass_softmax_argmax_and_vector_leaves() {
+    let mut rng = Rng(4);
+    for pt in [
+        PostTransform::Softmax,
+        PostTransform::ArgMax,
+        PostTransform::Identity,
+    ] {
+        for scale in [0.1f32, 3.0, 50.0, 1e6] {
+            let ens = multiclass(pt, scale);
+            let rows = rows_for(&ens, &mut rng, 200);
+            check(&ens, &rows);
+        }
+    }
+    // Vector leaves (a random forest classifier): one tree feeds all groups.
+    let forest = ensemble(
+        2,
+        vec![0.0, 0.0, 0.0],
+        Aggregation::Average,
+        PostTransform::Identity,
+        vec![
+            tree(
+                0,
+                0,
+                vec![
+                    split(0, 0, 0.5, SplitOp::Le, MissingGoes::Left, 1, 2),
+                    leafv(1, &[0.2, 0.3, 0.5]),
+                    leafv(2, &[0.9, 0.1, 0.0]),
+                ],
+            ),
+            tree(
+                1,
+                1,
+                vec![
+                    split(0, 1, -2.0, SplitOp::Lt, MissingGoes::Right, 1, 2),
+                    leafv(1, &[0.7, 0.3]),
+                    leafv(2, &[0.6, 0.4]),
+                ],
+            ),
+        ],
+    );
+    let rows = rows_for(&forest, &mut rng, 100);
+    check(&forest, &rows);
+}
+
+// -------------------------------------------------------- random ensembles
+
+fn random_threshold(rng: &mut Rng) -> f32 {
+    match rng.below(10) {
+        0 => rng.pick(&[
+            0.0,
+            -0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+        ]),
+        1 => {
+            f32::from_bits(rng.below(0x0080_0000) as u32)
+                * if rng.below(2) == 0 { 1.0 } else { -1.0 }
+        }
+        2 => {
+            let b = rng.next() as u32;
+            let f = f32::from_bits(b);
+            if f.is_finite() {
+                f
+            } else {
+                1.0
+            }
+        }
+        _ => (rng.unit() - 0.5) * 8.0,
+    }
+}
+
+fn random_leaf_value(rng: &mut Rng, scale: f32) -> f32 {
+    match rng.below(20) {
+        0 => rng.pick(&[0.0, -0.0, f32::MAX, f32::MIN, 1e-40]),
+        _ => (rng.unit() - 0.5) * scale,
+    }
+}
+
+/// A random tree with nodes in shuffled order (root stays first).
+fn random_tree(
+    rng: &mut Rng,
+    source_id: u32,
+    group: u32,
+    width: usize,
+    n_features: u32,
+    max_depth: u32,
+    scale: f32,
+) -> Tree {
+    // Build in preorder, then permute indices 1.. randomly.
+    enum Proto {
+        Split(Split),
+        Leaf(Vec<f32>),
+    }
+    let mut protos: Vec<Proto> = Vec::new();
+    let mut stack = vec![(usize::MAX, false, 0u32)];
+    while let Some((parent, is_left, depth)) = stack.pop() {
+        let idx = protos.len();
+        if parent != usize::MAX {
+            if let Proto::Split(s) = &mut protos[parent] {
+                if is_left {
+                    s.left = idx as u32;
+                } else {
+                    s.right = idx as u32;
+                }
+            }
+        }
+        let make_leaf = depth >= max_depth || (depth > 0 && rng.below(4) == 0);
+        if make_leaf {
+            protos.push(Proto::Leaf(
+                (0..width).map(|_| random_leaf_value(rng, scale)).collect(),
+            ));
+        } else {
+            protos.push(Proto::Split(Split {
+                source_id: 0,
+                feature: rng.below(u64::from(n_features)) as u32,
+                threshold: random_threshold(rng),
+                op: if rng.below(2) == 0 {
+                    SplitOp::Lt
+                } else {
+                    SplitOp::Le
+                },
+                missing: if rng.below(2) == 0 {
+                    MissingGoes::Left
+                } else {
+                    MissingGoes::Right
+                },
+                left: 0,
+                right: 0,
+            }));
+            stack.push((idx, false, depth + 1));
+            stack.push((idx, true, depth + 1));
+        }
+    }
+    let n = protos.len();
+    let mut perm: Vec<usize> = (0..n).collect();
+    for i in (2..n).rev() {
+        let j = 1 + rng.below(i as u64) as usize;
+        perm.swap(i, j);
+    }
+    // perm[old] = new
+    let mut nodes: Vec<Option<Node>> = (0..n).map(|_| None).collect();
+    for (old, p) in protos.into_iter().enumerate() {
+        let new = perm[old];
+        let sid = (new as u32) * 3 + 7;
+        nodes[new] = Some(match p {
+            Proto::Split(mut s) => {
+                s.source_id = sid;
+                s.left = perm[s.left as usize] as u32;
+                s.right = perm[s.right as usize] as u32;
+                Node::Split(s)
+            }
+            Proto::Leaf(values) => Node::Leaf(Leaf {
+                source_id: sid,
+                values,
+            }),
+        });
+    }
+    tree(
+        source_id,
+        group,
+        nodes.into_iter().map(|n| n.expect("filled")).collect(),
+    )
+}
+
+fn random_ensemble(rng: &mut Rng) -> Ensemble {
+    let n_features = 1 + rng.below(6) as u32;
+    let n_groups = 1 + rng.below(4) as u32;
+    let pt = rng.pick(&[
+        PostTransform::Identity,
+        PostTransform::Sigmoid,
+        PostTransform::Softmax,
+        PostTransform::Exp,
+        PostTransform::Hinge,
+        PostTransform::ArgMax,
+    ]);
+    let agg = if rng.below(4) == 0 {
+        Aggregation::Average
+    } else {
+        Aggregation::Sum
+    };
+    let vector = rng.below(5) == 0;
+    let scale = rng.pick(&[1.0f32, 10.0, 200.0, 1e5]);
+    let n_trees = 1 + rng.below(25) as u32;
+    let max_depth = rng.below(9) as u32;
+    let trees = (0..n_trees)
+        .map(|i| {
+            let (group, width) = if vector {
+                (0, n_groups as usize)
+            } else {
+                (i % n_groups, 1)
+            };
+            random_tree(rng, 1000 + i, group, width, n_features, max_depth, scale)
+        })
+        .collect();
+    let base = (0..n_groups)
+        .map(|_| random_leaf_value(rng, scale))
+        .collect();
+    ensemble(n_features, base, agg, pt, trees)
+}
+
+#[test]
+fn random_ensembles_are_bit_exact() {
+    let mut rng = Rng(0x5eed_0001);
+    for case in 0..40 {
+        let ens = random_ensemble(&mut rng);
+        let rows = rows_for(&ens, &mut rng, 400);
+        eprintln!(
+            "case {case}: {} trees, {} features, {} groups, {:?} {:?}",
+            ens.trees.len(),
+            ens.n_features,
+            ens.n_groups,
+            ens.aggregation,
+            ens.post_transform
+        );
+        check(&ens, &rows);
+    }
+}
+
+// --------------------------------------------------------------- API checks
+
+#[test]
+fn null_pointers_bounds_and_metadata() {
+    let ens = deeper(PostTransform::Identity, Aggregation::Sum, 0.0);
+    let res = check(&ens, &[vec![0.0, 0.0, 0.0]]);
+    // NULL in/out for single and batch -> TIMBER_ERR_NULL (1); 0 rows ok;
+    // SIZE_MAX rows -> TIMBER_ERR_BOUNDS (3).
+    assert_eq!(res.api, vec![1, 1, 1, 1, 0, 3]);
+    assert_eq!(
+        res.abi_line,
+        format!(
+            "{} {} a pointer argument is NULL unknown status",
+            timber::codegen::c99::ABI_VERSION,
+            ens.source.sha256
+        )
+    );
+}
+
+#[test]
+fn nan_policy_reject() {
+    let ens = deeper(PostTransform::Identity, Aggregation::Sum, 0.0);
+    let built = build(
+        &ens,
+        &Options {
+            nan_policy: NanPolicy::Reject,
+        },
+    );
+    let rows = vec![vec![0.0, 1.0, 2.0], vec![0.0, f32::NAN, 2.0]];
+    let res = run(&built, 3, &rows);
+    assert_eq!(res.single_status, vec![0, 2]);
+    assert_eq!(res.single[0], bits(&evaluate(&ens, &rows[0])));
+    assert_eq!(res.batch_status, 2);
+}
+
+#[test]
+fn emitting_twice_is_byte_identical() {
+    let mut rng = Rng(9);
+    for _ in 0..5 {
+        let ens = random_ensemble(&mut rng);
+        let a = emit_c99(&ens, &Options::default()).expect("emit");
+        let b = emit_c99(&ens.clone(), &Options::default()).expect("emit");
+        assert_eq!(a, b);
+        let names: Vec<&str> = a.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["model.c", "model.h", "model_data.c", "model_data.h"]
+        );
+        for f in &a {
+            assert!(!f.contents.contains("/tmp"), "{} has a path", f.name);
+        }
+    }
+}
+
+#[test]
+fn every_node_row_names_its_source() {
+    let ens = deeper(PostTransform::Identity, Aggregation::Sum, 0.0);
+    let files = emit_c99(&ens, &Options::default()).expect("emit");
+    let data = &files
+        .iter()
+        .find(|f| f.name == "model_data.c")
+        .expect("model_data.c")
+        .contents;
+    for t in &ens.trees {
+        for n in &t.nodes {
+            let tag = format!("/* tree {} node {} */", t.source_id, n.source_id());
+            assert!(data.contains(&tag), "missing {tag}");
+        }
+    }
+}
+
+#[test]
+fn snapshot_of_a_small_model() {
+    let ens = stump(SplitOp::Lt, MissingGoes::Left, PostTransform::Sigmoid);
+    let files = emit_c99(&ens, &Options::default()).expect("emit");
+    for f in files {
+        insta::assert_snapshot!(f.name.replace('.', "_"), f.contents);
+    }
+}
+
+// ------------------------------------------------------ timber_exp alone
+
+const EXP_HARNESS: &str = r#"/* timber_exp over bit patterns start + i * stride (mod 2^32), i < count;
+ * writes the result bits as little-endian u32 to stdout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.c"
+
+int main(int argc, char **argv)
+{
+    uint32_t start;
+    uint32_t stride;
+    uint32_t count;
+    uint32_t i;
+    if (argc != 4) {
+        return 2;
+    }
+    start = (uint32_t)strtoul(argv[1], NULL, 16);
+    stride = (uint32_t)strtoul(argv[2], NULL, 16);
+    count = (uint32_t)strtoul(argv[3], NULL, 16);
+    for (i = 0U; i < count; i++) {
+        uint32_t b = start + i * stride;
+        float x;
+        float y;
+        unsigned char bytes[4];
+        memcpy(&x, &b, sizeof x);
+        y = timber_exp(x);
+        memcpy(&b, &y, sizeof b);
+        bytes[0] = (unsigned char)(b & 0xFFU);
+        bytes[1] = (unsigned char)((b >> 8U) & 0xFFU);
+        bytes[2] = (unsigned char)((b >> 16U) & 0xFFU);
+        bytes[3] = (unsigned char)((b >> 24U) & 0xFFU);
+        if (fwrite(bytes, 1U, 4U, stdout) != 4U) {
+            return 3;
+        }
+    }
+    return 0;
+}
+"#;
+
+#[test]
+fn timber_exp_matches_mathfn_exp_bit_for_bit() {
+    let ens = stump(SplitOp::Lt, MissingGoes::Left, PostTransform::Exp);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(&ens, &Options::default(), dir.path());
+    std::fs::write(dir.path().join("exp_harness.c"), EXP_HARNESS).expect("write");
+    let exe = dir.path().join("exp_harness");
+    compile(dir.path(), &["exp_harness.c", "model_data.c"], &exe);
+    // (start, stride, count): a sweep over all 2^32 patterns, and dense
+    // windows around 0, the overflow and underflow edges and the k = +-120
+    // rescaling points.
+    let windows: &[(u32, u32, u32)] = &[
+        (0x0000_0000, 1021, (1u64 << 32).div_ceil(1021) as u32),
+        (0x3f00_0000, 1, 1 << 20),
+        (0xbf00_0000, 1, 1 << 20),
+        (0x42b1_0000, 1, 0x2_0000),
+        (0xc2ce_0000, 1, 0x4_0000),
+        (0x42a6_0000, 1, 0x2_0000),
+        (0xc2a6_0000, 1, 0x2_0000),
+    ];
+    let mut total = 0usize;
+    for &(start, stride, count) in windows {
+        let out = Command::new(&exe)
+            .arg(format!("{start:x}"))
+            .arg(format!("{stride:x}"))
+            .arg(format!("{count:x}"))
+            .output()
+            .expect("run exp harness");
+        assert!(out.status.success());
+        assert_eq!(out.stdout.len(), count as usize * 4);
+        for (i, chunk) in out.stdout.chunks_exact(4).enumerate() {
+            let b = start.wrapping_add((i as u32).wrapping_mul(stride));
+            let x = f32::from_bits(b);
+            let got = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+            let want = mathfn::exp(x).to_bits();
+            assert_eq!(
+                got, want,
+                "exp({x:e}) [{b:08x}]: C {got:08x} vs Rust {want:08x}"
+            );
+        }
+        total += count as usize;
+    }
+    assert!(total > 4_000_000, "{total}");
+}
