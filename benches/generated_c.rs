@@ -42,11 +42,8 @@ fn complete_tree(rng: &mut Rng, source_id: u32, depth: u32) -> Tree {
                     source_id: i,
                     feature: (rng.next() % u64::from(N_FEATURES)) as u32,
                     threshold: rng.unit() * 2.0 - 1.0,
-                    op: if rng.next() % 2 == 0 {
-                        SplitOp::Lt
-                    } else {
-                        SplitOp::Le
-                    },
+                    // XGBoost-like: one operator for the whole model.
+                    op: SplitOp::Lt,
                     missing: if rng.next() % 2 == 0 {
                         MissingGoes::Left
                     } else {
@@ -160,24 +157,30 @@ fn main() {
     println!("{:<22} {:>12} {:>12}", "model", "single", "batch");
     for &(name, n_trees, depth) in cases {
         let ens = synthetic(n_trees, depth, 0xbe7c_0000 + u64::from(depth));
-        let dir = tempfile::tempdir().expect("tempdir");
+        // TIMBER_BENCH_KEEP=<dir> keeps the generated sources for a look.
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir_path = match std::env::var_os("TIMBER_BENCH_KEEP") {
+            Some(keep) => std::path::PathBuf::from(keep).join(format!("t{n_trees}_d{depth}")),
+            None => tmp.path().to_path_buf(),
+        };
+        std::fs::create_dir_all(&dir_path).expect("create bench dir");
         for f in emit_c99(&ens, &Options::default()).expect("emit") {
-            std::fs::write(dir.path().join(&f.name), f.contents).expect("write");
+            std::fs::write(dir_path.join(&f.name), f.contents).expect("write");
         }
         let (rows, repeats) = if quick { (200, 3) } else { (N_ROWS, REPEATS) };
         let harness = HARNESS
             .replace("{n_rows}", &rows.to_string())
             .replace("{repeats}", &repeats.to_string());
-        std::fs::write(dir.path().join("bench.c"), harness).expect("write");
+        std::fs::write(dir_path.join("bench.c"), harness).expect("write");
         let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
         let status = Command::new(&cc)
             .args(["-std=c99", "-O2", "-ffp-contract=off", "-Wall"])
             .args(["bench.c", "model.c", "model_data.c", "-o", "bench"])
-            .current_dir(dir.path())
+            .current_dir(&dir_path)
             .status()
             .expect("run cc");
         assert!(status.success(), "cc failed");
-        let out = Command::new(dir.path().join("bench"))
+        let out = Command::new(dir_path.join("bench"))
             .output()
             .expect("run bench");
         assert!(out.status.success(), "bench failed");

@@ -619,16 +619,27 @@ fn random_leaf_value(rng: &mut Rng, scale: f32) -> f32 {
     }
 }
 
-/// A random tree with nodes in shuffled order (root stays first).
-fn random_tree(
-    rng: &mut Rng,
-    source_id: u32,
-    group: u32,
+/// What every tree of one random ensemble has in common.
+struct Shape<'a> {
+    /// Values per leaf.
     width: usize,
     n_features: u32,
     max_depth: u32,
+    /// Magnitude of leaf values.
     scale: f32,
-) -> Tree {
+    /// Split operators to pick from.
+    ops: &'a [SplitOp],
+}
+
+/// A random tree with nodes in shuffled order (root stays first).
+fn random_tree(rng: &mut Rng, source_id: u32, group: u32, shape: &Shape) -> Tree {
+    let Shape {
+        width,
+        n_features,
+        max_depth,
+        scale,
+        ops,
+    } = *shape;
     // Build in preorder, then permute indices 1.. randomly.
     enum Proto {
         Split(Split),
@@ -657,11 +668,7 @@ fn random_tree(
                 source_id: 0,
                 feature: rng.below(u64::from(n_features)) as u32,
                 threshold: random_threshold(rng),
-                op: if rng.below(2) == 0 {
-                    SplitOp::Lt
-                } else {
-                    SplitOp::Le
-                },
+                op: rng.pick(ops),
                 missing: if rng.below(2) == 0 {
                     MissingGoes::Left
                 } else {
@@ -725,14 +732,23 @@ fn random_ensemble(rng: &mut Rng) -> Ensemble {
     let scale = rng.pick(&[1.0f32, 10.0, 200.0, 1e5]);
     let n_trees = 1 + rng.below(25) as u32;
     let max_depth = rng.below(9) as u32;
+    // Uniform operators (XGBoost, LightGBM) get a specialised walk.
+    let ops: &[SplitOp] = match rng.below(3) {
+        0 => &[SplitOp::Lt],
+        1 => &[SplitOp::Le],
+        _ => &[SplitOp::Lt, SplitOp::Le],
+    };
+    let shape = Shape {
+        width: if vector { n_groups as usize } else { 1 },
+        n_features,
+        max_depth,
+        scale,
+        ops,
+    };
     let trees = (0..n_trees)
         .map(|i| {
-            let (group, width) = if vector {
-                (0, n_groups as usize)
-            } else {
-                (i % n_groups, 1)
-            };
-            random_tree(rng, 1000 + i, group, width, n_features, max_depth, scale)
+            let group = if vector { 0 } else { i % n_groups };
+            random_tree(rng, 1000 + i, group, &shape)
         })
         .collect();
     let base = (0..n_groups)

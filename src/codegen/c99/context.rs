@@ -44,6 +44,9 @@ pub struct Context {
     pub group_type: &'static str,
     /// Every leaf has exactly one value (the common case; simpler loop).
     pub scalar_leaves: bool,
+    /// `lt` or `le` when every split uses that operator (then the tree
+    /// walk tests only that one), `mixed` otherwise.
+    pub split_ops: &'static str,
     pub aggregation: &'static str,
     pub post_transform: &'static str,
     pub needs_exp: bool,
@@ -165,6 +168,7 @@ impl Context {
         let mut max_depth = 0usize;
         let mut max_leaf_width = 1usize;
         let mut scalar_leaves = true;
+        let (mut any_lt, mut any_le) = (false, false);
         for tree in &ens.trees {
             let first = nodes.len() as u64;
             max_depth = max_depth.max(tree_depth(tree));
@@ -175,22 +179,26 @@ impl Context {
             });
             for node in &tree.nodes {
                 let row = match node {
-                    Node::Split(s) => NodeRow {
-                        threshold: f32_literal(s.threshold).ok_or_else(|| {
-                            CodegenError::Unsupported {
-                                what: format!(
-                                    "tree {} node {}: NaN threshold",
-                                    tree.source_id, s.source_id
-                                ),
-                            }
-                        })?,
-                        feature: s.feature,
-                        left: first + u64::from(s.left),
-                        right: first + u64::from(s.right),
-                        flags: split_flags(s.op, s.missing),
-                        tree: tree.source_id,
-                        node: s.source_id,
-                    },
+                    Node::Split(s) => {
+                        any_lt |= s.op == SplitOp::Lt;
+                        any_le |= s.op == SplitOp::Le;
+                        NodeRow {
+                            threshold: f32_literal(s.threshold).ok_or_else(|| {
+                                CodegenError::Unsupported {
+                                    what: format!(
+                                        "tree {} node {}: NaN threshold",
+                                        tree.source_id, s.source_id
+                                    ),
+                                }
+                            })?,
+                            feature: s.feature,
+                            left: first + u64::from(s.left),
+                            right: first + u64::from(s.right),
+                            flags: split_flags(s.op, s.missing),
+                            tree: tree.source_id,
+                            node: s.source_id,
+                        }
+                    }
                     Node::Leaf(l) => {
                         let offset = leaf_values.len() as u64;
                         for v in &l.values {
@@ -242,6 +250,11 @@ impl Context {
             feature_type: uint_type_for(u64::from(ens.n_features.saturating_sub(1))),
             group_type: uint_type_for(u64::from(ens.n_groups.saturating_sub(1))),
             scalar_leaves,
+            split_ops: match (any_lt, any_le) {
+                (true, true) => "mixed",
+                (false, true) => "le",
+                _ => "lt",
+            },
             aggregation: match ens.aggregation {
                 Aggregation::Sum => "sum",
                 Aggregation::Average => "average",
