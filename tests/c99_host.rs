@@ -271,7 +271,7 @@ int main(void)
            /* SIZE_MAX rows only overflow with more than one value per row. */
            ((TIMBER_N_FEATURES > 1U) || (TIMBER_N_OUTPUTS > 1U))
                ? (int)timber_infer(in, SIZE_MAX, out) : 3);
-    printf("%u %s %s %s\n", (unsigned int)timber_abi_version(), TIMBER_MODEL_SHA256,
+    printf("%u %s %s %s\n", (unsigned int)timber_abi_version(), timber_model_sha256(),
            timber_strerror(TIMBER_ERR_NULL), timber_strerror(99));
     free(in);
     free(out);
@@ -939,4 +939,203 @@ fn timber_exp_matches_mathfn_exp_bit_for_bit() {
         total += count as usize;
     }
     assert!(total > 4_000_000, "{total}");
+}
+
+// ------------------------------------------- cross-check with cppcheck
+
+/// MISRA C:2012 findings of cppcheck's MISRA addon (when cppcheck is
+/// installed) on the generated sources, as `rule file:line` strings.
+fn cppcheck_misra(ens: &Ensemble, opts: &Options) -> Option<Vec<String>> {
+    let probe = Command::new("cppcheck").arg("--version").output().ok()?;
+    if !probe.status.success() {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(ens, opts, dir.path());
+    let out = Command::new("cppcheck")
+        .args([
+            "--addon=misra",
+            "--std=c99",
+            "--enable=style,warning,portability",
+            "-q",
+            "--template={id} {file}:{line} {message}",
+            "model.c",
+            "model_data.c",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("run cppcheck");
+    let text = String::from_utf8_lossy(&out.stderr);
+    Some(
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with(' ') && !l.starts_with('^'))
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+#[test]
+fn cppcheck_misra_addon_finds_nothing() {
+    let mut models = vec![
+        (
+            stump(SplitOp::Lt, MissingGoes::Left, PostTransform::Sigmoid),
+            Options::default(),
+        ),
+        (
+            deeper(PostTransform::Exp, Aggregation::Average, 1.0),
+            Options {
+                nan_policy: NanPolicy::Reject,
+            },
+        ),
+        (
+            deeper(PostTransform::Hinge, Aggregation::Sum, 1.0),
+            Options::default(),
+        ),
+        (multiclass(PostTransform::Softmax, 1.0), Options::default()),
+        (multiclass(PostTransform::ArgMax, 1.0), Options::default()),
+    ];
+    let mut rng = Rng(77);
+    models.push((random_ensemble(&mut rng), Options::default()));
+    for (ens, opts) in &models {
+        let Some(findings) = cppcheck_misra(ens, opts) else {
+            eprintln!("cppcheck not installed; skipping");
+            return;
+        };
+        assert!(
+            findings.is_empty(),
+            "{:?}/{:?}:\n{}",
+            ens.post_transform,
+            ens.aggregation,
+            findings.join("\n")
+        );
+    }
+}
+
+// ------------------------------------- stricter warnings, other compilers
+
+/// Compile model.c and model_data.c (no link) with `compiler` and `flags`;
+/// `None` when the compiler is not installed.
+fn compile_only(compiler: &str, flags: &[&str], ens: &Ensemble, opts: &Options) -> Option<()> {
+    let probe = Command::new(compiler).arg("--version").output().ok()?;
+    if !probe.status.success() {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(ens, opts, dir.path());
+    let out = Command::new(compiler)
+        .args(flags)
+        .args(["-c", "model.c", "model_data.c"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run compiler");
+    assert!(
+        out.status.success(),
+        "{compiler} {flags:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(())
+}
+
+#[test]
+fn compiles_cleanly_with_extra_warnings_and_for_cortex_m() {
+    let mut strict: Vec<&str> = CFLAGS.to_vec();
+    strict.extend([
+        "-Wsign-conversion",
+        "-Wcast-qual",
+        "-Wcast-align",
+        "-Wstrict-prototypes",
+        "-Wmissing-prototypes",
+        "-Wmissing-declarations",
+        "-Wundef",
+        "-Wdouble-promotion",
+        "-Wfloat-conversion",
+        "-Wredundant-decls",
+        "-Wwrite-strings",
+        "-Wbad-function-cast",
+        "-Wold-style-definition",
+        "-Wnested-externs",
+        "-Wvla",
+    ]);
+    let mut m4: Vec<&str> = vec![
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+    ];
+    m4.extend_from_slice(CFLAGS);
+    let mut m0: Vec<&str> = vec!["-mcpu=cortex-m0", "-mthumb", "-mfloat-abi=soft"];
+    m0.extend_from_slice(CFLAGS);
+    let mut rng = Rng(5);
+    let mut models = vec![
+        (multiclass(PostTransform::Softmax, 1.0), Options::default()),
+        (
+            deeper(PostTransform::Sigmoid, Aggregation::Average, 0.0),
+            Options {
+                nan_policy: NanPolicy::Reject,
+            },
+        ),
+    ];
+    for _ in 0..4 {
+        models.push((random_ensemble(&mut rng), Options::default()));
+    }
+    for (ens, opts) in &models {
+        compile_only(&cc(), &strict, ens, opts).expect("host cc is required");
+        for flags in [&m4, &m0] {
+            if compile_only("arm-none-eabi-gcc", flags, ens, opts).is_none() {
+                eprintln!("arm-none-eabi-gcc not installed; skipping Cortex-M builds");
+            }
+        }
+    }
+}
+
+#[test]
+fn forbidden_constructs_are_absent() {
+    let mut rng = Rng(6);
+    let mut models = vec![
+        multiclass(PostTransform::Softmax, 1.0),
+        deeper(PostTransform::Exp, Aggregation::Average, 0.0),
+    ];
+    models.push(random_ensemble(&mut rng));
+    for ens in &models {
+        for f in emit_c99(ens, &Options::default()).expect("emit") {
+            for bad in [
+                "goto",
+                "malloc",
+                "calloc",
+                "realloc",
+                "free(",
+                "<math.h>",
+                "<stdio.h>",
+                "printf",
+                "while",
+                "continue",
+                "break",
+                "switch",
+                "union",
+                "setjmp",
+                "#pragma",
+                "__attribute__",
+            ] {
+                assert!(!f.contents.contains(bad), "{} contains `{bad}`", f.name);
+            }
+            // One return per function: count returns against functions.
+            if f.name == "model.c" {
+                let returns = f.contents.matches("return ").count();
+                let non_void_fns = f
+                    .contents
+                    .lines()
+                    .filter(|l| {
+                        !l.starts_with(' ')
+                            && l.ends_with(')')
+                            && l.contains('(')
+                            && !l.starts_with("static void")
+                            && !l.starts_with('#')
+                            && !l.starts_with("/*")
+                    })
+                    .count();
+                assert!(returns >= 6, "{returns}");
+                assert_eq!(returns, non_void_fns, "one return per non-void function");
+            }
+        }
+    }
 }
