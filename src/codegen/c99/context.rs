@@ -47,6 +47,9 @@ pub struct Context {
     /// `lt` or `le` when every split uses that operator (then the tree
     /// walk tests only that one), `mixed` otherwise.
     pub split_ops: &'static str,
+    /// Rows `timber_infer` walks together, tree by tree (cache locality);
+    /// fewer with many groups, to bound the stack.
+    pub block_rows: u32,
     pub aggregation: &'static str,
     pub post_transform: &'static str,
     pub needs_exp: bool,
@@ -250,6 +253,7 @@ impl Context {
             feature_type: uint_type_for(u64::from(ens.n_features.saturating_sub(1))),
             group_type: uint_type_for(u64::from(ens.n_groups.saturating_sub(1))),
             scalar_leaves,
+            block_rows: (64 / ens.n_groups).clamp(1, 16),
             split_ops: match (any_lt, any_le) {
                 (true, true) => "mixed",
                 (false, true) => "le",
