@@ -154,7 +154,10 @@ fn main() {
     let cases: &[(&str, u32, u32)] =
         &[("50 trees, depth 6", 50, 6), ("500 trees, depth 8", 500, 8)];
     println!("generated C, cc -O2 -std=c99 -ffp-contract=off, {N_ROWS} rows x {REPEATS} runs, median ns/row");
-    println!("{:<22} {:>12} {:>12}", "model", "single", "batch");
+    println!(
+        "{:<22} {:>12} {:>12} {:>10}",
+        "model", "single", "batch", "emit ms"
+    );
     for &(name, n_trees, depth) in cases {
         let ens = synthetic(n_trees, depth, 0xbe7c_0000 + u64::from(depth));
         // TIMBER_BENCH_KEEP=<dir> keeps the generated sources for a look.
@@ -164,7 +167,10 @@ fn main() {
             None => tmp.path().to_path_buf(),
         };
         std::fs::create_dir_all(&dir_path).expect("create bench dir");
-        for f in emit_c99(&ens, &Options::default()).expect("emit") {
+        let started = std::time::Instant::now();
+        let files = emit_c99(&ens, &Options::default()).expect("emit");
+        let emit_ms = started.elapsed().as_secs_f64() * 1e3;
+        for f in files {
             std::fs::write(dir_path.join(&f.name), f.contents).expect("write");
         }
         let (rows, repeats) = if quick { (200, 3) } else { (N_ROWS, REPEATS) };
@@ -188,6 +194,6 @@ fn main() {
         let mut words = text.split_whitespace();
         let single = words.next().unwrap_or("?");
         let batch = words.next().unwrap_or("?");
-        println!("{name:<22} {single:>12} {batch:>12}");
+        println!("{name:<22} {single:>12} {batch:>12} {emit_ms:>10.1}");
     }
 }
