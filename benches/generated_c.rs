@@ -153,7 +153,10 @@ fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let cases: &[(&str, u32, u32)] =
         &[("50 trees, depth 6", 50, 6), ("500 trees, depth 8", 500, 8)];
-    println!("generated C, cc -O2 -std=c99 -ffp-contract=off, {N_ROWS} rows x {REPEATS} runs, median ns/row");
+    let (rows, repeats) = if quick { (200, 3) } else { (N_ROWS, REPEATS) };
+    println!(
+        "generated C, cc -O2 -std=c99 -ffp-contract=off, {rows} rows x {repeats} runs, median ns/row"
+    );
     println!(
         "{:<22} {:>12} {:>12} {:>10}",
         "model", "single", "batch", "emit ms"
@@ -173,7 +176,6 @@ fn main() {
         for f in files {
             std::fs::write(dir_path.join(&f.name), f.contents).expect("write");
         }
-        let (rows, repeats) = if quick { (200, 3) } else { (N_ROWS, REPEATS) };
         let harness = HARNESS
             .replace("{n_rows}", &rows.to_string())
             .replace("{repeats}", &repeats.to_string());
