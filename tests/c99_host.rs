@@ -1139,3 +1139,134 @@ fn forbidden_constructs_are_absent() {
         }
     }
 }
+
+// ------------------------------------------------ wider index types
+
+/// A complete tree of `depth` over `n_features` features, children stored
+/// breadth-first, random thresholds and ops.
+fn complete_tree(rng: &mut Rng, source_id: u32, group: u32, depth: u32, n_features: u32) -> Tree {
+    let n_splits = (1u32 << depth) - 1;
+    let nodes = (0..(2 * n_splits + 1))
+        .map(|i| {
+            if i < n_splits {
+                split(
+                    i,
+                    rng.below(u64::from(n_features)) as u32,
+                    random_threshold(rng),
+                    rng.pick(&[SplitOp::Lt, SplitOp::Le]),
+                    rng.pick(&[MissingGoes::Left, MissingGoes::Right]),
+                    2 * i + 1,
+                    2 * i + 2,
+                )
+            } else {
+                leaf(i, random_leaf_value(rng, 1.0))
+            }
+        })
+        .collect();
+    tree(source_id, group, nodes)
+}
+
+#[test]
+fn large_models_use_wider_index_types_and_stay_exact() {
+    let mut rng = Rng(8);
+    // (trees, depth, features, groups): u16 indices and u16 features;
+    // u32 indices.
+    for (n_trees, depth, n_features, n_groups) in [(60u32, 7u32, 300u32, 1u32), (300, 8, 40, 3)] {
+        let trees = (0..n_trees)
+            .map(|t| complete_tree(&mut rng, t, t % n_groups, depth, n_features))
+            .collect();
+        let pt = if n_groups == 1 {
+            PostTransform::Sigmoid
+        } else {
+            PostTransform::Softmax
+        };
+        let ens = ensemble(
+            n_features,
+            vec![0.25; n_groups as usize],
+            Aggregation::Sum,
+            pt,
+            trees,
+        );
+        let files = emit_c99(&ens, &Options::default()).expect("emit");
+        let data_h = &files
+            .iter()
+            .find(|f| f.name == "model_data.h")
+            .expect("model_data.h")
+            .contents;
+        let want_index = if ens.n_nodes() > 65_535 {
+            "uint32_t"
+        } else {
+            "uint16_t"
+        };
+        assert!(data_h.contains(&format!("typedef {want_index} timber_index_t;")));
+        let want_feature = if n_features > 256 {
+            "uint16_t"
+        } else {
+            "uint8_t"
+        };
+        assert!(data_h.contains(&format!("typedef {want_feature} timber_feature_t;")));
+        // Random rows (every feature's thresholds would be too many).
+        let rows: Vec<Vec<f32>> = (0..300)
+            .map(|_| {
+                (0..n_features)
+                    .map(|_| match rng.below(8) {
+                        0 => f32::NAN,
+                        1 => f32::from_bits(rng.next() as u32),
+                        _ => (rng.unit() - 0.5) * 8.0,
+                    })
+                    .collect()
+            })
+            .collect();
+        check(&ens, &rows);
+    }
+}
+
+/// Every macro, type, function and table the generator declares carries the
+/// `TIMBER_` / `timber_` prefix, so it cannot collide with the firmware's
+/// own names or the C library's reserved ones.
+#[test]
+fn every_declared_name_is_prefixed() {
+    let mut rng = Rng(10);
+    let models = [
+        multiclass(PostTransform::Softmax, 1.0),
+        deeper(PostTransform::Sigmoid, Aggregation::Average, 0.0),
+        random_ensemble(&mut rng),
+    ];
+    for ens in &models {
+        for opts in [
+            Options::default(),
+            Options {
+                nan_policy: NanPolicy::Reject,
+            },
+        ] {
+            for f in emit_c99(ens, &opts).expect("emit") {
+                let mut names = Vec::new();
+                for line in f.contents.lines() {
+                    if let Some(rest) = line.strip_prefix("#define ") {
+                        names.push(rest.split_whitespace().next().unwrap_or("").to_string());
+                    } else if let Some(rest) = line.strip_prefix("} ") {
+                        names.push(rest.trim_end_matches(';').to_string());
+                    } else if line.starts_with("typedef ") && line.ends_with(';') {
+                        let last = line.trim_end_matches(';').split_whitespace().last();
+                        names.push(last.unwrap_or("").to_string());
+                    } else if !line.is_empty()
+                        && !line.starts_with([' ', '#', '/', '*', '{', '}'])
+                        && !line.starts_with("typedef")
+                    {
+                        let head = line.split(['(', '[', '=', ';']).next().unwrap_or("");
+                        let name = head.split_whitespace().last().unwrap_or("");
+                        names.push(name.trim_start_matches('*').to_string());
+                    }
+                }
+                assert!(names.len() >= 3, "{}: {names:?}", f.name);
+                for n in names {
+                    assert!(
+                        n.starts_with("TIMBER_") || n.starts_with("timber_"),
+                        "{}: `{n}` lacks the prefix",
+                        f.name
+                    );
+                }
+            }
+        }
+    }
+}
