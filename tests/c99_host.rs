@@ -291,8 +291,14 @@ fn write_sources(ens: &Ensemble, opts: &Options, dir: &Path) {
 }
 
 fn compile(dir: &Path, sources: &[&str], exe: &Path) {
+    compile_with(dir, sources, exe, &[]);
+}
+
+/// `extra` flags come after CFLAGS, so `-O0`, `-O3` override `-O2`.
+fn compile_with(dir: &Path, sources: &[&str], exe: &Path, extra: &[&str]) {
     let out = Command::new(cc())
         .args(CFLAGS)
+        .args(extra)
         .args(sources)
         .arg("-o")
         .arg(exe)
@@ -307,11 +313,20 @@ fn compile(dir: &Path, sources: &[&str], exe: &Path) {
 }
 
 fn build(ens: &Ensemble, opts: &Options) -> Built {
+    build_with(ens, opts, &[])
+}
+
+fn build_with(ens: &Ensemble, opts: &Options, extra: &[&str]) -> Built {
     let dir = tempfile::tempdir().expect("tempdir");
     write_sources(ens, opts, dir.path());
     std::fs::write(dir.path().join("harness.c"), HARNESS).expect("write harness");
     let exe = dir.path().join("harness");
-    compile(dir.path(), &["harness.c", "model.c", "model_data.c"], &exe);
+    compile_with(
+        dir.path(),
+        &["harness.c", "model.c", "model_data.c"],
+        &exe,
+        extra,
+    );
     Built { _dir: dir, exe }
 }
 
@@ -398,8 +413,12 @@ fn bits(v: &[f32]) -> Vec<u32> {
 /// Compile `ens`, run `rows`, and assert every output bit equals the
 /// reference evaluator's, for single-row and batch calls.
 fn check(ens: &Ensemble, rows: &[Vec<f32>]) -> RunResult {
+    check_with(ens, rows, &[])
+}
+
+fn check_with(ens: &Ensemble, rows: &[Vec<f32>], extra: &[&str]) -> RunResult {
     timber::ir::validate(ens).expect("test ensemble is valid");
-    let built = build(ens, &Options::default());
+    let built = build_with(ens, &Options::default(), extra);
     let res = run(&built, ens.n_features as usize, rows);
     assert_eq!(res.batch_status, 0);
     for (i, row) in rows.iter().enumerate() {
@@ -1267,6 +1286,25 @@ fn every_declared_name_is_prefixed() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// The bits do not depend on the optimisation level or on the host CPU's
+/// extensions (FMA is available with -march=native on most x86-64 hosts;
+/// -ffp-contract=off keeps the compiler from fusing).
+#[test]
+fn optimisation_level_does_not_change_bits() {
+    let mut rng = Rng(11);
+    let models = [
+        multiclass(PostTransform::Softmax, 3.0),
+        deeper(PostTransform::Sigmoid, Aggregation::Average, 0.5),
+        random_ensemble(&mut rng),
+    ];
+    for ens in &models {
+        let rows = rows_for(ens, &mut rng, 200);
+        for extra in [&["-O0"][..], &["-Os"], &["-O3", "-march=native"]] {
+            check_with(ens, &rows, extra);
         }
     }
 }
