@@ -1308,3 +1308,28 @@ fn optimisation_level_does_not_change_bits() {
         }
     }
 }
+
+/// Text from the model file cannot break out of a C comment or string.
+#[test]
+fn hostile_source_text_is_neutralised_or_refused() {
+    let mut ens = stump(SplitOp::Lt, MissingGoes::Left, PostTransform::Identity);
+    ens.source.objective = "x */ int evil; /* ??= \u{e9}\n".into();
+    ens.source.format = "\"quoted\\".into();
+    let files = emit_c99(&ens, &Options::default()).expect("emit");
+    let header = &files
+        .iter()
+        .find(|f| f.name == "model.h")
+        .expect("model.h")
+        .contents;
+    assert!(
+        header.contains("objective x __ int evil; __ __= __"),
+        "{header}"
+    );
+    assert!(!header.contains("??="));
+    let res = check(&ens, &[vec![0.0], vec![1.0]]);
+    assert_eq!(res.batch_status, 0);
+
+    ens.source.sha256 = "abc\"; int evil; //".into();
+    let err = emit_c99(&ens, &Options::default()).expect_err("non-hex sha256");
+    assert!(err.to_string().contains("sha256"), "{err}");
+}
