@@ -24,6 +24,11 @@ use serde::Serialize;
 /// signature or the meaning of a status code changes.
 pub const ABI_VERSION: u32 = 1;
 
+/// Tree walks the generated code interleaves (see `timber_walk`): enough
+/// independent loads in flight to hide their latency on an out-of-order
+/// core, few enough to stay in registers and cheap on a Cortex-M.
+const LANES: u32 = 8;
+
 #[derive(Debug, Serialize)]
 pub struct Context {
     pub generator_version: &'static str,
@@ -50,6 +55,9 @@ pub struct Context {
     /// Rows `timber_infer` walks together, tree by tree (cache locality);
     /// fewer with many groups, to bound the stack.
     pub block_rows: u32,
+    /// Tree walks interleaved at once.
+    pub lanes: u32,
+    pub depth_type: &'static str,
     pub aggregation: &'static str,
     pub post_transform: &'static str,
     pub needs_exp: bool,
@@ -82,6 +90,7 @@ pub struct LeafValueRow {
 #[derive(Debug, Serialize)]
 pub struct TreeRow {
     pub root: u64,
+    pub depth: usize,
     pub group: u32,
     pub tree: u32,
 }
@@ -174,9 +183,11 @@ impl Context {
         let (mut any_lt, mut any_le) = (false, false);
         for tree in &ens.trees {
             let first = nodes.len() as u64;
-            max_depth = max_depth.max(tree_depth(tree));
+            let depth = tree_depth(tree);
+            max_depth = max_depth.max(depth);
             trees.push(TreeRow {
                 root: first,
+                depth,
                 group: tree.group,
                 tree: tree.source_id,
             });
@@ -254,6 +265,8 @@ impl Context {
             group_type: uint_type_for(u64::from(ens.n_groups.saturating_sub(1))),
             scalar_leaves,
             block_rows: (64 / ens.n_groups).clamp(1, 16),
+            lanes: LANES,
+            depth_type: uint_type_for(max_depth as u64),
             split_ops: match (any_lt, any_le) {
                 (true, true) => "mixed",
                 (false, true) => "le",
