@@ -9,9 +9,12 @@
 //!   of their values in `timber_leaf_values[]` (in `left`) and how many
 //!   values they have (in `right`).
 //! - `timber_leaf_values[]`: leaf values, leaf by leaf, in node order.
-//! - `timber_tree_root[]`, `timber_tree_group[]`: per tree, in the order
-//!   the trees are added.
+//! - `timber_tree_root[]`, `timber_tree_group[]`, `timber_tree_depth[]`:
+//!   per tree, in the order the trees are added.
 //! - `timber_base_score[]`: per group.
+//!
+//! Index, feature, group and depth fields use the narrowest unsigned
+//! fixed-width type that fits this model (`timber_index_t` and friends).
 
 use super::conv::{f32_literal, is_plain_c_text, uint_type_for};
 use super::{CodegenError, NanPolicy, Options};

@@ -11,6 +11,15 @@
 //! the same comparisons, the same float32 accumulation order (per group,
 //! base score first, then each tree in order), and `timber_exp`, sigmoid
 //! and softmax written operation for operation like `mathfn`.
+//!
+//! Speed without changing a bit: the tree walk is branch-free and runs
+//! several walks interleaved (several trees of one row, or one tree over
+//! several rows in `timber_infer`), so their memory loads overlap; only
+//! the order of walking changes, never the order of summation.
+//!
+//! Files: `model.h` (the API), `model_data.h` (table types and `extern`
+//! declarations, included by both .c files, MISRA 8.4/8.5),
+//! `model_data.c` (the tables, its own translation unit) and `model.c`.
 
 mod context;
 pub mod conv;
