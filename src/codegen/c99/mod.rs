@@ -1,9 +1,9 @@
 //! The C99 backend: `model.h`, `model_data.h`, `model_data.c` and `model.c`
 //! from the minijinja templates in `templates/c99/`.
 //!
-//! Rooms: [`context`] turns the IR into the numbers and literals the
+//! Rooms: `context` turns the IR into the numbers and literals the
 //! templates print (tables, type choices, the exp constants taken from
-//! [`crate::ir::mathfn`]); [`conv`] holds the small value-to-C-text
+//! [`crate::ir::mathfn`]); `conv` holds the small value-to-C-text
 //! conversions. The templates are embedded with `include_str!`, so one
 //! binary is one qualified generator.
 //!
