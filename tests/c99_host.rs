@@ -1333,3 +1333,65 @@ fn hostile_source_text_is_neutralised_or_refused() {
     let err = emit_c99(&ens, &Options::default()).expect_err("non-hex sha256");
     assert!(err.to_string().contains("sha256"), "{err}");
 }
+
+const EXP_HASH_HARNESS: &str = r#"/* timber_exp over every float32 bit pattern; prints one FNV-1a hash of
+ * the result bits per 2^24 inputs (256 lines). */
+#include <stdio.h>
+#include "model.c"
+
+int main(void)
+{
+    uint32_t chunk;
+    for (chunk = 0U; chunk < 256U; chunk++) {
+        uint32_t i;
+        uint64_t h = 14695981039346656037ULL;
+        for (i = 0U; i < (1U << 24); i++) {
+            uint32_t b = (chunk << 24) | i;
+            float x;
+            float y;
+            memcpy(&x, &b, sizeof x);
+            y = timber_exp(x);
+            memcpy(&b, &y, sizeof b);
+            h = (h ^ (uint64_t)b) * 1099511628211ULL;
+        }
+        printf("%016llx\n", (unsigned long long)h);
+    }
+    return 0;
+}
+"#;
+
+/// All 2^32 inputs: `cargo test --release --test c99_host -- --ignored`.
+#[test]
+#[ignore = "exhaustive: all 2^32 inputs, about two minutes in release"]
+fn timber_exp_matches_mathfn_exp_on_every_float() {
+    let ens = stump(SplitOp::Lt, MissingGoes::Left, PostTransform::Exp);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(&ens, &Options::default(), dir.path());
+    std::fs::write(
+        dir.path().join("exp_hash.c"),
+        format!("#include <string.h>\n{EXP_HASH_HARNESS}"),
+    )
+    .expect("write");
+    let exe = dir.path().join("exp_hash");
+    compile(dir.path(), &["exp_hash.c", "model_data.c"], &exe);
+    let child = std::thread::spawn(move || {
+        let out = Command::new(&exe).output().expect("run exp_hash");
+        assert!(out.status.success());
+        drop(dir);
+        String::from_utf8(out.stdout).expect("utf8")
+    });
+    let mut want = String::new();
+    for chunk in 0u32..256 {
+        let mut h: u64 = 14_695_981_039_346_656_037;
+        for i in 0u32..(1 << 24) {
+            let b = mathfn::exp(f32::from_bits((chunk << 24) | i)).to_bits();
+            h = (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211);
+        }
+        want.push_str(&format!("{h:016x}\n"));
+    }
+    let got = child.join().expect("C thread");
+    for (chunk, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        assert_eq!(g, w, "inputs {:08x}..: C and Rust exp differ", chunk << 24);
+    }
+    assert_eq!(got.lines().count(), 256);
+}
