@@ -1015,6 +1015,11 @@ fn cppcheck_misra_addon_finds_nothing() {
     ];
     let mut rng = Rng(77);
     models.push((random_ensemble(&mut rng), Options::default()));
+    // Row-by-row batching (no blocks).
+    models.push((
+        many_classes(&mut rng, 80, Aggregation::Average),
+        Options::default(),
+    ));
     for (ens, opts) in &models {
         let Some(findings) = cppcheck_misra(ens, opts) else {
             eprintln!("cppcheck not installed; skipping");
@@ -1097,6 +1102,12 @@ fn compiles_cleanly_with_extra_warnings_and_for_cortex_m() {
     for _ in 0..4 {
         models.push((random_ensemble(&mut rng), Options::default()));
     }
+    models.push((
+        many_classes(&mut rng, 80, Aggregation::Sum),
+        Options {
+            nan_policy: NanPolicy::Reject,
+        },
+    ));
     for (ens, opts) in &models {
         compile_only(&cc(), &strict, ens, opts).expect("host cc is required");
         for flags in [&m4, &m0] {
@@ -1394,4 +1405,46 @@ fn timber_exp_matches_mathfn_exp_on_every_float() {
         assert_eq!(g, w, "inputs {:08x}..: C and Rust exp differ", chunk << 24);
     }
     assert_eq!(got.lines().count(), 256);
+}
+
+/// `n_groups` classes, two depth-3 trees per class, softmax.
+fn many_classes(rng: &mut Rng, n_groups: u32, agg: Aggregation) -> Ensemble {
+    let trees = (0..2 * n_groups)
+        .map(|t| complete_tree(rng, t, t % n_groups, 3, 5))
+        .collect();
+    ensemble(
+        5,
+        vec![0.0; n_groups as usize],
+        agg,
+        PostTransform::Softmax,
+        trees,
+    )
+}
+
+/// Many classes: 40 groups still batch in blocks (of 8 rows), 80 groups
+/// batch row by row to bound the stack; both stay exact.
+#[test]
+fn many_classes_batch_in_smaller_blocks_or_row_by_row() {
+    let mut rng = Rng(12);
+    for (n_groups, agg, want_block) in [
+        (40u32, Aggregation::Sum, Some(8)),
+        (80, Aggregation::Sum, None),
+        (40, Aggregation::Average, None),
+    ] {
+        let ens = many_classes(&mut rng, n_groups, agg);
+        let files = emit_c99(&ens, &Options::default()).expect("emit");
+        let model_c = &files
+            .iter()
+            .find(|f| f.name == "model.c")
+            .expect("model.c")
+            .contents;
+        match want_block {
+            Some(rows) => {
+                assert!(model_c.contains(&format!("TIMBER_BLOCK_ROWS ((size_t){rows}U)")))
+            }
+            None => assert!(!model_c.contains("TIMBER_BLOCK_ROWS")),
+        }
+        let rows = rows_for(&ens, &mut rng, 100);
+        check(&ens, &rows);
+    }
 }

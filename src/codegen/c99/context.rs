@@ -32,6 +32,22 @@ pub const ABI_VERSION: u32 = 1;
 /// core, few enough to stay in registers and cheap on a Cortex-M.
 const LANES: u32 = 8;
 
+/// Most stack the per-row sums of one `timber_infer` block may take.
+const BLOCK_STACK_BYTES: u32 = 2048;
+
+/// Rows per block: up to 16, a multiple of [`LANES`], within
+/// [`BLOCK_STACK_BYTES`]; 0 (evaluate row by row) when not even
+/// [`LANES`] rows fit.
+fn block_rows(ens: &Ensemble) -> u32 {
+    let per_group = match ens.aggregation {
+        Aggregation::Sum => 4,
+        Aggregation::Average => 8,
+    };
+    let per_row = ens.n_groups.saturating_mul(per_group).max(1);
+    let fit = (BLOCK_STACK_BYTES / per_row).min(16);
+    fit - fit % LANES
+}
+
 #[derive(Debug, Serialize)]
 pub struct Context {
     pub generator_version: &'static str,
@@ -56,7 +72,7 @@ pub struct Context {
     /// walk tests only that one), `mixed` otherwise.
     pub split_ops: &'static str,
     /// Rows `timber_infer` walks together, tree by tree (cache locality);
-    /// fewer with many groups, to bound the stack.
+    /// 0 when a block would not fit [`BLOCK_STACK_BYTES`] (row by row).
     pub block_rows: u32,
     /// Tree walks interleaved at once.
     pub lanes: u32,
@@ -267,7 +283,7 @@ impl Context {
             feature_type: uint_type_for(u64::from(ens.n_features.saturating_sub(1))),
             group_type: uint_type_for(u64::from(ens.n_groups.saturating_sub(1))),
             scalar_leaves,
-            block_rows: (64 / ens.n_groups).clamp(1, 16),
+            block_rows: block_rows(ens),
             lanes: LANES,
             depth_type: uint_type_for(max_depth as u64),
             split_ops: match (any_lt, any_le) {
