@@ -1448,3 +1448,115 @@ fn many_classes_batch_in_smaller_blocks_or_row_by_row() {
         check(&ens, &rows);
     }
 }
+
+/// The float literals in model_data.c, read by the C compiler, are exactly
+/// the IR's bits: thresholds and leaf values over every exponent, both
+/// zeros, subnormals, the extremes and infinite thresholds.
+#[test]
+fn c_compiler_reads_back_every_float_literal_exactly() {
+    let mut rng = Rng(13);
+    let mut values: Vec<f32> = vec![
+        0.0,
+        -0.0,
+        f32::MAX,
+        f32::MIN,
+        f32::MIN_POSITIVE,
+        -f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        -f32::from_bits(1),
+        f32::from_bits(0x007f_ffff),
+        0.1,
+        1.0 / 3.0,
+        16_777_217.0,
+    ];
+    while values.len() < 2000 {
+        let v = f32::from_bits(rng.next() as u32);
+        if v.is_finite() {
+            values.push(v);
+        }
+    }
+    // A chain: split i (threshold values[i]) -> leaf (value values[i]) or
+    // split i+1; infinite thresholds on two extra splits.
+    let mut thresholds = values.clone();
+    thresholds.push(f32::INFINITY);
+    thresholds.push(f32::NEG_INFINITY);
+    // Several trees so no chain exceeds the depth limit.
+    let mut trees = Vec::new();
+    let mut k = 0usize;
+    for (t, chunk) in thresholds.chunks(400).enumerate() {
+        let n = chunk.len() as u32;
+        let mut nodes = Vec::new();
+        for (i, &th) in chunk.iter().enumerate() {
+            let i = i as u32;
+            let next = if i + 1 < n { i + 1 } else { n + i + 1 };
+            nodes.push(split(i, 0, th, SplitOp::Lt, MissingGoes::Left, n + i, next));
+        }
+        for i in 0..=n {
+            let v = values[k % values.len()];
+            k += 1;
+            nodes.push(leaf(n + i, v));
+        }
+        trees.push(tree(t as u32, 0, nodes));
+    }
+    let ens = ensemble(
+        1,
+        vec![0.0],
+        Aggregation::Sum,
+        PostTransform::Identity,
+        trees,
+    );
+    timber::ir::validate(&ens).expect("valid");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(&ens, &Options::default(), dir.path());
+    std::fs::write(
+        dir.path().join("dump.c"),
+        r#"#include <stdio.h>
+#include <string.h>
+#include "model_data.h"
+
+int main(void)
+{
+    uint32_t i;
+    for (i = 0U; i < TIMBER_N_NODES; i++) {
+        uint32_t b;
+        memcpy(&b, &timber_nodes[i].threshold, sizeof b);
+        printf("%08x\n", (unsigned int)b);
+    }
+    for (i = 0U; i < TIMBER_N_LEAF_VALUES; i++) {
+        uint32_t b;
+        memcpy(&b, &timber_leaf_values[i], sizeof b);
+        printf("%08x\n", (unsigned int)b);
+    }
+    return 0;
+}
+"#,
+    )
+    .expect("write");
+    let exe = dir.path().join("dump");
+    compile(dir.path(), &["dump.c", "model_data.c"], &exe);
+    let out = Command::new(&exe).output().expect("run dump");
+    assert!(out.status.success());
+    let got: Vec<u32> = String::from_utf8(out.stdout)
+        .expect("utf8")
+        .lines()
+        .map(|l| u32::from_str_radix(l, 16).expect("hex"))
+        .collect();
+    let mut want = Vec::new();
+    let mut leaves = Vec::new();
+    for t in &ens.trees {
+        for n in &t.nodes {
+            match n {
+                Node::Split(s) => want.push(s.threshold.to_bits()),
+                Node::Leaf(l) => {
+                    want.push(0); // leaves carry a +0 threshold
+                    leaves.extend(l.values.iter().map(|v| v.to_bits()));
+                }
+            }
+        }
+    }
+    want.extend(leaves);
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "entry {i}: C read {g:08x}, IR has {w:08x}");
+    }
+}
