@@ -1,0 +1,318 @@
+//! The template context: everything the C99 templates print, computed once
+//! from the IR so the templates hold layout and no logic beyond loops.
+//!
+//! Tables (see `templates/c99/model_data.h.j2` for the C declarations):
+//! - `timber_nodes[]`: every node of every tree, tree by tree, each tree's
+//!   nodes in IR order, so IR node `n` of a tree whose first node is at
+//!   `first` sits at `first + n`. Splits hold threshold, feature, the
+//!   absolute indices of both children and flags; leaves hold the offset
+//!   of their values in `timber_leaf_values[]` (in `left`) and how many
+//!   values they have (in `right`).
+//! - `timber_leaf_values[]`: leaf values, leaf by leaf, in node order.
+//! - `timber_tree_root[]`, `timber_tree_group[]`, `timber_tree_depth[]`:
+//!   per tree, in the order the trees are added.
+//! - `timber_base_score[]`: per group.
+//!
+//! Index, feature, group and depth fields use the narrowest unsigned
+//! fixed-width type that fits this model (`timber_index_t` and friends).
+
+use super::conv::{f32_literal, is_plain_c_text, uint_type_for};
+use super::{CodegenError, NanPolicy, Options};
+use crate::ir::mathfn;
+use crate::ir::validate::tree_depth;
+use crate::ir::{Aggregation, Ensemble, MissingGoes, Node, PostTransform, SplitOp};
+use serde::Serialize;
+
+/// Version of the generated C API (`timber_abi_version()`); bump when a
+/// signature or the meaning of a status code changes.
+pub const ABI_VERSION: u32 = 1;
+
+/// Tree walks the generated code interleaves (see `timber_walk`): enough
+/// independent loads in flight to hide their latency on an out-of-order
+/// core, few enough to stay in registers and cheap on a Cortex-M.
+const LANES: u32 = 8;
+
+/// Most stack the per-row sums of one `timber_infer` block may take.
+const BLOCK_STACK_BYTES: u32 = 2048;
+
+/// Rows per block: up to 16, a multiple of [`LANES`], within
+/// [`BLOCK_STACK_BYTES`]; 0 (evaluate row by row) when not even
+/// [`LANES`] rows fit.
+fn block_rows(ens: &Ensemble) -> u32 {
+    let per_group = match ens.aggregation {
+        Aggregation::Sum => 4,
+        Aggregation::Average => 8,
+    };
+    let per_row = ens.n_groups.saturating_mul(per_group).max(1);
+    let fit = (BLOCK_STACK_BYTES / per_row).min(16);
+    fit - fit % LANES
+}
+
+#[derive(Debug, Serialize)]
+pub struct Context {
+    pub generator_version: &'static str,
+    pub abi_version: u32,
+    pub model_sha256: String,
+    pub model_format: String,
+    pub model_objective: String,
+    pub n_features: u32,
+    pub n_outputs: u32,
+    pub n_trees: usize,
+    pub n_groups: u32,
+    pub n_nodes: usize,
+    pub n_leaf_values: usize,
+    /// Deepest tree's depth + 1: the bound of the tree walk loop.
+    pub max_depth: usize,
+    pub index_type: &'static str,
+    pub feature_type: &'static str,
+    pub group_type: &'static str,
+    /// Every leaf has exactly one value (the common case; simpler loop).
+    pub scalar_leaves: bool,
+    /// `lt` or `le` when every split uses that operator (then the tree
+    /// walk tests only that one), `mixed` otherwise.
+    pub split_ops: &'static str,
+    /// Rows `timber_infer` walks together, tree by tree (cache locality);
+    /// 0 when a block would not fit [`BLOCK_STACK_BYTES`] (row by row).
+    pub block_rows: u32,
+    /// Tree walks interleaved at once.
+    pub lanes: u32,
+    pub depth_type: &'static str,
+    pub aggregation: &'static str,
+    pub post_transform: &'static str,
+    pub needs_exp: bool,
+    pub reject_nan: bool,
+    pub nodes: Vec<NodeRow>,
+    pub leaf_values: Vec<LeafValueRow>,
+    pub trees: Vec<TreeRow>,
+    pub base_score: Vec<String>,
+    pub exp: ExpConstants,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeRow {
+    pub threshold: String,
+    pub feature: u32,
+    pub left: u64,
+    pub right: u64,
+    pub flags: &'static str,
+    pub tree: u32,
+    pub node: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LeafValueRow {
+    pub value: String,
+    pub tree: u32,
+    pub node: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TreeRow {
+    pub root: u64,
+    pub depth: usize,
+    pub group: u32,
+    pub tree: u32,
+}
+
+/// The constants of [`mathfn::exp`], printed from the Rust constants
+/// themselves so the C cannot drift from the reference.
+#[derive(Debug, Serialize)]
+pub struct ExpConstants {
+    pub log2e: String,
+    pub ln2_hi: String,
+    pub ln2_lo: String,
+    pub clamp_hi: String,
+    pub clamp_lo: String,
+    pub c: Vec<String>,
+    pub pow2_up: Vec<String>,
+    pub pow2_down: Vec<String>,
+    pub two_p32: String,
+    pub two_m32: String,
+}
+
+fn lit(v: f32, what: &str) -> Result<String, CodegenError> {
+    f32_literal(v).ok_or_else(|| CodegenError::Unsupported {
+        what: format!("{what} is NaN"),
+    })
+}
+
+fn lits(vs: &[f32], what: &str) -> Result<Vec<String>, CodegenError> {
+    vs.iter().map(|v| lit(*v, what)).collect()
+}
+
+impl ExpConstants {
+    fn new() -> Result<Self, CodegenError> {
+        Ok(ExpConstants {
+            log2e: lit(mathfn::LOG2E, "LOG2E")?,
+            ln2_hi: lit(mathfn::LN2_HI, "LN2_HI")?,
+            ln2_lo: lit(mathfn::LN2_LO, "LN2_LO")?,
+            clamp_hi: lit(mathfn::EXP_CLAMP_HI, "EXP_CLAMP_HI")?,
+            clamp_lo: lit(mathfn::EXP_CLAMP_LO, "EXP_CLAMP_LO")?,
+            c: lits(&mathfn::EXP_C, "EXP_C")?,
+            pow2_up: lits(&mathfn::POW2_UP, "POW2_UP")?,
+            pow2_down: lits(&mathfn::POW2_DOWN, "POW2_DOWN")?,
+            two_p32: lit(mathfn::TWO_P32, "TWO_P32")?,
+            two_m32: lit(mathfn::TWO_M32, "TWO_M32")?,
+        })
+    }
+}
+
+fn split_flags(op: SplitOp, missing: MissingGoes) -> &'static str {
+    match (op, missing) {
+        (SplitOp::Lt, MissingGoes::Right) => "0U",
+        (SplitOp::Lt, MissingGoes::Left) => "TIMBER_NODE_MISSING_LEFT",
+        (SplitOp::Le, MissingGoes::Right) => "TIMBER_NODE_LE",
+        (SplitOp::Le, MissingGoes::Left) => "TIMBER_NODE_LE | TIMBER_NODE_MISSING_LEFT",
+    }
+}
+
+/// Informational text from the model file that ends up in a C comment:
+/// every character that could end the comment or is not printable ASCII
+/// becomes `_`.
+fn plain(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            if is_plain_c_text(c.encode_utf8(&mut buf)) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+impl Context {
+    pub fn new(ens: &Ensemble, opts: &Options) -> Result<Self, CodegenError> {
+        if !ens.source.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(CodegenError::Unsupported {
+                what: format!(
+                    "source.sha256 `{}` is not hexadecimal",
+                    ens.source.sha256.escape_default()
+                ),
+            });
+        }
+        let mut nodes = Vec::with_capacity(ens.n_nodes());
+        let mut leaf_values = Vec::new();
+        let mut trees = Vec::with_capacity(ens.trees.len());
+        let mut max_depth = 0usize;
+        let mut max_leaf_width = 1usize;
+        let mut scalar_leaves = true;
+        let (mut any_lt, mut any_le) = (false, false);
+        for tree in &ens.trees {
+            let first = nodes.len() as u64;
+            let depth = tree_depth(tree);
+            max_depth = max_depth.max(depth);
+            trees.push(TreeRow {
+                root: first,
+                depth,
+                group: tree.group,
+                tree: tree.source_id,
+            });
+            for node in &tree.nodes {
+                let row = match node {
+                    Node::Split(s) => {
+                        any_lt |= s.op == SplitOp::Lt;
+                        any_le |= s.op == SplitOp::Le;
+                        NodeRow {
+                            threshold: f32_literal(s.threshold).ok_or_else(|| {
+                                CodegenError::Unsupported {
+                                    what: format!(
+                                        "tree {} node {}: NaN threshold",
+                                        tree.source_id, s.source_id
+                                    ),
+                                }
+                            })?,
+                            feature: s.feature,
+                            left: first + u64::from(s.left),
+                            right: first + u64::from(s.right),
+                            flags: split_flags(s.op, s.missing),
+                            tree: tree.source_id,
+                            node: s.source_id,
+                        }
+                    }
+                    Node::Leaf(l) => {
+                        let offset = leaf_values.len() as u64;
+                        for v in &l.values {
+                            leaf_values.push(LeafValueRow {
+                                value: lit(
+                                    *v,
+                                    &format!(
+                                        "tree {} node {} leaf value",
+                                        tree.source_id, l.source_id
+                                    ),
+                                )?,
+                                tree: tree.source_id,
+                                node: l.source_id,
+                            });
+                        }
+                        max_leaf_width = max_leaf_width.max(l.values.len());
+                        scalar_leaves &= l.values.len() == 1;
+                        NodeRow {
+                            threshold: "0e0f".to_string(),
+                            feature: 0,
+                            left: offset,
+                            right: l.values.len() as u64,
+                            flags: "TIMBER_NODE_LEAF",
+                            tree: tree.source_id,
+                            node: l.source_id,
+                        }
+                    }
+                };
+                nodes.push(row);
+            }
+        }
+        let max_index = (nodes.len() as u64)
+            .max(leaf_values.len() as u64)
+            .max(max_leaf_width as u64);
+        Ok(Context {
+            generator_version: crate::version::TIMBER_VERSION,
+            abi_version: ABI_VERSION,
+            model_sha256: ens.source.sha256.to_ascii_lowercase(),
+            model_format: plain(&ens.source.format),
+            model_objective: plain(&ens.source.objective),
+            n_features: ens.n_features,
+            n_outputs: ens.n_outputs(),
+            n_trees: ens.trees.len(),
+            n_groups: ens.n_groups,
+            n_nodes: nodes.len(),
+            n_leaf_values: leaf_values.len(),
+            max_depth: max_depth + 1,
+            index_type: uint_type_for(max_index),
+            feature_type: uint_type_for(u64::from(ens.n_features.saturating_sub(1))),
+            group_type: uint_type_for(u64::from(ens.n_groups.saturating_sub(1))),
+            scalar_leaves,
+            block_rows: block_rows(ens),
+            lanes: LANES,
+            depth_type: uint_type_for(max_depth as u64),
+            split_ops: match (any_lt, any_le) {
+                (true, true) => "mixed",
+                (false, true) => "le",
+                _ => "lt",
+            },
+            aggregation: match ens.aggregation {
+                Aggregation::Sum => "sum",
+                Aggregation::Average => "average",
+            },
+            post_transform: match ens.post_transform {
+                PostTransform::Identity => "identity",
+                PostTransform::Sigmoid => "sigmoid",
+                PostTransform::Softmax => "softmax",
+                PostTransform::Exp => "exp",
+                PostTransform::Hinge => "hinge",
+                PostTransform::ArgMax => "argmax",
+            },
+            needs_exp: matches!(
+                ens.post_transform,
+                PostTransform::Sigmoid | PostTransform::Softmax | PostTransform::Exp
+            ),
+            reject_nan: opts.nan_policy == NanPolicy::Reject,
+            nodes,
+            leaf_values,
+            trees,
+            base_score: lits(&ens.base_score, "base_score")?,
+            exp: ExpConstants::new()?,
+        })
+    }
+}
