@@ -4,6 +4,8 @@
 //! direction, aggregation and post transform, seeded random ensembles, and
 //! `timber_exp` alone over millions of bit patterns.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -1559,4 +1561,47 @@ int main(void)
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
         assert_eq!(g, w, "entry {i}: C read {g:08x}, IR has {w:08x}");
     }
+}
+
+// ------------------------------------------------ real XGBoost fixtures
+
+/// Every committed XGBoost fixture model: the generated C, built with the
+/// strict flags, gives the reference evaluator's bits on every fixture row
+/// (rows on thresholds, next floats, NaN, infinities), single and batch;
+/// and those outputs are within 4 float32 ulps of XGBoost's own
+/// predictions (the measured maximum per model is printed).
+#[test]
+fn xgboost_fixtures_are_bit_exact_in_c_and_close_to_xgboost() {
+    let dir = common::fixtures().join("xgboost");
+    let mut report = Vec::new();
+    for name in common::xgboost_models() {
+        let ens = timber::frontend::load_model(
+            &dir.join(format!("{name}.json")),
+            timber::frontend::FormatChoice::Auto,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rows = common::read_csv_f32(&dir.join(format!("{name}.inputs.csv")));
+        let expected = common::read_csv_f32(&dir.join(format!("{name}.expected.csv")));
+        let res = check(&ens, &rows);
+        let mut max_ulp = 0u32;
+        for (r, want) in expected.iter().enumerate() {
+            for (o, &x) in want.iter().enumerate() {
+                let c = f32::from_bits(res.single[r][o]);
+                let d = timber::ir::mathfn::ulp_distance(c, x);
+                assert!(
+                    d <= 4,
+                    "{name} row {r} output {o}: C {c:e} vs XGBoost {x:e} ({d} ulp)"
+                );
+                max_ulp = max_ulp.max(d);
+            }
+        }
+        report.push(format!(
+            "{name:<20} {:>4} rows  C == reference on every bit  max ulp vs XGBoost {max_ulp}",
+            rows.len()
+        ));
+    }
+    println!(
+        "generated C vs reference evaluator and XGBoost:\n{}",
+        report.join("\n")
+    );
 }
