@@ -151,8 +151,19 @@ fn main() {
     // `cargo test --benches` runs bench binaries with `--bench` absent;
     // stay quick there.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let cases: &[(&str, u32, u32)] =
-        &[("50 trees, depth 6", 50, 6), ("500 trees, depth 8", 500, 8)];
+    // The committed XGBoost fixtures (50 trees depth 4, 500 trees depth 8)
+    // and synthetic complete trees of the same sizes.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xgboost");
+    let fixture = |file: &str| {
+        timber::frontend::load_model(&root.join(file), timber::frontend::FormatChoice::Auto)
+            .expect("fixture model loads")
+    };
+    let cases: Vec<(String, Ensemble)> = vec![
+        ("xgb binary_nan (50)".into(), fixture("binary_nan.json")),
+        ("xgb large_500 (500)".into(), fixture("large_500.json")),
+        ("synth 50 x depth 6".into(), synthetic(50, 6, 0xbe7c_0006)),
+        ("synth 500 x depth 8".into(), synthetic(500, 8, 0xbe7c_0008)),
+    ];
     let (rows, repeats) = if quick { (200, 3) } else { (N_ROWS, REPEATS) };
     println!(
         "generated C, cc -O2 -std=c99 -ffp-contract=off, {rows} rows x {repeats} runs, median ns/row"
@@ -161,17 +172,16 @@ fn main() {
         "{:<22} {:>12} {:>12} {:>10}",
         "model", "single", "batch", "emit ms"
     );
-    for &(name, n_trees, depth) in cases {
-        let ens = synthetic(n_trees, depth, 0xbe7c_0000 + u64::from(depth));
+    for (case, (name, ens)) in cases.iter().enumerate() {
         // TIMBER_BENCH_KEEP=<dir> keeps the generated sources for a look.
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir_path = match std::env::var_os("TIMBER_BENCH_KEEP") {
-            Some(keep) => std::path::PathBuf::from(keep).join(format!("t{n_trees}_d{depth}")),
+            Some(keep) => std::path::PathBuf::from(keep).join(format!("case{case}")),
             None => tmp.path().to_path_buf(),
         };
         std::fs::create_dir_all(&dir_path).expect("create bench dir");
         let started = std::time::Instant::now();
-        let files = emit_c99(&ens, &Options::default()).expect("emit");
+        let files = emit_c99(ens, &Options::default()).expect("emit");
         let emit_ms = started.elapsed().as_secs_f64() * 1e3;
         for f in files {
             std::fs::write(dir_path.join(&f.name), f.contents).expect("write");
