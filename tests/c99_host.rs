@@ -1024,7 +1024,11 @@ fn cppcheck_misra_addon_finds_nothing() {
     ));
     for (ens, opts) in &models {
         let Some(findings) = cppcheck_misra(ens, opts) else {
-            eprintln!("cppcheck not installed; skipping");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set and cppcheck is missing (scripts/install-toolchains.sh installs it)"
+            );
+            eprintln!("NOTICE: cppcheck not installed; not cross-checked");
             return;
         };
         assert!(
@@ -1114,7 +1118,11 @@ fn compiles_cleanly_with_extra_warnings_and_for_cortex_m() {
         compile_only(&cc(), &strict, ens, opts).expect("host cc is required");
         for flags in [&m4, &m0] {
             if compile_only("arm-none-eabi-gcc", flags, ens, opts).is_none() {
-                eprintln!("arm-none-eabi-gcc not installed; skipping Cortex-M builds");
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI is set and arm-none-eabi-gcc is missing (scripts/install-toolchains.sh)"
+                );
+                eprintln!("NOTICE: arm-none-eabi-gcc not installed; Cortex-M builds not tried");
             }
         }
     }

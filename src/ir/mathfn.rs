@@ -252,7 +252,11 @@ mod tests {
         let mut not_cr = 0u64;
         let mut total = 0u64;
         for sign in [0u32, 0x8000_0000] {
-            let top = if sign == 0 { 0x42B1_7217u32 } else { 0x42CF_F1B4 };
+            let top = if sign == 0 {
+                0x42B1_7217u32
+            } else {
+                0x42CF_F1B4
+            };
             for bits in 0..=top {
                 let x = f32::from_bits(bits | sign);
                 let want = correctly_rounded_exp(x);
