@@ -8,10 +8,36 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// Every directory of XGBoost fixtures: the main set (XGBoost 3.2) and the
+/// older-version sets under `xgboost_versions/<version>/`, sorted.
+pub fn xgboost_fixture_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![fixtures().join("xgboost")];
+    let versions = fixtures().join("xgboost_versions");
+    let mut more: Vec<PathBuf> = std::fs::read_dir(&versions)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", versions.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    more.sort();
+    assert!(
+        !more.is_empty(),
+        "no version fixtures in {}",
+        versions.display()
+    );
+    dirs.extend(more);
+    dirs
+}
+
 /// The XGBoost fixture models: names of `tests/fixtures/xgboost/NAME.json`
 /// that have inputs and expected outputs, sorted.
 pub fn xgboost_models() -> Vec<String> {
-    let dir = fixtures().join("xgboost");
+    xgboost_models_in(&fixtures().join("xgboost"))
+}
+
+/// Fixture model names in one directory, sorted.
+pub fn xgboost_models_in(dir: &Path) -> Vec<String> {
+    let dir = dir.to_path_buf();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .filter_map(|e| e.ok())
