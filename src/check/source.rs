@@ -431,3 +431,150 @@ impl Emit {
         });
     }
 }
+
+/// Identifier and type-name nodes named one of `names`, in document order.
+pub fn identifiers_named<'a>(unit: &Unit<'a>, names: &[&str]) -> Vec<Node<'a>> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let mut v: Vec<Node<'a>> = unit
+        .nodes("identifier")
+        .iter()
+        .chain(unit.nodes("type_identifier"))
+        .copied()
+        .filter(|&n| names.contains(&unit.text(n)))
+        .collect();
+    v.sort_by_key(|n| n.start_byte());
+    v
+}
+
+/// `#include` directives naming one of `headers` (as <h> or "h").
+pub fn includes_of<'a>(unit: &Unit<'a>, headers: &[&str]) -> Vec<Node<'a>> {
+    unit.nodes("preproc_include")
+        .iter()
+        .copied()
+        .filter(|&n| {
+            n.child_by_field_name("path")
+                .map(|p| {
+                    let t = unit.text(p);
+                    let name = t.trim_matches(|c| c == '<' || c == '>' || c == '"');
+                    headers.contains(&name)
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Shared body of the "do not use these library features" rules: flags
+/// every include of `headers` and every use of an identifier in `names`.
+pub fn ban(program: &Program<'_>, out: &mut Emit, headers: &[&str], names: &[&str], hint: &str) {
+    for u in &program.units {
+        for n in includes_of(u, headers) {
+            let msg = format!(
+                "use of header {}",
+                u.text(n).trim_start_matches("#include").trim()
+            );
+            out.at(u, n, &msg, hint);
+        }
+        for n in identifiers_named(u, names) {
+            let msg = format!("use of `{}`", u.text(n));
+            out.at(u, n, &msg, hint);
+        }
+    }
+}
+
+/// C99 keywords (and the C11 ones a C99 compiler may reserve).
+pub const KEYWORDS: &[&str] = &[
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "_Bool",
+    "_Complex",
+    "_Imaginary",
+    "_Alignas",
+    "_Alignof",
+    "_Atomic",
+    "_Generic",
+    "_Noreturn",
+    "_Static_assert",
+    "_Thread_local",
+];
+
+/// Is `name` reserved to the implementation (leading `__` or `_` plus an uppercase letter)?
+pub fn is_reserved_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 2 && b[0] == b'_' && (b[1] == b'_' || b[1].is_ascii_uppercase())
+}
+
+/// Is the expression essentially Boolean? `Some(true)` yes, `Some(false)`
+/// certainly not, `None` when the checker cannot tell (unknown type).
+pub fn is_boolean_expr(program: &Program<'_>, u: &Unit<'_>, e: Node<'_>) -> Option<bool> {
+    let e = unparen(e);
+    match e.kind() {
+        "binary_expression" => {
+            let op = e
+                .child_by_field_name("operator")
+                .map(|o| u.text(o))
+                .unwrap_or("");
+            Some(matches!(
+                op,
+                "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||"
+            ))
+        }
+        "unary_expression" => {
+            let op = e
+                .child_by_field_name("operator")
+                .map(|o| u.text(o))
+                .unwrap_or("");
+            Some(op == "!")
+        }
+        "true" | "false" => Some(true),
+        "number_literal" | "char_literal" | "string_literal" | "update_expression" => Some(false),
+        "identifier" => match u.text(e) {
+            "true" | "false" => Some(true),
+            name => u.var_type(name, e).map(VarType::is_bool),
+        },
+        "call_expression" => {
+            let f = e
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "identifier")?;
+            program.functions.get(u.text(f)).map(|s| s.returns_bool)
+        }
+        "cast_expression" => {
+            let t = e.child_by_field_name("type")?;
+            Some(is_bool_type_name(u.text(t)))
+        }
+        _ => None,
+    }
+}

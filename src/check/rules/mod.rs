@@ -4,6 +4,8 @@
 use super::finding::Category;
 use super::source::{Emit, Program};
 
+mod switch;
+
 /// One MISRA C:2012 guideline the checker enforces.
 pub trait Rule: Sync {
     /// Guideline id, e.g. "15.5" or "D4.12".
@@ -27,5 +29,34 @@ macro_rules! registry {
 }
 
 registry! {
+    dir_4_12,
+    rule_14_4,
     rule_15_1,
+    rule_15_5,
+    rule_15_6,
+    rule_15_7,
+    rule_16_3,
+    rule_16_4,
+    rule_16_5,
+    rule_16_6,
+    rule_16_7,
+    rule_17_1,
+    rule_17_2,
+    rule_17_7,
+    rule_19_2,
+    rule_20_4,
+    rule_20_5,
+    rule_21_1,
+    rule_21_3,
+    rule_21_4,
+    rule_21_5,
+    rule_21_6,
+    rule_21_7,
+    rule_21_8,
+    rule_21_9,
+    rule_21_10,
+    rule_21_11,
+    rule_21_12,
+    rule_21_21,
+    rule_21_24,
 }
