@@ -578,3 +578,23 @@ pub fn is_boolean_expr(program: &Program<'_>, u: &Unit<'_>, e: Node<'_>) -> Opti
         _ => None,
     }
 }
+
+/// The identifier a declarator declares (through pointer, array and parenthesized declarators).
+pub fn declared_name(decl: Node<'_>) -> Option<Node<'_>> {
+    let mut cur = decl;
+    loop {
+        match cur.kind() {
+            "identifier" => return Some(cur),
+            "pointer_declarator"
+            | "array_declarator"
+            | "parenthesized_declarator"
+            | "init_declarator"
+            | "attributed_declarator" => {
+                cur = cur
+                    .child_by_field_name("declarator")
+                    .or_else(|| cur.named_child(0))?;
+            }
+            _ => return None,
+        }
+    }
+}

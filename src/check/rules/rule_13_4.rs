@@ -1,0 +1,57 @@
+//! Rule 13.4 (advisory): do not use the result of an assignment.
+//!
+//! ## What it checks
+//! An assignment whose value is used: inside a condition, an argument, another assignment, an initializer or any larger expression. Assignments standing as a statement or as the first or third clause of a `for` are fine.
+//!
+//! ## Why
+//! Mixing assignment into an expression invites confusing `=` with `==` and hides a side effect.
+//!
+//! ## Known limits
+//! An assignment inside a comma expression in a statement position is accepted (the comma itself is 12.3).
+//!
+//! ## Example
+//! ```c
+//! if ((n = read()) > 0) { }   /* flagged */
+//! a = b = 0U;                /* flagged: the inner one */
+//! ```
+
+use crate::check::finding::Category;
+use crate::check::rules::Rule;
+use crate::check::source::{Emit, Program};
+
+pub(super) struct Check;
+pub(super) static RULE: Check = Check;
+
+impl Rule for Check {
+    fn id(&self) -> &'static str {
+        "13.4"
+    }
+    fn category(&self) -> Category {
+        Category::Advisory
+    }
+    fn summary(&self) -> &'static str {
+        "Do not use the result of an assignment."
+    }
+    fn check(&self, program: &Program<'_>, out: &mut Emit) {
+        for u in &program.units {
+            for &a in u.nodes("assignment_expression") {
+                let mut child = a;
+                let mut parent = a.parent();
+                while let Some(p) = parent.filter(|p| p.kind() == "comma_expression") {
+                    child = p;
+                    parent = p.parent();
+                }
+                let used = match parent {
+                    Some(p) if p.kind() == "expression_statement" => false,
+                    Some(p) if p.kind() == "for_statement" => {
+                        p.child_by_field_name("condition").map(|c| c.id()) == Some(child.id())
+                    }
+                    _ => true,
+                };
+                if used {
+                    out.at(u, a, "result of an assignment is used", "make the assignment a statement of its own");
+                }
+            }
+        }
+    }
+}
