@@ -72,8 +72,10 @@ pub struct Unit<'a> {
     pub src: &'a str,
     pub root: Node<'a>,
     by_kind: HashMap<&'static str, Vec<Node<'a>>>,
-    /// Variables by (enclosing function start byte or None for file scope, name).
-    vars: HashMap<(Option<usize>, String), VarType>,
+    /// Variables by enclosing function start byte (None: file scope), then name.
+    vars: HashMap<Option<usize>, HashMap<String, VarType>>,
+    /// Function definitions in document order (they never nest in C).
+    functions: Vec<Node<'a>>,
 }
 
 const NO_NODES: &[Node<'static>] = &[];
@@ -97,12 +99,17 @@ impl<'a> Unit<'a> {
                     break;
                 }
                 if !cursor.goto_parent() {
+                    let functions = by_kind
+                        .get("function_definition")
+                        .cloned()
+                        .unwrap_or_default();
                     let mut unit = Unit {
                         path: &p.path,
                         src: &p.src,
                         root,
                         by_kind,
                         vars: HashMap::new(),
+                        functions,
                     };
                     unit.collect_vars();
                     return unit;
@@ -125,11 +132,11 @@ impl<'a> Unit<'a> {
     }
 
     fn collect_vars(&mut self) {
-        let mut vars = HashMap::new();
+        let mut vars: HashMap<Option<usize>, HashMap<String, VarType>> = HashMap::new();
         for kind in ["declaration", "parameter_declaration"] {
             for &decl in self.nodes(kind) {
                 let param = kind == "parameter_declaration";
-                let scope = enclosing_function(decl).map(|f| f.start_byte());
+                let scope = self.enclosing_function(decl).map(|f| f.start_byte());
                 // A parameter of a prototype (not a definition) has no scope we check.
                 if param && !is_definition_parameter(decl) {
                     continue;
@@ -169,7 +176,7 @@ impl<'a> Unit<'a> {
                     }
                     t.pointee_const = top_const && t.is_pointer();
                     if let Some(name) = name {
-                        vars.insert((scope, name), t);
+                        vars.entry(scope).or_default().insert(name, t);
                     }
                 }
             }
@@ -179,13 +186,23 @@ impl<'a> Unit<'a> {
 
     /// The declared type of `name` as seen at `at` (function scope first, then file scope).
     pub fn var_type(&self, name: &str, at: Node<'_>) -> Option<&VarType> {
-        let scope = enclosing_function(at).map(|f| f.start_byte());
+        let scope = self.enclosing_function(at).map(|f| f.start_byte());
         if scope.is_some() {
-            if let Some(t) = self.vars.get(&(scope, name.to_string())) {
+            if let Some(t) = self.vars.get(&scope).and_then(|m| m.get(name)) {
                 return Some(t);
             }
         }
-        self.vars.get(&(None, name.to_string()))
+        self.vars.get(&None).and_then(|m| m.get(name))
+    }
+
+    /// The function definition containing `node` (by position; fast on large files).
+    pub fn enclosing_function(&self, node: Node<'_>) -> Option<Node<'a>> {
+        let start = node.start_byte();
+        let i = self.functions.partition_point(|f| f.start_byte() <= start);
+        let f = *self.functions.get(i.checked_sub(1)?)?;
+        let inside =
+            start >= f.start_byte() && node.end_byte() <= f.end_byte() && (node.id() != f.id());
+        inside.then_some(f)
     }
 }
 
@@ -413,7 +430,7 @@ impl Emit {
                 if n.kind() == "function_definition" {
                     Some(n)
                 } else {
-                    enclosing_function(n)
+                    unit.enclosing_function(n)
                 }
             })
             .and_then(|f| function_name(unit, f))

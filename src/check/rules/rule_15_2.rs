@@ -51,9 +51,9 @@ impl Rule for Check {
 /// The labeled statement a goto names, in the same function.
 pub(super) fn goto_target<'a>(u: &Unit<'a>, g: Node<'a>) -> Option<Node<'a>> {
     let label = g.child_by_field_name("label").map(|l| u.text(l))?;
-    let f = source::enclosing_function(g).map(|f| f.id());
+    let f = u.enclosing_function(g).map(|f| f.id());
     u.nodes("labeled_statement").iter().copied().find(|&l| {
         l.child_by_field_name("label").map(|x| u.text(x)) == Some(label)
-            && source::enclosing_function(l).map(|x| x.id()) == f
+            && u.enclosing_function(l).map(|x| x.id()) == f
     })
 }

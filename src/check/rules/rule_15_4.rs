@@ -55,10 +55,10 @@ impl Rule for Check {
             }
             for &g in u.nodes("goto_statement") {
                 let label = g.child_by_field_name("label").map(|l| u.text(l));
-                let f = source::enclosing_function(g);
+                let f = u.enclosing_function(g);
                 let target = u.nodes("labeled_statement").iter().copied().find(|l| {
                     l.child_by_field_name("label").map(|x| u.text(x)) == label
-                        && source::enclosing_function(*l).map(|x| x.id()) == f.map(|x| x.id())
+                        && u.enclosing_function(*l).map(|x| x.id()) == f.map(|x| x.id())
                 });
                 let mut cur = g.parent();
                 while let Some(p) = cur {

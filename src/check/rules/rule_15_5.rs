@@ -36,7 +36,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &r in u.nodes("return_statement") {
-                let Some(f) = source::enclosing_function(r) else {
+                let Some(f) = u.enclosing_function(r) else {
                     continue;
                 };
                 let Some(body) = f.child_by_field_name("body") else {

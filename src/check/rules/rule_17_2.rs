@@ -56,7 +56,7 @@ impl Rule for Check {
                 let Some(&to) = defined.get(u.text(callee)) else {
                     continue;
                 };
-                let Some(from) = source::enclosing_function(c)
+                let Some(from) = u.enclosing_function(c)
                     .and_then(|f| source::function_name(u, f))
                     .and_then(|name| defined.get(name).copied())
                 else {

@@ -37,7 +37,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &a in u.nodes("array_declarator") {
-                let in_function = source::enclosing_function(a).is_some()
+                let in_function = u.enclosing_function(a).is_some()
                     || has_ancestor(a, "parameter_list");
                 if !in_function {
                     continue;

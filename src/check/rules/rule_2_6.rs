@@ -38,9 +38,9 @@ impl Rule for Check {
                 let Some(label) = l.child_by_field_name("label") else {
                     continue;
                 };
-                let f = source::enclosing_function(l).map(|f| f.id());
+                let f = u.enclosing_function(l).map(|f| f.id());
                 let used = u.nodes("goto_statement").iter().any(|&g| {
-                    source::enclosing_function(g).map(|x| x.id()) == f
+                    u.enclosing_function(g).map(|x| x.id()) == f
                         && g.child_by_field_name("label").map(|x| u.text(x)) == Some(u.text(label))
                 });
                 if !used {
