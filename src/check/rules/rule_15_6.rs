@@ -6,6 +6,9 @@
 //! ## Why
 //! Braces stop a statement added later, or a macro expanding to two statements, from silently falling outside the body.
 //!
+//! The finding is placed on the keyword that owns the body (`if`, `else`,
+//! `while`, `for`, `do`, `switch`).
+//!
 //! ## Known limits
 //! None known.
 //!
@@ -35,21 +38,22 @@ impl Rule for Check {
         for u in &program.units {
             let mut bodies = Vec::new();
             for &n in u.nodes("if_statement") {
-                bodies.extend(n.child_by_field_name("consequence"));
+                bodies.extend(n.child_by_field_name("consequence").map(|b| (n, b)));
             }
             for &n in u.nodes("else_clause") {
                 if let Some(s) = n.named_child(0).filter(|s| s.kind() != "if_statement") {
-                    bodies.push(s);
+                    bodies.push((n, s));
                 }
             }
             for kind in ["while_statement", "do_statement", "for_statement", "switch_statement"] {
                 for &n in u.nodes(kind) {
-                    bodies.extend(n.child_by_field_name("body"));
+                    bodies.extend(n.child_by_field_name("body").map(|b| (n, b)));
                 }
             }
-            for b in bodies {
+            bodies.sort_by_key(|(owner, _)| owner.start_byte());
+            for (owner, b) in bodies {
                 if b.kind() != "compound_statement" {
-                    out.at(u, b, "body is not a compound statement", "enclose the body in braces");
+                    out.at(u, owner, "body is not a compound statement", "enclose the body in braces");
                 }
             }
         }

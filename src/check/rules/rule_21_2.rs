@@ -3,11 +3,15 @@
 //! ## What it checks
 //! Declarations (objects, functions, parameters, typedefs, tags, enumerators, members) whose name starts with `__` or with `_` and an uppercase letter.
 //!
+//! Also declarations of the common standard library function names (malloc,
+//! exit, memcpy, sqrt, ...), which are reserved with external linkage.
+//!
 //! ## Why
 //! Such names are reserved for the implementation; declaring one has undefined behaviour.
 //!
 //! ## Known limits
-//! File-scope names starting with `_` and a lowercase letter, and standard library names, are not checked.
+//! File-scope names starting with `_` and a lowercase letter are not checked;
+//! the list of library names covers the common functions, not all of them.
 //!
 //! ## Example
 //! ```c
@@ -39,7 +43,9 @@ impl Rule for Check {
             let mut names = Vec::new();
             for kind in ["identifier", "type_identifier", "field_identifier"] {
                 for &n in u.nodes(kind) {
-                    if source::is_reserved_name(u.text(n)) && is_declared_here(n) {
+                    let t = u.text(n);
+            let reserved = source::is_reserved_name(t) || (kind == "identifier" && LIBRARY.contains(&t));
+            if reserved && is_declared_here(n) {
                         names.push(n);
                     }
                 }
@@ -52,6 +58,18 @@ impl Rule for Check {
         }
     }
 }
+
+/// Common standard library function names (reserved with external linkage).
+const LIBRARY: &[&str] = &[
+    "malloc", "calloc", "realloc", "free", "aligned_alloc", "abort", "exit", "_Exit",
+    "quick_exit", "atexit", "getenv", "system", "atof", "atoi", "atol", "atoll", "strtol",
+    "strtoul", "strtod", "strtof", "bsearch", "qsort", "rand", "srand", "abs", "labs",
+    "memcpy", "memmove", "memset", "memcmp", "strlen", "strcpy", "strncpy", "strcat",
+    "strcmp", "strncmp", "strchr", "strstr", "printf", "fprintf", "sprintf", "snprintf",
+    "puts", "putchar", "getchar", "fopen", "fclose", "sqrt", "sqrtf", "exp", "expf", "log",
+    "logf", "pow", "powf", "fabs", "fabsf", "floor", "ceil", "sin", "cos", "tan", "time",
+    "clock", "signal", "raise", "setjmp", "longjmp",
+];
 
 /// Is this name node the name being declared (not a use)?
 fn is_declared_here(n: Node<'_>) -> bool {
