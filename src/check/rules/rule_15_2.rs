@@ -16,7 +16,7 @@
 
 use tree_sitter::Node;
 
-use crate::check::source::{self, Unit};
+use crate::check::source::Unit;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};

@@ -15,7 +15,6 @@
 //! return 0;
 //! ```
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};

@@ -14,7 +14,6 @@
 //! done: ;   /* flagged when no goto names it */
 //! ```
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
