@@ -100,8 +100,14 @@ fn every_rule_has_a_compliant_and_a_noncompliant_fixture() {
     let mut problems = Vec::new();
     for rule in rules::all() {
         let dir = fixture_root().join(rule.id());
-        let compliant = dir.join("compliant.c");
-        let noncompliant = dir.join("noncompliant.c");
+        // Header rules use .h fixtures.
+        let ext = if dir.join("compliant.h").is_file() {
+            "h"
+        } else {
+            "c"
+        };
+        let compliant = dir.join(format!("compliant.{ext}"));
+        let noncompliant = dir.join(format!("noncompliant.{ext}"));
         if !compliant.is_file() {
             problems.push(format!("{}: missing {}", rule.id(), compliant.display()));
         }
