@@ -295,6 +295,8 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
         "timber",
         "cppcheck 2.10 does not report a three-level pointer parameter",
     ),
+    ("16.2", 8, "16.3", "timber", "a clause whose block ends in a nested label: timber sees no final break, cppcheck skips it"),
+    ("8.8", 6, "8.8", "timber", "cppcheck 2.10 accepts a definition without static after a static declaration"),
 ];
 
 type Key = (String, usize, String);
