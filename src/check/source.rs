@@ -126,6 +126,19 @@ impl<'a> Unit<'a> {
         }
     }
 
+    /// Nodes of one kind inside `outer` (by position), in document order.
+    pub fn nodes_within(&self, kind: &str, outer: Node<'_>) -> &[Node<'a>] {
+        let all = self.nodes(kind);
+        let lo = all.partition_point(|n| n.start_byte() < outer.start_byte());
+        let hi = all.partition_point(|n| n.start_byte() < outer.end_byte());
+        all.get(lo..hi).unwrap_or(&[])
+    }
+
+    /// Is `name` declared as an object or parameter at file scope?
+    pub fn file_scope_var(&self, name: &str) -> Option<&VarType> {
+        self.vars.get(&None).and_then(|m| m.get(name))
+    }
+
     /// Source text of a node.
     pub fn text(&self, node: Node<'_>) -> &'a str {
         self.src.get(node.byte_range()).unwrap_or("")

@@ -7,7 +7,8 @@
 //! The width of the basic types varies between targets; names such as `int32_t` or `float32_t` say what the code relies on.
 //!
 //! ## Known limits
-//! A basic type hidden in a macro is not seen.
+//! A basic type hidden in a macro is not seen. Bit-field declarations are
+//! accepted, as their width is stated explicitly.
 //!
 //! ## Example
 //! ```c
@@ -47,7 +48,7 @@ impl Rule for Check {
                 if n.parent().map(|p| p.kind() == "sized_type_specifier").unwrap_or(false) {
                     continue;
                 }
-                if inside_typedef(n) || is_main_return(u, n) {
+                if inside_typedef(n) || is_main_return(u, n) || is_bitfield_type(n) {
                     continue;
                 }
                 let msg = format!("basic numeric type `{}` used directly", u.text(n));
@@ -55,6 +56,16 @@ impl Rule for Check {
             }
         }
     }
+}
+
+/// Bit-fields state their width explicitly, so a basic type there is accepted.
+fn is_bitfield_type(n: Node<'_>) -> bool {
+    let Some(f) = n.parent().filter(|p| p.kind() == "field_declaration") else {
+        return false;
+    };
+    let mut c = f.walk();
+    let found = f.named_children(&mut c).any(|ch| ch.kind() == "bitfield_clause");
+    found
 }
 
 fn inside_typedef(n: Node<'_>) -> bool {

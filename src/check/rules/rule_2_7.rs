@@ -43,10 +43,10 @@ impl Rule for Check {
                 let Some(params) = source::function_declarator(decl).and_then(|fd| fd.child_by_field_name("parameters")) else {
                     continue;
                 };
-                let used: BTreeSet<&str> = source::descendants(body)
-                    .into_iter()
-                    .filter(|n| n.kind() == "identifier")
-                    .map(|n| u.text(n))
+                let used: BTreeSet<&str> = u
+                    .nodes_within("identifier", body)
+                    .iter()
+                    .map(|&n| u.text(n))
                     .collect();
                 let mut c = params.walk();
                 for p in params.named_children(&mut c) {
