@@ -297,6 +297,8 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ),
     ("16.2", 8, "16.3", "timber", "a clause whose block ends in a nested label: timber sees no final break, cppcheck skips it"),
     ("8.8", 6, "8.8", "timber", "cppcheck 2.10 accepts a definition without static after a static declaration"),
+    ("1.4", 1, "1.4", "timber", "cppcheck 2.10 with --std=c99 does not flag C11 headers such as stdalign.h"),
+    ("1.4", 5, "1.4", "timber", "cppcheck 2.10 with --std=c99 does not flag _Static_assert"),
 ];
 
 type Key = (String, usize, String);
