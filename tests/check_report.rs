@@ -233,3 +233,29 @@ fn cli_exit_codes() {
         serde_json::from_str(&std::fs::read_to_string(&out).expect("sarif written")).expect("json");
     assert_eq!(sarif["version"], "2.1.0");
 }
+
+#[test]
+fn recursion_is_found_across_files_and_directories_are_sorted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("src");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    let a = "typedef unsigned int uint32_t;\nuint32_t pong(uint32_t n);\nuint32_t ping(uint32_t n)\n{\n    uint32_t r = 0U;\n    if (n > 0U) {\n        r = pong(n - 1U);\n    }\n    return r;\n}\n";
+    let b = "typedef unsigned int uint32_t;\nuint32_t ping(uint32_t n);\nuint32_t pong(uint32_t n)\n{\n    uint32_t r = 0U;\n    if (n > 0U) {\n        r = ping(n - 1U);\n    }\n    return r;\n}\n";
+    std::fs::write(sub.join("b.c"), b).expect("write");
+    std::fs::write(sub.join("a.c"), a).expect("write");
+    std::fs::write(sub.join("notes.txt"), "not C").expect("write");
+    let report =
+        check::check_files(&[dir.path().to_path_buf()], &check::Config::default()).expect("check");
+    assert_eq!(report.files.len(), 2, "{:?}", report.files);
+    assert!(report.files[0].ends_with("src/a.c") && report.files[1].ends_with("src/b.c"));
+    let rec: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "17.2")
+        .collect();
+    assert_eq!(rec.len(), 2, "{rec:?}");
+    assert!(rec.iter().all(|f| f.line == 7));
+    // Each file alone has no cycle.
+    let alone = check::check_files(&[sub.join("a.c")], &check::Config::default()).expect("check");
+    assert!(alone.findings.iter().all(|f| f.rule != "17.2"));
+}
