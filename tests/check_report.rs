@@ -259,3 +259,15 @@ fn recursion_is_found_across_files_and_directories_are_sorted() {
     let alone = check::check_files(&[sub.join("a.c")], &check::Config::default()).expect("check");
     assert!(alone.findings.iter().all(|f| f.rule != "17.2"));
 }
+
+#[test]
+fn example_deviations_file_is_valid() {
+    let guidelines = catalogue::guidelines().expect("catalogue");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/deviations.example.toml"),
+    )
+    .expect("example file");
+    let devs =
+        deviation::parse(&text, "rules/deviations.example.toml", &guidelines).expect("valid");
+    assert_eq!(devs.len(), 2);
+}
