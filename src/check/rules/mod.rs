@@ -54,6 +54,7 @@ registry! {
     rule_8_12,
     rule_8_14,
     rule_9_3,
+    rule_10_1,
     rule_11_4,
     rule_11_8,
     rule_11_9,
