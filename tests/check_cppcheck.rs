@@ -300,6 +300,9 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("1.4", 1, "1.4", "timber", "cppcheck 2.10 with --std=c99 does not flag C11 headers such as stdalign.h"),
     ("1.4", 5, "1.4", "timber", "cppcheck 2.10 with --std=c99 does not flag _Static_assert"),
     ("9.3", 4, "9.3", "timber", "cppcheck 2.10 does not report a short initializer of a const file-scope array"),
+    ("10.1", 8, "10.1", "timber", "cppcheck 2.10 does not flag an unsigned operand of &&"),
+    ("10.1", 9, "10.1", "timber", "cppcheck 2.10 does not flag a Boolean operand of +"),
+    ("10.1", 12, "10.1", "timber", "cppcheck 2.10 does not flag unary minus on an unsigned variable"),
 ];
 
 type Key = (String, usize, String);

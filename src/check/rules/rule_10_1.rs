@@ -102,7 +102,12 @@ fn essential(u: &Unit<'_>, e: Node<'_>) -> Option<Essential> {
         "number_literal" => {
             let t = u.text(e).to_ascii_lowercase();
             let hex = t.starts_with("0x");
-            if (!hex && (t.contains('.') || t.contains('e'))) || (hex && t.contains('p')) || (!hex && t.ends_with('f')) {
+            let floating = if hex {
+                t.contains('p')
+            } else {
+                t.contains(['.', 'e']) || t.ends_with('f')
+            };
+            if floating {
                 Some(Essential::Floating)
             } else if t.contains('u') {
                 Some(Essential::Unsigned)
