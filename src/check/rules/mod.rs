@@ -1,5 +1,14 @@
 //! The rule registry: every rule lives in its own file and is registered by
 //! one line in the `registry!` list below.
+//!
+//! Adding a rule: create `rule_R_N.rs` (or `dir_4_N.rs` for a directive)
+//! with a doc comment in our own words (`## What it checks`, `## Why`,
+//! `## Known limits`, `## Example`), a unit struct `Check` implementing
+//! [`Rule`] and `pub(super) static RULE`; add its module name below; mark
+//! the guideline `enforcement = "checker"` with `by = "rule_R_N"` in
+//! rules/guidelines.toml (a test keeps the two in step); and add
+//! `tests/fixtures/check/R.N/{compliant,noncompliant}.c` with
+//! `/* expect: R.N */` on every line that must be reported.
 
 use super::finding::Category;
 use super::source::{Emit, Program};
@@ -41,6 +50,7 @@ registry! {
     rule_4_1,
     rule_4_2,
     rule_5_3,
+    rule_5_5,
     rule_6_1,
     rule_6_2,
     rule_7_1,
@@ -60,10 +70,12 @@ registry! {
     rule_11_9,
     rule_12_3,
     rule_12_5,
+    rule_13_1,
     rule_13_3,
     rule_13_4,
     rule_13_5,
     rule_13_6,
+    rule_14_1,
     rule_14_4,
     rule_15_1,
     rule_15_2,
@@ -96,6 +108,7 @@ registry! {
     rule_20_7,
     rule_20_9,
     rule_20_10,
+    rule_20_13,
     rule_21_1,
     rule_21_2,
     rule_21_3,
