@@ -303,6 +303,8 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("10.1", 8, "10.1", "timber", "cppcheck 2.10 does not flag an unsigned operand of &&"),
     ("10.1", 9, "10.1", "timber", "cppcheck 2.10 does not flag a Boolean operand of +"),
     ("10.1", 12, "10.1", "timber", "cppcheck 2.10 does not flag unary minus on an unsigned variable"),
+    ("20.13", 4, "20.13", "timber", "cppcheck 2.10 accepts #warning (a common extension)"),
+    ("5.5", 6, "5.5", "timber", "cppcheck 2.10 does not compare a function prototype with object-like macro names"),
 ];
 
 type Key = (String, usize, String);

