@@ -38,7 +38,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &b in u.nodes("binary_expression") {
-                let op = b.child_by_field_name("operator").map(|o| u.text(o)).unwrap_or("");
+                let op = crate::check::source::operator(u, b);
                 let (Some(l), Some(r)) = (b.child_by_field_name("left"), b.child_by_field_name("right")) else {
                     continue;
                 };
@@ -68,7 +68,7 @@ impl Rule for Check {
                 }
             }
             for &n in u.nodes("unary_expression") {
-                let op = n.child_by_field_name("operator").map(|o| u.text(o)).unwrap_or("");
+                let op = crate::check::source::operator(u, n);
                 let Some(arg) = n.child_by_field_name("argument") else {
                     continue;
                 };

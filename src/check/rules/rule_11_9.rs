@@ -44,7 +44,7 @@ impl Rule for Check {
                 n.kind() == "number_literal" && u.text(n) == "0"
             };
             for &b in u.nodes("binary_expression") {
-                let op = b.child_by_field_name("operator").map(|o| u.text(o)).unwrap_or("");
+                let op = crate::check::source::operator(u, b);
                 let (Some(l), Some(r)) = (b.child_by_field_name("left"), b.child_by_field_name("right")) else {
                     continue;
                 };

@@ -15,6 +15,8 @@
 //! a = b = 0U;                /* flagged: the inner one */
 //! ```
 
+use std::collections::HashSet;
+
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -34,21 +36,31 @@ impl Rule for Check {
     }
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
-            for &a in u.nodes("assignment_expression") {
-                let mut child = a;
-                let mut parent = a.parent();
-                while let Some(p) = parent.filter(|p| p.kind() == "comma_expression") {
-                    child = p;
-                    parent = p.parent();
-                }
-                let used = match parent {
-                    Some(p) if p.kind() == "expression_statement" => false,
-                    Some(p) if p.kind() == "for_statement" => {
-                        p.child_by_field_name("condition").map(|c| c.id()) == Some(child.id())
+            // Assignments in statement position, found top-down (cheaper than
+            // climbing parents on large files).
+            let mut roots = Vec::new();
+            for &st in u.nodes("expression_statement") {
+                roots.extend(st.named_child(0));
+            }
+            for &f in u.nodes("for_statement") {
+                roots.extend(f.child_by_field_name("initializer"));
+                roots.extend(f.child_by_field_name("update"));
+            }
+            let mut allowed = HashSet::new();
+            while let Some(n) = roots.pop() {
+                match n.kind() {
+                    "assignment_expression" => {
+                        allowed.insert(n.id());
                     }
-                    _ => true,
-                };
-                if used {
+                    "comma_expression" => {
+                        roots.extend(n.child_by_field_name("left"));
+                        roots.extend(n.child_by_field_name("right"));
+                    }
+                    _ => {}
+                }
+            }
+            for &a in u.nodes("assignment_expression") {
+                if !allowed.contains(&a.id()) {
                     out.at(u, a, "result of an assignment is used", "make the assignment a statement of its own");
                 }
             }

@@ -35,7 +35,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &b in u.nodes("binary_expression") {
-                let op = b.child_by_field_name("operator").map(|o| u.text(o)).unwrap_or("");
+                let op = crate::check::source::operator(u, b);
                 if !matches!(op, "&&" | "||") {
                     continue;
                 }

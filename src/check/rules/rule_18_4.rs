@@ -40,7 +40,7 @@ impl Rule for Check {
                 n.kind() == "identifier" && u.var_type(u.text(n), n).map(|t| t.is_pointer()).unwrap_or(false)
             };
             for &b in u.nodes("binary_expression") {
-                let op = b.child_by_field_name("operator").map(|o| u.text(o)).unwrap_or("");
+                let op = crate::check::source::operator(u, b);
                 if !matches!(op, "+" | "-") {
                     continue;
                 }
@@ -52,7 +52,7 @@ impl Rule for Check {
                 }
             }
             for &a in u.nodes("assignment_expression") {
-                let op = a.child_by_field_name("operator").map(|o| u.text(o)).unwrap_or("");
+                let op = crate::check::source::operator(u, a);
                 if matches!(op, "+=" | "-=") && a.child_by_field_name("left").map(is_pointer).unwrap_or(false) {
                     out.at(u, a, "arithmetic on a pointer", "index the array instead");
                 }
