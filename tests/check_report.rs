@@ -198,6 +198,9 @@ fn cli_exit_codes() {
         .expect("findings")
         .iter()
         .any(|f| f["rule"] == "16.4"));
+    // Paths under the current directory (the crate root for tests) are shown relative.
+    let file = v["findings"][0]["file"].as_str().expect("file");
+    assert_eq!(file, "tests/fixtures/check/16.4/noncompliant.c");
 
     let missing = Command::new(bin)
         .args(["check", "/nonexistent/file.c"])
