@@ -30,35 +30,64 @@ fn expectations(text: &str) -> BTreeSet<(usize, String)> {
     out
 }
 
+/// Check a fixture together with its companion headers (any .h in the same
+/// directory other than compliant.h/noncompliant.h), as one program, and
+/// compare every file's findings with its annotations.
 fn check_one(path: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let shown = path.display().to_string();
-    let report = check::check_sources(
-        vec![(shown.clone(), text.clone())],
-        &check::Config::default(),
-    )
-    .map_err(|e| e.to_string())?;
-    let got: BTreeSet<(usize, String)> = report
-        .findings
-        .iter()
-        .map(|f| (f.line, f.rule.clone()))
-        .collect();
-    let want = expectations(&text);
-    let missing: Vec<_> = want.difference(&got).collect();
-    let extra: Vec<_> = got.difference(&want).collect();
-    let mut problems = Vec::new();
-    if !missing.is_empty() {
-        problems.push(format!(
-            "{shown}: missing findings (line, rule): {missing:?}"
-        ));
+    let mut files = vec![path.to_path_buf()];
+    if let Some(dir) = path.parent() {
+        let mut companions: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                name.ends_with(".h")
+                    && name != "compliant.h"
+                    && name != "noncompliant.h"
+                    && p != path
+            })
+            .collect();
+        companions.sort();
+        files.extend(companions);
     }
-    if !extra.is_empty() {
-        problems.push(format!(
-            "{shown}: unexpected findings (line, rule): {extra:?}"
-        ));
+    let mut sources = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|e| e.to_string())?;
+        sources.push((f.display().to_string(), text));
+    }
+    let report = check::check_sources(sources.clone(), &check::Config::default())
+        .map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    for (shown, text) in &sources {
+        let got: BTreeSet<(usize, String)> = report
+            .findings
+            .iter()
+            .filter(|f| &f.file == shown)
+            .map(|f| (f.line, f.rule.clone()))
+            .collect();
+        let want = expectations(text);
+        let missing: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{shown}: missing findings (line, rule): {missing:?}"
+            ));
+        }
+        if !extra.is_empty() {
+            problems.push(format!(
+                "{shown}: unexpected findings (line, rule): {extra:?}"
+            ));
+        }
     }
     if !report.parse_issues.is_empty() {
-        problems.push(format!("{shown}: parse issues: {:?}", report.parse_issues));
+        problems.push(format!(
+            "{}: parse issues: {:?}",
+            path.display(),
+            report.parse_issues
+        ));
     }
     if problems.is_empty() {
         Ok(())
