@@ -38,7 +38,7 @@ impl Rule for Check {
     }
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         // Functions (by unit index and start byte) that mention each name.
-        let mut users: BTreeMap<(Option<usize>, &str), BTreeSet<(usize, usize)>> = BTreeMap::new();
+        let mut users: BTreeMap<(Option<usize>, &str), Users> = BTreeMap::new();
         for (i, u) in program.units.iter().enumerate() {
             for &id in u.nodes("identifier") {
                 let Some(f) = u.enclosing_function(id) else {
@@ -60,6 +60,9 @@ impl Rule for Check {
         }
     }
 }
+
+/// Functions using a name, as (unit index, function start byte).
+type Users = BTreeSet<(usize, usize)>;
 
 /// File-scope object definitions of a unit: (name node, is static).
 fn file_scope_objects<'a>(u: &Unit<'a>) -> Vec<(Node<'a>, bool)> {
