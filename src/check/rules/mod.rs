@@ -78,6 +78,7 @@ registry! {
     rule_13_5,
     rule_13_6,
     rule_14_1,
+    rule_14_2,
     rule_14_4,
     rule_15_1,
     rule_15_2,
