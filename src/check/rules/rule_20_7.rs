@@ -61,7 +61,7 @@ impl Rule for Check {
 
 /// Split a replacement list into (byte offset, token): identifiers, numbers,
 /// string/char literals and punctuators (`##` as one token).
-fn tokens(text: &str) -> Vec<(usize, &str)> {
+pub(super) fn tokens(text: &str) -> Vec<(usize, &str)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
