@@ -309,6 +309,10 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("14.2", 11, "14.2", "timber", "cppcheck 2.10 does not report the counter modified in the loop body"),
     ("14.2", 13, "14.2", "timber", "cppcheck 2.10 does not report an assignment in the second clause as 14.2"),
     ("15.6", 14, "14.2", "cppcheck", "a for loop without any counter: timber checks only the syntactic subset with a counter"),
+    ("20.11", 1, "20.10", "timber", "cppcheck 2.10 reports nothing for this #a ## x macro"),
+    ("20.11", 1, "20.11", "timber", "cppcheck 2.10 reports nothing for this #a ## x macro"),
+    ("20.3", 1, "20.3", "timber", "cppcheck 2.10 does not report #include of an undefined macro"),
+    ("20.8", 2, "20.8", "timber", "cppcheck 2.10 does not evaluate a macro condition to 2"),
 ];
 
 type Key = (String, usize, String);
