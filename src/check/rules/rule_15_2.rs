@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! again: n++;\nif (n < 3U) { goto again; }   /* flagged */
+//! again: n++;
+//! if (n < 3U) { goto again; }   /* flagged */
 //! ```
 
 use tree_sitter::Node;

@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! if (a) { goto in; }\nwhile (b) { in: n++; }   /* the goto is flagged */
+//! if (a) { goto in; }
+//! while (b) { in: n++; }   /* the goto is flagged */
 //! ```
 
 use crate::check::source;

@@ -11,7 +11,10 @@
 //!
 //! ## Example
 //! ```c
-//! while (k > 0U) {\n    if (a) { break; }\n    if (b) { break; }   /* flagged */\n}
+//! while (k > 0U) {
+//!     if (a) { break; }
+//!     if (b) { break; }   /* flagged */
+//! }
 //! ```
 
 use std::collections::BTreeMap;

@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! static uint32_t n;\n#include "b.h"   /* flagged */
+//! static uint32_t n;
+//! #include "b.h"   /* flagged */
 //! ```
 
 use crate::check::finding::Category;

@@ -1,7 +1,7 @@
 //! Rule 20.2 (required): header names do not contain quote, backslash or comment characters.
 //!
 //! ## What it checks
-//! An `#include` whose header name contains `'`, `"` (inside <>), `\\`, `/*` or `//`.
+//! An `#include` whose header name contains `'`, `"` (inside <>), `\`, `/*` or `//`.
 //!
 //! ## Why
 //! The meaning of these characters in a header name is undefined.
@@ -11,7 +11,7 @@
 //!
 //! ## Example
 //! ```c
-//! #include "dir\\file.h"   /* flagged */
+//! #include "dir\file.h"   /* flagged */
 //! ```
 
 use crate::check::finding::Category;

@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! #define LEVEL 2\n#if LEVEL   /* flagged: evaluates to 2 */
+//! #define LEVEL 2
+//! #if LEVEL   /* flagged: evaluates to 2 */
 //! ```
 
 use crate::check::finding::Category;

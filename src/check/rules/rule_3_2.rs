@@ -12,7 +12,7 @@
 //!
 //! ## Example
 //! ```c
-//! // path C:\\dir\\    <- flagged: the next line is commented out
+//! // path C:\dir\    <- flagged: the next line is commented out
 //! ```
 
 use crate::check::finding::Category;

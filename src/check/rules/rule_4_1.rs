@@ -4,15 +4,15 @@
 //! An octal or hexadecimal escape sequence in a character or string literal that is followed by another character of the same literal that is not the start of another escape sequence.
 //!
 //! ## Why
-//! Where an escape sequence ends is easy to misread: "\\x1fa" is one character, not two.
+//! Where an escape sequence ends is easy to misread: "\x1fa" is one character, not two.
 //!
 //! ## Known limits
-//! Escapes spelled across adjacent string literals (`"\\x1f" "a"`) are fine, as the rule intends.
+//! Escapes spelled across adjacent string literals (`"\x1f" "a"`) are fine, as the rule intends.
 //!
 //! ## Example
 //! ```c
-//! s = "\\x41g";   /* flagged */
-//! s = "\\x41" "g";   /* fine */
+//! s = "\x41g";   /* flagged */
+//! s = "\x41" "g";   /* fine */
 //! ```
 
 use crate::check::finding::Category;

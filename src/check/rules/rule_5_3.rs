@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! static uint32_t count;\nvoid f(void) { uint32_t count = 0U; }   /* flagged */
+//! static uint32_t count;
+//! void f(void) { uint32_t count = 0U; }   /* flagged */
 //! ```
 
 use tree_sitter::Node;

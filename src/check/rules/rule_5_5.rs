@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! #define limit 4U\nuint32_t limit(void);   /* flagged */
+//! #define limit 4U
+//! uint32_t limit(void);   /* flagged */
 //! ```
 
 use tree_sitter::Node;

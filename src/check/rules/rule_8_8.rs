@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! static void f(void);\nvoid f(void) { }   /* flagged */
+//! static void f(void);
+//! void f(void) { }   /* flagged */
 //! ```
 
 use crate::check::source;

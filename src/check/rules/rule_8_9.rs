@@ -11,7 +11,8 @@
 //!
 //! ## Example
 //! ```c
-//! static uint32_t calls;   /* flagged when only count() uses it */\nvoid count(void) { calls++; }
+//! static uint32_t calls;   /* flagged when only count() uses it */
+//! void count(void) { calls++; }
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
