@@ -1,9 +1,55 @@
-//! `timber check`: placeholder until its issue lands.
+//! `timber check`: run the built-in MISRA C:2012 rule checker over C files
+//! and directories, write the report, and map the result to an exit code:
+//! 0 clean, 1 an undeviated mandatory/required finding, 2 bad input.
+
+use std::path::PathBuf;
+
+use crate::timber_cli::{EXIT_FAIL, EXIT_OK};
+use timber::check::{self, catalogue, deviation, report, Format};
 
 /// Arguments of `timber check`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// C files or directories (searched recursively for .c and .h, in sorted order).
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Deviation records (TOML, `[[deviation]]` tables).
+    #[arg(long, value_name = "FILE")]
+    pub deviations: Option<PathBuf>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("`timber check` is not available in this build")
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let guidelines = catalogue::guidelines()?;
+    let mut config = check::Config::default();
+    if let Some(path) = &args.deviations {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read deviations: {e}", path.display()))?;
+        config.deviations = deviation::parse(&text, &path.display().to_string(), &guidelines)?;
+    }
+    let result = check::check_files(&args.paths, &config)?;
+    let rendered = report::render(&result, args.format, &guidelines)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write report: {e}", path.display()))?,
+        None => print!("{rendered}"),
+    }
+    if args.output.is_some() || args.format != Format::Text {
+        eprintln!(
+            "timber check: {} file(s), {} finding(s), {} failing",
+            result.files.len(),
+            result.findings.len(),
+            result.failing()
+        );
+    }
+    Ok(if result.failing() > 0 {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    })
 }

@@ -1,0 +1,223 @@
+//! The built-in MISRA C:2012 rule checker behind `timber check`.
+//!
+//! It reads C text only and knows nothing of timber's generator, so its
+//! verdict is an independent check. Files are parsed with tree-sitter-c
+//! (preprocessor directives are nodes of the tree, not expanded); each rule
+//! lives in its own file under `rules/` and is registered by one line.
+//! Findings can be covered by deviation records; the report carries a
+//! Guideline Compliance Summary for every guideline of the catalogue.
+
+pub mod catalogue;
+pub mod deviation;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use deviation::Deviation;
+pub use finding::{Category, Finding};
+pub use report::Format;
+
+/// Options of a check run.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Approved deviations (see `deviation::parse`).
+    pub deviations: Vec<Deviation>,
+}
+
+/// A region tree-sitter could not parse: rules may miss findings there.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParseIssue {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Compliance status of one guideline over the checked files.
+#[derive(Clone, Debug, Serialize)]
+pub struct GuidelineStatus {
+    pub id: String,
+    pub category: String,
+    pub enforcement: String,
+    /// "compliant" | "deviated" | "violations" | "not checked".
+    pub status: String,
+    pub violations: usize,
+    pub deviated: usize,
+}
+
+/// The result of checking a set of files.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub tool: String,
+    pub files: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub parse_issues: Vec<ParseIssue>,
+    pub deviations: Vec<Deviation>,
+    /// Deviation ids that covered no finding.
+    pub unused_deviations: Vec<String>,
+    pub summary: Vec<GuidelineStatus>,
+}
+
+impl Report {
+    /// Findings that fail the check: mandatory or required, not deviated.
+    pub fn failing(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.deviation.is_none() && f.category.fails())
+            .count()
+    }
+}
+
+/// Expand files and directories (recursively, sorted) into the C files to check.
+pub fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?;
+        if meta.is_dir() {
+            walk_dir(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot list directory: {e}", dir.display()))?;
+    let mut entries: Vec<PathBuf> = Vec::new();
+    for e in rd {
+        let e = e.map_err(|e| anyhow::anyhow!("{}: cannot list directory: {e}", dir.display()))?;
+        entries.push(e.path());
+    }
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk_dir(&p, out)?;
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("c" | "h")) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// The path as shown in reports: relative to the current directory when under it.
+pub fn display_path(p: &Path) -> String {
+    let shown = match (std::env::current_dir(), std::path::absolute(p)) {
+        (Ok(cwd), Ok(abs)) => match abs.strip_prefix(&cwd) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => p.to_path_buf(),
+        },
+        _ => p.to_path_buf(),
+    };
+    let s = shown.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Check C files and directories against every registered rule.
+pub fn check_files(paths: &[PathBuf], config: &Config) -> anyhow::Result<Report> {
+    let files = collect_files(paths)?;
+    let mut sources = Vec::new();
+    for f in &files {
+        let bytes =
+            std::fs::read(f).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", f.display()))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", f.display()))?;
+        sources.push((display_path(f), text));
+    }
+    check_sources(sources, config)
+}
+
+/// Check in-memory sources given as (display path, text).
+pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow::Result<Report> {
+    let catalogue = catalogue::guidelines()?;
+    let mut parsed = Vec::new();
+    for (path, text) in sources {
+        parsed.push(source::parse(path, text)?);
+    }
+    let program = source::Program::new(&parsed);
+    let mut findings = Vec::new();
+    for rule in rules::all() {
+        let mut emit = source::Emit::new(rule.id(), rule.category());
+        rule.check(&program, &mut emit);
+        findings.extend(emit.findings);
+    }
+    findings.sort_by(|a, b| a.key().cmp(&b.key()));
+    findings.dedup_by(|a, b| a.key() == b.key());
+
+    let mut used = std::collections::BTreeSet::new();
+    for f in &mut findings {
+        if let Some(d) = config.deviations.iter().find(|d| d.covers(f)) {
+            f.deviation = Some(d.id.clone());
+            used.insert(d.id.clone());
+        }
+    }
+    let unused_deviations = config
+        .deviations
+        .iter()
+        .filter(|d| !used.contains(&d.id))
+        .map(|d| d.id.clone())
+        .collect();
+
+    let mut parse_issues = Vec::new();
+    for u in &program.units {
+        for kind in ["ERROR", "MISSING"] {
+            for n in u.nodes(kind) {
+                let p = n.start_position();
+                parse_issues.push(ParseIssue {
+                    file: u.path.to_string(),
+                    line: p.row + 1,
+                    col: p.column + 1,
+                });
+            }
+        }
+    }
+    parse_issues.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+    parse_issues.dedup_by(|a, b| (&a.file, a.line, a.col) == (&b.file, b.line, b.col));
+
+    let summary = catalogue
+        .iter()
+        .map(|g| {
+            let violations = findings
+                .iter()
+                .filter(|f| f.rule == g.id && f.deviation.is_none())
+                .count();
+            let deviated = findings
+                .iter()
+                .filter(|f| f.rule == g.id && f.deviation.is_some())
+                .count();
+            let status = if g.enforcement != "checker" {
+                "not checked"
+            } else if violations > 0 {
+                "violations"
+            } else if deviated > 0 {
+                "deviated"
+            } else {
+                "compliant"
+            };
+            GuidelineStatus {
+                id: g.id.clone(),
+                category: g.category.clone(),
+                enforcement: g.enforcement.clone(),
+                status: status.to_string(),
+                violations,
+                deviated,
+            }
+        })
+        .collect();
+
+    Ok(Report {
+        tool: format!("timber {}", env!("CARGO_PKG_VERSION")),
+        files: program.units.iter().map(|u| u.path.to_string()).collect(),
+        findings,
+        parse_issues,
+        deviations: config.deviations.clone(),
+        unused_deviations,
+        summary,
+    })
+}

@@ -1,0 +1,96 @@
+//! Rule 8.9 (advisory): define an object at block scope if only one function uses it.
+//!
+//! ## What it checks
+//! A file-scope object definition whose name is used inside exactly one function of the checked files (for a static object: of its own file).
+//!
+//! ## Why
+//! Block scope keeps the object out of reach of code that has no business touching it.
+//!
+//! ## Known limits
+//! Uses are matched by name; a local of the same name in another function counts as a use. Objects used by no function are left to rule 2.8.
+//!
+//! ## Example
+//! ```c
+//! static uint32_t calls;   /* flagged when only count() uses it */
+//! void count(void) { calls++; }
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tree_sitter::Node;
+
+use crate::check::source::{self, Unit};
+use crate::check::finding::Category;
+use crate::check::rules::Rule;
+use crate::check::source::{Emit, Program};
+
+pub(super) struct Check;
+pub(super) static RULE: Check = Check;
+
+impl Rule for Check {
+    fn id(&self) -> &'static str {
+        "8.9"
+    }
+    fn category(&self) -> Category {
+        Category::Advisory
+    }
+    fn summary(&self) -> &'static str {
+        "Define an object at block scope if only one function uses it."
+    }
+    fn check(&self, program: &Program<'_>, out: &mut Emit) {
+        // Functions (by unit index and start byte) that mention each name.
+        let mut users: BTreeMap<(Option<usize>, &str), Users> = BTreeMap::new();
+        for (i, u) in program.units.iter().enumerate() {
+            for &id in u.nodes("identifier") {
+                let Some(f) = u.enclosing_function(id) else {
+                    continue;
+                };
+                let name = u.text(id);
+                users.entry((None, name)).or_default().insert((i, f.start_byte()));
+                users.entry((Some(i), name)).or_default().insert((i, f.start_byte()));
+            }
+        }
+        for (i, u) in program.units.iter().enumerate() {
+            for (name, is_static) in file_scope_objects(u) {
+                let key = (if is_static { Some(i) } else { None }, u.text(name));
+                if users.get(&key).map(|s| s.len() == 1).unwrap_or(false) {
+                    let msg = format!("`{}` is used by one function only", u.text(name));
+                    out.at(u, name, &msg, "define it inside that function (static if it must keep its value)");
+                }
+            }
+        }
+    }
+}
+
+/// Functions using a name, as (unit index, function start byte).
+type Users = BTreeSet<(usize, usize)>;
+
+/// File-scope object definitions of a unit: (name node, is static).
+fn file_scope_objects<'a>(u: &Unit<'a>) -> Vec<(Node<'a>, bool)> {
+    let mut out = Vec::new();
+    for &d in u.nodes("declaration") {
+        if u.enclosing_function(d).is_some() {
+            continue;
+        }
+        let mut c = d.walk();
+        let specs: Vec<&str> = d
+            .children(&mut c)
+            .filter(|n| n.kind() == "storage_class_specifier")
+            .map(|n| u.text(n))
+            .collect();
+        if specs.contains(&"extern") {
+            continue;
+        }
+        let is_static = specs.contains(&"static");
+        let mut c2 = d.walk();
+        for decl in d.children_by_field_name("declarator", &mut c2) {
+            if source::function_declarator(decl).is_some() {
+                continue;
+            }
+            if let Some(name) = source::declared_name(decl) {
+                out.push((name, is_static));
+            }
+        }
+    }
+    out
+}
