@@ -1,7 +1,7 @@
 //! Rule 8.9 (advisory): define an object at block scope if only one function uses it.
 //!
 //! ## What it checks
-//! A file-scope object definition whose name is used inside exactly one function of the checked files (for a static object: of its own file).
+//! A file-scope object definition whose name is used inside exactly one function of the checked files (for a static object: of its own file), when that function is in the object's own file. An external object used by a single function of another translation unit is not flagged: it cannot move to block scope without merging the two files (e.g. constant tables kept in their own file for placement in flash).
 //!
 //! ## Why
 //! Block scope keeps the object out of reach of code that has no business touching it.
@@ -53,7 +53,10 @@ impl Rule for Check {
         for (i, u) in program.units.iter().enumerate() {
             for (name, is_static) in file_scope_objects(u) {
                 let key = (if is_static { Some(i) } else { None }, u.text(name));
-                if users.get(&key).map(|s| s.len() == 1).unwrap_or(false) {
+                let one_local_user = users
+                    .get(&key)
+                    .is_some_and(|s| s.len() == 1 && s.iter().all(|&(unit, _)| unit == i));
+                if one_local_user {
                     let msg = format!("`{}` is used by one function only", u.text(name));
                     out.at(u, name, &msg, "define it inside that function (static if it must keep its value)");
                 }
