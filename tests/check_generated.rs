@@ -28,10 +28,7 @@ fn generated_c_for_every_fixture_has_zero_findings() {
     for dir in common::xgboost_fixture_dirs() {
         for name in common::xgboost_models_in(&dir) {
             for policy in [NanPolicy::Missing, NanPolicy::Reject] {
-                let opts = Options {
-                    nan_policy: policy,
-                    ..Options::default()
-                };
+                let opts = Options { nan_policy: policy };
                 let sources = generated_sources(&name, &dir, &opts);
                 files += sources.len();
                 let report = check_sources(sources, &Config::default())
