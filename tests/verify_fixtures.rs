@@ -1,0 +1,83 @@
+//! Every fixture model (XGBoost 1.7, 2.1, 3.2 sets) on every target: the
+//! generated C built with each target's toolchain and run (host, Cortex-M
+//! under qemu-system-arm, Cortex-A under QEMU user mode) gives the reference
+//! evaluator's bits for every row: the IR-derived vectors (thresholds, next
+//! floats, NaN, infinities, one row per leaf, random rows) plus the
+//! fixture's own inputs.
+//!
+//! The one accepted non-pass: a model larger than a board's memory reports
+//! "does not fit" (the 500-tree model on the 256 KiB micro:bit); the same
+//! core then passes on a larger board (`cortex-m0-mps2`).
+//!
+//! A missing toolchain fails under CI=true and prints a notice otherwise.
+
+mod common;
+
+use timber::codegen::c99::{emit_c99, Options};
+use timber::frontend::{load_model, FormatChoice};
+use timber::verify::{self, targets, vectors, TargetStatus, VerifyOptions};
+
+#[test]
+fn every_fixture_model_is_bit_identical_on_every_target() {
+    let all = targets::all().expect("embedded targets parse");
+    if let Err(e) = verify::check_tools(&all) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and a toolchain is missing: {e}"
+        );
+        eprintln!("NOTICE: not run, a toolchain is missing: {e}");
+        return;
+    }
+    let mut lines = Vec::new();
+    for dir in common::xgboost_fixture_dirs() {
+        for name in common::xgboost_models_in(&dir) {
+            let ens = load_model(&dir.join(format!("{name}.json")), FormatChoice::Auto)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let files = emit_c99(&ens, &Options::default()).expect("emits");
+            let mut rows = vectors::generate(&ens, &Default::default()).rows;
+            rows.extend(common::read_csv_f32(
+                &dir.join(format!("{name}.inputs.csv")),
+            ));
+            let report = verify::verify_with(
+                &files,
+                &rows,
+                &all,
+                ens.n_features as usize,
+                ens.n_outputs() as usize,
+                &|row: &[f32]| timber::ir::evaluate(&ens, row),
+                &VerifyOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let label = format!("{}/{name}", dir.file_name().unwrap().to_string_lossy());
+            let mut passed = 0;
+            for t in &report.targets {
+                match t.status {
+                    TargetStatus::Pass => passed += 1,
+                    TargetStatus::DoesNotFit => {
+                        // Only acceptable where a larger board with the same
+                        // core is among the targets and passed.
+                        assert_eq!(t.target, "cortex-m0", "{label}: {} does not fit", t.target);
+                        let big = report
+                            .targets
+                            .iter()
+                            .find(|x| x.target == "cortex-m0-mps2")
+                            .expect("cortex-m0-mps2 target");
+                        assert_eq!(big.status, TargetStatus::Pass, "{label}: cortex-m0-mps2");
+                    }
+                    other => panic!(
+                        "{label} on {}: {other:?}: {:?} first mismatches {:?}",
+                        t.target,
+                        t.message,
+                        t.mismatches.iter().take(3).collect::<Vec<_>>()
+                    ),
+                }
+            }
+            lines.push(format!(
+                "{label:<28} {:>5} rows  {passed}/{} targets bit-identical",
+                rows.len(),
+                report.targets.len()
+            ));
+        }
+    }
+    println!("{}", lines.join("\n"));
+}
