@@ -141,12 +141,33 @@ pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow:
         parsed.push(source::parse(path, text)?);
     }
     let program = source::Program::new(&parsed);
-    let mut findings = Vec::new();
-    for rule in rules::all() {
-        let mut emit = source::Emit::new(rule.id(), rule.category());
-        rule.check(&program, &mut emit);
-        findings.extend(emit.findings);
-    }
+    // Rules are independent readers of the parsed program: spread them over
+    // the cores. Findings are sorted below, so the result does not depend on
+    // the scheduling.
+    let all_rules = rules::all();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let mut findings: Vec<Finding> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (program, all_rules) = (&program, &all_rules);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    for rule in all_rules.iter().skip(w).step_by(workers) {
+                        let mut emit = source::Emit::new(rule.id(), rule.category());
+                        rule.check(program, &mut emit);
+                        out.extend(emit.findings);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
     findings.sort_by(|a, b| a.key().cmp(&b.key()));
     findings.dedup_by(|a, b| a.key() == b.key());
 
