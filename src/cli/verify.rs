@@ -131,6 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Err(e) => return Err(e.into()),
     };
     report.coverage = Some(cov);
+    verify::attach_stack_estimates(&mut report, &ens, &targets);
     match args.format {
         ReportFormat::Text => print!("{}", verify::render_text(&report)),
         ReportFormat::Json => {

@@ -132,6 +132,15 @@ pub struct StackReport {
     /// Bytes painted for the measurement (a peak equal to this means the
     /// measurement saturated).
     pub painted: Option<u64>,
+    /// The generator's own estimate from the IR and the template structure
+    /// ([`crate::codegen::c99::stack::estimate`], no compiler involved):
+    /// the deeper of the `timber_infer_single` and `timber_infer` chains,
+    /// and that chain.
+    pub generator_estimate: Option<u64>,
+    pub generator_chain: Vec<String>,
+    /// The estimate of the `timber_infer_single` chain alone: the call the
+    /// deepest-chain figure and the measured peak are about.
+    pub generator_single: Option<u64>,
 }
 
 /// Result for one target.
@@ -266,7 +275,32 @@ pub fn verify(
         &VerifyOptions::default(),
     )?;
     report.coverage = Some(coverage(ens, vectors));
+    attach_stack_estimates(&mut report, ens, targets);
     Ok(report)
+}
+
+/// Fill in the generator's stack estimate of every target that has stack
+/// figures and a `[stack_model]` (the verify run itself only sees C text).
+pub fn attach_stack_estimates(report: &mut VerifyReport, ens: &Ensemble, targets: &[TargetSpec]) {
+    for t in &mut report.targets {
+        let Some(model) = targets
+            .iter()
+            .find(|s| s.name == t.target)
+            .and_then(|s| s.stack_model)
+        else {
+            continue;
+        };
+        if let Some(st) = t.stack.as_mut() {
+            let e = crate::codegen::c99::stack::estimate(ens, &model);
+            st.generator_estimate = Some(e.bytes);
+            st.generator_single = Some(e.single_bytes);
+            st.generator_chain = if e.single_bytes >= e.batch_bytes {
+                e.single_chain
+            } else {
+                e.batch_chain
+            };
+        }
+    }
 }
 
 /// Verify C sources against any reference function (the general form of
@@ -945,6 +979,12 @@ pub fn render_text(report: &VerifyReport) -> String {
             }
             if let Some(m) = st.measured_peak {
                 let _ = write!(line, ", measured peak {m} B");
+            }
+            if let Some(g) = st.generator_estimate {
+                let _ = write!(line, ", generator estimate {g} B");
+                if let Some(one) = st.generator_single.filter(|&one| one != g) {
+                    let _ = write!(line, " (timber_infer_single {one} B)");
+                }
             }
             let _ = writeln!(s, "{line}");
         }
