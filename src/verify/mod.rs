@@ -61,6 +61,23 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> VerifyEr
 /// a worker thread), e.g. to print progress.
 pub type Progress = std::sync::Arc<dyn Fn(&TargetReport) + Send + Sync>;
 
+/// What a target is doing, reported while it builds and runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Compiling the generated C, the harness and the vectors.
+    Building,
+    /// Running batch `batch` (0-based) of `batches`, `rows` rows.
+    Running {
+        rows: usize,
+        batch: usize,
+        batches: usize,
+    },
+}
+
+/// Called (from a worker thread) with a target's name whenever it enters
+/// a new [`Stage`]; the finished report goes to [`Progress`].
+pub type StageProgress = std::sync::Arc<dyn Fn(&str, Stage) + Send + Sync>;
+
 /// Knobs of a verification run.
 #[derive(Clone, Default)]
 pub struct VerifyOptions {
@@ -71,6 +88,8 @@ pub struct VerifyOptions {
     pub jobs: Option<usize>,
     /// Progress callback; the library itself prints nothing.
     pub progress: Option<Progress>,
+    /// Stage callback (building, running); optional.
+    pub stage: Option<StageProgress>,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -79,6 +98,7 @@ impl std::fmt::Debug for VerifyOptions {
             .field("build_dir", &self.build_dir)
             .field("jobs", &self.jobs)
             .field("progress", &self.progress.is_some())
+            .field("stage", &self.stage.is_some())
             .finish()
     }
 }
@@ -374,6 +394,7 @@ pub fn verify_with(
         expected: &expected,
         n_features,
         n_outputs,
+        stage: opts.stage.as_ref(),
     };
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -445,6 +466,15 @@ struct RunCtx<'a> {
     expected: &'a [Vec<u32>],
     n_features: usize,
     n_outputs: usize,
+    stage: Option<&'a StageProgress>,
+}
+
+impl RunCtx<'_> {
+    fn stage(&self, target: &str, stage: Stage) {
+        if let Some(s) = self.stage {
+            s(target, stage);
+        }
+    }
 }
 
 /// One line per target for progress output.
@@ -602,6 +632,7 @@ fn build_and_run(
     rep: &mut TargetReport,
 ) -> Result<(), String> {
     let build_timeout = Duration::from_secs(300);
+    ctx.stage(&t.name, Stage::Building);
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     for f in ctx.files {
@@ -704,6 +735,7 @@ fn build_and_run(
     let mut hash_bits: Vec<u32> = Vec::new();
     let mut measured_peak: Option<u64> = None;
     let mut painted: Option<u64> = None;
+    let batches = ctx.vectors.len().div_ceil(per);
     for (b, chunk) in ctx.vectors.chunks(per).enumerate() {
         let offset = b * per;
         let exe = if t.kind == TargetKind::BareMetal {
@@ -754,6 +786,14 @@ fn build_and_run(
         rep.build_ms += link_start.elapsed().as_millis() as u64;
         rep.batches += 1;
         rep.status = TargetStatus::RunFailed;
+        ctx.stage(
+            &t.name,
+            Stage::Running {
+                rows: chunk.len(),
+                batch: b,
+                batches,
+            },
+        );
 
         let exe_path = dir.join(exe);
         let exe_str = exe_path.to_string_lossy().to_string();
