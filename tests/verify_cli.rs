@@ -76,3 +76,54 @@ fn an_xgboost_model_verifies_on_host_and_a_cortex_m_with_json_output() {
     let cov = &v["report"]["coverage"];
     assert_eq!(cov["leaves_hit"], cov["leaves_total"]);
 }
+
+#[test]
+fn non_terminal_progress_is_one_plain_line_per_target_in_order_and_json_has_the_estimate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = root.join("tests/fixtures/xgboost/multiclass.json");
+    let out = timber()
+        .arg("verify")
+        .arg("--model")
+        .arg(&model)
+        .args([
+            "--targets",
+            "cortex-m3,host,cortex-m4f",
+            "--jobs",
+            "3",
+            "--random-rows",
+            "16",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(3) {
+        assert!(std::env::var_os("CI").is_none(), "{stderr}");
+        eprintln!("NOTICE: {stderr}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // stderr is a pipe: no spinners, no escape sequences, one line per
+    // finished target, in the order the targets were given.
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" rows  build "))
+        .collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names, ["cortex-m3", "host", "cortex-m4f"], "{stderr}");
+    assert!(lines.iter().all(|l| l.contains("identical")), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    for t in v["report"]["targets"].as_array().expect("targets") {
+        let st = &t["stack"];
+        let est = st["generator_estimate"].as_u64().expect("estimate");
+        assert!(st["generator_single"].as_u64().is_some_and(|s| s <= est));
+        if let Some(m) = st["measured_peak"].as_u64() {
+            assert!(m <= est, "{t}");
+        }
+    }
+}

@@ -477,3 +477,72 @@ fn reports_are_identical_across_runs_once_timings_are_cleared() {
     // No absolute build paths leak into the recorded commands.
     assert!(!a.contains("timber-verify-"), "{a}");
 }
+
+/// The generator's own stack estimate (no compiler) is an upper bound of
+/// the stack painted and measured on every Cortex-M target, for a softmax,
+/// a sigmoid and an argmax model; the four figures are printed.
+#[test]
+fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
+    let targets: Vec<TargetSpec> = available("all")
+        .into_iter()
+        .filter(|t| t.name.starts_with("cortex-m"))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xgboost");
+    let mut models: Vec<(String, Ensemble)> = ["multiclass", "binary_nan", "multiclass_softmax"]
+        .iter()
+        .map(|m| {
+            let ens = timber::frontend::load_model(
+                &dir.join(format!("{m}.json")),
+                timber::frontend::FormatChoice::Auto,
+            )
+            .expect("fixture loads");
+            (m.to_string(), ens)
+        })
+        .collect();
+    models.push(("three_tree_sigmoid".into(), three_tree_sigmoid()));
+    assert!(models
+        .iter()
+        .any(|(_, e)| e.post_transform == PostTransform::Softmax));
+    assert!(models
+        .iter()
+        .any(|(_, e)| e.post_transform == PostTransform::Sigmoid));
+    for (name, ens) in &models {
+        let files = timber::codegen::c99::emit_c99(ens, &Default::default()).expect("emits");
+        let set = verify::generate(
+            ens,
+            &verify::VectorOptions {
+                seed: 3,
+                random_rows: 64,
+            },
+        );
+        let report = verify::verify(ens, &files, &set.rows, &targets).expect("runs");
+        for t in &report.targets {
+            assert_eq!(t.status, TargetStatus::Pass, "{name} on {}", t.target);
+            let st = t.stack.as_ref().expect("stack figures");
+            let measured = st.measured_peak.expect("Cortex-M measures its stack");
+            let estimate = st.generator_estimate.expect("a [stack_model] estimate");
+            let single = st.generator_single.expect("single-call estimate");
+            eprintln!(
+                "{name:<20} {:<14} sum of frames {:>5} B  deepest chain {:>5} B  \
+                 measured peak {measured:>5} B  generator estimate {estimate:>5} B \
+                 (timber_infer_single {single} B)",
+                t.target,
+                st.sum_of_frames,
+                st.max_chain_bytes.unwrap_or(0)
+            );
+            assert!(
+                st.painted.is_some_and(|p| measured < p),
+                "{name} on {}: the paint saturated",
+                t.target
+            );
+            assert!(
+                measured <= single && single <= estimate,
+                "{name} on {}: measured {measured} B > estimate {single} B",
+                t.target
+            );
+        }
+    }
+}

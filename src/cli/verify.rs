@@ -3,9 +3,13 @@
 
 use crate::timber_cli::{CodedError, EXIT_FAIL, EXIT_OK, EXIT_TOOL_MISSING};
 use anyhow::Context;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use timber::frontend::{load_model, FormatChoice};
-use timber::verify::{self, VerifyError, VerifyOptions};
+use timber::verify::{self, Stage, TargetStatus, VerifyError, VerifyOptions};
 
 /// Report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -104,13 +108,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             String::new()
         }
     );
-    let opts = VerifyOptions {
-        build_dir: args.build_dir.clone(),
-        jobs: args.jobs,
-        progress: Some(std::sync::Arc::new(|r: &verify::TargetReport| {
-            eprintln!("{}", verify::summary_line(r))
-        })),
+    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+    let display = if std::io::stderr().is_terminal() {
+        ProgressDisplay::bars(&names)
+    } else {
+        ProgressDisplay::lines(&names)
     };
+    let opts = display.options(args.build_dir.clone(), args.jobs);
     let mut report = match verify::verify_with(
         &files,
         &rows,
@@ -130,7 +134,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         Err(e) => return Err(e.into()),
     };
+    display.finish();
     report.coverage = Some(cov);
+    verify::attach_stack_estimates(&mut report, &ens, &targets);
     match args.format {
         ReportFormat::Text => print!("{}", verify::render_text(&report)),
         ReportFormat::Json => {
@@ -200,4 +206,139 @@ fn read_csv(path: &Path, n_features: usize) -> anyhow::Result<Vec<Vec<f32>>> {
         }
     }
     Ok(rows)
+}
+
+/// Per-target progress on stderr: on a terminal, one live spinner line per
+/// target (building / running N rows / identical / MISMATCH); otherwise
+/// one plain line per finished target, printed in target order whatever
+/// order the parallel workers finish in, so the output is deterministic.
+enum ProgressDisplay {
+    Bars {
+        /// Owns the drawing of the bars; kept alive until the run ends.
+        _multi: MultiProgress,
+        bars: Arc<Vec<(String, ProgressBar)>>,
+    },
+    Lines {
+        names: Arc<Vec<String>>,
+        /// Finished lines waiting for an earlier target, and how many
+        /// lines have been printed.
+        pending: Arc<Mutex<(usize, Vec<Option<String>>)>>,
+    },
+}
+
+impl ProgressDisplay {
+    fn bars(names: &[String]) -> ProgressDisplay {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {prefix:<14} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bars = names
+            .iter()
+            .map(|n| {
+                let pb = multi.add(ProgressBar::new_spinner());
+                pb.set_style(style.clone());
+                pb.set_prefix(n.clone());
+                pb.set_message("waiting");
+                pb.enable_steady_tick(Duration::from_millis(120));
+                (n.clone(), pb)
+            })
+            .collect();
+        ProgressDisplay::Bars {
+            _multi: multi,
+            bars: Arc::new(bars),
+        }
+    }
+
+    fn lines(names: &[String]) -> ProgressDisplay {
+        ProgressDisplay::Lines {
+            names: Arc::new(names.to_vec()),
+            pending: Arc::new(Mutex::new((0, vec![None; names.len()]))),
+        }
+    }
+
+    fn options(&self, build_dir: Option<PathBuf>, jobs: Option<usize>) -> VerifyOptions {
+        match self {
+            ProgressDisplay::Bars { bars, .. } => {
+                let on_stage = Arc::clone(bars);
+                let on_done = Arc::clone(bars);
+                VerifyOptions {
+                    build_dir,
+                    jobs,
+                    stage: Some(Arc::new(move |target: &str, stage: Stage| {
+                        if let Some((_, pb)) = on_stage.iter().find(|(n, _)| n == target) {
+                            pb.set_message(stage_text(stage));
+                        }
+                    })),
+                    progress: Some(Arc::new(move |r: &verify::TargetReport| {
+                        if let Some((_, pb)) = on_done.iter().find(|(n, _)| *n == r.target) {
+                            let mark = if r.status == TargetStatus::Pass {
+                                "ok"
+                            } else {
+                                "!!"
+                            };
+                            pb.set_style(
+                                ProgressStyle::with_template("{prefix} {msg}")
+                                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                            );
+                            pb.set_prefix(mark);
+                            pb.finish_with_message(verify::summary_line(r));
+                        }
+                    })),
+                }
+            }
+            ProgressDisplay::Lines { names, pending } => {
+                let names = Arc::clone(names);
+                let pending = Arc::clone(pending);
+                VerifyOptions {
+                    build_dir,
+                    jobs,
+                    stage: None,
+                    progress: Some(Arc::new(move |r: &verify::TargetReport| {
+                        let Some(i) = names.iter().position(|n| *n == r.target) else {
+                            eprintln!("{}", verify::summary_line(r));
+                            return;
+                        };
+                        if let Ok(mut p) = pending.lock() {
+                            p.1[i] = Some(verify::summary_line(r));
+                            // Print every line whose predecessors are all out.
+                            while p.0 < p.1.len() {
+                                let k = p.0;
+                                let Some(line) = p.1[k].take() else { break };
+                                eprintln!("{line}");
+                                p.0 += 1;
+                            }
+                        }
+                    })),
+                }
+            }
+        }
+    }
+
+    /// Stop the spinners (every target has reported by now).
+    fn finish(&self) {
+        if let ProgressDisplay::Bars { bars, .. } = self {
+            // Finished lines stay on screen, in target order.
+            for (_, pb) in bars.iter() {
+                if !pb.is_finished() {
+                    pb.finish();
+                }
+            }
+        }
+    }
+}
+
+fn stage_text(stage: Stage) -> String {
+    match stage {
+        Stage::Building => "building".to_string(),
+        Stage::Running {
+            rows,
+            batch,
+            batches,
+        } => {
+            if batches > 1 {
+                format!("running {rows} rows (batch {} of {batches})", batch + 1)
+            } else {
+                format!("running {rows} rows")
+            }
+        }
+    }
 }

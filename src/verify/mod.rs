@@ -61,6 +61,23 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> VerifyEr
 /// a worker thread), e.g. to print progress.
 pub type Progress = std::sync::Arc<dyn Fn(&TargetReport) + Send + Sync>;
 
+/// What a target is doing, reported while it builds and runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Compiling the generated C, the harness and the vectors.
+    Building,
+    /// Running batch `batch` (0-based) of `batches`, `rows` rows.
+    Running {
+        rows: usize,
+        batch: usize,
+        batches: usize,
+    },
+}
+
+/// Called (from a worker thread) with a target's name whenever it enters
+/// a new [`Stage`]; the finished report goes to [`Progress`].
+pub type StageProgress = std::sync::Arc<dyn Fn(&str, Stage) + Send + Sync>;
+
 /// Knobs of a verification run.
 #[derive(Clone, Default)]
 pub struct VerifyOptions {
@@ -71,6 +88,8 @@ pub struct VerifyOptions {
     pub jobs: Option<usize>,
     /// Progress callback; the library itself prints nothing.
     pub progress: Option<Progress>,
+    /// Stage callback (building, running); optional.
+    pub stage: Option<StageProgress>,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -79,6 +98,7 @@ impl std::fmt::Debug for VerifyOptions {
             .field("build_dir", &self.build_dir)
             .field("jobs", &self.jobs)
             .field("progress", &self.progress.is_some())
+            .field("stage", &self.stage.is_some())
             .finish()
     }
 }
@@ -132,6 +152,15 @@ pub struct StackReport {
     /// Bytes painted for the measurement (a peak equal to this means the
     /// measurement saturated).
     pub painted: Option<u64>,
+    /// The generator's own estimate from the IR and the template structure
+    /// ([`crate::codegen::c99::stack::estimate`], no compiler involved):
+    /// the deeper of the `timber_infer_single` and `timber_infer` chains,
+    /// and that chain.
+    pub generator_estimate: Option<u64>,
+    pub generator_chain: Vec<String>,
+    /// The estimate of the `timber_infer_single` chain alone: the call the
+    /// deepest-chain figure and the measured peak are about.
+    pub generator_single: Option<u64>,
 }
 
 /// Result for one target.
@@ -266,7 +295,32 @@ pub fn verify(
         &VerifyOptions::default(),
     )?;
     report.coverage = Some(coverage(ens, vectors));
+    attach_stack_estimates(&mut report, ens, targets);
     Ok(report)
+}
+
+/// Fill in the generator's stack estimate of every target that has stack
+/// figures and a `[stack_model]` (the verify run itself only sees C text).
+pub fn attach_stack_estimates(report: &mut VerifyReport, ens: &Ensemble, targets: &[TargetSpec]) {
+    for t in &mut report.targets {
+        let Some(model) = targets
+            .iter()
+            .find(|s| s.name == t.target)
+            .and_then(|s| s.stack_model)
+        else {
+            continue;
+        };
+        if let Some(st) = t.stack.as_mut() {
+            let e = crate::codegen::c99::stack::estimate(ens, &model);
+            st.generator_estimate = Some(e.bytes);
+            st.generator_single = Some(e.single_bytes);
+            st.generator_chain = if e.single_bytes >= e.batch_bytes {
+                e.single_chain
+            } else {
+                e.batch_chain
+            };
+        }
+    }
 }
 
 /// Verify C sources against any reference function (the general form of
@@ -340,6 +394,7 @@ pub fn verify_with(
         expected: &expected,
         n_features,
         n_outputs,
+        stage: opts.stage.as_ref(),
     };
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -411,6 +466,15 @@ struct RunCtx<'a> {
     expected: &'a [Vec<u32>],
     n_features: usize,
     n_outputs: usize,
+    stage: Option<&'a StageProgress>,
+}
+
+impl RunCtx<'_> {
+    fn stage(&self, target: &str, stage: Stage) {
+        if let Some(s) = self.stage {
+            s(target, stage);
+        }
+    }
 }
 
 /// One line per target for progress output.
@@ -568,6 +632,7 @@ fn build_and_run(
     rep: &mut TargetReport,
 ) -> Result<(), String> {
     let build_timeout = Duration::from_secs(300);
+    ctx.stage(&t.name, Stage::Building);
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     for f in ctx.files {
@@ -670,6 +735,7 @@ fn build_and_run(
     let mut hash_bits: Vec<u32> = Vec::new();
     let mut measured_peak: Option<u64> = None;
     let mut painted: Option<u64> = None;
+    let batches = ctx.vectors.len().div_ceil(per);
     for (b, chunk) in ctx.vectors.chunks(per).enumerate() {
         let offset = b * per;
         let exe = if t.kind == TargetKind::BareMetal {
@@ -720,6 +786,14 @@ fn build_and_run(
         rep.build_ms += link_start.elapsed().as_millis() as u64;
         rep.batches += 1;
         rep.status = TargetStatus::RunFailed;
+        ctx.stage(
+            &t.name,
+            Stage::Running {
+                rows: chunk.len(),
+                batch: b,
+                batches,
+            },
+        );
 
         let exe_path = dir.join(exe);
         let exe_str = exe_path.to_string_lossy().to_string();
@@ -945,6 +1019,12 @@ pub fn render_text(report: &VerifyReport) -> String {
             }
             if let Some(m) = st.measured_peak {
                 let _ = write!(line, ", measured peak {m} B");
+            }
+            if let Some(g) = st.generator_estimate {
+                let _ = write!(line, ", generator estimate {g} B");
+                if let Some(one) = st.generator_single.filter(|&one| one != g) {
+                    let _ = write!(line, " (timber_infer_single {one} B)");
+                }
             }
             let _ = writeln!(s, "{line}");
         }

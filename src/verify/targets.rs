@@ -110,6 +110,10 @@ pub struct TargetSpec {
     pub required_files: Vec<RequiredFile>,
     #[serde(default)]
     pub memory: Option<MemoryMap>,
+    /// Parameters of the generator's own stack estimate
+    /// ([`crate::codegen::c99::stack`]) for this target family.
+    #[serde(default)]
+    pub stack_model: Option<crate::codegen::c99::stack::StackModel>,
     /// sha256 of the TOML text this spec was read from (filled in on load).
     #[serde(default, skip_deserializing)]
     pub toml_sha256: String,
@@ -224,6 +228,11 @@ mod tests {
                 assert!(t.cflags.iter().any(|c| c == f), "{} lacks {f}", t.name);
             }
             assert!(t.runner.iter().any(|a| a.contains("{exe}")), "{}", t.name);
+            let sm = t.stack_model.expect("every target has a [stack_model]");
+            assert!(sm.pointer_bytes == 4 || sm.pointer_bytes == 8, "{}", t.name);
+            if t.name.starts_with("cortex-m") && !t.name.starts_with("cortex-m7") {
+                assert!(sm.soft_double, "{}: no double-precision FPU", t.name);
+            }
             if t.kind == TargetKind::BareMetal {
                 assert!(t.memory.is_some(), "{} has no memory map", t.name);
                 assert!(

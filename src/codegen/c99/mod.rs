@@ -23,6 +23,7 @@
 
 mod context;
 pub mod conv;
+pub mod stack;
 
 use super::GeneratedFile;
 use crate::ir::Ensemble;
