@@ -27,6 +27,12 @@ const CPPCHECK_RULES: &[&str] = &[
     "21.16", "21.19", "21.20", "21.21", "22.5", "22.7", "22.8", "22.9", "22.10",
 ];
 
+/// Rules both tools implement that the cross-check cannot compare, and why.
+const NOT_COMPARED: &[(&str, &str)] = &[(
+    "8.4",
+    "timber runs 8.4 only when headers are among the checked files; the cross-check passes each .c alone, where cppcheck flags every external definition",
+)];
+
 /// Known differences: (fixture directory, line, rule, which tool reports it, why).
 const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     (
@@ -356,6 +362,7 @@ fn agrees_with_cppcheck_misra_addon() {
         .iter()
         .copied()
         .filter(|r| ours.contains(r))
+        .filter(|r| !NOT_COMPARED.iter().any(|(n, _)| n == r))
         .collect();
     let build = tempfile::tempdir().expect("tempdir");
     let fx = fixtures();

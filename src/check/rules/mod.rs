@@ -58,6 +58,7 @@ registry! {
     rule_7_3,
     rule_7_4,
     rule_8_2,
+    rule_8_4,
     rule_8_7,
     rule_8_8,
     rule_8_9,
