@@ -65,6 +65,7 @@ registry! {
     rule_8_10,
     rule_8_11,
     rule_8_12,
+    rule_8_13,
     rule_8_14,
     rule_9_3,
     rule_10_1,
