@@ -319,6 +319,19 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("20.11", 1, "20.11", "timber", "cppcheck 2.10 reports nothing for this #a ## x macro"),
     ("20.3", 1, "20.3", "timber", "cppcheck 2.10 does not report #include of an undefined macro"),
     ("20.8", 2, "20.8", "timber", "cppcheck 2.10 does not evaluate a macro condition to 2"),
+    ("12.1", 2, "2.3", "cppcheck", "cppcheck 2.10 does not see uses of a typedef named `bool`"),
+    ("3.2", 1, "2.3", "timber", "cppcheck 2.10 does not report this unused typedef"),
+    ("2.4", 3, "2.4", "timber", "cppcheck 2.10 does not report the unused tag of a typedef'd struct"),
+    ("19.2", 4, "2.4", "timber", "cppcheck 2.10 does not report this unused union tag"),
+    ("8.12", 4, "2.4", "timber", "cppcheck 2.10 does not report this unused enum tag"),
+    ("20.10", 4, "2.5", "timber", "cppcheck 2.10 does not report this unused function-like macro"),
+    ("20.11", 1, "2.5", "timber", "cppcheck 2.10 does not report this unused function-like macro"),
+    ("20.4", 4, "2.5", "timber", "cppcheck 2.10 does not report an unused macro named after a keyword"),
+    ("20.7", 4, "2.5", "timber", "cppcheck 2.10 does not report this unused function-like macro"),
+    ("20.8", 3, "2.5", "timber", "cppcheck 2.10 does not report an unused macro defined under #if"),
+    ("21.1", 4, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
+    ("21.1", 5, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
+    ("21.1", 6, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
 ];
 
 type Key = (String, usize, String);
