@@ -332,6 +332,11 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("21.1", 4, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
     ("21.1", 5, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
     ("21.1", 6, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
+    ("10.3", 8, "10.3", "timber", "cppcheck 2.10 does not report a signed value assigned to an unsigned object"),
+    ("10.3", 10, "10.3", "timber", "cppcheck 2.10 does not report an unsigned value assigned to a signed object"),
+    ("10.4", 12, "10.4", "timber", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
+    ("10.4", 12, "10.3", "cppcheck", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
+    ("10.1", 9, "10.4", "cppcheck", "timber's 10.4 does not classify Boolean operands (10.1 reports them)"),
 ];
 
 type Key = (String, usize, String);

@@ -13,6 +13,7 @@
 use super::finding::Category;
 use super::source::{Emit, Program};
 
+mod essential;
 mod switch;
 
 /// One MISRA C:2012 guideline the checker enforces.
@@ -72,6 +73,8 @@ registry! {
     rule_8_14,
     rule_9_3,
     rule_10_1,
+    rule_10_3,
+    rule_10_4,
     rule_11_4,
     rule_11_8,
     rule_11_9,
