@@ -27,6 +27,12 @@ const CPPCHECK_RULES: &[&str] = &[
     "21.16", "21.19", "21.20", "21.21", "22.5", "22.7", "22.8", "22.9", "22.10",
 ];
 
+/// Rules both tools implement that the cross-check cannot compare, and why.
+const NOT_COMPARED: &[(&str, &str)] = &[(
+    "8.4",
+    "timber runs 8.4 only when headers are among the checked files; the cross-check passes each .c alone, where cppcheck flags every external definition",
+)];
+
 /// Known differences: (fixture directory, line, rule, which tool reports it, why).
 const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     (
@@ -313,6 +319,24 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("20.11", 1, "20.11", "timber", "cppcheck 2.10 reports nothing for this #a ## x macro"),
     ("20.3", 1, "20.3", "timber", "cppcheck 2.10 does not report #include of an undefined macro"),
     ("20.8", 2, "20.8", "timber", "cppcheck 2.10 does not evaluate a macro condition to 2"),
+    ("12.1", 2, "2.3", "cppcheck", "cppcheck 2.10 does not see uses of a typedef named `bool`"),
+    ("3.2", 1, "2.3", "timber", "cppcheck 2.10 does not report this unused typedef"),
+    ("2.4", 3, "2.4", "timber", "cppcheck 2.10 does not report the unused tag of a typedef'd struct"),
+    ("19.2", 4, "2.4", "timber", "cppcheck 2.10 does not report this unused union tag"),
+    ("8.12", 4, "2.4", "timber", "cppcheck 2.10 does not report this unused enum tag"),
+    ("20.10", 4, "2.5", "timber", "cppcheck 2.10 does not report this unused function-like macro"),
+    ("20.11", 1, "2.5", "timber", "cppcheck 2.10 does not report this unused function-like macro"),
+    ("20.4", 4, "2.5", "timber", "cppcheck 2.10 does not report an unused macro named after a keyword"),
+    ("20.7", 4, "2.5", "timber", "cppcheck 2.10 does not report this unused function-like macro"),
+    ("20.8", 3, "2.5", "timber", "cppcheck 2.10 does not report an unused macro defined under #if"),
+    ("21.1", 4, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
+    ("21.1", 5, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
+    ("21.1", 6, "2.5", "timber", "cppcheck 2.10 does not report unused macros with reserved names"),
+    ("10.3", 8, "10.3", "timber", "cppcheck 2.10 does not report a signed value assigned to an unsigned object"),
+    ("10.3", 10, "10.3", "timber", "cppcheck 2.10 does not report an unsigned value assigned to a signed object"),
+    ("10.4", 12, "10.4", "timber", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
+    ("10.4", 12, "10.3", "cppcheck", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
+    ("10.1", 9, "10.4", "cppcheck", "timber's 10.4 does not classify Boolean operands (10.1 reports them)"),
 ];
 
 type Key = (String, usize, String);
@@ -356,6 +380,7 @@ fn agrees_with_cppcheck_misra_addon() {
         .iter()
         .copied()
         .filter(|r| ours.contains(r))
+        .filter(|r| !NOT_COMPARED.iter().any(|(n, _)| n == r))
         .collect();
     let build = tempfile::tempdir().expect("tempdir");
     let fx = fixtures();

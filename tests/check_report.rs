@@ -22,6 +22,7 @@ fn run(src: &str, deviations: &str) -> check::Report {
     let config = check::Config {
         deviations: deviation::parse(deviations, "test.toml", &guidelines)
             .expect("deviations parse"),
+        ..Default::default()
     };
     check::check_sources(vec![("src/bad.c".into(), src.into())], &config).expect("check runs")
 }
@@ -273,4 +274,141 @@ fn example_deviations_file_is_valid() {
     let devs =
         deviation::parse(&text, "rules/deviations.example.toml", &guidelines).expect("valid");
     assert_eq!(devs.len(), 2);
+}
+
+fn plan(text: &str) -> anyhow::Result<(Vec<deviation::Deviation>, Vec<check::Recategorization>)> {
+    let guidelines = catalogue::guidelines().expect("catalogue");
+    deviation::parse_plan(text, "plan.toml", &guidelines)
+}
+
+fn run_plan(src: &str, text: &str) -> check::Report {
+    let (deviations, recategorizations) = plan(text).expect("plan parses");
+    let config = check::Config {
+        deviations,
+        recategorizations,
+    };
+    check::check_sources(vec![("src/bad.c".into(), src.into())], &config).expect("check runs")
+}
+
+fn status<'a>(r: &'a check::Report, id: &str) -> &'a check::GuidelineStatus {
+    r.summary
+        .iter()
+        .find(|g| g.id == id)
+        .expect("guideline in summary")
+}
+
+#[test]
+fn recategorize_advisory_up_to_required_makes_it_fail() {
+    // 15.5 (advisory) fires on BAD; raised to required it fails the check.
+    let before = run(BAD, "");
+    let r = run_plan(
+        BAD,
+        "[[recategorize]]\nrule = \"15.5\"\ncategory = \"required\"\n",
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "15.5")
+        .expect("15.5 finding");
+    assert_eq!(f.category, check::Category::Required);
+    assert_eq!(status(&r, "15.5").category, "required");
+    assert!(r.failing() > before.failing());
+}
+
+#[test]
+fn recategorize_required_up_to_mandatory_forbids_its_deviation() {
+    let r = run_plan(
+        BAD,
+        "[[recategorize]]\nrule = \"15.1\"\ncategory = \"mandatory\"\n",
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "15.1")
+        .expect("15.1 finding");
+    assert_eq!(f.category, check::Category::Mandatory);
+    let err = plan(
+        "[[recategorize]]\nrule = \"15.6\"\ncategory = \"mandatory\"\n\
+         [[deviation]]\nid = \"D1\"\nrule = \"15.6\"\nfile = \"*\"\nrationale = \"r\"\napproved_by = \"a\"\n",
+    )
+    .expect_err("deviation of a raised rule");
+    assert!(err.to_string().contains("mandatory"), "{err}");
+}
+
+#[test]
+fn recategorize_advisory_disapplied_hides_findings_and_lists_them() {
+    let r = run_plan(
+        BAD,
+        "[[recategorize]]\nrule = \"15.5\"\ncategory = \"disapplied\"\n",
+    );
+    assert!(r.findings.iter().all(|f| f.rule != "15.5"));
+    let s = status(&r, "15.5");
+    assert_eq!(s.status, "disapplied");
+    assert_eq!(s.category, "disapplied");
+    assert!(s.disapplied > 0);
+    let guidelines = catalogue::guidelines().expect("catalogue");
+    let text = report::render(&r, Format::Text, &guidelines).expect("render");
+    assert!(text.contains("disapplied"), "{text}");
+}
+
+#[test]
+fn recategorize_rejects_downward_mandatory_unknown_and_bad_entries() {
+    for (entry, why) in [
+        ("rule = \"15.6\"\ncategory = \"advisory\"", "downward"),
+        (
+            "rule = \"15.6\"\ncategory = \"disapplied\"",
+            "required disapplied",
+        ),
+        ("rule = \"17.6\"\ncategory = \"required\"", "mandatory"),
+        (
+            "rule = \"17.6\"\ncategory = \"mandatory\"",
+            "mandatory unchanged",
+        ),
+        ("rule = \"15.5\"\ncategory = \"advisory\"", "no change"),
+        ("rule = \"15.5\"\ncategory = \"optional\"", "bad category"),
+        ("rule = \"99.9\"\ncategory = \"required\"", "unknown rule"),
+    ] {
+        let text = format!("[[recategorize]]\n{entry}\n");
+        let err = plan(&text).expect_err(why);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("plan.toml") && msg.contains("recategorize entry 1"),
+            "{why}: {msg}"
+        );
+    }
+    let twice = "[[recategorize]]\nrule = \"15.5\"\ncategory = \"required\"\n\
+                 [[recategorize]]\nrule = \"15.5\"\ncategory = \"mandatory\"\n";
+    let err = plan(twice).expect_err("twice");
+    assert!(err.to_string().contains("recategorize entry 2"), "{err}");
+}
+
+#[test]
+fn cli_exits_2_on_a_bad_recategorization() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan_path = dir.path().join("plan.toml");
+    std::fs::write(
+        &plan_path,
+        "[[recategorize]]\nrule = \"17.6\"\ncategory = \"advisory\"\n",
+    )
+    .expect("write plan");
+    let c = dir.path().join("a.c");
+    std::fs::write(&c, BAD).expect("write c");
+    let out = Command::new(env!("CARGO_BIN_EXE_timber"))
+        .arg("check")
+        .arg(&c)
+        .arg("--deviations")
+        .arg(&plan_path)
+        .output()
+        .expect("run timber");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("plan.toml") && stderr.contains("17.6"),
+        "{stderr}"
+    );
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use deviation::Deviation;
+pub use deviation::{Deviation, Recategorization};
 pub use finding::{Category, Finding};
 pub use report::Format;
 
@@ -27,6 +27,8 @@ pub use report::Format;
 pub struct Config {
     /// Approved deviations (see `deviation::parse`).
     pub deviations: Vec<Deviation>,
+    /// The re-categorization plan (see `deviation::parse_plan`).
+    pub recategorizations: Vec<Recategorization>,
 }
 
 /// A region tree-sitter could not parse: rules may miss findings there.
@@ -43,10 +45,12 @@ pub struct GuidelineStatus {
     pub id: String,
     pub category: String,
     pub enforcement: String,
-    /// "compliant" | "deviated" | "violations" | "not checked".
+    /// "compliant" | "deviated" | "violations" | "disapplied" | "not checked".
     pub status: String,
     pub violations: usize,
     pub deviated: usize,
+    /// Findings not reported because the guideline is disapplied.
+    pub disapplied: usize,
 }
 
 /// The result of checking a set of files.
@@ -171,6 +175,24 @@ pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow:
     findings.sort_by(|a, b| a.key().cmp(&b.key()));
     findings.dedup_by(|a, b| a.key() == b.key());
 
+    // The re-categorization plan: raise categories, drop disapplied findings.
+    let mut disapplied: std::collections::BTreeMap<String, usize> = Default::default();
+    findings.retain_mut(
+        |f| match config.recategorizations.iter().find(|r| r.rule == f.rule) {
+            None => true,
+            Some(r) => match r.new_category() {
+                Some(c) => {
+                    f.category = c;
+                    true
+                }
+                None => {
+                    *disapplied.entry(f.rule.clone()).or_default() += 1;
+                    false
+                }
+            },
+        },
+    );
+
     let mut used = std::collections::BTreeSet::new();
     for f in &mut findings {
         if let Some(d) = config.deviations.iter().find(|d| d.covers(f)) {
@@ -212,7 +234,10 @@ pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow:
                 .iter()
                 .filter(|f| f.rule == g.id && f.deviation.is_some())
                 .count();
-            let status = if g.enforcement != "checker" {
+            let recat = config.recategorizations.iter().find(|r| r.rule == g.id);
+            let status = if recat.is_some_and(|r| r.new_category().is_none()) {
+                "disapplied"
+            } else if g.enforcement != "checker" {
                 "not checked"
             } else if violations > 0 {
                 "violations"
@@ -223,11 +248,14 @@ pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow:
             };
             GuidelineStatus {
                 id: g.id.clone(),
-                category: g.category.clone(),
+                category: recat
+                    .map(|r| r.category.clone())
+                    .unwrap_or_else(|| g.category.clone()),
                 enforcement: g.enforcement.clone(),
                 status: status.to_string(),
                 violations,
                 deviated,
+                disapplied: disapplied.get(&g.id).copied().unwrap_or(0),
             }
         })
         .collect();

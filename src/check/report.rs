@@ -67,8 +67,17 @@ pub fn text(report: &Report) -> String {
         }
         let _ = writeln!(
             s,
-            "  {:<7} {:<10} {:<11} violations {:>4}  deviated {:>4}",
-            g.id, g.category, g.status, g.violations, g.deviated
+            "  {:<7} {:<10} {:<11} violations {:>4}  deviated {:>4}{}",
+            g.id,
+            g.category,
+            g.status,
+            g.violations,
+            g.deviated,
+            if g.disapplied > 0 {
+                format!("  disapplied {:>4}", g.disapplied)
+            } else {
+                String::new()
+            }
         );
     }
     let _ = writeln!(

@@ -634,3 +634,94 @@ pub fn declared_name(decl: Node<'_>) -> Option<Node<'_>> {
         }
     }
 }
+
+/// How often each identifier-like word occurs in the program: identifier,
+/// type, field and label names of the syntax tree, plus the words of macro
+/// bodies (which tree-sitter keeps as text). Comments and strings do not count.
+pub fn word_counts<'a>(program: &Program<'a>, skip_tag_names: bool) -> HashMap<&'a str, usize> {
+    let mut counts: HashMap<&'a str, usize> = HashMap::new();
+    for u in &program.units {
+        for kind in [
+            "identifier",
+            "type_identifier",
+            "primitive_type",
+            "field_identifier",
+            "statement_identifier",
+        ] {
+            for &n in u.nodes(kind) {
+                if skip_tag_names && kind == "type_identifier" && is_tag_name(n) {
+                    continue;
+                }
+                *counts.entry(u.text(n)).or_default() += 1;
+            }
+        }
+        for &n in u.nodes("preproc_arg") {
+            if is_undef_argument(u, n) {
+                continue;
+            }
+            for w in words(u.text(n)) {
+                *counts.entry(w).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// Is this type_identifier the tag of a struct, union or enum specifier?
+pub fn is_tag_name(n: Node<'_>) -> bool {
+    n.parent().is_some_and(|p| {
+        matches!(
+            p.kind(),
+            "struct_specifier" | "union_specifier" | "enum_specifier"
+        ) && p.child_by_field_name("name").map(|x| x.id()) == Some(n.id())
+    })
+}
+
+/// Identifier-like words of a text, skipping string and character literals and comments.
+pub fn words(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < b.len() && b[i] != c {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i = text[i + 2..]
+                .find("*/")
+                .map(|j| i + 2 + j + 2)
+                .unwrap_or(b.len());
+        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            break;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let s = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            out.push(&text[s..i]);
+        } else if c.is_ascii_digit() {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.') {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Is this macro text the argument of an `#undef` (which does not use the macro)?
+pub fn is_undef_argument(u: &Unit<'_>, arg: Node<'_>) -> bool {
+    arg.parent().is_some_and(|p| {
+        p.kind() == "preproc_call"
+            && p.child_by_field_name("directive")
+                .is_some_and(|d| u.text(d).trim() == "#undef")
+    })
+}

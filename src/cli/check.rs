@@ -16,7 +16,7 @@ pub struct Args {
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Deviation records (TOML, `[[deviation]]` tables).
+    /// Deviation records and re-categorization plan (TOML, `[[deviation]]` and `[[recategorize]]` tables).
     #[arg(long, value_name = "FILE")]
     pub deviations: Option<PathBuf>,
     /// Write the report to this file instead of standard output.
@@ -30,7 +30,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(path) = &args.deviations {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read deviations: {e}", path.display()))?;
-        config.deviations = deviation::parse(&text, &path.display().to_string(), &guidelines)?;
+        let (deviations, recategorizations) =
+            deviation::parse_plan(&text, &path.display().to_string(), &guidelines)?;
+        config.deviations = deviations;
+        config.recategorizations = recategorizations;
     }
     let result = check::check_files(&args.paths, &config)?;
     let rendered = report::render(&result, args.format, &guidelines)?;

@@ -13,6 +13,7 @@
 use super::finding::Category;
 use super::source::{Emit, Program};
 
+mod essential;
 mod switch;
 
 /// One MISRA C:2012 guideline the checker enforces.
@@ -43,6 +44,9 @@ registry! {
     dir_4_10,
     dir_4_12,
     rule_1_4,
+    rule_2_3,
+    rule_2_4,
+    rule_2_5,
     rule_2_6,
     rule_2_7,
     rule_3_1,
@@ -58,18 +62,23 @@ registry! {
     rule_7_3,
     rule_7_4,
     rule_8_2,
+    rule_8_4,
     rule_8_7,
     rule_8_8,
     rule_8_9,
     rule_8_10,
     rule_8_11,
     rule_8_12,
+    rule_8_13,
     rule_8_14,
     rule_9_3,
     rule_10_1,
+    rule_10_3,
+    rule_10_4,
     rule_11_4,
     rule_11_8,
     rule_11_9,
+    rule_12_1,
     rule_12_3,
     rule_12_5,
     rule_13_1,
