@@ -725,3 +725,33 @@ pub fn is_undef_argument(u: &Unit<'_>, arg: Node<'_>) -> bool {
                 .is_some_and(|d| u.text(d).trim() == "#undef")
     })
 }
+
+/// File-scope object definitions of a unit: (name node, is static).
+pub fn file_scope_objects<'a>(u: &Unit<'a>) -> Vec<(Node<'a>, bool)> {
+    let mut out = Vec::new();
+    for &d in u.nodes("declaration") {
+        if u.enclosing_function(d).is_some() {
+            continue;
+        }
+        let mut c = d.walk();
+        let specs: Vec<&str> = d
+            .children(&mut c)
+            .filter(|n| n.kind() == "storage_class_specifier")
+            .map(|n| u.text(n))
+            .collect();
+        if specs.contains(&"extern") {
+            continue;
+        }
+        let is_static = specs.contains(&"static");
+        let mut c2 = d.walk();
+        for decl in d.children_by_field_name("declarator", &mut c2) {
+            if function_declarator(decl).is_some() {
+                continue;
+            }
+            if let Some(name) = declared_name(decl) {
+                out.push((name, is_static));
+            }
+        }
+    }
+    out
+}

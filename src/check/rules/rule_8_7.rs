@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tree_sitter::Node;
 
-use crate::check::source::{self, Unit};
+use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -78,7 +78,7 @@ impl Rule for Check {
                     }
                 }
             }
-            defined.extend(file_scope_objects(u).into_iter().filter(|(_, s)| !s).map(|(n, _)| n));
+            defined.extend(source::file_scope_objects(u).into_iter().filter(|(_, s)| !s).map(|(n, _)| n));
             for name in defined {
                 let t = u.text(name);
                 let elsewhere = mentioned.get(t).map(|s| s.iter().any(|&j| j != i)).unwrap_or(false);
@@ -91,32 +91,3 @@ impl Rule for Check {
     }
 }
 
-/// File-scope object definitions of a unit: (name node, is static).
-fn file_scope_objects<'a>(u: &Unit<'a>) -> Vec<(Node<'a>, bool)> {
-    let mut out = Vec::new();
-    for &d in u.nodes("declaration") {
-        if u.enclosing_function(d).is_some() {
-            continue;
-        }
-        let mut c = d.walk();
-        let specs: Vec<&str> = d
-            .children(&mut c)
-            .filter(|n| n.kind() == "storage_class_specifier")
-            .map(|n| u.text(n))
-            .collect();
-        if specs.contains(&"extern") {
-            continue;
-        }
-        let is_static = specs.contains(&"static");
-        let mut c2 = d.walk();
-        for decl in d.children_by_field_name("declarator", &mut c2) {
-            if source::function_declarator(decl).is_some() {
-                continue;
-            }
-            if let Some(name) = source::declared_name(decl) {
-                out.push((name, is_static));
-            }
-        }
-    }
-    out
-}

@@ -17,9 +17,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tree_sitter::Node;
 
-use crate::check::source::{self, Unit};
+use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -51,7 +50,7 @@ impl Rule for Check {
             }
         }
         for (i, u) in program.units.iter().enumerate() {
-            for (name, is_static) in file_scope_objects(u) {
+            for (name, is_static) in source::file_scope_objects(u) {
                 let key = (if is_static { Some(i) } else { None }, u.text(name));
                 let one_local_user = users
                     .get(&key)
@@ -68,32 +67,3 @@ impl Rule for Check {
 /// Functions using a name, as (unit index, function start byte).
 type Users = BTreeSet<(usize, usize)>;
 
-/// File-scope object definitions of a unit: (name node, is static).
-fn file_scope_objects<'a>(u: &Unit<'a>) -> Vec<(Node<'a>, bool)> {
-    let mut out = Vec::new();
-    for &d in u.nodes("declaration") {
-        if u.enclosing_function(d).is_some() {
-            continue;
-        }
-        let mut c = d.walk();
-        let specs: Vec<&str> = d
-            .children(&mut c)
-            .filter(|n| n.kind() == "storage_class_specifier")
-            .map(|n| u.text(n))
-            .collect();
-        if specs.contains(&"extern") {
-            continue;
-        }
-        let is_static = specs.contains(&"static");
-        let mut c2 = d.walk();
-        for decl in d.children_by_field_name("declarator", &mut c2) {
-            if source::function_declarator(decl).is_some() {
-                continue;
-            }
-            if let Some(name) = source::declared_name(decl) {
-                out.push((name, is_static));
-            }
-        }
-    }
-    out
-}
