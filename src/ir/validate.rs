@@ -143,9 +143,8 @@ pub fn validate(ens: &Ensemble) -> Result<(), ValidationError> {
     {
         return Err(E::BaseScoreNotFinite { group, value });
     }
-    for (t, tree) in ens.trees.iter().enumerate() {
+    for t in 0..ens.trees.len() {
         validate_tree(ens, t)?;
-        let _ = tree;
     }
     Ok(())
 }
