@@ -106,8 +106,22 @@ fn available(names: &str) -> Vec<TargetSpec> {
     ok
 }
 
-fn quiet() -> VerifyOptions {
-    VerifyOptions::default()
+/// Verify C sources that implement the stub's API (4 inputs, 2 outputs)
+/// against the stub's Rust twin.
+fn verify_stub(
+    files: &[GeneratedFile],
+    rows: &[Vec<f32>],
+    targets: &[TargetSpec],
+) -> Result<verify::VerifyReport, verify::VerifyError> {
+    verify::verify_with(
+        files,
+        rows,
+        targets,
+        4,
+        2,
+        &stub_reference,
+        &VerifyOptions::default(),
+    )
 }
 
 #[test]
@@ -117,16 +131,7 @@ fn stub_is_bit_identical_on_every_target() {
         return;
     }
     let rows = stub_rows(600);
-    let report = verify::verify_with(
-        &stub_files(),
-        &rows,
-        &targets,
-        4,
-        2,
-        &stub_reference,
-        &quiet(),
-    )
-    .expect("verification runs");
+    let report = verify_stub(&stub_files(), &rows, &targets).expect("verification runs");
     eprintln!("{}", verify::render_text(&report));
     assert_eq!(report.targets.len(), targets.len());
     for t in &report.targets {
@@ -171,16 +176,7 @@ fn fused_multiply_add_is_caught_as_a_mismatch() {
         return;
     }
     let rows = stub_rows(400);
-    let report = verify::verify_with(
-        &stub_files(),
-        &rows,
-        &targets,
-        4,
-        2,
-        &stub_reference,
-        &quiet(),
-    )
-    .expect("verification runs");
+    let report = verify_stub(&stub_files(), &rows, &targets).expect("verification runs");
     for t in &report.targets {
         assert_eq!(t.status, TargetStatus::Mismatch, "{} not caught", t.target);
         assert!(t.mismatch_count > 0);
@@ -201,8 +197,7 @@ fn a_flipped_constant_in_the_data_file_is_caught() {
         f.contents = f.contents.replace("-0.37f", "-0.3700001f");
     }
     let rows = stub_rows(50);
-    let report = verify::verify_with(&files, &rows, &targets, 4, 2, &stub_reference, &quiet())
-        .expect("verification runs");
+    let report = verify_stub(&files, &rows, &targets).expect("verification runs");
     for t in &report.targets {
         assert_eq!(t.status, TargetStatus::Mismatch, "{}", t.target);
         assert!(t.mismatches.len() <= verify::MAX_LISTED_MISMATCHES);
@@ -214,16 +209,7 @@ fn a_flipped_constant_in_the_data_file_is_caught() {
 fn a_missing_tool_is_a_tool_missing_error() {
     let mut t = verify::targets::select("host").expect("host")[0].clone();
     t.compiler = "timber-no-such-compiler-cc".into();
-    let err = verify::verify_with(
-        &stub_files(),
-        &stub_rows(3),
-        &[t],
-        4,
-        2,
-        &stub_reference,
-        &quiet(),
-    )
-    .expect_err("missing compiler");
+    let err = verify_stub(&stub_files(), &stub_rows(3), &[t]).expect_err("missing compiler");
     assert!(matches!(err, VerifyError::ToolMissing { .. }));
     let msg = err.to_string();
     assert!(msg.contains("timber-no-such-compiler-cc"), "{msg}");
@@ -245,8 +231,7 @@ fn a_hanging_program_times_out() {
             "int32_t status = TIMBER_OK;\n    for (;;) { __asm__ volatile(\"\"); }",
         );
     }
-    let report = verify::verify_with(&files, &stub_rows(3), &[t], 4, 2, &stub_reference, &quiet())
-        .expect("runs");
+    let report = verify_stub(&files, &stub_rows(3), &[t]).expect("runs");
     assert_eq!(report.targets[0].status, TargetStatus::RunFailed);
     assert!(report.targets[0]
         .message
@@ -433,16 +418,7 @@ fn a_cortex_m_fault_is_a_quick_run_failure_not_a_hang() {
         );
     }
     let start = std::time::Instant::now();
-    let report = verify::verify_with(
-        &files,
-        &stub_rows(3),
-        &targets,
-        4,
-        2,
-        &stub_reference,
-        &quiet(),
-    )
-    .expect("runs");
+    let report = verify_stub(&files, &stub_rows(3), &targets).expect("runs");
     assert!(start.elapsed().as_secs() < 30);
     for t in &report.targets {
         assert_eq!(t.status, TargetStatus::RunFailed, "{}", t.target);
@@ -459,16 +435,7 @@ fn reports_are_identical_across_runs_once_timings_are_cleared() {
     }
     let rows = stub_rows(40);
     let run = || {
-        let mut r = verify::verify_with(
-            &stub_files(),
-            &rows,
-            &targets,
-            4,
-            2,
-            &stub_reference,
-            &quiet(),
-        )
-        .expect("runs");
+        let mut r = verify_stub(&stub_files(), &rows, &targets).expect("runs");
         r.clear_timings();
         serde_json::to_string(&r).expect("serialises")
     };
