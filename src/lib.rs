@@ -7,6 +7,7 @@
 //! QEMU targets) -> `audit` (bundle). The CLI in `cli` only parses arguments
 //! and maps results to exit codes.
 
+pub mod audit;
 pub mod check;
 pub mod codegen;
 pub mod frontend;

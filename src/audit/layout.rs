@@ -1,0 +1,53 @@
+//! Where each piece of evidence lives inside a bundle. One place, so the
+//! writer (`certify`), the verifier (`audit verify`), the report and the
+//! JSON Schemas in audit/ agree on every path.
+//!
+//! All paths are relative to the bundle root and use `/`.
+
+/// sha256 of every other file of the bundle (see `manifest`).
+pub const MANIFEST: &str = "manifest.json";
+/// The certification record: model, profile, options, verdict and the
+/// requirement table ([`super::record::Certification`]).
+pub const CERTIFICATION: &str = "certification.json";
+/// The canonical IR of the model (`Ensemble::to_canonical_json`).
+pub const IR: &str = "ir.json";
+/// Directory of the generated C sources, byte for byte as `timber compile`
+/// writes them (model.h, model.c, model_data.c, model_data.h).
+pub const SOURCES_DIR: &str = "src";
+/// The rule check report as SARIF 2.1.0.
+pub const CHECK_SARIF: &str = "check/report.sarif";
+/// The Guideline Compliance Summary and the deviations applied (JSON).
+pub const CHECK_SUMMARY: &str = "check/compliance.json";
+/// The effective guideline plan of the profile: enforced guidelines and
+/// their categories after re-categorisation.
+pub const CHECK_PLAN: &str = "check/plan.json";
+/// Verification per target: `verify/<target>.json`.
+pub const VERIFY_DIR: &str = "verify";
+/// The test vectors every target ran (input float bits, row-major) and the
+/// reference output bits, as JSON.
+pub const VECTORS: &str = "verify/vectors.json";
+/// Structural coverage of the generated C on the host.
+pub const COVERAGE: &str = "coverage/coverage.json";
+/// Stack and size per target, estimate vs measured.
+pub const RESOURCES: &str = "resources.json";
+/// Compiler and QEMU versions, template / rule-set / target hashes, timber
+/// version and binary hash.
+pub const TOOLCHAIN: &str = "toolchain.json";
+/// Tree/node -> generated file and line.
+pub const TRACEABILITY: &str = "traceability.json";
+/// in-toto Statement v1 with a SLSA provenance v1 predicate.
+pub const PROVENANCE: &str = "attestations/provenance.intoto.json";
+/// in-toto Statement v1 with a test-result predicate.
+pub const TEST_RESULT: &str = "attestations/test-result.intoto.json";
+/// The self-contained HTML report for humans.
+pub const REPORT_HTML: &str = "report.html";
+
+/// The per-target verification file of `target`.
+pub fn verify_file(target: &str) -> String {
+    format!("{VERIFY_DIR}/{target}.json")
+}
+
+/// The bundle path of a generated source file.
+pub fn source_file(name: &str) -> String {
+    format!("{SOURCES_DIR}/{name}")
+}

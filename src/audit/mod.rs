@@ -1,0 +1,11 @@
+//! The audit bundle: the evidence `timber certify` leaves behind and
+//! `timber audit verify` re-checks.
+//!
+//! A bundle is a directory with a fixed layout ([`layout`]), a record of the
+//! certification ([`record::Certification`]) and a sha256 manifest over every
+//! other file. Everything in it is derived deterministically from the model,
+//! the profile and the toolchain: no wall-clock time (unless
+//! SOURCE_DATE_EPOCH is set), no absolute paths, sorted keys.
+
+pub mod layout;
+pub mod record;
