@@ -12,6 +12,7 @@ pub mod check;
 pub mod codegen;
 pub mod frontend;
 pub mod ir;
+pub mod profile;
 pub mod verify;
 pub mod version;
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::timber_cli::{EXIT_FAIL, EXIT_OK};
 use timber::check::{self, catalogue, deviation, report, Format};
+use timber::profile;
 
 /// Arguments of `timber check`.
 #[derive(clap::Args)]
@@ -19,6 +20,15 @@ pub struct Args {
     /// Deviation records and re-categorization plan (TOML, `[[deviation]]` and `[[recategorize]]` tables).
     #[arg(long, value_name = "FILE")]
     pub deviations: Option<PathBuf>,
+    /// Apply a safety profile's guideline plan (a built-in name, see
+    /// `timber profiles`, or a .toml path): its re-categorisations and the
+    /// guidelines it permits deviations for.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Level of the profile (e.g. ASIL-D, SIL-3, DAL-A, class-C); default:
+    /// the profile's default level.
+    #[arg(long, value_name = "LEVEL", requires = "profile")]
+    pub level: Option<String>,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -34,6 +44,27 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             deviation::parse_plan(&text, &path.display().to_string(), &guidelines)?;
         config.deviations = deviations;
         config.recategorizations = recategorizations;
+    }
+    if let Some(spec) = &args.profile {
+        let targets = timber::verify::targets::names();
+        let profile = profile::load(spec, &guidelines, &targets)?.resolve(args.level.as_deref())?;
+        if let Some(d) = config
+            .deviations
+            .iter()
+            .find(|d| !profile.permits_deviation(&d.rule))
+        {
+            anyhow::bail!(
+                "deviation {} covers {}, which profile {} does not permit deviations for (permitted: {})",
+                d.id,
+                d.rule,
+                profile.label(),
+                profile.check.deviations_permitted.join(", ")
+            );
+        }
+        config.recategorizations = profile::merge_recategorizations(
+            profile.recategorizations(&guidelines),
+            std::mem::take(&mut config.recategorizations),
+        );
     }
     let result = check::check_files(&args.paths, &config)?;
     let rendered = report::render(&result, args.format, &guidelines)?;

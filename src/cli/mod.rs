@@ -8,6 +8,7 @@
 mod check;
 mod compile;
 mod inspect;
+mod profiles;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +66,9 @@ enum Command {
     /// Build the generated C for each target, run it under QEMU and compare
     /// every output bit with the reference evaluator.
     Verify(verify::Args),
+    /// List the safety profiles (ISO 26262, IEC 62304, IEC 61508, DO-178C,
+    /// MISRA) and what each demands per level.
+    Profiles(profiles::Args),
 }
 
 /// Parse the command line, run the command, and map the result to an exit code.
@@ -75,6 +79,7 @@ pub fn run() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Check(a) => check::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Profiles(a) => profiles::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
