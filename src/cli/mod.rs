@@ -5,6 +5,7 @@
 //! violation, mismatch, budget exceeded); 2 bad input or usage; 3 a needed
 //! external tool is missing.
 
+mod audit;
 mod check;
 mod compile;
 mod inspect;
@@ -65,6 +66,9 @@ enum Command {
     /// Build the generated C for each target, run it under QEMU and compare
     /// every output bit with the reference evaluator.
     Verify(verify::Args),
+    /// Re-check an audit bundle: hashes, records, attestations and, with
+    /// --model, the generated files.
+    Audit(audit::Args),
 }
 
 /// Parse the command line, run the command, and map the result to an exit code.
@@ -75,6 +79,7 @@ pub fn run() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Check(a) => check::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
