@@ -331,7 +331,10 @@ fn check_files(
     let mut listed = BTreeSet::new();
     for e in &m.files {
         listed.insert(e.path.as_str());
-        if check_bundle_path(&e.path).is_err() || e.path == layout::MANIFEST {
+        if check_bundle_path(&e.path).is_err()
+            || e.path == layout::MANIFEST
+            || !is_sha256_hex(&e.sha256)
+        {
             continue; // reported by Manifest::defects; never opened
         }
         let Some((sha, bytes)) = on_disk.get(&e.path) else {
