@@ -473,6 +473,30 @@ fn symlinks_are_refused_by_build_and_reported_by_verify() {
     assert!(!report.intact());
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert_eq!(report.problems[0].file, "link.txt");
+    std::fs::remove_file(dir.join("link.txt")).unwrap();
+
+    use std::os::unix::ffi::OsStrExt;
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"odd\xff.txt"));
+    std::fs::write(&odd, "x").unwrap();
+    let err = manifest::build(&dir).unwrap_err().to_string();
+    assert!(err.contains("odd") && err.contains("not UTF-8"), "{err}");
+    let report = verify_bundle(&dir, None).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(report.problems[0].message.contains("not UTF-8"));
+}
+
+#[test]
+fn a_stale_temporary_manifest_is_not_listed_but_is_not_ignored_either() {
+    let (_tmp, dir) = bundle();
+    let stale = dir.join(".manifest.json.tmp");
+    std::fs::write(&stale, "stale").unwrap();
+    let report = verify_bundle(&dir, None).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].file, ".manifest.json.tmp");
+    let m = manifest::write(&dir).unwrap();
+    assert!(!stale.exists());
+    assert!(m.files.iter().all(|e| e.path != ".manifest.json.tmp"));
+    assert!(verify_bundle(&dir, None).unwrap().intact());
 }
 
 #[test]
@@ -547,4 +571,39 @@ fn bundle_files_validate_against_the_json_schemas() {
     // The schema and the Rust record agree on the negative case.
     let text = serde_json::to_string(&no_verdict).unwrap();
     assert!(serde_json::from_str::<timber::audit::record::Certification>(&text).is_err());
+}
+
+#[test]
+fn a_re_hashed_invalid_record_and_a_wrong_test_result_subject_are_caught() {
+    let (_tmp, dir) = bundle();
+    // A record without its verdict, re-hashed: the hashes agree, the record
+    // does not parse.
+    let cert_path = dir.join(layout::CERTIFICATION);
+    let mut c: Value = serde_json::from_str(&std::fs::read_to_string(&cert_path).unwrap()).unwrap();
+    c.as_object_mut().unwrap().remove("verdict");
+    std::fs::write(&cert_path, serde_json::to_string_pretty(&c).unwrap()).unwrap();
+    // A test-result statement whose subject does not match ir.json.
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": layout::IR, "digest": {"sha256": "0".repeat(64)}}],
+        "predicateType": "https://in-toto.io/attestation/test-result/v0.1",
+        "predicate": {"result": "PASSED"}
+    });
+    std::fs::write(
+        dir.join(layout::TEST_RESULT),
+        serde_json::to_string_pretty(&statement).unwrap(),
+    )
+    .unwrap();
+    manifest::write(&dir).unwrap();
+    let report = verify_bundle(&dir, None).unwrap();
+    let got: Vec<(&str, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.file.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, layout::TEST_RESULT, "{got:?}");
+    assert!(got[0].1.contains("\"ir.json\""), "{got:?}");
+    assert_eq!(got[1].0, layout::CERTIFICATION, "{got:?}");
+    assert!(got[1].1.contains("verdict"), "{got:?}");
 }

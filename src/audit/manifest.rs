@@ -160,8 +160,9 @@ pub(crate) enum RefusedKind {
     NotRegular,
 }
 
-/// Every file under `bundle` (except the root `manifest.json` and its
-/// temporary file), sorted by bundle path. Symlinks, non-UTF-8 names and
+/// Every file under `bundle` except the root `manifest.json`, sorted by
+/// bundle path. (Not even `write`'s temporary file is skipped: a verifier
+/// must see every file.) Symlinks, non-UTF-8 names and
 /// special files are returned as [`Found::Refused`], not followed.
 pub(crate) fn walk(bundle: &Path) -> Result<Vec<Found>, AuditError> {
     let mut out = Vec::new();
@@ -188,7 +189,7 @@ fn walk_dir(dir: &Path, prefix: &str, out: &mut Vec<Found>) -> Result<(), AuditE
             continue;
         };
         let rel = format!("{prefix}{name}");
-        if prefix.is_empty() && (name == layout::MANIFEST || name == MANIFEST_TMP) {
+        if prefix.is_empty() && name == layout::MANIFEST {
             continue;
         }
         let meta = std::fs::symlink_metadata(&full).map_err(|e| AuditError::io(&full, e))?;
@@ -267,7 +268,7 @@ pub fn build(bundle: &Path) -> Result<Manifest, AuditError> {
 pub fn write(bundle: &Path) -> Result<Manifest, AuditError> {
     let tmp = bundle.join(MANIFEST_TMP);
     // A stale temporary file from an interrupted run is ours to remove
-    // (walk() skips it anyway).
+    // before hashing, or the manifest would list it.
     if std::fs::symlink_metadata(&tmp).is_ok() {
         std::fs::remove_file(&tmp).map_err(|e| AuditError::io(&tmp, e))?;
     }

@@ -88,7 +88,7 @@ fn render_text(r: &AuditReport) -> String {
     } else {
         let n = r.problems.len();
         out.push_str(&format!(
-            "bundle {}: {n} problem{} ({} files in manifest, root sha256 {root})\n",
+            "bundle {} does not verify: {n} problem{} ({} files in manifest, root sha256 {root})\n",
             r.bundle,
             if n == 1 { "" } else { "s" },
             r.files
