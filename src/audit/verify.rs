@@ -211,8 +211,12 @@ pub fn verify_bundle(bundle: &Path, model: Option<&Path>) -> Result<AuditReport,
         None => None,
     };
 
-    // Stable order: by file, then kind; messages keep discovery order.
-    problems.sort_by(|a, b| a.file.cmp(&b.file));
+    // Stable order: the model (not a bundle file) first, then by bundle
+    // path; problems of one file keep their discovery order.
+    problems.sort_by(|a, b| {
+        let model_last = |p: &Problem| p.kind != ProblemKind::ModelMismatch;
+        (model_last(a), &a.file).cmp(&(model_last(b), &b.file))
+    });
     Ok(AuditReport {
         bundle: bundle.display().to_string(),
         root_sha256,
