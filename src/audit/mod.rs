@@ -7,5 +7,10 @@
 //! the profile and the toolchain: no wall-clock time (unless
 //! SOURCE_DATE_EPOCH is set), no absolute paths, sorted keys.
 
+pub mod error;
 pub mod layout;
+pub mod manifest;
 pub mod record;
+pub mod verify;
+
+pub use error::AuditError;

@@ -5,6 +5,7 @@
 //! violation, mismatch, budget exceeded); 2 bad input or usage; 3 a needed
 //! external tool is missing.
 
+mod audit;
 mod check;
 mod compile;
 mod inspect;
@@ -69,6 +70,9 @@ enum Command {
     /// List the safety profiles (ISO 26262, IEC 62304, IEC 61508, DO-178C,
     /// MISRA) and what each demands per level.
     Profiles(profiles::Args),
+    /// Re-check an audit bundle: hashes, records, attestations and, with
+    /// --model, the generated files.
+    Audit(audit::Args),
 }
 
 /// Parse the command line, run the command, and map the result to an exit code.
@@ -80,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Profiles(a) => profiles::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
