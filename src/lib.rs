@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod check;
 pub mod codegen;
+pub mod coverage;
 pub mod frontend;
 pub mod ir;
 pub mod profile;
