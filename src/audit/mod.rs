@@ -7,5 +7,7 @@
 //! the profile and the toolchain: no wall-clock time (unless
 //! SOURCE_DATE_EPOCH is set), no absolute paths, sorted keys.
 
+pub mod junit;
 pub mod layout;
 pub mod record;
+pub mod report;
