@@ -939,6 +939,7 @@ fn report_loads_cleanly_and_shows_the_verdict() {
                 &png_path,
                 Path::new(&keep).join(format!("report-{name}.png")),
             );
+            let _ = std::fs::copy(&page, Path::new(&keep).join(format!("report-{name}.html")));
         }
         assert!(
             top > 0.6,

@@ -52,6 +52,7 @@ fn environment() -> Result<Environment<'static>, ReportError> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
+    env.add_filter("group", |v: u64| group(v));
     env.add_template(TEMPLATE_NAME, TEMPLATE)
         .map_err(|e| template_error(&e))?;
     Ok(env)
@@ -145,6 +146,8 @@ struct TargetView<'a> {
     stack_measured: String,
     stack_budget: String,
     verify_href: Option<String>,
+    /// Estimate or measurement above the budget.
+    over_budget: bool,
 }
 
 #[derive(Serialize)]
@@ -380,6 +383,9 @@ fn target_view(t: &TargetSummary) -> TargetView<'_> {
         stack_measured: opt(t.stack_measured),
         stack_budget: opt(t.stack_budget),
         verify_href: bundle_href(&layout::verify_file(&t.name)),
+        over_budget: t.stack_budget.is_some_and(|b| {
+            t.stack_estimate.is_some_and(|v| v > b) || t.stack_measured.is_some_and(|v| v > b)
+        }),
     }
 }
 
@@ -431,9 +437,9 @@ fn bundle_href(path: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 // Charts.
 
-const CHART_WIDTH: u32 = 880;
+const CHART_WIDTH: u32 = 980;
 const LABEL_W: u32 = 170;
-const NOTE_W: u32 = 150;
+const NOTE_W: u32 = 220;
 const TOP: u32 = 34;
 const AXIS_H: u32 = 34;
 
@@ -678,6 +684,11 @@ fn stack_chart(targets: &[TargetSummary]) -> Option<Chart> {
             });
             notes.push(format!("meas {}", group(v)));
         }
+        if let Some(b) = t.stack_budget {
+            if !notes.is_empty() {
+                notes.push(format!("budget {}", group(b)));
+            }
+        }
         let mut markers = Vec::new();
         if let Some(b) = t.stack_budget {
             markers.push(Marker {
@@ -695,7 +706,7 @@ fn stack_chart(targets: &[TargetSummary]) -> Option<Chart> {
         let note = if notes.is_empty() {
             "no figures".to_string()
         } else {
-            notes.join(" / ")
+            notes.join(" · ")
         };
         chart.rows.push(ChartRow {
             label: t.name.clone(),
