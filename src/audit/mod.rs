@@ -8,9 +8,11 @@
 //! SOURCE_DATE_EPOCH is set), no absolute paths, sorted keys.
 
 pub mod error;
+pub mod junit;
 pub mod layout;
 pub mod manifest;
 pub mod record;
 pub mod verify;
 
 pub use error::AuditError;
+pub mod report;
