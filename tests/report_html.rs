@@ -962,3 +962,43 @@ fn report_loads_cleanly_and_shows_the_verdict() {
         );
     }
 }
+
+/// The report's own CSP is in force: loads injected into the rendered page
+/// are blocked (a console error) and never reach the network.
+#[test]
+fn report_csp_blocks_injected_loads() {
+    let Some(browser) = require_chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let html = render(&passing());
+    let injected = html.replacen(
+        "</main>",
+        "<img src=\"http://example.invalid/x.png\" alt=\"\"><script>document.title = 'ran';</script></main>",
+        1,
+    );
+    assert_ne!(html, injected, "injection point not found");
+    let page = dir.path().join(layout::REPORT_HTML);
+    std::fs::write(&page, injected).expect("write report");
+    let run = run_chromium(&browser, &page, &["--dump-dom".to_string()]);
+    assert!(
+        run.requests.is_empty(),
+        "network requests {:?}",
+        run.requests
+    );
+    let messages = console_problems(&run.stderr);
+    assert!(
+        messages.iter().any(|m| m.contains("img-src")),
+        "blocked image not reported: {messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("script-src") || m.contains("default-src")),
+        "blocked script not reported: {messages:?}"
+    );
+    assert!(
+        !run.stdout.contains("<title>ran</title>"),
+        "the injected script ran"
+    );
+}
