@@ -880,7 +880,7 @@ fn detectors_catch_injected_errors() {
         assert!(run.stdout.contains("<p>x</p>"), "{name}: page did not load");
         let messages = console_problems(&run.stderr);
         assert!(
-            console.is_none_or(|c| c == !messages.is_empty()),
+            console.is_none_or(|flagged| flagged != messages.is_empty()),
             "{name}: console detector gave {messages:?}\n{}",
             run.stderr
         );
