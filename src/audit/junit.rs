@@ -84,9 +84,9 @@ fn suite_name(cert: &Certification) -> String {
 }
 
 fn testcase(out: &mut String, classname: &str, r: &Requirement) {
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "    <testcase name=\"{}\" classname=\"{}\" time=\"0\">\n",
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"0\">",
         attr(&format!("{}: {}", r.id, r.title)),
         attr(classname)
     );
