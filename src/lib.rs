@@ -8,6 +8,7 @@
 //! and maps results to exit codes.
 
 pub mod audit;
+pub mod certify;
 pub mod check;
 pub mod codegen;
 pub mod coverage;

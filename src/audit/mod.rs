@@ -11,8 +11,10 @@ pub mod error;
 pub mod junit;
 pub mod layout;
 pub mod manifest;
+pub mod provenance;
 pub mod record;
-pub mod verify;
-
-pub use error::AuditError;
 pub mod report;
+pub mod toolchain;
+pub mod traceability;
+pub mod verify;
+pub use error::AuditError;

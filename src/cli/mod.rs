@@ -6,11 +6,12 @@
 //! external tool is missing.
 
 mod audit;
+mod certify;
 mod check;
 mod compile;
 mod inspect;
 mod profiles;
-mod verify;
+pub(crate) mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -58,6 +59,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The release gate: compile, check, measure coverage, verify on the
+    /// profile's targets, write an audit bundle, and exit non-zero when
+    /// any requirement of the safety profile falls short.
+    Certify(certify::Args),
     /// Compile a model into model.h, model.c and model_data.c (plus ir.json).
     Compile(compile::Args),
     /// Summarise a model: trees, depth, features, objective, nodes, table bytes.
@@ -79,6 +84,7 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Certify(a) => certify::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Check(a) => check::run(a),

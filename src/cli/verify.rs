@@ -212,7 +212,7 @@ fn read_csv(path: &Path, n_features: usize) -> anyhow::Result<Vec<Vec<f32>>> {
 /// target (building / running N rows / identical / MISMATCH); otherwise
 /// one plain line per finished target, printed in target order whatever
 /// order the parallel workers finish in, so the output is deterministic.
-enum ProgressDisplay {
+pub(crate) enum ProgressDisplay {
     Bars {
         /// Owns the drawing of the bars; kept alive until the run ends.
         _multi: MultiProgress,
@@ -227,7 +227,7 @@ enum ProgressDisplay {
 }
 
 impl ProgressDisplay {
-    fn bars(names: &[String]) -> ProgressDisplay {
+    pub(crate) fn bars(names: &[String]) -> ProgressDisplay {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template("{spinner} {prefix:<14} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
@@ -248,14 +248,14 @@ impl ProgressDisplay {
         }
     }
 
-    fn lines(names: &[String]) -> ProgressDisplay {
+    pub(crate) fn lines(names: &[String]) -> ProgressDisplay {
         ProgressDisplay::Lines {
             names: Arc::new(names.to_vec()),
             pending: Arc::new(Mutex::new((0, vec![None; names.len()]))),
         }
     }
 
-    fn options(&self, build_dir: Option<PathBuf>, jobs: Option<usize>) -> VerifyOptions {
+    pub(crate) fn options(&self, build_dir: Option<PathBuf>, jobs: Option<usize>) -> VerifyOptions {
         match self {
             ProgressDisplay::Bars { bars, .. } => {
                 let on_stage = Arc::clone(bars);
@@ -314,7 +314,7 @@ impl ProgressDisplay {
     }
 
     /// Stop the spinners (every target has reported by now).
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let ProgressDisplay::Bars { bars, .. } = self {
             // Finished lines stay on screen, in target order.
             for (_, pb) in bars.iter() {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The embedded target files, in the order `all` lists them.
-const EMBEDDED: &[(&str, &str)] = &[
+pub const EMBEDDED: &[(&str, &str)] = &[
     ("host.toml", include_str!("../../qemu/targets/host.toml")),
     (
         "cortex-m0.toml",

@@ -1,0 +1,902 @@
+//! `certify`: the main job. One model, one safety profile, one direction:
+//! parse -> validate -> generate -> check -> host build with coverage ->
+//! verify on the profile's targets -> bundle -> verdict.
+//!
+//! Every requirement of the profile becomes one row of the certification
+//! record with what was demanded, what was measured, and the bundle files
+//! that hold the evidence. The bundle is written to a temporary sibling
+//! directory and renamed into place at the end, so an interrupted run never
+//! leaves a half bundle that looks complete.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+use crate::audit::layout;
+use crate::audit::provenance::{self, Subject};
+use crate::audit::record::{
+    Certification, CheckSummary, CoverageSummary, GenerationOptions, ModelInfo, ProfileInfo,
+    Requirement, Status, TargetSummary, CERTIFICATION_SCHEMA_VERSION,
+};
+use crate::audit::{toolchain, traceability};
+use crate::check::catalogue::Guideline;
+use crate::check::deviation::{Deviation, Recategorization};
+use crate::codegen::c99::{emit_c99, NanPolicy, Options as C99Options};
+use crate::coverage::{self, CoverageOptions, CoverageReport};
+use crate::frontend::{self, FormatChoice};
+use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
+use crate::verify::{self, TargetReport, TargetSpec, TargetStatus, VerifyOptions, VerifyReport};
+
+/// Called with a one-line message at the start of each stage.
+pub type StageHook = Box<dyn Fn(&str) + Sync + Send>;
+
+/// What to certify and how.
+pub struct CertifyOptions {
+    pub model: PathBuf,
+    pub format: FormatChoice,
+    /// The resolved profile (one level).
+    pub profile: Profile,
+    /// A user's deviation records and re-categorisation plan, already
+    /// parsed against the catalogue; `origin` names the file.
+    pub deviations: Vec<Deviation>,
+    pub recategorizations: Vec<Recategorization>,
+    /// Targets verified beyond the profile's own.
+    pub extra_targets: Vec<String>,
+    pub seed: u64,
+    pub random_rows: usize,
+    /// The bundle directory (must not exist unless `force`).
+    pub out: PathBuf,
+    pub force: bool,
+    /// Progress hooks and parallelism of the verify stage.
+    pub verify: VerifyOptions,
+    /// Called with a one-line message at the start of each stage.
+    pub stage: Option<StageHook>,
+}
+
+/// What certify produced.
+#[derive(Debug)]
+pub struct CertifyOutcome {
+    pub certification: Certification,
+    /// sha256 of the bundle's manifest.json: one hash that pins the bundle.
+    pub root_sha256: String,
+    pub bundle: PathBuf,
+    /// Files in the bundle (manifest included).
+    pub files: usize,
+}
+
+/// Why certify could not reach a verdict.
+#[derive(Debug, Error)]
+pub enum CertifyError {
+    #[error(transparent)]
+    Frontend(#[from] frontend::FrontendError),
+    #[error("generating C: {0}")]
+    Codegen(String),
+    #[error("{0}")]
+    Input(String),
+    /// A needed external tool is missing (exit 3).
+    #[error("{0}")]
+    ToolMissing(String),
+    #[error("{0}")]
+    Stage(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CertifyError {
+    let context = context.into();
+    move |source| CertifyError::Io { context, source }
+}
+
+/// Run the whole pipeline and write the bundle.
+pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
+    let stage = |msg: &str| {
+        if let Some(s) = &opts.stage {
+            s(msg);
+        }
+    };
+    let profile = &opts.profile;
+    let catalogue = crate::check::catalogue::guidelines()
+        .map_err(|e| CertifyError::Stage(format!("rule catalogue: {e}")))?;
+    let timestamp = source_date_epoch()?;
+
+    // Targets: the profile's, then any extras, without duplicates.
+    let mut target_names: Vec<String> = profile.requirements.targets.clone();
+    for t in &opts.extra_targets {
+        if !target_names.contains(t) {
+            target_names.push(t.clone());
+        }
+    }
+    let targets: Vec<TargetSpec> = verify::targets::select(&target_names.join(","))
+        .map_err(|e| CertifyError::Input(e.to_string()))?;
+
+    // Out directory: refuse to clobber unless asked.
+    if opts.out.exists() && !opts.force {
+        return Err(CertifyError::Input(format!(
+            "{} already exists; choose another --out or pass --force to replace it",
+            opts.out.display()
+        )));
+    }
+    // Tools first: a missing toolchain is exit 3 whatever the model.
+    verify::check_tools(&targets).map_err(|e| CertifyError::ToolMissing(e.to_string()))?;
+    let cov_req = profile.requirements.coverage;
+    let want_coverage = cov_req.any() || profile.bundle.require.contains(&BundleItem::Coverage);
+
+    stage("parsing and validating the model");
+    let model_bytes = std::fs::read(&opts.model).map_err(io_err(format!(
+        "{}: cannot read the model",
+        opts.model.display()
+    )))?;
+    let model_sha256 = frontend::sha256_hex(&model_bytes);
+    let ens = frontend::load_model_bytes(&opts.model, &model_bytes, opts.format)?;
+
+    stage("generating C99");
+    let nan_policy = match profile.numeric.nan_policy.as_str() {
+        "reject" => NanPolicy::Reject,
+        _ => NanPolicy::Missing,
+    };
+    let files = emit_c99(&ens, &C99Options { nan_policy })
+        .map_err(|e| CertifyError::Codegen(e.to_string()))?;
+    let ir_json = ens.to_canonical_json();
+
+    stage("checking the generated C against MISRA C:2012");
+    let mut config = crate::check::Config::default();
+    if let Some(d) = opts
+        .deviations
+        .iter()
+        .find(|d| !profile.permits_deviation(&d.rule))
+    {
+        return Err(CertifyError::Input(format!(
+            "deviation {} covers {}, which profile {} does not permit deviations for (permitted: {})",
+            d.id,
+            d.rule,
+            profile.label(),
+            profile.check.deviations_permitted.join(", ")
+        )));
+    }
+    config.deviations = opts.deviations.clone();
+    config.recategorizations = crate::profile::merge_recategorizations(
+        profile.recategorizations(&catalogue),
+        opts.recategorizations.clone(),
+    );
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (layout::source_file(&f.name), f.contents.clone()))
+        .collect();
+    let check = crate::check::check_sources(sources, &config)
+        .map_err(|e| CertifyError::Stage(format!("rule check: {e:#}")))?;
+
+    let set = verify::generate(
+        &ens,
+        &verify::VectorOptions {
+            seed: opts.seed,
+            random_rows: opts.random_rows,
+        },
+    );
+    let rows = set.rows;
+
+    let coverage_report = if want_coverage {
+        stage(if cov_req.mcdc.is_some() {
+            "measuring statement, branch and MC/DC coverage on the host"
+        } else {
+            "measuring statement and branch coverage on the host"
+        });
+        let r = coverage::measure(
+            &files,
+            &rows,
+            &CoverageOptions {
+                mcdc: cov_req.mcdc.is_some(),
+                build_dir: None,
+            },
+        )
+        .map_err(|e| match e {
+            coverage::CoverageError::ToolMissing { .. } => CertifyError::ToolMissing(e.to_string()),
+            other => CertifyError::Stage(format!("coverage: {other}")),
+        })?;
+        Some(r)
+    } else {
+        None
+    };
+
+    stage(&format!(
+        "verifying on {} target(s): {}",
+        targets.len(),
+        target_names.join(", ")
+    ));
+    let mut report = verify::verify_with(
+        &files,
+        &rows,
+        &targets,
+        ens.n_features as usize,
+        ens.n_outputs() as usize,
+        &|r: &[f32]| crate::ir::evaluate(&ens, r),
+        &opts.verify,
+    )
+    .map_err(|e| match e {
+        verify::VerifyError::ToolMissing { .. } => CertifyError::ToolMissing(e.to_string()),
+        other => CertifyError::Stage(format!("verify: {other}")),
+    })?;
+    report.coverage = Some(verify::coverage(&ens, &rows));
+    verify::attach_stack_estimates(&mut report, &ens, &targets);
+    report.clear_timings();
+
+    stage("writing the audit bundle");
+    let model_file_name = opts
+        .model
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
+    let target_summaries: Vec<TargetSummary> = report
+        .targets
+        .iter()
+        .map(|t| target_summary(t, profile.requirements.stack_budget_bytes))
+        .collect();
+    let failing = check.failing();
+    let deviated = check
+        .findings
+        .iter()
+        .filter(|f| f.deviation.is_some())
+        .count();
+    let enforced = check
+        .summary
+        .iter()
+        .filter(|g| g.enforcement == "checker" && g.status != "disapplied")
+        .count();
+    let mut cert = Certification {
+        schema_version: CERTIFICATION_SCHEMA_VERSION,
+        generator: format!("timber {}", crate::version::TIMBER_VERSION),
+        verdict: Status::Pass,
+        model: ModelInfo {
+            file_name: model_file_name.clone(),
+            sha256: model_sha256.clone(),
+            format: ens.source.format.clone(),
+            objective: ens.source.objective.clone(),
+            n_trees: ens.trees.len(),
+            n_nodes: ens.n_nodes(),
+            n_features: ens.n_features,
+            n_outputs: ens.n_outputs(),
+        },
+        profile: ProfileInfo {
+            name: profile.name.clone(),
+            standard: profile.standard.clone(),
+            level: profile.level.clone(),
+            sha256: profile.sha256.clone(),
+            origin: profile.origin.clone(),
+        },
+        options: GenerationOptions {
+            nan_policy: profile.numeric.nan_policy.clone(),
+            seed: opts.seed,
+            random_rows: opts.random_rows,
+        },
+        requirements: Vec::new(),
+        targets: target_summaries,
+        coverage: coverage_report.as_ref().map(|c| CoverageSummary {
+            statement: c.statement,
+            branch: c.branch,
+            mcdc: c.mcdc,
+        }),
+        check: CheckSummary {
+            files: check.files.len(),
+            guidelines_enforced: enforced,
+            findings: check.findings.len(),
+            failing,
+            deviated,
+        },
+        timestamp,
+    };
+
+    // Bundle files, by bundle path.
+    let mut bundle: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let put = |b: &mut BTreeMap<String, Vec<u8>>, path: &str, bytes: Vec<u8>| {
+        b.insert(path.to_string(), bytes);
+    };
+    put(&mut bundle, layout::IR, ir_json.into_bytes());
+    for f in &files {
+        put(
+            &mut bundle,
+            &layout::source_file(&f.name),
+            f.contents.clone().into_bytes(),
+        );
+    }
+    let sarif = crate::check::report::sarif(&check, &catalogue);
+    put(&mut bundle, layout::CHECK_SARIF, json_bytes(&sarif)?);
+    put(
+        &mut bundle,
+        layout::CHECK_SUMMARY,
+        json_bytes(&json!({
+            "schema_version": 1,
+            "files": check.files,
+            "findings": check.findings,
+            "parse_issues": check.parse_issues,
+            "deviations": check.deviations,
+            "unused_deviations": check.unused_deviations,
+            "summary": check.summary,
+        }))?,
+    );
+    put(
+        &mut bundle,
+        layout::CHECK_PLAN,
+        json_bytes(&guideline_plan(
+            &catalogue,
+            &config.recategorizations,
+            profile,
+        ))?,
+    );
+    for t in &report.targets {
+        put(&mut bundle, &layout::verify_file(&t.target), json_bytes(t)?);
+    }
+    put(
+        &mut bundle,
+        layout::VECTORS,
+        json_bytes(&vectors_json(&ens, &rows, &report))?,
+    );
+    if let Some(c) = &coverage_report {
+        put(&mut bundle, layout::COVERAGE, json_bytes(c)?);
+    }
+    put(
+        &mut bundle,
+        layout::RESOURCES,
+        json_bytes(&resources_json(
+            &report,
+            profile.requirements.stack_budget_bytes,
+        ))?,
+    );
+    let embedded = toolchain::embedded_hashes(&profile.origin, &profile.sha256);
+    let tc = toolchain::Toolchain {
+        schema_version: 1,
+        timber_version: crate::version::TIMBER_VERSION.to_string(),
+        timber_binary_sha256: toolchain::current_binary_sha256(),
+        embedded: embedded.clone(),
+        tools: tool_identities(&report, coverage_report.as_ref()),
+    };
+    put(&mut bundle, layout::TOOLCHAIN, json_bytes(&tc)?);
+    let trace = traceability::trace(
+        &files,
+        ens.trees.iter().map(|t| t.source_id as u64).collect(),
+    );
+    put(&mut bundle, layout::TRACEABILITY, json_bytes(&trace)?);
+
+    // Requirements, now that every piece of evidence is known.
+    cert.requirements = requirements(
+        profile,
+        &cert,
+        &check,
+        &report,
+        coverage_report.as_ref(),
+        &bundle,
+    );
+    cert.verdict = Status::from_bool(cert.requirements.iter().all(|r| r.status == Status::Pass));
+
+    // Attestations: subjects are the generated artefacts.
+    let subjects: Vec<Subject> = bundle
+        .iter()
+        .filter(|(p, _)| p.starts_with(&format!("{}/", layout::SOURCES_DIR)) || *p == layout::IR)
+        .map(|(p, b)| Subject {
+            name: p.clone(),
+            sha256: frontend::sha256_hex(b),
+        })
+        .collect();
+    let mut deps = vec![Subject {
+        name: model_file_name,
+        sha256: model_sha256,
+    }];
+    deps.extend(embedded.iter().map(|(k, v)| Subject {
+        name: k.clone(),
+        sha256: v.clone(),
+    }));
+    if let Some(h) = &tc.timber_binary_sha256 {
+        deps.push(Subject {
+            name: "timber".into(),
+            sha256: h.clone(),
+        });
+    }
+    let evidence: Vec<Subject> = bundle
+        .iter()
+        .filter(|(p, _)| {
+            p.starts_with("check/")
+                || p.starts_with("verify/")
+                || p.starts_with("coverage/")
+                || *p == layout::RESOURCES
+        })
+        .map(|(p, b)| Subject {
+            name: p.clone(),
+            sha256: frontend::sha256_hex(b),
+        })
+        .collect();
+    put(
+        &mut bundle,
+        layout::PROVENANCE,
+        json_bytes(&provenance::provenance(&cert, &subjects, &deps, &embedded))?,
+    );
+    put(
+        &mut bundle,
+        layout::TEST_RESULT,
+        json_bytes(&provenance::test_result(&cert, &subjects, &evidence))?,
+    );
+    put(&mut bundle, layout::CERTIFICATION, json_bytes(&cert)?);
+    let html = crate::audit::report::render_html(&cert)
+        .map_err(|e| CertifyError::Stage(format!("report.html: {e}")))?;
+    put(&mut bundle, layout::REPORT_HTML, html.into_bytes());
+
+    let (root_sha256, n_files) = write_bundle(&opts.out, &bundle, opts.force)?;
+    Ok(CertifyOutcome {
+        certification: cert,
+        root_sha256,
+        bundle: opts.out.clone(),
+        files: n_files,
+    })
+}
+
+/// SOURCE_DATE_EPOCH as RFC 3339 UTC, or None when unset.
+fn source_date_epoch() -> Result<Option<String>, CertifyError> {
+    let Ok(raw) = std::env::var("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let secs: i64 = raw.trim().parse().map_err(|_| {
+        CertifyError::Input(format!(
+            "SOURCE_DATE_EPOCH={raw:?} is not a whole number of seconds"
+        ))
+    })?;
+    let t = chrono::DateTime::from_timestamp(secs, 0)
+        .ok_or_else(|| CertifyError::Input(format!("SOURCE_DATE_EPOCH={raw:?} is out of range")))?;
+    Ok(Some(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()))
+}
+
+/// Pretty JSON with a trailing newline: the one form every bundle JSON has.
+fn json_bytes<T: Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, CertifyError> {
+    let mut s = serde_json::to_string_pretty(v)
+        .map_err(|e| CertifyError::Stage(format!("serialising bundle JSON: {e}")))?;
+    s.push('\n');
+    Ok(s.into_bytes())
+}
+
+fn target_summary(t: &TargetReport, budget: Option<u64>) -> TargetSummary {
+    let (estimate, measured) = match &t.stack {
+        Some(s) => (s.generator_estimate, s.measured_peak.or(s.max_chain_bytes)),
+        None => (None, None),
+    };
+    TargetSummary {
+        name: t.target.clone(),
+        description: t.description.clone(),
+        status: status_name(t.status).into(),
+        rows_run: t.rows_run,
+        mismatches: t.mismatch_count,
+        text: t.model_size.as_ref().map(|s| s.text),
+        rodata: t.model_size.as_ref().map(|s| s.rodata),
+        data: t.model_size.as_ref().map(|s| s.data),
+        bss: t.model_size.as_ref().map(|s| s.bss),
+        stack_estimate: estimate,
+        stack_measured: measured,
+        stack_budget: budget,
+    }
+}
+
+fn status_name(s: TargetStatus) -> &'static str {
+    match s {
+        TargetStatus::Pass => "pass",
+        TargetStatus::Mismatch => "mismatch",
+        TargetStatus::BuildFailed => "build-failed",
+        TargetStatus::DoesNotFit => "does-not-fit",
+        TargetStatus::RunFailed => "run-failed",
+    }
+}
+
+/// The effective plan: every guideline, its catalogue category, the
+/// category this profile and the user's plan give it, and how it is
+/// enforced.
+fn guideline_plan(
+    catalogue: &[Guideline],
+    recats: &[Recategorization],
+    profile: &Profile,
+) -> Value {
+    let rows: Vec<Value> = catalogue
+        .iter()
+        .map(|g| {
+            let effective = recats
+                .iter()
+                .find(|r| r.rule == g.id)
+                .map_or(g.category.clone(), |r| r.category.clone());
+            json!({
+                "id": g.id,
+                "category": g.category,
+                "effective_category": effective,
+                "enforcement": g.enforcement,
+                "by": g.by,
+                "deviation_permitted": g.category != "mandatory" && effective != "mandatory" && profile.permits_deviation(&g.id),
+            })
+        })
+        .collect();
+    json!({
+        "schema_version": 1,
+        "profile": profile.label(),
+        "advisory": match profile.requirements.advisory {
+            AdvisoryPolicy::Advisory => "advisory",
+            AdvisoryPolicy::Required => "required",
+        },
+        "guidelines": rows,
+    })
+}
+
+fn hex_bits(v: f32) -> String {
+    format!("{:08x}", v.to_bits())
+}
+
+fn vectors_json(ens: &crate::ir::Ensemble, rows: &[Vec<f32>], report: &VerifyReport) -> Value {
+    let inputs: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|v| hex_bits(*v)).collect())
+        .collect();
+    let expected: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            crate::ir::evaluate(ens, r)
+                .iter()
+                .map(|v| hex_bits(*v))
+                .collect()
+        })
+        .collect();
+    json!({
+        "schema_version": 1,
+        "encoding": "IEEE 754 binary32 bits, hex, most significant digit first",
+        "n_features": ens.n_features,
+        "n_outputs": ens.n_outputs(),
+        "rows": rows.len(),
+        "reference_fnv1a": report.reference_hash,
+        "inputs": inputs,
+        "expected": expected,
+    })
+}
+
+fn resources_json(report: &VerifyReport, budget: Option<u64>) -> Value {
+    let targets: Vec<Value> = report
+        .targets
+        .iter()
+        .map(|t| {
+            let st = t.stack.as_ref();
+            json!({
+                "target": t.target,
+                "model_size": t.model_size,
+                "image_size": t.image_size,
+                "stack": {
+                    "generator_estimate": st.and_then(|s| s.generator_estimate),
+                    "measured_peak": st.and_then(|s| s.measured_peak),
+                    "painted_bytes": st.and_then(|s| s.painted),
+                    "static_max_chain": st.and_then(|s| s.max_chain_bytes),
+                    "static_chain": st.map(|s| s.max_chain.clone()).unwrap_or_default(),
+                    "budget": budget,
+                    "method": match st {
+                        Some(s) if s.measured_peak.is_some() => "painted stack under QEMU (peak over all rows)",
+                        Some(s) if s.max_chain_bytes.is_some() => "static: gcc -fstack-usage frames along the deepest call chain",
+                        _ => "not measured",
+                    },
+                },
+            })
+        })
+        .collect();
+    json!({"schema_version": 1, "targets": targets})
+}
+
+fn tool_identities(
+    report: &VerifyReport,
+    cov: Option<&CoverageReport>,
+) -> Vec<toolchain::ToolIdentity> {
+    let mut tools = Vec::new();
+    for t in &report.targets {
+        let compiler = t
+            .commands
+            .first()
+            .and_then(|c| c.split_whitespace().next())
+            .unwrap_or_default()
+            .to_string();
+        tools.push(toolchain::ToolIdentity {
+            role: format!("compiler for {}", t.target),
+            command: compiler,
+            version: t.compiler_version.clone(),
+        });
+        if !t.runner_version.is_empty() {
+            let runner = t
+                .commands
+                .last()
+                .and_then(|c| c.split_whitespace().next())
+                .unwrap_or_default()
+                .to_string();
+            tools.push(toolchain::ToolIdentity {
+                role: format!("runner for {}", t.target),
+                command: runner,
+                version: t.runner_version.clone(),
+            });
+        }
+    }
+    if let Some(c) = cov {
+        tools.push(toolchain::ToolIdentity {
+            role: "coverage compiler".into(),
+            command: "gcc".into(),
+            version: c.compiler_version.clone(),
+        });
+        tools.push(toolchain::ToolIdentity {
+            role: "coverage reader".into(),
+            command: "gcov".into(),
+            version: c.gcov_version.clone(),
+        });
+        if let Some(v) = &c.mcdc_tool {
+            tools.push(toolchain::ToolIdentity {
+                role: "MC/DC compiler".into(),
+                command: "clang".into(),
+                version: v.clone(),
+            });
+        }
+        if let Some(v) = &c.llvm_cov_version {
+            tools.push(toolchain::ToolIdentity {
+                role: "MC/DC reader".into(),
+                command: "llvm-cov".into(),
+                version: v.clone(),
+            });
+        }
+    }
+    tools.sort_by(|a, b| a.role.cmp(&b.role));
+    tools
+}
+
+fn pct(r: &crate::audit::record::Ratio) -> String {
+    format!("{:.1} % ({}/{})", r.percent(), r.covered, r.total)
+}
+
+/// One row per requirement of the profile.
+fn requirements(
+    profile: &Profile,
+    cert: &Certification,
+    check: &crate::check::Report,
+    report: &VerifyReport,
+    cov: Option<&CoverageReport>,
+    bundle: &BTreeMap<String, Vec<u8>>,
+) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    let m = &cert.model;
+    out.push(Requirement {
+        id: "model".into(),
+        title: "Model parsed and validated into the IR".into(),
+        demanded: "acyclic trees, every node reachable, features in range, finite leaves".into(),
+        measured: format!(
+            "{} trees, {} nodes, {} features, {} outputs ({})",
+            m.n_trees, m.n_nodes, m.n_features, m.n_outputs, m.objective
+        ),
+        status: Status::Pass,
+        evidence: vec![layout::IR.into()],
+    });
+    let c = &cert.check;
+    let parse_ok = check.parse_issues.is_empty();
+    out.push(Requirement {
+        id: "misra".into(),
+        title: "MISRA C:2012 rule check of the generated C".into(),
+        demanded: format!(
+            "no undeviated mandatory or required finding; advisory guidelines {}",
+            match profile.requirements.advisory {
+                AdvisoryPolicy::Advisory => "reported",
+                AdvisoryPolicy::Required => "re-categorised as required",
+            }
+        ),
+        measured: format!(
+            "{} guidelines checked on {} files: {} findings, {} failing, {} deviated{}",
+            c.guidelines_enforced,
+            c.files,
+            c.findings,
+            c.failing,
+            c.deviated,
+            if parse_ok {
+                String::new()
+            } else {
+                format!(", {} parse issues", check.parse_issues.len())
+            }
+        ),
+        status: Status::from_bool(c.failing == 0 && parse_ok),
+        evidence: vec![
+            layout::CHECK_SARIF.into(),
+            layout::CHECK_SUMMARY.into(),
+            layout::CHECK_PLAN.into(),
+        ],
+    });
+    let all_identical = report
+        .targets
+        .iter()
+        .all(|t| t.status == TargetStatus::Pass);
+    out.push(Requirement {
+        id: "numeric".into(),
+        title: "Numeric policy".into(),
+        demanded: format!(
+            "NaN inputs: {}; every output bit equal to the reference evaluator",
+            profile.numeric.nan_policy
+        ),
+        measured: format!(
+            "{} rows x {} outputs on {} targets: {}",
+            report.rows,
+            report.n_outputs,
+            report.targets.len(),
+            if all_identical {
+                "all bits identical".to_string()
+            } else {
+                let bad: Vec<&str> = report
+                    .targets
+                    .iter()
+                    .filter(|t| t.status != TargetStatus::Pass)
+                    .map(|t| t.target.as_str())
+                    .collect();
+                format!("differs or did not run on {}", bad.join(", "))
+            }
+        ),
+        status: Status::from_bool(all_identical),
+        evidence: vec![layout::VECTORS.into()],
+    });
+    for t in &report.targets {
+        let measured = match t.status {
+            TargetStatus::Pass => format!("{}/{} rows bit-identical", t.rows_run, report.rows),
+            TargetStatus::Mismatch => format!(
+                "{} outputs differ ({} rows run)",
+                t.mismatch_count, t.rows_run
+            ),
+            other => format!(
+                "{}: {}",
+                status_name(other),
+                t.message.clone().unwrap_or_default()
+            ),
+        };
+        out.push(Requirement {
+            id: format!("verify:{}", t.target),
+            title: format!("Bit-identical on {}", t.target),
+            demanded: format!(
+                "{} rows, every output bit equal to the reference",
+                report.rows
+            ),
+            measured,
+            status: Status::from_bool(t.status == TargetStatus::Pass),
+            evidence: vec![layout::verify_file(&t.target), layout::VECTORS.into()],
+        });
+    }
+    let req = profile.requirements.coverage;
+    for (id, title, demanded, got) in [
+        (
+            "coverage:statement",
+            "Statement coverage of the generated C (gcov, host)",
+            req.statement,
+            cov.map(|c| c.statement),
+        ),
+        (
+            "coverage:branch",
+            "Branch coverage of the generated C (gcov, host)",
+            req.branch,
+            cov.map(|c| c.branch),
+        ),
+        (
+            "coverage:mcdc",
+            "MC/DC of the generated C (clang source-based coverage, host)",
+            req.mcdc,
+            cov.and_then(|c| c.mcdc),
+        ),
+    ] {
+        let Some(min) = demanded else { continue };
+        let (measured, ok) = match got {
+            Some(r) => (pct(&r), r.percent() + 1e-9 >= min),
+            None => ("not measured".to_string(), false),
+        };
+        out.push(Requirement {
+            id: id.into(),
+            title: title.into(),
+            demanded: format!(">= {min:.1} %"),
+            measured,
+            status: Status::from_bool(ok),
+            evidence: vec![layout::COVERAGE.into()],
+        });
+    }
+    if let Some(budget) = profile.requirements.stack_budget_bytes {
+        for t in &report.targets {
+            let st = t.stack.as_ref();
+            let (measured, ok) = match st {
+                Some(s) if s.measured_peak.is_some() => {
+                    let b = s.measured_peak.unwrap_or(0);
+                    (format!("{b} B (painted, under QEMU)"), b <= budget)
+                }
+                Some(s) if s.max_chain_bytes.is_some() => {
+                    let b = s.max_chain_bytes.unwrap_or(0);
+                    (format!("{b} B (static, gcc -fstack-usage)"), b <= budget)
+                }
+                _ => ("not measured".to_string(), false),
+            };
+            out.push(Requirement {
+                id: format!("stack:{}", t.target),
+                title: format!("Stack per inference call on {}", t.target),
+                demanded: format!("<= {budget} B"),
+                measured,
+                status: Status::from_bool(ok),
+                evidence: vec![layout::RESOURCES.into(), layout::verify_file(&t.target)],
+            });
+        }
+    }
+    // The bundle: report and attestations are written after this row, by
+    // this same function's caller, so they count as present.
+    let present = |item: BundleItem| -> bool {
+        match item {
+            BundleItem::Ir => bundle.contains_key(layout::IR),
+            BundleItem::Sources => bundle.keys().any(|k| k.starts_with("src/")),
+            BundleItem::Check => bundle.contains_key(layout::CHECK_SARIF),
+            BundleItem::Verification => bundle.keys().any(|k| k.starts_with("verify/")),
+            BundleItem::Coverage => bundle.contains_key(layout::COVERAGE),
+            BundleItem::Resources => bundle.contains_key(layout::RESOURCES),
+            BundleItem::Toolchain => bundle.contains_key(layout::TOOLCHAIN),
+            BundleItem::Traceability => bundle.contains_key(layout::TRACEABILITY),
+            BundleItem::Provenance | BundleItem::TestResult | BundleItem::Report => true,
+        }
+    };
+    let missing: Vec<&str> = profile
+        .bundle
+        .require
+        .iter()
+        .filter(|i| !present(**i))
+        .map(|i| i.as_str())
+        .collect();
+    let required: Vec<&str> = profile.bundle.require.iter().map(|i| i.as_str()).collect();
+    out.push(Requirement {
+        id: "bundle".into(),
+        title: "Audit bundle contents".into(),
+        demanded: required.join(", "),
+        measured: if missing.is_empty() {
+            "all present, sha256 manifest".into()
+        } else {
+            format!("missing: {}", missing.join(", "))
+        },
+        status: Status::from_bool(missing.is_empty()),
+        evidence: vec![layout::MANIFEST.into()],
+    });
+    out
+}
+
+/// Write the bundle files to a temporary sibling of `out`, add the
+/// manifest, and rename it into place. Returns (root sha256, file count).
+fn write_bundle(
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    force: bool,
+) -> Result<(String, usize), CertifyError> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(io_err(format!("creating {}", parent.display())))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| CertifyError::Input(format!("{}: not a directory name", out.display())))?;
+    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io_err(format!("removing {}", tmp.display())))?;
+    }
+    for (path, bytes) in files {
+        let target = tmp.join(path);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+        }
+        std::fs::write(&target, bytes).map_err(io_err(format!("writing {}", target.display())))?;
+    }
+    crate::audit::manifest::write(&tmp)
+        .map_err(|e| CertifyError::Stage(format!("writing the manifest: {e}")))?;
+    let root = crate::audit::manifest::root_hash(&tmp)
+        .map_err(|e| CertifyError::Stage(format!("hashing the manifest: {e}")))?;
+    if out.exists() {
+        if !force {
+            return Err(CertifyError::Input(format!(
+                "{} appeared while certifying; not replacing it without --force",
+                out.display()
+            )));
+        }
+        std::fs::remove_dir_all(out).map_err(io_err(format!("removing {}", out.display())))?;
+    }
+    std::fs::rename(&tmp, out).map_err(io_err(format!(
+        "renaming {} to {}",
+        tmp.display(),
+        out.display()
+    )))?;
+    Ok((root, files.len() + 1))
+}

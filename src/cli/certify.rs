@@ -1,0 +1,193 @@
+//! `timber certify`: the release gate. Runs the whole pipeline under a
+//! safety profile, prints one line per requirement with pass/fail, writes
+//! the audit bundle (and optionally a JUnit file), and exits 0 only when
+//! every requirement is met.
+
+use crate::timber_cli::verify::ProgressDisplay;
+use crate::timber_cli::{CodedError, EXIT_FAIL, EXIT_OK, EXIT_TOOL_MISSING};
+use anyhow::Context;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use timber::audit::record::Status;
+use timber::certify::{certify, CertifyError, CertifyOptions};
+use timber::check::{catalogue, deviation};
+use timber::frontend::FormatChoice;
+use timber::profile;
+
+/// Arguments of `timber certify`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "What it does, in order: parse and validate the model; generate C99; check \
+it against MISRA C:2012 under the profile's guideline plan; measure structural coverage of the \
+generated C on the host (gcov; MC/DC with clang) when the profile demands it; build and run it \
+on every target the profile requires (QEMU) and compare every output bit with the reference \
+evaluator; measure size and stack; write the audit bundle (manifest.json pins every file; \
+report.html is the page for the auditor); print the requirement table.\n\n\
+Exit codes: 0 every requirement met; 1 a requirement fell short (the bundle is still written, \
+with the failure in it); 2 bad input or usage; 3 a needed tool is missing \
+(run scripts/install-toolchains.sh).\n\n\
+Examples:\n  timber certify model.json --profile iso26262 --level ASIL-D --out audit/\n  \
+timber certify model.json --profile misra --junit certify.xml\n  \
+timber certify model.json --profile my-profile.toml --deviations deviations.toml\n  \
+timber audit verify audit/ --model model.json"
+)]
+pub struct Args {
+    /// The model file (format detected from its content).
+    pub model: PathBuf,
+    /// Safety profile: iso26262, iec62304, iec61508, do178c, misra (see
+    /// `timber profiles`), or a path to a profile .toml.
+    #[arg(long, short = 'p')]
+    pub profile: String,
+    /// Integrity level of the profile (e.g. ASIL-B, class-C, SIL-3, DAL-A;
+    /// a bare letter or digit also works); default: the profile's default.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Bundle directory to write (must not exist unless --force).
+    #[arg(long, short = 'o', default_value = "timber-audit")]
+    pub out: PathBuf,
+    /// Replace an existing bundle directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Deviation records and re-categorisation plan (TOML); only guidelines
+    /// the profile permits may be deviated.
+    #[arg(long, value_name = "FILE")]
+    pub deviations: Option<PathBuf>,
+    /// Targets verified in addition to the profile's (comma-separated).
+    #[arg(long, value_name = "LIST")]
+    pub targets: Option<String>,
+    /// Also write the requirement table as a JUnit XML file (for CI test
+    /// reports).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Input format; `auto` detects it from the content.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub model_format: FormatChoice,
+    /// Number of seeded random rows added to the derived test vectors.
+    #[arg(long, default_value_t = 256)]
+    pub random_rows: usize,
+    /// Seed of the random rows.
+    #[arg(long, default_value_t = 0x7469_6d62_6572)]
+    pub seed: u64,
+    /// Targets built and run at once (default: number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let guidelines = catalogue::guidelines()?;
+    let target_names = timber::verify::targets::names();
+    let prof =
+        profile::load(&args.profile, &guidelines, &target_names)?.resolve(args.level.as_deref())?;
+    let (deviations, recategorizations) = match &args.deviations {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read deviations", path.display()))?;
+            deviation::parse_plan(&text, &path.display().to_string(), &guidelines)?
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let extra: Vec<String> = match &args.targets {
+        Some(list) => timber::verify::targets::select(list)?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut shown = prof.requirements.targets.clone();
+    for t in &extra {
+        if !shown.contains(t) {
+            shown.push(t.clone());
+        }
+    }
+    eprintln!(
+        "certifying {} under {} ({})",
+        args.model.display(),
+        prof.label(),
+        prof.standard
+    );
+    let display = if std::io::stderr().is_terminal() {
+        ProgressDisplay::bars(&shown)
+    } else {
+        ProgressDisplay::lines(&shown)
+    };
+    let opts = CertifyOptions {
+        model: args.model.clone(),
+        format: args.model_format,
+        profile: prof,
+        deviations,
+        recategorizations,
+        extra_targets: extra,
+        seed: args.seed,
+        random_rows: args.random_rows,
+        out: args.out.clone(),
+        force: args.force,
+        verify: display.options(None, args.jobs),
+        stage: Some(Box::new(|msg: &str| eprintln!("  - {msg}"))),
+    };
+    let outcome = match certify(&opts) {
+        Ok(o) => o,
+        Err(e @ CertifyError::ToolMissing(_)) => {
+            return Err(CodedError {
+                code: EXIT_TOOL_MISSING,
+                message: e.to_string(),
+            }
+            .into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    display.finish();
+    let cert = &outcome.certification;
+    print!("{}", requirement_table(cert));
+    if let Some(path) = &args.junit {
+        std::fs::write(path, timber::audit::junit::render_junit(cert))
+            .with_context(|| format!("{}: cannot write the JUnit report", path.display()))?;
+    }
+    println!(
+        "verdict: {}  ({} requirements, {} failed)",
+        match cert.verdict {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+        },
+        cert.requirements.len(),
+        cert.requirements
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .count()
+    );
+    println!(
+        "bundle: {} ({} files, manifest sha256 {}); open {}/report.html, re-check with `timber audit verify {}`",
+        outcome.bundle.display(),
+        outcome.files,
+        outcome.root_sha256,
+        outcome.bundle.display(),
+        outcome.bundle.display()
+    );
+    Ok(match cert.verdict {
+        Status::Pass => EXIT_OK,
+        Status::Fail => EXIT_FAIL,
+    })
+}
+
+/// The short table: status, id, measured vs demanded.
+fn requirement_table(cert: &timber::audit::record::Certification) -> String {
+    let w = cert
+        .requirements
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for r in &cert.requirements {
+        s.push_str(&format!(
+            "  {}  {:<w$}  {}  (demanded: {})\n",
+            match r.status {
+                Status::Pass => "pass",
+                Status::Fail => "FAIL",
+            },
+            r.id,
+            r.measured,
+            r.demanded,
+        ));
+    }
+    s
+}
