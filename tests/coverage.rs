@@ -429,6 +429,11 @@ fn reports_are_deterministic_and_path_free() {
     };
     assert_eq!(a, b);
     assert_eq!(b, c);
+    let summary = a.summary();
+    assert_eq!(
+        (summary.statement, summary.branch, summary.mcdc),
+        (a.statement, a.branch, a.mcdc)
+    );
     let json = serde_json::to_string_pretty(&a).expect("serialize");
     assert_eq!(json, serde_json::to_string_pretty(&c).expect("serialize"));
     let keep_text = keep.path().display().to_string();
@@ -496,6 +501,14 @@ fn rejects_inputs_it_cannot_drive() {
         measure(&files, &ragged, &CoverageOptions::default()),
         Err(CoverageError::Run(_))
     ));
+    // Rows of the wrong length: the driver refuses them (exit 2), so no
+    // figure is measured on a run that fed the model garbage.
+    let short = vec![vec![0.0f32; ens.n_features as usize + 1]];
+    match measure(&files, &short, &CoverageOptions::default()) {
+        Err(CoverageError::Run(m)) => assert!(m.contains("features"), "{m}"),
+        Err(CoverageError::ToolMissing { .. }) if std::env::var("CI").as_deref() != Ok("true") => {}
+        other => panic!("expected a run error, got {other:?}"),
+    }
 }
 
 // ------------------------------------------------- captured tool output
