@@ -769,6 +769,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_missing_tool_names_its_package() {
+        match require("timber-no-such-tool-for-coverage", "some-package") {
+            Err(CoverageError::ToolMissing { tool, package }) => {
+                assert_eq!(tool, "timber-no-such-tool-for-coverage");
+                assert_eq!(package, "some-package");
+            }
+            other => panic!("expected ToolMissing, got {other:?}"),
+        }
+        let e = CoverageError::ToolMissing {
+            tool: "clang-19".into(),
+            package: "clang-19".into(),
+        };
+        assert!(e.to_string().contains(INSTALL_HINT));
+    }
+
+    #[test]
     fn clang_majors() {
         assert_eq!(
             clang_major("Debian clang version 19.1.7 (3~deb12u1)"),
