@@ -8,11 +8,14 @@
 #   cortex-a53  aarch64-linux-gnu-gcc        gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user
 #   cortex-a7   arm-linux-gnueabihf-gcc      gcc-arm-linux-gnueabihf, libc6-dev-armhf-cross, qemu-user
 #   rule cross-check                          cppcheck
+#   coverage (certify)  gcc/gcov, clang-19     build-essential, clang-19, llvm-19,
+#                       llvm-profdata-19,      libclang-rt-19-dev (MC/DC needs
+#                       llvm-cov-19            clang >= 18; Debian 12 main has 19)
 set -eu
 
 PACKAGES="build-essential qemu-system-arm qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi \
 picolibc-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
-libc6-dev-armhf-cross cppcheck"
+libc6-dev-armhf-cross cppcheck clang-19 llvm-19 libclang-rt-19-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -29,12 +29,10 @@ pub fn block_rows(model_c: &str) -> usize {
         let Some(rest) = line.trim().strip_prefix("#define TIMBER_BLOCK_ROWS") else {
             continue;
         };
-        // ((size_t)64U)
+        // ((size_t)64U): the first run of digits ("size_t" has none).
         let digits: String = rest
-            .trim()
-            .trim_start_matches('(')
-            .trim_start_matches("(size_t)")
             .chars()
+            .skip_while(|c| !c.is_ascii_digit())
             .take_while(char::is_ascii_digit)
             .collect();
         if let Ok(n) = digits.parse::<usize>() {

@@ -28,8 +28,10 @@ pub mod llvm;
 use crate::codegen::GeneratedFile;
 use crate::verify::process::{command_line, which};
 use serde::Serialize;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub use crate::audit::record::Ratio;
 
@@ -96,6 +98,17 @@ pub struct CoverageReport {
     pub uncovered: Vec<Uncovered>,
     /// The commands run, in order, relative to the build directory.
     pub commands: Vec<String>,
+}
+
+impl CoverageReport {
+    /// The figures as the certification record holds them.
+    pub fn summary(&self) -> crate::audit::record::CoverageSummary {
+        crate::audit::record::CoverageSummary {
+            statement: self.statement,
+            branch: self.branch,
+            mcdc: self.mcdc,
+        }
+    }
 }
 
 /// Why a measurement could not be made.
@@ -485,7 +498,22 @@ fn run_gcc(
         "--json-format".into(),
         "--stdout".into(),
     ];
-    args.extend(sources);
+    // Sources without executable code (model_data.c: tables only) leave
+    // no data file; gcov has nothing to say about them.
+    let with_data: Vec<String> = sources
+        .iter()
+        .filter(|s| {
+            dir.join(format!("{}.gcda", s.trim_end_matches(".c")))
+                .is_file()
+        })
+        .cloned()
+        .collect();
+    if with_data.is_empty() {
+        return Err(CoverageError::Run(
+            "the driver ran but left no coverage data (.gcda)".into(),
+        ));
+    }
+    args.extend(with_data);
     step(gcov, &args, dir, &[], commands).map_err(CoverageError::Parse)
 }
 
@@ -577,19 +605,72 @@ fn step(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().map_err(|e| format!("`{record}`: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
-        Ok(stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        Err(format!(
-            "`{record}` exited with {}: {}{}",
-            out.status,
+    let (status, stdout, stderr) =
+        run_with_timeout(cmd, STEP_TIMEOUT).map_err(|e| format!("`{record}`: {e}"))?;
+    match status {
+        Some(st) if st.success() => Ok(stdout),
+        Some(st) => Err(format!(
+            "`{record}` exited with {st}: {}{}",
             tail(&stderr, 2000),
             tail(&stdout, 500)
-        ))
+        )),
+        None => Err(format!(
+            "`{record}` did not finish within {} s",
+            STEP_TIMEOUT.as_secs()
+        )),
     }
+}
+
+/// Longest any one build, run or report step may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Run `cmd` to the end, or kill it after `timeout` (status None);
+/// stdout and stderr are read while it runs.
+fn run_with_timeout(
+    mut cmd: Command,
+    timeout: Duration,
+) -> std::io::Result<(Option<std::process::ExitStatus>, String, String)> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break Some(st);
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    Ok((status, stdout, stderr))
 }
 
 fn tail(s: &str, max: usize) -> String {
@@ -686,6 +767,22 @@ fn find_llvm() -> Result<LlvmTools, CoverageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_tool_names_its_package() {
+        match require("timber-no-such-tool-for-coverage", "some-package") {
+            Err(CoverageError::ToolMissing { tool, package }) => {
+                assert_eq!(tool, "timber-no-such-tool-for-coverage");
+                assert_eq!(package, "some-package");
+            }
+            other => panic!("expected ToolMissing, got {other:?}"),
+        }
+        let e = CoverageError::ToolMissing {
+            tool: "clang-19".into(),
+            package: "clang-19".into(),
+        };
+        assert!(e.to_string().contains(INSTALL_HINT));
+    }
 
     #[test]
     fn clang_majors() {
