@@ -44,6 +44,10 @@ pub struct CertifyOptions {
     pub recategorizations: Vec<Recategorization>,
     /// Targets verified beyond the profile's own.
     pub extra_targets: Vec<String>,
+    /// A `timber qualify` report (qualification.json): when given, the
+    /// bundle carries it and a requirement row says whether it covers this
+    /// run's timber binary, compilers and emulators.
+    pub qualification: Option<PathBuf>,
     pub seed: u64,
     pub random_rows: usize,
     /// The bundle directory (must not exist unless `force`).
@@ -126,6 +130,24 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
     verify::check_tools(&targets).map_err(|e| CertifyError::ToolMissing(e.to_string()))?;
     let cov_req = profile.requirements.coverage;
     let want_coverage = cov_req.any() || profile.bundle.require.contains(&BundleItem::Coverage);
+
+    let qualification = match &opts.qualification {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(io_err(format!(
+                "{}: cannot read the qualification report",
+                path.display()
+            )))?;
+            let report: crate::qualify::QualificationReport = serde_json::from_slice(&bytes)
+                .map_err(|e| {
+                    CertifyError::Input(format!(
+                        "{}: not a timber qualification report: {e}",
+                        path.display()
+                    ))
+                })?;
+            Some((bytes, report))
+        }
+        None => None,
+    };
 
     stage("parsing and validating the model");
     let model_bytes = std::fs::read(&opts.model).map_err(io_err(format!(
@@ -370,6 +392,40 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         coverage_report.as_ref(),
         &bundle,
     );
+    if let Some((bytes, q)) = &qualification {
+        put(&mut bundle, layout::QUALIFICATION, bytes.clone());
+        let used: Vec<(String, String, String)> = report
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.target.clone(),
+                    t.compiler_version.clone(),
+                    t.runner_version.clone(),
+                )
+            })
+            .collect();
+        let why = crate::qualify::covers(q, tc.timber_binary_sha256.as_deref(), &used);
+        let row = Requirement {
+            id: "qualification".into(),
+            title: "Tool qualification report covers this toolchain".into(),
+            demanded: "a passing `timber qualify` run of this timber binary with these compilers and emulators on every target".into(),
+            measured: if why.is_empty() {
+                format!(
+                    "covered: {} cases, {} runs, flag sets {}",
+                    q.cases.len(),
+                    q.results.len(),
+                    q.flag_sets.join(" | ")
+                )
+            } else {
+                why.join("; ")
+            },
+            status: Status::from_bool(why.is_empty()),
+            evidence: vec![layout::QUALIFICATION.into(), layout::TOOLCHAIN.into()],
+        };
+        let at = cert.requirements.len().saturating_sub(1);
+        cert.requirements.insert(at, row);
+    }
     cert.verdict = Status::from_bool(cert.requirements.iter().all(|r| r.status == Status::Pass));
 
     // Attestations: subjects are the generated artefacts.

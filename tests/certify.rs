@@ -343,7 +343,8 @@ fn bad_input_exits_2_naming_what_is_wrong() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("broken.json"), "{\"learner\": {").expect("write");
     std::fs::create_dir(dir.path().join("taken")).expect("mkdir");
-    let cases: Vec<(Vec<String>, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["missing.json".into(), "--profile".into(), "misra".into()],
             vec![],

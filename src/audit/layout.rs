@@ -39,6 +39,8 @@ pub const TRACEABILITY: &str = "traceability.json";
 pub const PROVENANCE: &str = "attestations/provenance.intoto.json";
 /// in-toto Statement v1 with a test-result predicate.
 pub const TEST_RESULT: &str = "attestations/test-result.intoto.json";
+/// The `timber qualify` report this run was checked against (optional).
+pub const QUALIFICATION: &str = "qualification/qualification.json";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 

@@ -59,6 +59,10 @@ pub struct Args {
     /// reports).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// A `timber qualify` report (qualification.json) to check this run's
+    /// toolchain against and carry in the bundle.
+    #[arg(long, value_name = "FILE")]
+    pub qualification: Option<PathBuf>,
     /// Input format; `auto` detects it from the content.
     #[arg(long, value_enum, default_value = "auto")]
     pub model_format: FormatChoice,
@@ -117,6 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         deviations,
         recategorizations,
         extra_targets: extra,
+        qualification: args.qualification.clone(),
         seed: args.seed,
         random_rows: args.random_rows,
         out: args.out.clone(),

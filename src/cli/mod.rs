@@ -11,6 +11,7 @@ mod check;
 mod compile;
 mod inspect;
 mod profiles;
+mod qualify;
 pub(crate) mod verify;
 
 use clap::{Parser, Subcommand};
@@ -75,6 +76,9 @@ enum Command {
     /// List the safety profiles (ISO 26262, IEC 62304, IEC 61508, DO-178C,
     /// MISRA) and what each demands per level.
     Profiles(profiles::Args),
+    /// Run the compiler verification suite: every construct the generator
+    /// can emit, on every target and flag set, bit for bit.
+    Qualify(qualify::Args),
     /// Re-check an audit bundle: hashes, records, attestations and, with
     /// --model, the generated files.
     Audit(audit::Args),
@@ -90,6 +94,7 @@ pub fn run() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Profiles(a) => profiles::run(a),
+        Command::Qualify(a) => qualify::run(a),
         Command::Audit(a) => audit::run(a),
     };
     match result {
