@@ -230,6 +230,8 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         targets.len(),
         target_names.join(", ")
     ));
+    let mut verify_opts = opts.verify.clone();
+    verify_opts.reject_nan = nan_policy == NanPolicy::Reject;
     let mut report = verify::verify_with(
         &files,
         &rows,
@@ -237,7 +239,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         ens.n_features as usize,
         ens.n_outputs() as usize,
         &|r: &[f32]| crate::ir::evaluate(&ens, r),
-        &opts.verify,
+        &verify_opts,
     )
     .map_err(|e| match e {
         verify::VerifyError::ToolMissing { .. } => CertifyError::ToolMissing(e.to_string()),
@@ -385,6 +387,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
 
     // Requirements, now that every piece of evidence is known.
     cert.requirements = requirements(
+        rows.iter().filter(|r| r.iter().any(|v| v.is_nan())).count(),
         profile,
         &cert,
         &check,
@@ -703,7 +706,9 @@ fn pct(r: &crate::audit::record::Ratio) -> String {
 }
 
 /// One row per requirement of the profile.
+#[allow(clippy::too_many_arguments)]
 fn requirements(
+    nan_row_count: usize,
     profile: &Profile,
     cert: &Certification,
     check: &crate::check::Report,
@@ -772,7 +777,12 @@ fn requirements(
             report.rows,
             report.n_outputs,
             report.targets.len(),
-            if all_identical {
+            if all_identical && profile.numeric.nan_policy == "reject" {
+                format!(
+                    "all bits identical; the {} rows with a NaN input returned TIMBER_ERR_NAN as required",
+                    nan_row_count
+                )
+            } else if all_identical {
                 "all bits identical".to_string()
             } else {
                 let bad: Vec<&str> = report

@@ -456,3 +456,57 @@ fn a_missing_toolchain_exits_3_with_the_install_hint() {
     assert!(err.contains("install-toolchains.sh"), "{err}");
     assert!(!dir.path().join("b").exists());
 }
+
+#[test]
+fn the_reject_nan_policy_is_certified_by_status_not_skipped() {
+    if !tools_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = TIGHT
+        .replace("nan_policy = \"missing\"", "nan_policy = \"reject\"")
+        .replace("stack_budget_bytes = 16\n", "");
+    std::fs::write(dir.path().join("reject.toml"), profile).expect("write profile");
+    let out = timber(dir.path())
+        .arg("certify")
+        .arg(model("binary_nan.json"))
+        .args(["--profile", "reject.toml", "--out", "b"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("rows with a NaN input returned TIMBER_ERR_NAN as required"),
+        "{stdout}"
+    );
+    let model_c = std::fs::read_to_string(dir.path().join("b/src/model.c")).expect("model.c");
+    assert!(model_c.contains("TIMBER_ERR_NAN"));
+
+    // The check can fail: C that maps NaN to the missing direction, verified
+    // as if it had to refuse NaN, is a status mismatch on exactly the NaN rows.
+    let ens = timber::frontend::load_model(
+        &model("binary_nan.json"),
+        timber::frontend::FormatChoice::Auto,
+    )
+    .expect("model");
+    let files = timber::codegen::c99::emit_c99(&ens, &Default::default()).expect("emit");
+    let rows = timber::verify::generate(&ens, &Default::default()).rows;
+    let nan_rows = rows.iter().filter(|r| r.iter().any(|v| v.is_nan())).count();
+    assert!(nan_rows > 0);
+    let host = timber::verify::targets::select("host").expect("host");
+    let report = timber::verify::verify_with(
+        &files,
+        &rows,
+        &host,
+        ens.n_features as usize,
+        ens.n_outputs() as usize,
+        &|r: &[f32]| timber::ir::evaluate(&ens, r),
+        &timber::verify::VerifyOptions {
+            reject_nan: true,
+            ..Default::default()
+        },
+    )
+    .expect("verify");
+    assert_eq!(report.targets[0].mismatch_count, nan_rows);
+    assert_eq!(report.targets[0].mismatches[0].expected, "status 2");
+}

@@ -263,6 +263,7 @@ impl ProgressDisplay {
                 VerifyOptions {
                     build_dir,
                     jobs,
+                    reject_nan: false,
                     stage: Some(Arc::new(move |target: &str, stage: Stage| {
                         if let Some((_, pb)) = on_stage.iter().find(|(n, _)| n == target) {
                             pb.set_message(stage_text(stage));
@@ -291,6 +292,7 @@ impl ProgressDisplay {
                 VerifyOptions {
                     build_dir,
                     jobs,
+                    reject_nan: false,
                     stage: None,
                     progress: Some(Arc::new(move |r: &verify::TargetReport| {
                         let Some(i) = names.iter().position(|n| *n == r.target) else {

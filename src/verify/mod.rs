@@ -25,6 +25,10 @@ pub use measure::{Frame, SectionSizes};
 pub use targets::{TargetKind, TargetSpec};
 pub use vectors::{coverage, generate, Coverage, VectorOptions, VectorSet};
 
+/// The status the generated code returns for a NaN input under the
+/// `reject` policy (TIMBER_ERR_NAN in model.h).
+pub const TIMBER_ERR_NAN: u32 = 2;
+
 /// How many mismatches each target report lists in full.
 pub const MAX_LISTED_MISMATCHES: usize = 10;
 
@@ -90,6 +94,10 @@ pub struct VerifyOptions {
     pub progress: Option<Progress>,
     /// Stage callback (building, running); optional.
     pub stage: Option<StageProgress>,
+    /// The sources were generated with the `reject` NaN policy: a row with
+    /// a NaN input must return TIMBER_ERR_NAN, and its outputs are not
+    /// compared (they are unspecified).
+    pub reject_nan: bool,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -395,6 +403,7 @@ pub fn verify_with(
         n_features,
         n_outputs,
         stage: opts.stage.as_ref(),
+        reject_nan: opts.reject_nan,
     };
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -467,6 +476,7 @@ struct RunCtx<'a> {
     n_features: usize,
     n_outputs: usize,
     stage: Option<&'a StageProgress>,
+    reject_nan: bool,
 }
 
 impl RunCtx<'_> {
@@ -869,13 +879,22 @@ fn build_and_run(
                     .map(|v| format!("0x{:08x}", v.to_bits()))
                     .collect::<Vec<_>>()
             };
-            if *st != 0 {
+            // Status the generated code must return for this row.
+            let want_status = if ctx.reject_nan && ctx.vectors[row].iter().any(|v| v.is_nan()) {
+                TIMBER_ERR_NAN
+            } else {
+                0
+            };
+            if *st == want_status && want_status != 0 {
+                continue; // refused as required; outputs unspecified
+            }
+            if *st != want_status {
                 rep.mismatch_count += 1;
                 if rep.mismatches.len() < MAX_LISTED_MISMATCHES {
                     rep.mismatches.push(Mismatch {
                         row,
                         output: None,
-                        expected: "status 0".into(),
+                        expected: format!("status {want_status}"),
                         got: format!("status {st}"),
                         ulps: None,
                         input: input(),
