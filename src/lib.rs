@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod frontend;
 pub mod ir;
 pub mod profile;
+pub mod regress;
 pub mod verify;
 pub mod version;
 

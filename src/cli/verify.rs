@@ -1,5 +1,8 @@
 //! `timber verify`: model -> C99 -> build and run on each target ->
-//! bit-for-bit comparison with the reference evaluator.
+//! bit-for-bit comparison with the reference evaluator, or, with
+//! `--golden`, with the output bits of an earlier accepted run (a
+//! regression run; the record is read and checked by
+//! `timber::regress::golden`). `--write-golden` records such a run.
 
 use crate::timber_cli::{CodedError, EXIT_FAIL, EXIT_OK, EXIT_TOOL_MISSING};
 use anyhow::Context;
@@ -9,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use timber::frontend::{load_model, FormatChoice};
+use timber::regress::golden::Golden;
 use timber::verify::{self, Stage, TargetStatus, VerifyError, VerifyOptions};
 
 /// Report format.
@@ -50,6 +54,17 @@ pub struct Args {
     /// Targets built and run at once (default: number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Regression run: compare every target (and the reference evaluator)
+    /// with a golden record instead of today's reference: an earlier audit
+    /// bundle directory, its verify/vectors.json, or a file written by
+    /// --write-golden. The golden's inputs are the vectors.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["data", "write_golden"])]
+    pub golden: Option<PathBuf>,
+    /// Write the vectors and the reference evaluator's output bits to FILE
+    /// as a golden record (the JSON shape of a bundle's verify/vectors.json),
+    /// before the targets run.
+    #[arg(long, value_name = "FILE")]
+    pub write_golden: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -69,6 +84,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let files = timber::codegen::c99::emit_c99(&ens, &Default::default())?;
     if !files.iter().any(|f| f.name == "model.h") {
         anyhow::bail!("the C99 backend produced no model.h for this model");
+    }
+    if let Some(path) = &args.golden {
+        return run_golden(&args, path, &ens, &files, &targets);
     }
     let set = verify::generate(
         &ens,
@@ -108,35 +126,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             String::new()
         }
     );
-    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
-    let display = if std::io::stderr().is_terminal() {
-        ProgressDisplay::bars(&names)
-    } else {
-        ProgressDisplay::lines(&names)
-    };
-    let opts = display.options(args.build_dir.clone(), args.jobs);
-    let mut report = match verify::verify_with(
+    if let Some(path) = &args.write_golden {
+        Golden::record(&ens, &rows).write(path)?;
+        eprintln!("golden record of {} rows written to {}", rows.len(), path.display());
+    }
+    let mut report = run_targets(
+        &args,
+        &ens,
         &files,
         &rows,
         &targets,
-        ens.n_features as usize,
-        ens.n_outputs() as usize,
         &|r: &[f32]| timber::ir::evaluate(&ens, r),
-        &opts,
-    ) {
-        Ok(r) => r,
-        Err(e @ VerifyError::ToolMissing { .. }) => {
-            return Err(CodedError {
-                code: EXIT_TOOL_MISSING,
-                message: e.to_string(),
-            }
-            .into())
-        }
-        Err(e) => return Err(e.into()),
-    };
-    display.finish();
+    )?;
     report.coverage = Some(cov);
-    verify::attach_stack_estimates(&mut report, &ens, &targets);
     match args.format {
         ReportFormat::Text => print!("{}", verify::render_text(&report)),
         ReportFormat::Json => {
@@ -158,6 +160,160 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     Ok(if report.all_passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAIL
+    })
+}
+
+/// Build and run on every target, comparing with `reference`; progress on
+/// stderr; a missing tool is exit 3.
+fn run_targets(
+    args: &Args,
+    ens: &timber::Ensemble,
+    files: &[timber::codegen::GeneratedFile],
+    rows: &[Vec<f32>],
+    targets: &[verify::TargetSpec],
+    reference: &(dyn Fn(&[f32]) -> Vec<f32> + Sync),
+) -> anyhow::Result<verify::VerifyReport> {
+    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+    let display = if std::io::stderr().is_terminal() {
+        ProgressDisplay::bars(&names)
+    } else {
+        ProgressDisplay::lines(&names)
+    };
+    let opts = display.options(args.build_dir.clone(), args.jobs);
+    let mut report = match verify::verify_with(
+        files,
+        rows,
+        targets,
+        ens.n_features as usize,
+        ens.n_outputs() as usize,
+        reference,
+        &opts,
+    ) {
+        Ok(r) => r,
+        Err(e @ VerifyError::ToolMissing { .. }) => {
+            return Err(CodedError {
+                code: EXIT_TOOL_MISSING,
+                message: e.to_string(),
+            }
+            .into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    display.finish();
+    verify::attach_stack_estimates(&mut report, ens, targets);
+    Ok(report)
+}
+
+/// `--golden`: the reference evaluator and every target against a golden
+/// record. Exit 0 when all are bit-identical to it, 1 otherwise.
+fn run_golden(
+    args: &Args,
+    path: &Path,
+    ens: &timber::Ensemble,
+    files: &[timber::codegen::GeneratedFile],
+    targets: &[verify::TargetSpec],
+) -> anyhow::Result<u8> {
+    let golden = Golden::read(path)?;
+    golden.check_fits(ens)?;
+    let reference = golden.compare_reference(ens);
+    let cov = verify::coverage(ens, &golden.inputs);
+    eprintln!(
+        "{} golden vectors from {}; leaf coverage {}/{} ({:.1}%), branch coverage {}/{} ({:.1}%)",
+        golden.inputs.len(),
+        golden.path.display(),
+        cov.leaves_hit,
+        cov.leaves_total,
+        cov.leaf_percent(),
+        cov.branches_hit,
+        cov.branches_total,
+        cov.branch_percent(),
+    );
+    let edited = (!golden.hash_matches()).then(|| {
+        format!(
+            "note: {}: reference_fnv1a {} does not match its expected bits ({}): \
+             the record was edited after it was written",
+            golden.path.display(),
+            golden.recorded_fnv1a.as_deref().unwrap_or_default(),
+            golden.fnv1a()
+        )
+    });
+    let lookup = golden.expected_lookup();
+    let mut report = run_targets(args, ens, files, &golden.inputs, targets, &lookup)?;
+    report.coverage = Some(cov);
+    match args.format {
+        ReportFormat::Text => {
+            let mut s = format!(
+                "golden: {} ({} rows x {} outputs, fnv1a {})\n",
+                golden.path.display(),
+                golden.inputs.len(),
+                golden.n_outputs,
+                golden.fnv1a()
+            );
+            if let Some(note) = &edited {
+                s.push_str(note);
+                s.push('\n');
+            }
+            if reference.identical() {
+                s.push_str(&format!(
+                    "reference vs golden: identical on all {} rows\n",
+                    reference.rows
+                ));
+            } else {
+                s.push_str(&format!(
+                    "reference vs golden: the model's reference outputs differ from the golden \
+                     on {} of {} rows ({} outputs)\n",
+                    reference.rows_differing, reference.rows, reference.outputs_differing
+                ));
+                for m in &reference.first {
+                    let ulps = m.ulps.map(|u| format!(" ({u} ulp)")).unwrap_or_default();
+                    s.push_str(&format!(
+                        "    row {} output {}: golden {} reference {}{ulps}\n",
+                        m.row,
+                        m.output.unwrap_or(0),
+                        m.expected,
+                        m.got
+                    ));
+                }
+                if reference.outputs_differing > reference.first.len() {
+                    s.push_str(&format!(
+                        "    ... and {} more\n",
+                        reference.outputs_differing - reference.first.len()
+                    ));
+                }
+            }
+            // The verify report's words, with the golden as the expectation.
+            s.push_str(
+                &verify::render_text(&report)
+                    .replace("; reference hash ", "; golden hash ")
+                    .replace("bit-identical to the reference", "bit-identical to the golden"),
+            );
+            print!("{s}");
+        }
+        ReportFormat::Json => {
+            let v = serde_json::json!({
+                "model": args.model.display().to_string(),
+                "golden": {
+                    "path": golden.path.display().to_string(),
+                    "rows": golden.inputs.len(),
+                    "n_features": golden.n_features,
+                    "n_outputs": golden.n_outputs,
+                    "fnv1a": golden.fnv1a(),
+                    "recorded_fnv1a": golden.recorded_fnv1a,
+                    "edited": edited.is_some(),
+                },
+                "reference_vs_golden": reference,
+                "report": report,
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+    }
+    if let Some(note) = &edited {
+        eprintln!("{note}");
+    }
+    Ok(if reference.identical() && report.all_passed() {
         EXIT_OK
     } else {
         EXIT_FAIL
