@@ -623,11 +623,22 @@ pub fn render_json(d: &ModelDiff) -> String {
     s
 }
 
-fn signed(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{x}")
+/// A float difference, printed as float32 when it is one exactly (the
+/// shortest form that reads back), else as f64.
+fn num(x: f64) -> String {
+    let f = x as f32;
+    if f64::from(f) == x {
+        format!("{f}")
     } else {
         format!("{x}")
+    }
+}
+
+fn signed(x: f64) -> String {
+    if x >= 0.0 {
+        format!("+{}", num(x))
+    } else {
+        num(x)
     }
 }
 
@@ -712,7 +723,7 @@ pub fn render_text(d: &ModelDiff) -> String {
             let _ = write!(
                 line,
                 "; largest change {} (row {}, output {})",
-                m.abs_change.unwrap_or(f64::INFINITY),
+                num(m.abs_change.unwrap_or(f64::INFINITY)),
                 m.row,
                 m.output
             );

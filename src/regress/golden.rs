@@ -32,8 +32,9 @@ use crate::audit::layout;
 use crate::ir::{mathfn::ulp_distance, Ensemble};
 use crate::verify::{fnv1a, Mismatch, MAX_LISTED_MISMATCHES};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The `schema_version` this timber reads and writes.
@@ -129,32 +130,38 @@ impl Golden {
     }
 
     /// The record as JSON, in the shape of a bundle's `verify/vectors.json`
-    /// (pretty, keys sorted, newline at the end).
+    /// (keys sorted as there, one row per line so that a changed row is a
+    /// one-line change under version control; newline at the end).
     pub fn to_json(&self) -> String {
-        let hex = |b: u32| format!("{b:08x}");
-        let inputs: Vec<Vec<String>> = self
-            .inputs
-            .iter()
-            .map(|r| r.iter().map(|v| hex(v.to_bits())).collect())
-            .collect();
-        let expected: Vec<Vec<String>> = self
-            .expected
-            .iter()
-            .map(|r| r.iter().map(|b| hex(*b)).collect())
-            .collect();
-        let v = json!({
-            "schema_version": GOLDEN_SCHEMA_VERSION,
-            "encoding": ENCODING,
-            "n_features": self.n_features,
-            "n_outputs": self.n_outputs,
-            "rows": self.inputs.len(),
-            "reference_fnv1a": self.fnv1a(),
-            "inputs": inputs,
-            "expected": expected,
-        });
-        let mut s = serde_json::to_string_pretty(&v)
-            .unwrap_or_else(|e| unreachable!("a JSON value always serialises: {e}"));
-        s.push('\n');
+        fn matrix(rows: impl Iterator<Item = Vec<u32>>) -> String {
+            let lines: Vec<String> = rows
+                .map(|r| {
+                    let cells: Vec<String> = r.iter().map(|b| format!("\"{b:08x}\"")).collect();
+                    format!("    [{}]", cells.join(", "))
+                })
+                .collect();
+            if lines.is_empty() {
+                "[]".to_string()
+            } else {
+                format!("[\n{}\n  ]", lines.join(",\n"))
+            }
+        }
+        let inputs = matrix(
+            self.inputs
+                .iter()
+                .map(|r| r.iter().map(|v| v.to_bits()).collect()),
+        );
+        let expected = matrix(self.expected.iter().cloned());
+        let mut s = String::from("{\n");
+        let _ = writeln!(s, "  \"encoding\": \"{ENCODING}\",");
+        let _ = writeln!(s, "  \"expected\": {expected},");
+        let _ = writeln!(s, "  \"inputs\": {inputs},");
+        let _ = writeln!(s, "  \"n_features\": {},", self.n_features);
+        let _ = writeln!(s, "  \"n_outputs\": {},", self.n_outputs);
+        let _ = writeln!(s, "  \"reference_fnv1a\": \"{}\",", self.fnv1a());
+        let _ = writeln!(s, "  \"rows\": {},", self.inputs.len());
+        let _ = writeln!(s, "  \"schema_version\": {GOLDEN_SCHEMA_VERSION}");
+        s.push_str("}\n");
         s
     }
 
