@@ -150,7 +150,10 @@ fn a_different_model_against_the_golden_exits_1_and_the_reference_already_differ
         assert_eq!(t["status"], "mismatch", "{t}");
         // The targets compute what the new model's reference computes, so
         // they differ from the golden on exactly as many outputs.
-        assert_eq!(t["mismatch_count"], v["reference_vs_golden"]["outputs_differing"]);
+        assert_eq!(
+            t["mismatch_count"],
+            v["reference_vs_golden"]["outputs_differing"]
+        );
     }
     // The text report states the reference-vs-golden count.
     let out = timber()
@@ -202,7 +205,10 @@ fn one_tampered_expected_bit_is_caught_and_its_row_named() {
         assert_eq!(t["status"], "mismatch", "{t}");
         assert_eq!(t["mismatch_count"], 1, "{t}");
         assert_eq!(t["mismatches"][0]["row"], ROW, "{t}");
-        assert_eq!(t["mismatches"][0]["expected"], format!("0x{:08x}", bits ^ 1));
+        assert_eq!(
+            t["mismatches"][0]["expected"],
+            format!("0x{:08x}", bits ^ 1)
+        );
         assert_eq!(t["mismatches"][0]["got"], format!("0x{bits:08x}"));
     }
     // Text: the row is named in the reference section and per target.
@@ -292,13 +298,13 @@ fn a_certify_bundle_is_a_golden_and_diffs_identical_to_its_model() {
             "{v}"
         );
     }
-    let out = run(&[
-        "diff".as_ref(),
-        bundle.as_os_str(),
-        model.as_os_str(),
-    ]);
+    let out = run(&["diff".as_ref(), bundle.as_os_str(), model.as_os_str()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("identical"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("identical"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -335,7 +341,10 @@ fn diff_reports_exactly_the_edited_threshold_and_leaf() {
     const TREE: usize = 3;
     let tree = &mut m["learner"]["gradient_booster"]["model"]["trees"][TREE];
     let left = tree["left_children"].as_array().expect("left_children");
-    let split = left.iter().position(|l| l.as_i64() != Some(-1)).expect("a split");
+    let split = left
+        .iter()
+        .position(|l| l.as_i64() != Some(-1))
+        .expect("a split");
     let leaf = left
         .iter()
         .rposition(|l| l.as_i64() == Some(-1))
@@ -395,7 +404,10 @@ fn diff_reports_exactly_the_edited_threshold_and_leaf() {
         stdout.contains(&format!("(source node {leaf}): leaf {old_v} -> {new_v}")),
         "{stdout}"
     );
-    assert!(stdout.contains("largest model changes (2 of 2)"), "{stdout}");
+    assert!(
+        stdout.contains("largest model changes (2 of 2)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -471,18 +483,33 @@ fn diff_counts_of_two_models_match_a_brute_force_recount() {
     assert_eq!(p["rows_changed"], rows_changed);
     assert_eq!(p["class_changes"], class_changes);
     assert_eq!(p["largest_abs_change"]["row"], largest.1);
-    assert_eq!(p["largest_abs_change"]["abs_change"].as_f64(), Some(largest.0));
+    assert_eq!(
+        p["largest_abs_change"]["abs_change"].as_f64(),
+        Some(largest.0)
+    );
     assert!(rows_changed > 0 && class_changes > 0);
 }
 
 #[test]
 fn diff_of_a_missing_file_exits_2_naming_it() {
     let m = fixture("binary_nan.json");
-    let out = run(&["diff".as_ref(), m.as_os_str(), "no-such-model.json".as_ref()]);
+    let out = run(&[
+        "diff".as_ref(),
+        m.as_os_str(),
+        "no-such-model.json".as_ref(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no-such-model.json"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no-such-model.json"),
+        "{}",
+        text(&out.stderr)
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(&["diff".as_ref(), m.as_os_str(), dir.path().as_os_str()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("ir.json"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("ir.json"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -128,16 +128,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     );
     if let Some(path) = &args.write_golden {
         Golden::record(&ens, &rows).write(path)?;
-        eprintln!("golden record of {} rows written to {}", rows.len(), path.display());
+        eprintln!(
+            "golden record of {} rows written to {}",
+            rows.len(),
+            path.display()
+        );
     }
-    let mut report = run_targets(
-        &args,
-        &ens,
-        &files,
-        &rows,
-        &targets,
-        &|r: &[f32]| timber::ir::evaluate(&ens, r),
-    )?;
+    let mut report = run_targets(&args, &ens, &files, &rows, &targets, &|r: &[f32]| {
+        timber::ir::evaluate(&ens, r)
+    })?;
     report.coverage = Some(cov);
     match args.format {
         ReportFormat::Text => print!("{}", verify::render_text(&report)),
@@ -288,7 +287,10 @@ fn run_golden(
             s.push_str(
                 &verify::render_text(&report)
                     .replace("; reference hash ", "; golden hash ")
-                    .replace("bit-identical to the reference", "bit-identical to the golden"),
+                    .replace(
+                        "bit-identical to the reference",
+                        "bit-identical to the golden",
+                    ),
             );
             print!("{s}");
         }

@@ -83,12 +83,20 @@ pub struct FieldChange {
 /// A numeric change of one float32 value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValueChange {
+    #[serde(serialize_with = "exact")]
     pub old: f32,
+    #[serde(serialize_with = "exact")]
     pub new: f32,
     /// `new - old`, computed in f64 (exact).
     pub delta: f64,
     /// Distance in float32 ulps.
     pub ulps: Option<u32>,
+}
+
+/// A float32 in JSON as its exact f64 value (as `ir.json` writes them), so
+/// `new - old` of the JSON numbers is `delta` exactly.
+fn exact<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(f64::from(*v))
 }
 
 impl ValueChange {
@@ -149,7 +157,9 @@ pub struct TreeChange {
 pub struct OutputChange {
     pub row: usize,
     pub output: usize,
+    #[serde(serialize_with = "exact")]
     pub old: f32,
+    #[serde(serialize_with = "exact")]
     pub new: f32,
     pub old_bits: String,
     pub new_bits: String,
@@ -403,7 +413,8 @@ fn tree_change(i: usize, old: &crate::ir::Tree, new: &crate::ir::Tree) -> Option
                     nc.fields.push(change("feature", x.feature, y.feature));
                 }
                 if x.threshold.to_bits() != y.threshold.to_bits() {
-                    nc.fields.push(change("threshold", x.threshold, y.threshold));
+                    nc.fields
+                        .push(change("threshold", x.threshold, y.threshold));
                     nc.threshold = Some(ValueChange::new(x.threshold, y.threshold));
                 }
                 if x.op != y.op {
@@ -437,11 +448,8 @@ fn tree_change(i: usize, old: &crate::ir::Tree, new: &crate::ir::Tree) -> Option
                             .map(|(o, n)| ValueChange::new(*o, *n))
                             .collect()
                     } else {
-                        nc.fields.push(change(
-                            "values",
-                            floats(&x.values),
-                            floats(&y.values),
-                        ));
+                        nc.fields
+                            .push(change("values", floats(&x.values), floats(&y.values)));
                         Vec::new()
                     };
                     if !values.is_empty() {
@@ -575,8 +583,7 @@ fn predictions(old: &Ensemble, new: &Ensemble, opts: &VectorOptions) -> Predicti
                 ulps: (d != u32::MAX).then_some(d),
             };
             if let Some(v) = c.abs_change {
-                if p
-                    .largest_abs_change
+                if p.largest_abs_change
                     .as_ref()
                     .is_none_or(|m| m.abs_change.is_none_or(|w| v > w))
                 {
@@ -584,8 +591,7 @@ fn predictions(old: &Ensemble, new: &Ensemble, opts: &VectorOptions) -> Predicti
                 }
             }
             if let Some(u) = c.ulps {
-                if p
-                    .largest_ulp_change
+                if p.largest_ulp_change
                     .as_ref()
                     .is_none_or(|m| m.ulps.is_none_or(|w| u > w))
                 {
@@ -644,12 +650,7 @@ fn signed(x: f64) -> String {
 
 fn value_change_text(v: &ValueChange) -> String {
     let ulps = v.ulps.map(|u| format!(", {u} ulp")).unwrap_or_default();
-    format!(
-        "{} -> {} (delta {}{ulps})",
-        v.old,
-        v.new,
-        signed(v.delta)
-    )
+    format!("{} -> {} (delta {}{ulps})", v.old, v.new, signed(v.delta))
 }
 
 fn positions(v: &[usize]) -> String {

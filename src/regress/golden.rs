@@ -221,7 +221,10 @@ impl Golden {
         }
         if let Some(e) = obj.get("encoding") {
             if e.as_str() != Some(ENCODING) {
-                return Err(field("encoding", format!("is {e}; expected \"{ENCODING}\"")));
+                return Err(field(
+                    "encoding",
+                    format!("is {e}; expected \"{ENCODING}\""),
+                ));
             }
         }
         let n_features = uint("n_features")? as usize;
@@ -349,7 +352,10 @@ impl Golden {
                 .filter(|&i| same(i))
                 .or_else(|| (0..self.inputs.len()).find(|&i| same(i)));
             match idx {
-                Some(i) => self.expected[i].iter().map(|b| f32::from_bits(*b)).collect(),
+                Some(i) => self.expected[i]
+                    .iter()
+                    .map(|b| f32::from_bits(*b))
+                    .collect(),
                 // Not a golden row: no outputs, which verify_with reports
                 // as an input error rather than comparing anything.
                 None => Vec::new(),
@@ -477,7 +483,11 @@ mod tests {
             (r#""rows": 2"#, r#""rows": 3"#, "`inputs`"),
             (r#""0x7fc00001""#, r#""0x7fc0001""#, "`inputs[0][1]`"),
             (r#"["bf800000"]"#, r#"["bf800000", "0"]"#, "`expected[1]`"),
-            (r#""schema_version": 1"#, r#""schema_version": 7"#, "`schema_version`"),
+            (
+                r#""schema_version": 1"#,
+                r#""schema_version": 7"#,
+                "`schema_version`",
+            ),
             (r#""n_outputs": 1,"#, "", "`n_outputs`"),
         ];
         for (from, to, want) in cases {
@@ -485,7 +495,10 @@ mod tests {
             let e = Golden::parse(Path::new("dir/g.json"), &text)
                 .expect_err(to)
                 .to_string();
-            assert!(e.starts_with("dir/g.json: field ") && e.contains(want), "{e}");
+            assert!(
+                e.starts_with("dir/g.json: field ") && e.contains(want),
+                "{e}"
+            );
         }
         let e = Golden::parse(Path::new("g.json"), "{").expect_err("syntax");
         assert!(e.to_string().starts_with("g.json: not valid JSON"), "{e}");
