@@ -283,6 +283,8 @@ fn run_golden(
                     ));
                 }
             }
+            s.push_str(&diagnosis(&reference, &report, edited.is_some()));
+            s.push('\n');
             // The verify report's words, with the golden as the expectation.
             s.push_str(
                 &verify::render_text(&report)
@@ -307,6 +309,8 @@ fn run_golden(
                     "edited": edited.is_some(),
                 },
                 "reference_vs_golden": reference,
+                "targets_equal_to_reference": targets_equal_to_reference(&reference, &report),
+                "diagnosis": diagnosis(&reference, &report, edited.is_some()),
                 "report": report,
             });
             println!("{}", serde_json::to_string_pretty(&v)?);
@@ -320,6 +324,56 @@ fn run_golden(
     } else {
         EXIT_FAIL
     })
+}
+
+/// Targets whose output bits on the golden inputs are exactly today's
+/// reference evaluator's (same FNV-1a over all outputs).
+fn targets_equal_to_reference(
+    reference: &timber::regress::golden::ReferenceComparison,
+    report: &verify::VerifyReport,
+) -> Vec<String> {
+    report
+        .targets
+        .iter()
+        .filter(|t| t.rows_run == t.rows_expected)
+        .filter(|t| t.output_hash.as_deref() == Some(reference.reference_fnv1a.as_str()))
+        .map(|t| t.target.clone())
+        .collect()
+}
+
+/// One line saying where a difference comes from: the model (the
+/// reference moved and the targets follow it) or the code path (a target
+/// differs from today's reference too).
+fn diagnosis(
+    reference: &timber::regress::golden::ReferenceComparison,
+    report: &verify::VerifyReport,
+    golden_edited: bool,
+) -> String {
+    let same = targets_equal_to_reference(reference, report);
+    let others: Vec<&str> = report
+        .targets
+        .iter()
+        .filter(|t| !same.contains(&t.target))
+        .map(|t| t.target.as_str())
+        .collect();
+    match (reference.identical(), others.is_empty()) {
+        (true, true) => "diagnosis: identical to the golden on every target".to_string(),
+        (false, true) if golden_edited => {
+            "diagnosis: the golden was edited after it was \
+                                           written; every target computes today's reference exactly"
+                .to_string()
+        }
+        (false, true) => "diagnosis: the model (or timber's lowering of it) changed: every \
+                          target computes today's reference exactly, and the reference differs \
+                          from the golden"
+            .to_string(),
+        (_, false) => format!(
+            "diagnosis: the code path changed: {} differ{} from today's reference \
+             evaluator (generator, compiler or target)",
+            others.join(", "),
+            if others.len() == 1 { "s" } else { "" }
+        ),
+    }
 }
 
 /// Read a CSV of feature rows.

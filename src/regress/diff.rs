@@ -739,7 +739,12 @@ pub fn render_text(d: &ModelDiff) -> String {
             );
         }
         if let (Some(n), Some(rule)) = (p.class_changes, &p.class_rule) {
-            let _ = write!(line, "; {n} rows change their predicted class ({rule})");
+            let _ = write!(
+                line,
+                "; {n} row{} change{} the predicted class ({rule})",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "s" } else { "" }
+            );
         }
         let _ = writeln!(s, "{line}");
     } else if let Some(r) = &p.reason {

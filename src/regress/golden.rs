@@ -292,8 +292,10 @@ impl Golden {
             rows: self.inputs.len(),
             ..Default::default()
         };
+        let mut all_bits: Vec<u32> = Vec::new();
         for (row, (input, want)) in self.inputs.iter().zip(&self.expected).enumerate() {
             let got = crate::ir::evaluate(ens, input);
+            all_bits.extend(got.iter().map(|v| v.to_bits()));
             let mut row_differs = false;
             for (k, (w, g)) in want.iter().zip(&got).enumerate() {
                 let g = g.to_bits();
@@ -321,6 +323,7 @@ impl Golden {
                 c.rows_differing += 1;
             }
         }
+        c.reference_fnv1a = format!("{:08x}", fnv1a(all_bits.iter()));
         c
     }
 
@@ -375,6 +378,9 @@ pub struct ReferenceComparison {
     /// The first [`MAX_LISTED_MISMATCHES`] differing outputs; `expected` is
     /// the golden, `got` the reference.
     pub first: Vec<Mismatch>,
+    /// FNV-1a of the reference's output bits on the golden inputs: a target
+    /// whose `output_hash` equals it computes exactly today's reference.
+    pub reference_fnv1a: String,
 }
 
 impl ReferenceComparison {
