@@ -155,6 +155,17 @@ fn a_different_model_against_the_golden_exits_1_and_the_reference_already_differ
             v["reference_vs_golden"]["outputs_differing"]
         );
     }
+    assert_eq!(
+        v["targets_equal_to_reference"],
+        serde_json::json!(["host", "cortex-m4f"])
+    );
+    assert!(
+        v["diagnosis"]
+            .as_str()
+            .is_some_and(|d| d.contains("the model")),
+        "{}",
+        v["diagnosis"]
+    );
     // The text report states the reference-vs-golden count.
     let out = timber()
         .arg("verify")
@@ -201,6 +212,14 @@ fn one_tampered_expected_bit_is_caught_and_its_row_named() {
     assert_eq!(r["rows_differing"], 1);
     assert_eq!(r["first"][0]["row"], ROW);
     assert_eq!(r["first"][0]["ulps"], 1);
+    assert_eq!(v["golden"]["edited"], true);
+    assert!(
+        v["diagnosis"]
+            .as_str()
+            .is_some_and(|d| d.contains("edited")),
+        "{}",
+        v["diagnosis"]
+    );
     for t in v["report"]["targets"].as_array().expect("targets") {
         assert_eq!(t["status"], "mismatch", "{t}");
         assert_eq!(t["mismatch_count"], 1, "{t}");
