@@ -19,9 +19,10 @@ pub enum ReportFormat {
 /// Arguments of `timber diff`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The old model file, or a bundle / `timber compile` directory (its ir.json).
+    /// The old model: a model file, an ir.json, or a bundle / `timber
+    /// compile` directory (its ir.json).
     pub old: PathBuf,
-    /// The new model file, or a bundle / `timber compile` directory.
+    /// The new model, in any of the same forms.
     pub new: PathBuf,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value = "text")]

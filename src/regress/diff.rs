@@ -53,11 +53,32 @@ pub enum DiffError {
     },
 }
 
-/// Load one side: a model file (any format timber reads) or a directory
-/// holding an `ir.json` (an audit bundle, or `timber compile` output).
+/// Load one side: a model file (any format timber reads), an `ir.json`
+/// file, or a directory holding an `ir.json` (an audit bundle, or
+/// `timber compile` output).
 pub fn load(path: &Path) -> Result<Ensemble, DiffError> {
     if !path.is_dir() {
-        return Ok(load_model(path, FormatChoice::Auto)?);
+        return match load_model(path, FormatChoice::Auto) {
+            Err(e @ FrontendError::UnknownFormat { .. }) => {
+                // Not a framework model; an ir.json file is fine too, else
+                // the frontend's error (it lists the formats tried) stands.
+                let text = std::fs::read_to_string(path).map_err(|source| DiffError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                match Ensemble::from_json(&text) {
+                    Ok(ens) => {
+                        crate::ir::validate(&ens).map_err(|source| DiffError::Invalid {
+                            path: path.to_path_buf(),
+                            source,
+                        })?;
+                        Ok(ens)
+                    }
+                    Err(_) => Err(e.into()),
+                }
+            }
+            other => Ok(other?),
+        };
     }
     let file = path.join(layout::IR);
     let text = std::fs::read_to_string(&file).map_err(|source| DiffError::Read {
