@@ -317,13 +317,28 @@ fn a_certify_bundle_is_a_golden_and_diffs_identical_to_its_model() {
             "{v}"
         );
     }
-    let out = run(&["diff".as_ref(), bundle.as_os_str(), model.as_os_str()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("identical"),
-        "{}",
-        text(&out.stdout)
-    );
+    // A written golden has exactly the keys of the bundle's vectors.json,
+    // and the same rows give the same record.
+    let bundled: Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join("verify/vectors.json")).expect("read"),
+    )
+    .expect("JSON");
+    let g = timber::regress::golden::Golden::read(&bundle).expect("bundle golden");
+    let ens = load_model(&model, FormatChoice::Auto).expect("model");
+    let written: Value =
+        serde_json::from_str(&timber::regress::golden::Golden::record(&ens, &g.inputs).to_json())
+            .expect("JSON");
+    assert_eq!(written, bundled);
+
+    for side in [bundle.clone(), bundle.join("ir.json")] {
+        let out = run(&["diff".as_ref(), side.as_os_str(), model.as_os_str()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("identical"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
 }
 
 #[test]
