@@ -51,8 +51,9 @@ fn blank_tool_identity(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, val) in map.iter_mut() {
-                let identity =
-                    k.contains("version") || k == "timber_binary_sha256" || k == "mcdc_tool";
+                let identity = k.contains("version")
+                    || k == "timber_binary_sha256"
+                    || k == "mcdc_tool";
                 if identity && !val.is_object() && !val.is_array() {
                     *val = Value::String("<tool identity>".into());
                 } else {
@@ -104,15 +105,7 @@ fn the_example_bundle_is_what_timber_certifies_today() {
     let out = Command::new(env!("CARGO_BIN_EXE_timber"))
         .current_dir(root())
         .env_remove("SOURCE_DATE_EPOCH")
-        .args([
-            "certify",
-            MODEL,
-            "--profile",
-            "iso26262",
-            "--level",
-            "ASIL-D",
-            "--out",
-        ])
+        .args(["certify", MODEL, "--profile", "iso26262", "--level", "ASIL-D", "--out"])
         .arg(&fresh)
         .output()
         .expect("run timber certify");
