@@ -310,7 +310,8 @@ fn run_golden(
                 },
                 "reference_vs_golden": reference,
                 "targets_equal_to_reference": targets_equal_to_reference(&reference, &report),
-                "diagnosis": diagnosis(&reference, &report, edited.is_some()),
+                "diagnosis": diagnosis(&reference, &report, edited.is_some())
+                    .trim_start_matches("diagnosis: "),
                 "report": report,
             });
             println!("{}", serde_json::to_string_pretty(&v)?);
