@@ -16,6 +16,7 @@ pub mod frontend;
 pub mod ir;
 pub mod profile;
 pub mod qualify;
+pub mod regress;
 pub mod verify;
 pub mod version;
 

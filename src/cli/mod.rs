@@ -9,6 +9,7 @@ mod audit;
 mod certify;
 mod check;
 mod compile;
+mod diff;
 mod inspect;
 mod profiles;
 mod qualify;
@@ -82,6 +83,9 @@ enum Command {
     /// Re-check an audit bundle: hashes, records, attestations and, with
     /// --model, the generated files.
     Audit(audit::Args),
+    /// What changed between two models or bundles: header, trees, nodes,
+    /// leaves and predictions (exit 0 identical, 1 different).
+    Diff(diff::Args),
 }
 
 /// Parse the command line, run the command, and map the result to an exit code.
@@ -96,6 +100,7 @@ pub fn run() -> ExitCode {
         Command::Profiles(a) => profiles::run(a),
         Command::Qualify(a) => qualify::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Diff(a) => diff::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,8 @@
 //! `timber verify`: model -> C99 -> build and run on each target ->
-//! bit-for-bit comparison with the reference evaluator.
+//! bit-for-bit comparison with the reference evaluator, or, with
+//! `--golden`, with the output bits of an earlier accepted run (a
+//! regression run; the record is read and checked by
+//! `timber::regress::golden`). `--write-golden` records such a run.
 
 use crate::timber_cli::{CodedError, EXIT_FAIL, EXIT_OK, EXIT_TOOL_MISSING};
 use anyhow::Context;
@@ -9,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use timber::frontend::{load_model, FormatChoice};
+use timber::regress::golden::Golden;
 use timber::verify::{self, Stage, TargetStatus, VerifyError, VerifyOptions};
 
 /// Report format.
@@ -50,6 +54,17 @@ pub struct Args {
     /// Targets built and run at once (default: number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Regression run: compare every target (and the reference evaluator)
+    /// with a golden record instead of today's reference: an earlier audit
+    /// bundle directory, its verify/vectors.json, or a file written by
+    /// --write-golden. The golden's inputs are the vectors.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["data", "write_golden"])]
+    pub golden: Option<PathBuf>,
+    /// Write the vectors and the reference evaluator's output bits to FILE
+    /// as a golden record (the JSON shape of a bundle's verify/vectors.json),
+    /// before the targets run.
+    #[arg(long, value_name = "FILE")]
+    pub write_golden: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -69,6 +84,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let files = timber::codegen::c99::emit_c99(&ens, &Default::default())?;
     if !files.iter().any(|f| f.name == "model.h") {
         anyhow::bail!("the C99 backend produced no model.h for this model");
+    }
+    if let Some(path) = &args.golden {
+        return run_golden(&args, path, &ens, &files, &targets);
     }
     let set = verify::generate(
         &ens,
@@ -108,35 +126,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             String::new()
         }
     );
-    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
-    let display = if std::io::stderr().is_terminal() {
-        ProgressDisplay::bars(&names)
-    } else {
-        ProgressDisplay::lines(&names)
-    };
-    let opts = display.options(args.build_dir.clone(), args.jobs);
-    let mut report = match verify::verify_with(
-        &files,
-        &rows,
-        &targets,
-        ens.n_features as usize,
-        ens.n_outputs() as usize,
-        &|r: &[f32]| timber::ir::evaluate(&ens, r),
-        &opts,
-    ) {
-        Ok(r) => r,
-        Err(e @ VerifyError::ToolMissing { .. }) => {
-            return Err(CodedError {
-                code: EXIT_TOOL_MISSING,
-                message: e.to_string(),
-            }
-            .into())
-        }
-        Err(e) => return Err(e.into()),
-    };
-    display.finish();
+    if let Some(path) = &args.write_golden {
+        Golden::record(&ens, &rows).write(path)?;
+        eprintln!(
+            "golden record of {} rows written to {}",
+            rows.len(),
+            path.display()
+        );
+    }
+    let mut report = run_targets(&args, &ens, &files, &rows, &targets, &|r: &[f32]| {
+        timber::ir::evaluate(&ens, r)
+    })?;
     report.coverage = Some(cov);
-    verify::attach_stack_estimates(&mut report, &ens, &targets);
     match args.format {
         ReportFormat::Text => print!("{}", verify::render_text(&report)),
         ReportFormat::Json => {
@@ -162,6 +163,218 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     } else {
         EXIT_FAIL
     })
+}
+
+/// Build and run on every target, comparing with `reference`; progress on
+/// stderr; a missing tool is exit 3.
+fn run_targets(
+    args: &Args,
+    ens: &timber::Ensemble,
+    files: &[timber::codegen::GeneratedFile],
+    rows: &[Vec<f32>],
+    targets: &[verify::TargetSpec],
+    reference: &(dyn Fn(&[f32]) -> Vec<f32> + Sync),
+) -> anyhow::Result<verify::VerifyReport> {
+    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+    let display = if std::io::stderr().is_terminal() {
+        ProgressDisplay::bars(&names)
+    } else {
+        ProgressDisplay::lines(&names)
+    };
+    let opts = display.options(args.build_dir.clone(), args.jobs);
+    let mut report = match verify::verify_with(
+        files,
+        rows,
+        targets,
+        ens.n_features as usize,
+        ens.n_outputs() as usize,
+        reference,
+        &opts,
+    ) {
+        Ok(r) => r,
+        Err(e @ VerifyError::ToolMissing { .. }) => {
+            return Err(CodedError {
+                code: EXIT_TOOL_MISSING,
+                message: e.to_string(),
+            }
+            .into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    display.finish();
+    verify::attach_stack_estimates(&mut report, ens, targets);
+    Ok(report)
+}
+
+/// `--golden`: the reference evaluator and every target against a golden
+/// record. Exit 0 when all are bit-identical to it, 1 otherwise.
+fn run_golden(
+    args: &Args,
+    path: &Path,
+    ens: &timber::Ensemble,
+    files: &[timber::codegen::GeneratedFile],
+    targets: &[verify::TargetSpec],
+) -> anyhow::Result<u8> {
+    let golden = Golden::read(path)?;
+    golden.check_fits(ens)?;
+    let reference = golden.compare_reference(ens);
+    let cov = verify::coverage(ens, &golden.inputs);
+    eprintln!(
+        "{} golden vectors from {}; leaf coverage {}/{} ({:.1}%), branch coverage {}/{} ({:.1}%)",
+        golden.inputs.len(),
+        golden.path.display(),
+        cov.leaves_hit,
+        cov.leaves_total,
+        cov.leaf_percent(),
+        cov.branches_hit,
+        cov.branches_total,
+        cov.branch_percent(),
+    );
+    let edited = (!golden.hash_matches()).then(|| {
+        format!(
+            "note: {}: reference_fnv1a {} does not match its expected bits ({}): \
+             the record was edited after it was written",
+            golden.path.display(),
+            golden.recorded_fnv1a.as_deref().unwrap_or_default(),
+            golden.fnv1a()
+        )
+    });
+    let lookup = golden.expected_lookup();
+    let mut report = run_targets(args, ens, files, &golden.inputs, targets, &lookup)?;
+    report.coverage = Some(cov);
+    match args.format {
+        ReportFormat::Text => {
+            let mut s = format!(
+                "golden: {} ({} rows x {} outputs, fnv1a {})\n",
+                golden.path.display(),
+                golden.inputs.len(),
+                golden.n_outputs,
+                golden.fnv1a()
+            );
+            if let Some(note) = &edited {
+                s.push_str(note);
+                s.push('\n');
+            }
+            if reference.identical() {
+                s.push_str(&format!(
+                    "reference vs golden: identical on all {} rows\n",
+                    reference.rows
+                ));
+            } else {
+                s.push_str(&format!(
+                    "reference vs golden: the model's reference outputs differ from the golden \
+                     on {} of {} rows ({} outputs)\n",
+                    reference.rows_differing, reference.rows, reference.outputs_differing
+                ));
+                for m in &reference.first {
+                    let ulps = m.ulps.map(|u| format!(" ({u} ulp)")).unwrap_or_default();
+                    s.push_str(&format!(
+                        "    row {} output {}: golden {} reference {}{ulps}\n",
+                        m.row,
+                        m.output.unwrap_or(0),
+                        m.expected,
+                        m.got
+                    ));
+                }
+                if reference.outputs_differing > reference.first.len() {
+                    s.push_str(&format!(
+                        "    ... and {} more\n",
+                        reference.outputs_differing - reference.first.len()
+                    ));
+                }
+            }
+            s.push_str(&diagnosis(&reference, &report, edited.is_some()));
+            s.push('\n');
+            // The verify report's words, with the golden as the expectation.
+            s.push_str(
+                &verify::render_text(&report)
+                    .replace("; reference hash ", "; golden hash ")
+                    .replace(
+                        "bit-identical to the reference",
+                        "bit-identical to the golden",
+                    ),
+            );
+            print!("{s}");
+        }
+        ReportFormat::Json => {
+            let v = serde_json::json!({
+                "model": args.model.display().to_string(),
+                "golden": {
+                    "path": golden.path.display().to_string(),
+                    "rows": golden.inputs.len(),
+                    "n_features": golden.n_features,
+                    "n_outputs": golden.n_outputs,
+                    "fnv1a": golden.fnv1a(),
+                    "recorded_fnv1a": golden.recorded_fnv1a,
+                    "edited": edited.is_some(),
+                },
+                "reference_vs_golden": reference,
+                "targets_equal_to_reference": targets_equal_to_reference(&reference, &report),
+                "diagnosis": diagnosis(&reference, &report, edited.is_some())
+                    .trim_start_matches("diagnosis: "),
+                "report": report,
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+    }
+    if let Some(note) = &edited {
+        eprintln!("{note}");
+    }
+    Ok(if reference.identical() && report.all_passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAIL
+    })
+}
+
+/// Targets whose output bits on the golden inputs are exactly today's
+/// reference evaluator's (same FNV-1a over all outputs).
+fn targets_equal_to_reference(
+    reference: &timber::regress::golden::ReferenceComparison,
+    report: &verify::VerifyReport,
+) -> Vec<String> {
+    report
+        .targets
+        .iter()
+        .filter(|t| t.rows_run == t.rows_expected)
+        .filter(|t| t.output_hash.as_deref() == Some(reference.reference_fnv1a.as_str()))
+        .map(|t| t.target.clone())
+        .collect()
+}
+
+/// One line saying where a difference comes from: the model (the
+/// reference moved and the targets follow it) or the code path (a target
+/// differs from today's reference too).
+fn diagnosis(
+    reference: &timber::regress::golden::ReferenceComparison,
+    report: &verify::VerifyReport,
+    golden_edited: bool,
+) -> String {
+    let same = targets_equal_to_reference(reference, report);
+    let others: Vec<&str> = report
+        .targets
+        .iter()
+        .filter(|t| !same.contains(&t.target))
+        .map(|t| t.target.as_str())
+        .collect();
+    match (reference.identical(), others.is_empty()) {
+        (true, true) => "diagnosis: identical to the golden on every target".to_string(),
+        (false, true) if golden_edited => {
+            "diagnosis: the golden was edited after it was \
+                                           written; every target computes today's reference exactly"
+                .to_string()
+        }
+        (false, true) => "diagnosis: the model (or timber's lowering of it) changed: every \
+                          target computes today's reference exactly, and the reference differs \
+                          from the golden"
+            .to_string(),
+        (_, false) => format!(
+            "diagnosis: the code path changed: {} differ{} from today's reference \
+             evaluator (generator, compiler or target)",
+            others.join(", "),
+            if others.len() == 1 { "s" } else { "" }
+        ),
+    }
 }
 
 /// Read a CSV of feature rows.
