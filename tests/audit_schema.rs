@@ -70,8 +70,7 @@ fn certify_into(model: &str, out: &Path) -> Option<()> {
 
 /// One bundle per model, built once per test process.
 fn bundles() -> Option<&'static [(String, PathBuf)]> {
-    static BUNDLES: OnceLock<Option<(tempfile::TempDir, Vec<(String, PathBuf)>)>> =
-        OnceLock::new();
+    static BUNDLES: OnceLock<Option<(tempfile::TempDir, Vec<(String, PathBuf)>)>> = OnceLock::new();
     BUNDLES
         .get_or_init(|| {
             let tmp = tempfile::tempdir().expect("tempdir");
@@ -183,8 +182,8 @@ fn schemas() -> &'static [Schema] {
                     .unwrap_or_else(|| panic!("{file}: no x-timber-bundle-path"));
                 let claims = Claims::new(claims)
                     .unwrap_or_else(|e| panic!("{file}: x-timber-bundle-path: {e}"));
-                let validator = jsonschema::draft202012::new(&schema)
-                    .unwrap_or_else(|e| panic!("{file}: {e}"));
+                let validator =
+                    jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{file}: {e}"));
                 Schema {
                     file,
                     claims,
@@ -242,8 +241,10 @@ fn every_json_file_of_a_real_bundle_matches_exactly_one_schema_and_validates() {
             assert!(files.iter().any(|f| f == want), "{model}: no {want}");
         }
         for rel in &files {
-            let claimed: Vec<&Schema> =
-                schemas().iter().filter(|s| s.claims.is_match(rel)).collect();
+            let claimed: Vec<&Schema> = schemas()
+                .iter()
+                .filter(|s| s.claims.is_match(rel))
+                .collect();
             if !is_json(rel) {
                 assert!(
                     claimed.is_empty(),
@@ -267,7 +268,9 @@ fn every_json_file_of_a_real_bundle_matches_exactly_one_schema_and_validates() {
                         failures.push(format!("{model}: {rel} ({}): {e}", one.file));
                     }
                 }
-                [] => failures.push(format!("{model}: {rel}: no schema in audit/schema claims it")),
+                [] => failures.push(format!(
+                    "{model}: {rel}: no schema in audit/schema claims it"
+                )),
                 many => failures.push(format!(
                     "{model}: {rel}: claimed by {} schemas: {:?}",
                     many.len(),
@@ -282,14 +285,21 @@ fn every_json_file_of_a_real_bundle_matches_exactly_one_schema_and_validates() {
         .filter(|(_, n)| **n == 0)
         .map(|(f, _)| f)
         .collect();
-    assert!(unused.is_empty(), "schemas that claim no bundle file: {unused:?}");
+    assert!(
+        unused.is_empty(),
+        "schemas that claim no bundle file: {unused:?}"
+    );
 }
 
 #[test]
 fn bundle_md_lists_every_file_kind_and_schema() {
     let text = std::fs::read_to_string(schema_dir().join("bundle.md")).expect("bundle.md");
     for s in schemas() {
-        assert!(text.contains(&s.file), "bundle.md does not mention {}", s.file);
+        assert!(
+            text.contains(&s.file),
+            "bundle.md does not mention {}",
+            s.file
+        );
     }
     for path in [
         layout::MANIFEST,
@@ -323,45 +333,220 @@ fn mutated_documents_are_rejected() {
     type Mutation = (&'static str, &'static str, String, Option<Value>);
     let mutations: Vec<Mutation> = vec![
         // sha256 that is not 64 lower-case hex.
-        (layout::TOOLCHAIN, "toolchain.schema.json", "/embedded/rules~1guidelines.toml".into(), Some(json!("abc"))),
-        (layout::TOOLCHAIN, "toolchain.schema.json", "/embedded/qemu~1harness.c".into(), Some(json!(not_hex))),
-        (layout::PROVENANCE, "provenance.intoto.schema.json", "/subject/0/digest/sha256".into(), Some(json!("ABCDEF".repeat(10) + "ABCD"))),
-        (layout::TEST_RESULT, "test-result.intoto.schema.json", "/predicate/configuration/0/digest/sha256".into(), Some(json!("0".repeat(63)))),
-        ("verify/host.json", "verify-target.schema.json", "/target_toml_sha256".into(), Some(json!("0".repeat(65)))),
+        (
+            layout::TOOLCHAIN,
+            "toolchain.schema.json",
+            "/embedded/rules~1guidelines.toml".into(),
+            Some(json!("abc")),
+        ),
+        (
+            layout::TOOLCHAIN,
+            "toolchain.schema.json",
+            "/embedded/qemu~1harness.c".into(),
+            Some(json!(not_hex)),
+        ),
+        (
+            layout::PROVENANCE,
+            "provenance.intoto.schema.json",
+            "/subject/0/digest/sha256".into(),
+            Some(json!("ABCDEF".repeat(10) + "ABCD")),
+        ),
+        (
+            layout::TEST_RESULT,
+            "test-result.intoto.schema.json",
+            "/predicate/configuration/0/digest/sha256".into(),
+            Some(json!("0".repeat(63))),
+        ),
+        (
+            "verify/host.json",
+            "verify-target.schema.json",
+            "/target_toml_sha256".into(),
+            Some(json!("0".repeat(65))),
+        ),
         // Absolute and escaping paths where bundle paths belong.
-        (layout::TRACEABILITY, "traceability.schema.json", "/tables/0/file".into(), Some(json!("/home/me/src/model_data.c"))),
-        (layout::TRACEABILITY, "traceability.schema.json", "/tables/0/file".into(), Some(json!("src/../../etc/passwd"))),
-        (layout::PROVENANCE, "provenance.intoto.schema.json", "/subject/0/name".into(), Some(json!("/tmp/bundle/ir.json"))),
-        (layout::TEST_RESULT, "test-result.intoto.schema.json", "/predicate/configuration/0/name".into(), Some(json!("../check/plan.json"))),
-        (layout::CHECK_SUMMARY, "compliance.schema.json", "/files/0".into(), Some(json!("C:\\work\\model.c"))),
-        (layout::CHECK_SARIF, "sarif.schema.json", "/version".into(), Some(json!("2.0.0"))),
-        (layout::PROVENANCE, "provenance.intoto.schema.json", "/predicate/buildDefinition/externalParameters/model".into(), Some(json!("/home/me/model.json"))),
+        (
+            layout::TRACEABILITY,
+            "traceability.schema.json",
+            "/tables/0/file".into(),
+            Some(json!("/home/me/src/model_data.c")),
+        ),
+        (
+            layout::TRACEABILITY,
+            "traceability.schema.json",
+            "/tables/0/file".into(),
+            Some(json!("src/../../etc/passwd")),
+        ),
+        (
+            layout::PROVENANCE,
+            "provenance.intoto.schema.json",
+            "/subject/0/name".into(),
+            Some(json!("/tmp/bundle/ir.json")),
+        ),
+        (
+            layout::TEST_RESULT,
+            "test-result.intoto.schema.json",
+            "/predicate/configuration/0/name".into(),
+            Some(json!("../check/plan.json")),
+        ),
+        (
+            layout::CHECK_SUMMARY,
+            "compliance.schema.json",
+            "/files/0".into(),
+            Some(json!("C:\\work\\model.c")),
+        ),
+        (
+            layout::CHECK_SARIF,
+            "sarif.schema.json",
+            "/version".into(),
+            Some(json!("2.0.0")),
+        ),
+        (
+            layout::PROVENANCE,
+            "provenance.intoto.schema.json",
+            "/predicate/buildDefinition/externalParameters/model".into(),
+            Some(json!("/home/me/model.json")),
+        ),
         // Unknown fields where we control the format.
-        (layout::TOOLCHAIN, "toolchain.schema.json", "/hostname".into(), Some(json!("build-42"))),
-        (layout::TOOLCHAIN, "toolchain.schema.json", "/tools/0/path".into(), Some(json!("/usr/bin/gcc"))),
-        (layout::RESOURCES, "resources.schema.json", "/targets/0/stack/when".into(), Some(json!("now"))),
-        (layout::COVERAGE, "coverage.schema.json", "/elapsed_ms".into(), Some(json!(12))),
-        (layout::VECTORS, "vectors.schema.json", "/extra".into(), Some(json!(true))),
-        (layout::CHECK_PLAN, "plan.schema.json", "/guidelines/0/note".into(), Some(json!("x"))),
-        (layout::PROVENANCE, "provenance.intoto.schema.json", "/predicate/runDetails/metadata/hostname".into(), Some(json!("ci-7"))),
+        (
+            layout::TOOLCHAIN,
+            "toolchain.schema.json",
+            "/hostname".into(),
+            Some(json!("build-42")),
+        ),
+        (
+            layout::TOOLCHAIN,
+            "toolchain.schema.json",
+            "/tools/0/path".into(),
+            Some(json!("/usr/bin/gcc")),
+        ),
+        (
+            layout::RESOURCES,
+            "resources.schema.json",
+            "/targets/0/stack/when".into(),
+            Some(json!("now")),
+        ),
+        (
+            layout::COVERAGE,
+            "coverage.schema.json",
+            "/elapsed_ms".into(),
+            Some(json!(12)),
+        ),
+        (
+            layout::VECTORS,
+            "vectors.schema.json",
+            "/extra".into(),
+            Some(json!(true)),
+        ),
+        (
+            layout::CHECK_PLAN,
+            "plan.schema.json",
+            "/guidelines/0/note".into(),
+            Some(json!("x")),
+        ),
+        (
+            layout::PROVENANCE,
+            "provenance.intoto.schema.json",
+            "/predicate/runDetails/metadata/hostname".into(),
+            Some(json!("ci-7")),
+        ),
         // Wrong values and types.
-        ("verify/host.json", "verify-target.schema.json", "/build_ms".into(), Some(json!(1234))),
-        ("verify/host.json", "verify-target.schema.json", "/status".into(), Some(json!("passed"))),
-        (layout::VECTORS, "vectors.schema.json", "/inputs/0/0".into(), Some(json!("3f80000"))),
-        (layout::VECTORS, "vectors.schema.json", "/expected/0/0".into(), Some(json!(1.0))),
-        (layout::COVERAGE, "coverage.schema.json", "/files/0/file".into(), Some(json!("/tmp/build/model.c"))),
-        (layout::COVERAGE, "coverage.schema.json", "/commands/0".into(), Some(json!("/usr/bin/gcc -c /tmp/x/model.c"))),
-        (layout::TRACEABILITY, "traceability.schema.json", "/tables/0/rows/0".into(), Some(json!([0, 0]))),
-        (layout::TEST_RESULT, "test-result.intoto.schema.json", "/predicate/result".into(), Some(json!("OK"))),
-        (layout::TEST_RESULT, "test-result.intoto.schema.json", "/predicate/warnedTests".into(), Some(json!(["misra"]))),
-        (layout::CHECK_SARIF, "sarif.schema.json", "/runs/0/tool/driver/name".into(), Some(json!(""))),
+        (
+            "verify/host.json",
+            "verify-target.schema.json",
+            "/build_ms".into(),
+            Some(json!(1234)),
+        ),
+        (
+            "verify/host.json",
+            "verify-target.schema.json",
+            "/status".into(),
+            Some(json!("passed")),
+        ),
+        (
+            layout::VECTORS,
+            "vectors.schema.json",
+            "/inputs/0/0".into(),
+            Some(json!("3f80000")),
+        ),
+        (
+            layout::VECTORS,
+            "vectors.schema.json",
+            "/expected/0/0".into(),
+            Some(json!(1.0)),
+        ),
+        (
+            layout::COVERAGE,
+            "coverage.schema.json",
+            "/files/0/file".into(),
+            Some(json!("/tmp/build/model.c")),
+        ),
+        (
+            layout::COVERAGE,
+            "coverage.schema.json",
+            "/commands/0".into(),
+            Some(json!("/usr/bin/gcc -c /tmp/x/model.c")),
+        ),
+        (
+            layout::TRACEABILITY,
+            "traceability.schema.json",
+            "/tables/0/rows/0".into(),
+            Some(json!([0, 0])),
+        ),
+        (
+            layout::TEST_RESULT,
+            "test-result.intoto.schema.json",
+            "/predicate/result".into(),
+            Some(json!("OK")),
+        ),
+        (
+            layout::TEST_RESULT,
+            "test-result.intoto.schema.json",
+            "/predicate/warnedTests".into(),
+            Some(json!(["misra"])),
+        ),
+        (
+            layout::CHECK_SARIF,
+            "sarif.schema.json",
+            "/runs/0/tool/driver/name".into(),
+            Some(json!("")),
+        ),
         // Required fields removed.
-        (layout::TOOLCHAIN, "toolchain.schema.json", "/timber_version".into(), None),
-        (layout::TRACEABILITY, "traceability.schema.json", "/nodes_traced".into(), None),
-        ("verify/cortex-m4f.json", "verify-target.schema.json", "/output_hash".into(), None),
-        (layout::PROVENANCE, "provenance.intoto.schema.json", "/predicateType".into(), None),
-        (layout::CHECK_SARIF, "sarif.schema.json", "/runs/0/tool/driver/rules".into(), None),
-        (layout::CHECK_SUMMARY, "compliance.schema.json", "/summary".into(), None),
+        (
+            layout::TOOLCHAIN,
+            "toolchain.schema.json",
+            "/timber_version".into(),
+            None,
+        ),
+        (
+            layout::TRACEABILITY,
+            "traceability.schema.json",
+            "/nodes_traced".into(),
+            None,
+        ),
+        (
+            "verify/cortex-m4f.json",
+            "verify-target.schema.json",
+            "/output_hash".into(),
+            None,
+        ),
+        (
+            layout::PROVENANCE,
+            "provenance.intoto.schema.json",
+            "/predicateType".into(),
+            None,
+        ),
+        (
+            layout::CHECK_SARIF,
+            "sarif.schema.json",
+            "/runs/0/tool/driver/rules".into(),
+            None,
+        ),
+        (
+            layout::CHECK_SUMMARY,
+            "compliance.schema.json",
+            "/summary".into(),
+            None,
+        ),
     ];
     let mut accepted = Vec::new();
     for (rel, schema_file, pointer, replacement) in mutations {

@@ -1074,7 +1074,10 @@ fn real_bundle_report_loads_cleanly_and_shows_its_verdict() {
     let run = run_chromium(&browser, &page, &["--dump-dom".to_string()]);
     let found = problems(&run);
     assert!(found.is_empty(), "console problems {found:?}");
-    assert!(run.stdout.contains("id=\"verdict\""), "no verdict in the DOM");
+    assert!(
+        run.stdout.contains("id=\"verdict\""),
+        "no verdict in the DOM"
+    );
     for r in &record.requirements {
         assert!(
             run.stdout.contains(&r.id),
