@@ -68,9 +68,13 @@ fn certify_into(model: &str, out: &Path) -> Option<()> {
     }
 }
 
-/// One bundle per model, built once per test process.
+/// (model fixture, its bundle directory).
+type Bundles = Vec<(String, PathBuf)>;
+
+/// One bundle per model, built once per test process (the temporary
+/// directory lives as long as the process).
 fn bundles() -> Option<&'static [(String, PathBuf)]> {
-    static BUNDLES: OnceLock<Option<(tempfile::TempDir, Vec<(String, PathBuf)>)>> = OnceLock::new();
+    static BUNDLES: OnceLock<Option<(tempfile::TempDir, Bundles)>> = OnceLock::new();
     BUNDLES
         .get_or_init(|| {
             let tmp = tempfile::tempdir().expect("tempdir");
