@@ -1007,3 +1007,129 @@ fn report_csp_blocks_injected_loads() {
         "the injected script ran"
     );
 }
+
+/// Certify binary_nan.json with `profile` (and `level`) into `out`; None
+/// after a notice when a toolchain is missing (a failure under CI).
+fn certify_real(profile: &str, level: Option<&str>, out: &Path) -> Option<Certification> {
+    let guidelines = timber::check::catalogue::guidelines().expect("rule catalogue");
+    let targets = timber::verify::targets::names();
+    let prof = timber::profile::load(profile, &guidelines, &targets)
+        .expect("profile")
+        .resolve(level)
+        .expect("level");
+    let opts = timber::certify::CertifyOptions {
+        model: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xgboost/binary_nan.json"),
+        format: timber::frontend::FormatChoice::Auto,
+        profile: prof,
+        deviations: Vec::new(),
+        recategorizations: Vec::new(),
+        extra_targets: Vec::new(),
+        seed: 0x7469_6d62_6572,
+        random_rows: 64,
+        out: out.to_path_buf(),
+        force: false,
+        verify: timber::verify::VerifyOptions {
+            jobs: Some(2),
+            ..Default::default()
+        },
+        stage: None,
+    };
+    match timber::certify::certify(&opts) {
+        Ok(o) => Some(o.certification),
+        Err(e @ timber::certify::CertifyError::ToolMissing(_)) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set and a toolchain is missing: {e}"
+            );
+            eprintln!("NOTICE: {e}; real-bundle report check skipped");
+            None
+        }
+        Err(e) => panic!("certify under {profile}: {e}"),
+    }
+}
+
+/// The report.html of REAL bundles (`timber::certify::certify` on a
+/// fixture under iso26262 ASIL-A: host and cortex-m4f, and under misra:
+/// host only) loads without a console message or a network request, and
+/// its banner shows the bundle's own verdict colour.
+#[test]
+fn real_bundle_report_loads_cleanly_and_shows_its_verdict() {
+    let Some(browser) = require_chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut verdicts = Vec::new();
+    for (profile, level) in [("iso26262", Some("ASIL-A")), ("misra", None)] {
+        let name = format!("{profile}-{}", level.unwrap_or("default"));
+        let bundle = dir.path().join(&name);
+        let Some(returned) = certify_real(profile, level, &bundle) else {
+            return;
+        };
+        // The verdict as the bundle records it (not as certify returned it).
+        let record: Certification = serde_json::from_str(
+            &std::fs::read_to_string(bundle.join(layout::CERTIFICATION))
+                .expect("certification.json"),
+        )
+        .expect("certification.json parses");
+        assert_eq!(record, returned, "{name}");
+        verdicts.push(record.verdict);
+        let (colour, other) = match record.verdict {
+            Status::Pass => (PASS_BANNER_RGB, FAIL_BANNER_RGB),
+            Status::Fail => (FAIL_BANNER_RGB, PASS_BANNER_RGB),
+        };
+        let page = bundle.join(layout::REPORT_HTML);
+        assert_eq!(
+            std::fs::read_to_string(&page).expect("report.html"),
+            render(&record),
+            "{name}: report.html is not the rendering of certification.json"
+        );
+
+        let run = run_chromium(&browser, &page, &["--dump-dom".to_string()]);
+        let found = problems(&run);
+        assert!(found.is_empty(), "{name}: console problems {found:?}");
+        assert!(
+            run.stdout.contains("id=\"verdict\""),
+            "{name}: no verdict in the DOM"
+        );
+        for r in &record.requirements {
+            assert!(
+                run.stdout.contains(&r.id),
+                "{name}: requirement {} not in the DOM",
+                r.id
+            );
+        }
+
+        let png_path = dir.path().join(format!("{name}.png"));
+        let (img, found) = screenshot(&browser, &page, &png_path);
+        assert!(found.is_empty(), "{name}: console problems {found:?}");
+        assert_eq!(
+            (img.width, img.height),
+            (1280, 900),
+            "{name}: screenshot size"
+        );
+        if let Some(keep) = std::env::var_os("TIMBER_KEEP_SCREENSHOTS") {
+            let _ = std::fs::copy(
+                &png_path,
+                Path::new(&keep).join(format!("report-real-{name}.png")),
+            );
+        }
+        let top = coverage_of(&img, colour, 0, 160);
+        let top_other = coverage_of(&img, other, 0, 300);
+        assert!(
+            top > 0.6,
+            "{name}: verdict {:?}: colour {colour:?} covers {:.1} % of the top 160 rows",
+            record.verdict,
+            top * 100.0
+        );
+        assert!(
+            top_other < 0.001,
+            "{name}: the other verdict colour {other:?} covers {:.2} % of the top",
+            top_other * 100.0
+        );
+    }
+    if verdicts.windows(2).all(|w| w[0] == w[1]) {
+        eprintln!(
+            "NOTICE: every real bundle has verdict {verdicts:?}; only one banner colour was seen"
+        );
+    }
+}
