@@ -539,9 +539,9 @@ fn status_name(s: TargetStatus) -> &'static str {
     match s {
         TargetStatus::Pass => "pass",
         TargetStatus::Mismatch => "mismatch",
-        TargetStatus::BuildFailed => "build-failed",
-        TargetStatus::DoesNotFit => "does-not-fit",
-        TargetStatus::RunFailed => "run-failed",
+        TargetStatus::BuildFailed => "build_failed",
+        TargetStatus::DoesNotFit => "does_not_fit",
+        TargetStatus::RunFailed => "run_failed",
     }
 }
 

@@ -44,6 +44,7 @@ fn certify_into(model: &str, out: &Path) -> Option<()> {
         deviations: Vec::new(),
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
+        qualification: None,
         seed: 0x7469_6d62_6572,
         random_rows: 64,
         out: out.to_path_buf(),

@@ -122,7 +122,7 @@ pub struct Requirement {
 pub struct TargetSummary {
     pub name: String,
     pub description: String,
-    /// `pass`, `mismatch`, `does-not-fit`, `build-failed`, ... as verify
+    /// `pass`, `mismatch`, `does_not_fit`, `build_failed`, `run_failed`: as verify
     /// reports it.
     pub status: String,
     pub rows_run: usize,

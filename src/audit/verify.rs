@@ -342,7 +342,22 @@ fn check_files(
             continue; // reported by Manifest::defects; never opened
         }
         let Some((sha, bytes)) = on_disk.get(&e.path) else {
-            if !refused.contains(&e.path) {
+            // A renamed entry: an unlisted file on disk has exactly this
+            // entry's hash and size. The manifest is what changed.
+            let renamed_from = on_disk
+                .iter()
+                .find(|(p, (h, b))| *h == e.sha256 && *b == e.bytes && m.entry(p).is_none());
+            if let Some((old, _)) = renamed_from {
+                listed.insert(old.as_str());
+                problems.push(Problem::new(
+                    layout::MANIFEST,
+                    ProblemKind::ManifestInvalid,
+                    format!(
+                        "entry {:?} names no file of the bundle; its hash and size are those of the unlisted file {old:?} (an entry was renamed)",
+                        e.path
+                    ),
+                ));
+            } else if !refused.contains(&e.path) {
                 problems.push(Problem::new(
                     e.path.clone(),
                     ProblemKind::Missing,
@@ -439,31 +454,47 @@ fn read_attestations(
             problems.push(bad("no `subject` array (not an in-toto statement)".into()));
             continue;
         };
-        for (i, s) in list.iter().enumerate() {
-            let name = s.get("name").and_then(|n| n.as_str());
-            let digest = s
-                .get("digest")
-                .and_then(|d| d.get("sha256"))
-                .and_then(|d| d.as_str());
-            match (name, digest) {
-                (Some(name), Some(digest)) => {
-                    if let Err(why) = check_bundle_path(name) {
-                        problems.push(bad(format!("subject {i} {name:?}: {why}")));
-                    } else if !is_sha256_hex(digest) {
-                        problems.push(bad(format!(
-                            "subject {i} {name:?}: digest.sha256 {digest:?} is not 64 lower-case hex digits"
-                        )));
-                    } else {
-                        out.push(Subject {
-                            attestation,
-                            name: name.to_string(),
-                            sha256: digest.to_string(),
-                        });
+        // The test-result statement also names the evidence it was judged
+        // on (`predicate.configuration`), by bundle path: those digests must
+        // match the files too, or an edited check report or verify record
+        // with a re-hashed manifest would pass.
+        let empty = Vec::new();
+        let configuration = if attestation == layout::TEST_RESULT {
+            value
+                .get("predicate")
+                .and_then(|p| p.get("configuration"))
+                .and_then(|c| c.as_array())
+                .unwrap_or(&empty)
+        } else {
+            &empty
+        };
+        for (what, entries) in [("subject", list), ("configuration entry", configuration)] {
+            for (i, s) in entries.iter().enumerate() {
+                let name = s.get("name").and_then(|n| n.as_str());
+                let digest = s
+                    .get("digest")
+                    .and_then(|d| d.get("sha256"))
+                    .and_then(|d| d.as_str());
+                match (name, digest) {
+                    (Some(name), Some(digest)) => {
+                        if let Err(why) = check_bundle_path(name) {
+                            problems.push(bad(format!("{what} {i} {name:?}: {why}")));
+                        } else if !is_sha256_hex(digest) {
+                            problems.push(bad(format!(
+                                "{what} {i} {name:?}: digest.sha256 {digest:?} is not 64 lower-case hex digits"
+                            )));
+                        } else {
+                            out.push(Subject {
+                                attestation,
+                                name: name.to_string(),
+                                sha256: digest.to_string(),
+                            });
+                        }
                     }
+                    _ => problems.push(bad(format!(
+                        "{what} {i} lacks a string `name` or `digest.sha256`"
+                    ))),
                 }
-                _ => problems.push(bad(format!(
-                    "subject {i} lacks a string `name` or `digest.sha256`"
-                ))),
             }
         }
     }
