@@ -337,7 +337,6 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("10.4", 12, "10.4", "timber", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
     ("10.4", 12, "10.3", "cppcheck", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
     ("10.1", 9, "10.4", "cppcheck", "timber's 10.4 does not classify Boolean operands (10.1 reports them)"),
-    ("20.9", 8, "20.9", "timber", "cppcheck 2.10 knows INT32_MAX even when <stdint.h> is not included; timber counts a standard macro only where its header is"),
 ];
 
 type Key = (String, usize, String);
