@@ -13,6 +13,7 @@
 use super::finding::Category;
 use super::source::{Emit, Program};
 
+mod constant;
 mod essential;
 mod switch;
 
@@ -89,6 +90,7 @@ registry! {
     rule_13_6,
     rule_14_1,
     rule_14_2,
+    rule_14_3,
     rule_14_4,
     rule_15_1,
     rule_15_2,
