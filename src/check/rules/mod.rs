@@ -81,6 +81,7 @@ registry! {
     rule_11_8,
     rule_11_9,
     rule_12_1,
+    rule_12_2,
     rule_12_3,
     rule_12_5,
     rule_13_1,
