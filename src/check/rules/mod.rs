@@ -77,6 +77,7 @@ registry! {
     rule_10_1,
     rule_10_3,
     rule_10_4,
+    rule_10_8,
     rule_11_4,
     rule_11_8,
     rule_11_9,
