@@ -337,6 +337,8 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("10.4", 12, "10.4", "timber", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
     ("10.4", 12, "10.3", "cppcheck", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
     ("10.1", 9, "10.4", "cppcheck", "timber's 10.4 does not classify Boolean operands (10.1 reports them)"),
+    ("9.4", 12, "9.4", "timber", "cppcheck 2.10 does not match positional values with index designators"),
+    ("9.4", 12, "9.3", "cppcheck", "cppcheck counts a list with designators as a partial initializer; timber's 9.3 skips lists with designators"),
     ("12.2", 7, "12.2", "timber", "cppcheck 2.10 measures a uint8_t left operand after integer promotion (it reports 10.6 there)"),
     ("12.2", 11, "12.2", "timber", "cppcheck 2.10 does not check compound shift assignments"),
     ("2.1", 20, "16.3", "cppcheck", "cppcheck reports the label after a fall-through"),
