@@ -15,6 +15,7 @@ use super::source::{Emit, Program};
 
 mod constant;
 mod essential;
+mod names;
 mod switch;
 
 /// One MISRA C:2012 guideline the checker enforces.
@@ -57,6 +58,10 @@ registry! {
     rule_4_2,
     rule_5_3,
     rule_5_5,
+    rule_5_6,
+    rule_5_7,
+    rule_5_8,
+    rule_5_9,
     rule_6_1,
     rule_6_2,
     rule_7_1,
