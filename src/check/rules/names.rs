@@ -214,3 +214,29 @@ fn unit_decls<'a>(u: &Unit<'a>, i: usize, out: &mut Vec<Decl<'a>>) {
         }
     }
 }
+
+/// Among `items` (name, where it is declared; in declaration order), the
+/// declarations whose name differs from an earlier one but agrees with it
+/// in the first `significant` characters: (the later declaration, the
+/// earlier name). Only the first declaration of each later name is given.
+pub fn prefix_clashes<'a, T: Copy>(
+    items: &[(&'a str, T)],
+    significant: usize,
+) -> Vec<(T, &'a str)> {
+    let mut first_by_prefix: BTreeMap<&'a str, &'a str> = BTreeMap::new();
+    let mut reported: BTreeSet<&'a str> = BTreeSet::new();
+    let mut out = Vec::new();
+    for &(name, at) in items {
+        let prefix = name.get(..significant.min(name.len())).unwrap_or(name);
+        match first_by_prefix.get(prefix) {
+            None => {
+                first_by_prefix.insert(prefix, name);
+            }
+            Some(&earlier) if earlier != name && reported.insert(name) => {
+                out.push((at, earlier));
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
