@@ -337,6 +337,7 @@ const KNOWN: &[(&str, usize, &str, &str, &str)] = &[
     ("10.4", 12, "10.4", "timber", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
     ("10.4", 12, "10.3", "cppcheck", "compound assignment mixing categories: timber reports the operands (10.4), cppcheck the assignment (10.3)"),
     ("10.1", 9, "10.4", "cppcheck", "timber's 10.4 does not classify Boolean operands (10.1 reports them)"),
+    ("5.1", 3, "5.1", "timber", "cppcheck 2.10 compares external identifiers only across files (whole-program mode); the cross-check runs one file at a time"),
     ("5.3", 8, "5.9", "timber", "cppcheck 2.10 checks 5.6, 5.7 and 5.9 only across files (whole-program mode); the cross-check runs one file at a time"),
     ("5.6", 2, "5.6", "timber", "cppcheck 2.10 checks 5.6, 5.7 and 5.9 only across files (whole-program mode); the cross-check runs one file at a time"),
     ("5.6", 3, "5.6", "timber", "cppcheck 2.10 checks 5.6, 5.7 and 5.9 only across files (whole-program mode); the cross-check runs one file at a time"),
