@@ -52,6 +52,7 @@ registry! {
     rule_2_5,
     rule_2_6,
     rule_2_7,
+    rule_2_8,
     rule_3_1,
     rule_3_2,
     rule_4_1,
