@@ -47,6 +47,7 @@ registry! {
     dir_4_12,
     rule_1_4,
     rule_2_1,
+    rule_2_2,
     rule_2_3,
     rule_2_4,
     rule_2_5,
