@@ -59,9 +59,7 @@ impl Rule for Check {
                             let name = u.text(n);
                             if u.var_type(name, n).is_some() && !program.macros.contains(name) {
                                 reads_object = true;
-                            } else if !(program.enum_constants.contains(name)
-                                && !program.macros.contains(name))
-                            {
+                            } else if !program.enum_constants.contains(name) || program.macros.contains(name) {
                                 pure = false;
                                 break;
                             }
