@@ -37,15 +37,20 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         let mut macros: Option<Macros> = None;
         for u in &program.units {
-            for &list in u.nodes("initializer_list") {
+            // Only lists holding a designator can initialise an element twice.
+            let mut lists: Vec<tree_sitter::Node<'_>> = u
+                .nodes("initializer_pair")
+                .iter()
+                .filter_map(|p| p.parent())
+                .collect();
+            lists.sort_by_key(|l| l.start_byte());
+            lists.dedup_by_key(|l| l.id());
+            for list in lists {
                 let mut c = list.walk();
                 let items: Vec<_> = list
                     .named_children(&mut c)
                     .filter(|n| n.kind() != "comment")
                     .collect();
-                if !items.iter().any(|n| n.kind() == "initializer_pair") {
-                    continue;
-                }
                 let m = macros.get_or_insert_with(|| Macros::new(program));
                 let mut indices: BTreeSet<i128> = BTreeSet::new();
                 let mut members: BTreeSet<String> = BTreeSet::new();
