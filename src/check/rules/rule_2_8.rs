@@ -1,7 +1,7 @@
 //! Rule 2.8 (advisory): no unused object definitions.
 //!
 //! ## What it checks
-//! An object defined in a block (not `extern`) whose name is never used in its function after the definition, and a file-scope `static` object whose name is never used anywhere else in its file. A name counts as used wherever it appears as an identifier, and in the body of any macro of the checked files.
+//! An object defined in a block (not `extern`) whose name is never used in its function after the definition, and a file-scope `static` object whose name is never used anywhere else in its file (for an object defined in a header: in any checked file, since the files including the header use it). A name counts as used wherever it appears as an identifier, and in the body of any macro of the checked files.
 //!
 //! ## Why
 //! An object nobody reads or writes is leftover code that costs memory and suggests a missing use.
@@ -86,15 +86,27 @@ impl Rule for Check {
                             });
                             last.get(text).is_some_and(|&b| b > name.start_byte())
                         }
-                        None => file_uses
-                            .get_or_insert_with(|| {
-                                u.nodes("identifier")
-                                    .iter()
-                                    .filter(|&&i| !is_file_scope_declarator(u, i))
-                                    .map(|&i| u.text(i))
-                                    .collect()
-                            })
-                            .contains(text),
+                        None => {
+                            // A static object defined in a header is used by the files including it.
+                            let scope: Vec<&source::Unit<'_>> = if u.path.ends_with(".h") {
+                                program.units.iter().collect()
+                            } else {
+                                vec![u]
+                            };
+                            file_uses
+                                .get_or_insert_with(|| {
+                                    scope
+                                        .iter()
+                                        .flat_map(|w| {
+                                            w.nodes("identifier")
+                                                .iter()
+                                                .filter(|&&i| !is_file_scope_declarator(w, i))
+                                                .map(|&i| w.text(i))
+                                        })
+                                        .collect()
+                                })
+                                .contains(text)
+                        }
                     };
                     if !used {
                         let msg = format!("object `{text}` is defined but never used");
