@@ -13,7 +13,9 @@
 use super::finding::Category;
 use super::source::{Emit, Program};
 
+mod constant;
 mod essential;
+mod names;
 mod switch;
 
 /// One MISRA C:2012 guideline the checker enforces.
@@ -44,17 +46,27 @@ registry! {
     dir_4_10,
     dir_4_12,
     rule_1_4,
+    rule_2_1,
+    rule_2_2,
     rule_2_3,
     rule_2_4,
     rule_2_5,
     rule_2_6,
     rule_2_7,
+    rule_2_8,
     rule_3_1,
     rule_3_2,
     rule_4_1,
     rule_4_2,
+    rule_5_1,
+    rule_5_2,
     rule_5_3,
+    rule_5_4,
     rule_5_5,
+    rule_5_6,
+    rule_5_7,
+    rule_5_8,
+    rule_5_9,
     rule_6_1,
     rule_6_2,
     rule_7_1,
@@ -71,14 +83,19 @@ registry! {
     rule_8_12,
     rule_8_13,
     rule_8_14,
+    rule_9_2,
     rule_9_3,
+    rule_9_4,
+    rule_9_5,
     rule_10_1,
     rule_10_3,
     rule_10_4,
+    rule_10_8,
     rule_11_4,
     rule_11_8,
     rule_11_9,
     rule_12_1,
+    rule_12_2,
     rule_12_3,
     rule_12_5,
     rule_13_1,
@@ -88,6 +105,7 @@ registry! {
     rule_13_6,
     rule_14_1,
     rule_14_2,
+    rule_14_3,
     rule_14_4,
     rule_15_1,
     rule_15_2,
