@@ -159,7 +159,8 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
     }
     let mut out = Vec::with_capacity(n);
     for g in 0..n {
-        if !(abs[g] < FINITE_LIMIT) {
+        // A bound that is NaN or too large proves nothing.
+        if abs[g].is_nan() || abs[g] >= FINITE_LIMIT {
             return None;
         }
         let slack = abs[g] * (terms[g] + 2.0) * REL + 1.0e-30;
