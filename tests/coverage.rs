@@ -1,28 +1,29 @@
 //! Structural coverage of the generated C (`timber::coverage`), as
 //! `timber certify` records it: statement and branch coverage with gcc and
 //! gcov, MC/DC with clang-19 and llvm-cov, on every XGBoost fixture model
-//! under both NaN policies, driven through the public API with the
-//! vectors `timber::verify::generate` makes.
+//! (the XGBoost 3.2 set and the 1.7 / 2.1 version fixtures) under both NaN
+//! policies, driven through the public API with the vectors
+//! `timber::verify::generate` makes.
 //!
-//! 100 % is not reachable through the public API for any fixture model:
-//! the generated code has defensive bounds and value clamps no caller can
-//! trigger (see `unreachable_reason`). The tests therefore pin the exact
-//! figures per model and check that every single uncovered statement,
-//! branch and condition is one of those documented, provably unreachable
-//! constructs; anything else uncovered fails.
+//! The generator emits only code the model can execute (it bounds every
+//! exp argument from the leaves, pads the trees to whole lane groups,
+//! leaves the NaN side of splits out when NaN inputs are refused, ...), so
+//! every fixture model reaches 100 % statement, 100 % branch and 100 %
+//! MC/DC, and the test asserts exactly that: any uncovered item fails.
 //!
 //! When gcc, gcov or clang-19 are missing the tests fail if `CI=true`, and
 //! otherwise skip with a printed reason.
 
 mod common;
 
+use std::path::{Path, PathBuf};
 use timber::codegen::c99::{emit_c99, NanPolicy, Options};
 use timber::codegen::GeneratedFile;
 use timber::coverage::{
     gcov, llvm, measure, CoverageError, CoverageOptions, CoverageReport, Uncovered,
 };
 use timber::frontend::{load_model, FormatChoice};
-use timber::ir::{Ensemble, Node, PostTransform};
+use timber::ir::Ensemble;
 use timber::verify::{generate, VectorOptions};
 
 fn load(name: &str) -> Ensemble {
@@ -61,148 +62,6 @@ fn mcdc() -> CoverageOptions {
     }
 }
 
-/// Largest |margin| any input can produce: |base score| plus, per tree,
-/// its largest |leaf value| (the trees' leaves are summed).
-fn margin_bound(ens: &Ensemble) -> f64 {
-    let base = ens
-        .base_score
-        .iter()
-        .map(|b| f64::from(b.abs()))
-        .fold(0.0, f64::max);
-    let leaves: f64 = ens
-        .trees
-        .iter()
-        .map(|t| {
-            t.nodes
-                .iter()
-                .filter_map(|n| match n {
-                    Node::Leaf(l) => Some(l.values.iter().map(|v| f64::from(v.abs()))),
-                    Node::Split(_) => None,
-                })
-                .flatten()
-                .fold(0.0, f64::max)
-        })
-        .sum();
-    base + leaves
-}
-
-/// Depth of every leaf of a tree (root at 0).
-fn leaf_depths(nodes: &[Node]) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut stack = vec![(0usize, 0u32)];
-    while let Some((i, d)) = stack.pop() {
-        match &nodes[i] {
-            Node::Leaf(_) => out.push(d),
-            Node::Split(s) => {
-                stack.push((s.left as usize, d + 1));
-                stack.push((s.right as usize, d + 1));
-            }
-        }
-    }
-    out
-}
-
-/// Is every leaf of every tree at one and the same depth? Then every tree
-/// walk reaches its leaf exactly on its last step, and the walk's
-/// "already at a leaf" outcome never happens.
-fn all_leaves_at_one_depth(ens: &Ensemble) -> bool {
-    let mut depths = ens.trees.iter().flat_map(|t| leaf_depths(&t.nodes));
-    match depths.next() {
-        Some(first) => depths.all(|d| d == first),
-        None => true,
-    }
-}
-
-/// Why an uncovered item cannot be reached through the public API of the
-/// model, or None when it could be (then the driver or the vectors fall
-/// short, and the test fails). `line` is the text of the item's line.
-fn unreachable_reason(
-    u: &Uncovered,
-    line: &str,
-    ens: &Ensemble,
-    policy: NanPolicy,
-) -> Option<&'static str> {
-    let text = format!("{line} {}", u.detail);
-    // Loop guards `(i < n) && (i < CONSTANT)`: every caller passes
-    // n <= CONSTANT (lanes <= TIMBER_LANES, a tree's depth <=
-    // TIMBER_MAX_DEPTH, a block <= TIMBER_BLOCK_ROWS), so the second
-    // condition is never the one that ends the loop: its false arc (gcov's
-    // 4th arc of the line) and its MC/DC independence pair are unreachable.
-    let guards = [
-        "(lane < TIMBER_LANES)",
-        "(step < TIMBER_MAX_DEPTH)",
-        "(r < TIMBER_BLOCK_ROWS)",
-    ];
-    if guards.iter().any(|g| text.contains(g))
-        && ((u.kind == "branch" && u.detail.starts_with("branch 4 of 4"))
-            || (u.kind == "condition" && u.detail.starts_with("condition 2 of 2")))
-    {
-        return Some("defensive loop bound");
-    }
-    // `n_rows > SIZE_MAX / N_FEATURES || n_rows > SIZE_MAX / N_OUTPUTS`:
-    // the second test can only decide alone when a row has more outputs
-    // than features.
-    if text.contains("(SIZE_MAX / (size_t)TIMBER_N_OUTPUTS)")
-        && ens.n_outputs() <= ens.n_features
-        && (u.kind == "branch" || u.detail.starts_with("condition 2 of 2"))
-    {
-        return Some("output-count overflow bound with n_outputs <= n_features");
-    }
-    // With NanPolicy::Reject a NaN never reaches the tree walk.
-    if policy == NanPolicy::Reject && u.kind == "branch" && line.contains("go_left = (x != x)") {
-        return Some("NaN reaches no split when NaN inputs are refused");
-    }
-    // timber_exp: the margin is a finite sum of finite leaves, never NaN,
-    // and bounded by margin_bound (< 83 for every fixture), so the clamps
-    // (|x| > ~87) and the 2^k pre-scaling (|k| > 120, |x| > ~83) never run.
-    let exp_guarded = [
-        "if (x != x) {",
-        "result = x;",
-        "x > TIMBER_EXP_CLAMP_HI",
-        "xc = TIMBER_EXP_CLAMP_HI;",
-        "x < TIMBER_EXP_CLAMP_LO",
-        "xc = TIMBER_EXP_CLAMP_LO;",
-        "if (k > 120) {",
-        "e = e * TIMBER_TWO_P32;",
-        "k = k - 32;",
-        "} else if (k < -120) {",
-        "e = e * TIMBER_TWO_M32;",
-        "k = k + 32;",
-    ];
-    if u.kind != "condition"
-        && exp_guarded
-            .iter()
-            .any(|g| line.trim() == *g || line.contains(g))
-        && margin_bound(ens) < 83.0
-        && ens
-            .trees
-            .iter()
-            .flat_map(|t| t.nodes.iter())
-            .all(|n| match n {
-                Node::Leaf(l) => l.values.iter().all(|v| v.is_finite()),
-                Node::Split(_) => true,
-            })
-    {
-        return Some("exp argument is finite and within +-83");
-    }
-    // softmax calls exp(v[g] - max) <= 0 only: k <= 0, no 2^+k factor.
-    if ens.post_transform == PostTransform::Softmax
-        && ((u.kind == "statement" && line.contains("timber_pow2_up[bit]"))
-            || (u.kind == "branch" && line.trim() == "if (negative) {"))
-    {
-        return Some("softmax exponentiates non-positive values only");
-    }
-    // Every leaf at the same depth: no walk is ever at a leaf before its
-    // last step.
-    if u.kind == "branch"
-        && line.contains("((flags & TIMBER_NODE_LEAF) != 0U) ? leaf[lane] : next")
-        && all_leaves_at_one_depth(ens)
-    {
-        return Some("every leaf at the same depth");
-    }
-    None
-}
-
 /// The source line an uncovered item points at.
 fn line_text<'a>(files: &'a [GeneratedFile], u: &Uncovered) -> &'a str {
     let f = files
@@ -215,68 +74,42 @@ fn line_text<'a>(files: &'a [GeneratedFile], u: &Uncovered) -> &'a str {
         .unwrap_or_else(|| panic!("{}:{} is past the end of the file", u.file, u.line))
 }
 
-/// (covered, total).
-type Pair = (u64, u64);
+/// Every fixture model: (label, path), the XGBoost 3.2 set first, then
+/// the version fixtures (tests/fixtures/xgboost_versions/<version>/).
+fn every_fixture_model() -> Vec<(String, PathBuf)> {
+    let root = common::fixtures();
+    let mut out: Vec<(String, PathBuf)> = common::xgboost_models()
+        .into_iter()
+        .map(|n| (n.clone(), root.join(format!("xgboost/{n}.json"))))
+        .collect();
+    let versions = root.join("xgboost_versions");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&versions)
+        .unwrap_or_else(|e| panic!("{}: {e}", versions.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let version = dir.file_name().expect("name").to_string_lossy().to_string();
+        for n in common::xgboost_models_in(&dir) {
+            out.push((format!("{version}/{n}"), dir.join(format!("{n}.json"))));
+        }
+    }
+    out
+}
 
-/// Exact figures per (model, NaN policy): statement, branch and MC/DC
-/// (covered, total) of the generated C with the default vectors. Every gap
-/// is one of `unreachable_reason`'s constructs:
-/// - every model: 6 gcov arcs and 6 MC/DC conditions of the loop guards
-///   (two in the tree walk's lane loops, one in its step loop, three in the
-///   blocked batch path), and the MC/DC pair of the output-count overflow
-///   test (no fixture has more outputs than features);
-/// - NanPolicy::Reject: the NaN arc of the tree walk (one more arc);
-/// - sigmoid and exp transforms (binary_nan, dart, reg_logistic, gamma,
-///   poisson, tweedie): 7 statements and 5 arcs of timber_exp's NaN test,
-///   clamps and 2^k pre-scaling (gamma, poisson and tweedie have 2 fewer
-///   statements in total: no sigmoid wrapper);
-/// - multiclass (softprob, softmax): also the 2^+k statement and arc of
-///   timber_pow2_int, and the gcov arc of the output-count overflow test;
-/// - forest: every leaf at depth 4, so the walk's "at a leaf" arc.
-#[rustfmt::skip]
-const EXPECTED: &[(&str, NanPolicy, Pair, Pair, Pair)] = &[
-    ("absoluteerror", NanPolicy::Missing, (106, 106), (74, 80), (11, 18)),
-    ("absoluteerror", NanPolicy::Reject, (116, 116), (81, 88), (11, 18)),
-    ("binary_hinge", NanPolicy::Missing, (111, 111), (76, 82), (11, 18)),
-    ("binary_hinge", NanPolicy::Reject, (121, 121), (83, 90), (11, 18)),
-    ("binary_logitraw", NanPolicy::Missing, (106, 106), (74, 80), (11, 18)),
-    ("binary_logitraw", NanPolicy::Reject, (116, 116), (81, 88), (11, 18)),
-    ("binary_nan", NanPolicy::Missing, (141, 148), (89, 100), (11, 18)),
-    ("binary_nan", NanPolicy::Reject, (151, 158), (96, 108), (11, 18)),
-    ("dart", NanPolicy::Missing, (141, 148), (89, 100), (11, 18)),
-    ("dart", NanPolicy::Reject, (151, 158), (96, 108), (11, 18)),
-    ("forest", NanPolicy::Missing, (106, 106), (73, 80), (11, 18)),
-    ("forest", NanPolicy::Reject, (116, 116), (80, 88), (11, 18)),
-    ("gamma", NanPolicy::Missing, (139, 146), (89, 100), (11, 18)),
-    ("gamma", NanPolicy::Reject, (149, 156), (96, 108), (11, 18)),
-    ("large_500", NanPolicy::Missing, (106, 106), (74, 80), (11, 18)),
-    ("large_500", NanPolicy::Reject, (116, 116), (81, 88), (11, 18)),
-    ("multiclass", NanPolicy::Missing, (153, 161), (97, 110), (11, 18)),
-    ("multiclass", NanPolicy::Reject, (163, 171), (104, 118), (11, 18)),
-    ("multiclass_softmax", NanPolicy::Missing, (111, 111), (76, 82), (11, 18)),
-    ("multiclass_softmax", NanPolicy::Reject, (121, 121), (83, 90), (11, 18)),
-    ("poisson", NanPolicy::Missing, (139, 146), (89, 100), (11, 18)),
-    ("poisson", NanPolicy::Reject, (149, 156), (96, 108), (11, 18)),
-    ("pseudohuber", NanPolicy::Missing, (106, 106), (74, 80), (11, 18)),
-    ("pseudohuber", NanPolicy::Reject, (116, 116), (81, 88), (11, 18)),
-    ("rank_pairwise", NanPolicy::Missing, (106, 106), (74, 80), (11, 18)),
-    ("rank_pairwise", NanPolicy::Reject, (116, 116), (81, 88), (11, 18)),
-    ("reg_logistic", NanPolicy::Missing, (141, 148), (89, 100), (11, 18)),
-    ("reg_logistic", NanPolicy::Reject, (151, 158), (96, 108), (11, 18)),
-    ("regression", NanPolicy::Missing, (106, 106), (74, 80), (11, 18)),
-    ("regression", NanPolicy::Reject, (116, 116), (81, 88), (11, 18)),
-    ("squaredlog", NanPolicy::Missing, (106, 106), (74, 80), (11, 18)),
-    ("squaredlog", NanPolicy::Reject, (116, 116), (81, 88), (11, 18)),
-    ("tweedie", NanPolicy::Missing, (139, 146), (89, 100), (11, 18)),
-    ("tweedie", NanPolicy::Reject, (149, 156), (96, 108), (11, 18)),
-];
+fn load_path(path: &Path) -> Ensemble {
+    load_model(path, FormatChoice::Auto).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 #[test]
-fn every_fixture_model_reaches_everything_reachable() {
+fn every_fixture_model_reaches_full_coverage() {
     let mut table = String::new();
     let mut failures = Vec::new();
-    for name in common::xgboost_models() {
-        let ens = load(&name);
+    let models = every_fixture_model();
+    assert!(models.len() > 17, "{models:?}");
+    for (name, path) in &models {
+        let ens = load_path(path);
         let vectors = generate(&ens, &VectorOptions::default());
         for policy in [NanPolicy::Missing, NanPolicy::Reject] {
             let files = emit(&ens, policy);
@@ -287,7 +120,7 @@ fn every_fixture_model_reaches_everything_reachable() {
                 panic!("{name}: MC/DC asked for but not measured");
             };
             table.push_str(&format!(
-                "    (\"{name}\", NanPolicy::{policy:?}, ({}, {}), ({}, {}), ({}, {})),\n",
+                "    {name} {policy:?}: statement {}/{}, branch {}/{}, MC/DC {}/{}\n",
                 r.statement.covered,
                 r.statement.total,
                 r.branch.covered,
@@ -296,51 +129,30 @@ fn every_fixture_model_reaches_everything_reachable() {
                 m.total
             ));
             for u in &r.uncovered {
-                let line = line_text(&files, u);
-                if unreachable_reason(u, line, &ens, policy).is_none() {
-                    failures.push(format!(
-                        "{name} {policy:?}: {}:{} {} not covered but reachable: {} [{}]",
-                        u.file,
-                        u.line,
-                        u.kind,
-                        u.detail,
-                        line.trim()
-                    ));
-                }
+                failures.push(format!(
+                    "{name} {policy:?}: {}:{} {} not covered: {} [{}]",
+                    u.file,
+                    u.line,
+                    u.kind,
+                    u.detail,
+                    line_text(&files, u).trim()
+                ));
             }
-            // The totals add up: covered + explained gaps == total.
             for (kind, ratio) in [
                 ("statement", r.statement),
                 ("branch", r.branch),
                 ("condition", m),
             ] {
-                let gaps = r.uncovered.iter().filter(|u| u.kind == kind).count() as u64;
-                assert_eq!(
-                    ratio.covered + gaps,
-                    ratio.total,
-                    "{name} {policy:?}: {kind} figures and uncovered list disagree"
-                );
-            }
-            if let Some(e) = EXPECTED
-                .iter()
-                .find(|e| e.0 == name.as_str() && e.1 == policy)
-            {
-                let got = (
-                    (r.statement.covered, r.statement.total),
-                    (r.branch.covered, r.branch.total),
-                    (m.covered, m.total),
-                );
-                if got != (e.2, e.3, e.4) {
+                if ratio.covered != ratio.total || ratio.total == 0 {
                     failures.push(format!(
-                        "{name} {policy:?}: figures {got:?}, expected {:?}",
-                        (e.2, e.3, e.4)
+                        "{name} {policy:?}: {kind} coverage {}/{}",
+                        ratio.covered, ratio.total
                     ));
                 }
-            } else {
-                failures.push(format!("{name} {policy:?}: no expected figures"));
             }
         }
     }
+    println!("coverage per model:\n{table}");
     assert!(
         failures.is_empty(),
         "{}\n\nmeasured figures:\n{table}",
@@ -350,15 +162,30 @@ fn every_fixture_model_reaches_everything_reachable() {
 
 #[test]
 fn one_vector_leaves_reachable_branches_uncovered() {
-    let ens = load("regression");
-    let files = emit(&ens, NanPolicy::Missing);
-    let vectors = generate(&ens, &VectorOptions::default());
+    // The generated code is branch-free except where the data decides, and
+    // the driver's own calls (NaN, errors, batches) reach much of that, so
+    // for many models one row already covers everything. Some fixture
+    // model's code must still need more than one row (softmax's max,
+    // hinge's sign, the exp rounding's sign, ...): find it.
     let opts = CoverageOptions::default();
-    let Some(full) = measure_or_skip(&files, &vectors.rows, &opts) else {
-        return;
-    };
-    let Some(one) = measure_or_skip(&files, &vectors.rows[..1], &opts) else {
-        return;
+    let mut found = None;
+    for name in common::xgboost_models() {
+        let ens = load(&name);
+        let files = emit(&ens, NanPolicy::Missing);
+        let vectors = generate(&ens, &VectorOptions::default());
+        let Some(full) = measure_or_skip(&files, &vectors.rows, &opts) else {
+            return;
+        };
+        let Some(one) = measure_or_skip(&files, &vectors.rows[..1], &opts) else {
+            return;
+        };
+        if one.branch.covered < full.branch.covered {
+            found = Some((files, full, one));
+            break;
+        }
+    }
+    let Some((files, full, one)) = found else {
+        panic!("one row covers every fixture model's code");
     };
     assert_eq!(one.rows, 1);
     assert!(one.mcdc.is_none() && one.mcdc_tool.is_none());
@@ -379,7 +206,7 @@ fn one_vector_leaves_reachable_branches_uncovered() {
     assert!(!extra.is_empty());
     for u in &extra {
         assert_eq!(u.file, "model.c");
-        assert_eq!(u.kind, "branch");
+        assert!(u.kind == "branch" || u.kind == "statement", "{u:?}");
         let line = line_text(&files, u).trim();
         assert!(!line.is_empty());
         assert!(
@@ -387,18 +214,9 @@ fn one_vector_leaves_reachable_branches_uncovered() {
             "{u:?} does not quote model.c line {}: {line}",
             u.line
         );
-        assert!(
-            unreachable_reason(u, line, &ens, NanPolicy::Missing).is_none(),
-            "{u:?} is reachable, yet explained away"
-        );
     }
-    // The leaf-reached outcome of the walk needs a row that ends in a
-    // shallow leaf; the first vector alone does not.
-    assert!(
-        extra.iter().any(|u| line_text(&files, u)
-            .contains("((flags & TIMBER_NODE_LEAF) != 0U) ? leaf[lane] : next")),
-        "{extra:?}"
-    );
+    // The full vector set covers everything.
+    assert!(full.uncovered.is_empty(), "{:?}", full.uncovered);
 }
 
 #[test]

@@ -8,15 +8,27 @@
 //!   absolute indices of both children and flags; leaves hold the offset
 //!   of their values in `timber_leaf_values[]` (in `left`) and how many
 //!   values they have (in `right`).
-//! - `timber_leaf_values[]`: leaf values, leaf by leaf, in node order.
+//!   With scalar leaves (every leaf one value, the common case) a leaf
+//!   instead holds its value in `threshold` and its own index in both
+//!   `left` and `right`: a self-loop, so the branch-free walk needs no
+//!   "already at a leaf" select, and `timber_leaf_values[]` is not emitted.
+//! - `timber_leaf_values[]` (vector leaves only): leaf values, leaf by
+//!   leaf, in node order.
 //! - `timber_tree_root[]`, `timber_tree_group[]`, `timber_tree_depth[]`:
-//!   per tree, in the order the trees are added.
+//!   per tree, in the order the trees are added, then padding slots up to
+//!   a multiple of the lane count. A padding slot's root is a padding leaf
+//!   of value -0 (the last node), depth 0; it adds into group 0 (x + -0 ==
+//!   x for every float x, so the sum is unchanged bit for bit) or, with
+//!   averaging, into a scratch slot `TIMBER_N_GROUPS` that is never read.
+//! - `timber_group_steps[]`: per group of `TIMBER_LANES` slots, the
+//!   deepest depth among them: the walk's step count for that group.
 //! - `timber_base_score[]`: per group.
 //!
 //! Index, feature, group and depth fields use the narrowest unsigned
 //! fixed-width type that fits this model (`timber_index_t` and friends).
 
 use super::conv::{f32_literal, is_plain_c_text, uint_type_for};
+use super::range::{exp_paths, ExpPaths};
 use super::{CodegenError, NanPolicy, Options};
 use crate::ir::mathfn;
 use crate::ir::validate::tree_depth;
@@ -77,6 +89,20 @@ pub struct Context {
     /// Tree walks interleaved at once.
     pub lanes: u32,
     pub depth_type: &'static str,
+    /// Tree slots: `n_trees` rounded up to a multiple of `lanes`.
+    pub n_tree_slots: usize,
+    /// Accumulator slots per row: `n_groups`, plus a scratch slot for the
+    /// padding trees of an averaging model.
+    pub n_slots: u32,
+    /// Per group of `lanes` tree slots, the walk's step count.
+    pub group_steps: Vec<usize>,
+    /// The larger of `n_features` and `n_outputs`: its macro name, the
+    /// one row-count overflow bound.
+    pub bound_macro: &'static str,
+    /// Which paths of timber_exp this model can take.
+    pub exp_paths: ExpPaths,
+    /// Comment lines saying which exp paths are left out, and why.
+    pub exp_note: Vec<String>,
     pub aggregation: &'static str,
     pub post_transform: &'static str,
     pub needs_exp: bool,
@@ -97,6 +123,8 @@ pub struct NodeRow {
     pub flags: &'static str,
     pub tree: u32,
     pub node: u32,
+    /// The padding leaf (no source node).
+    pub pad: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -104,6 +132,8 @@ pub struct LeafValueRow {
     pub value: String,
     pub tree: u32,
     pub node: u32,
+    /// The padding leaf's value.
+    pub pad: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -112,6 +142,8 @@ pub struct TreeRow {
     pub depth: usize,
     pub group: u32,
     pub tree: u32,
+    /// A padding slot (no source tree).
+    pub pad: bool,
 }
 
 /// The constants of [`mathfn::exp`], printed from the Rust constants
@@ -128,6 +160,16 @@ pub struct ExpConstants {
     pub pow2_down: Vec<String>,
     pub two_p32: String,
     pub two_m32: String,
+    /// 2^k for k = k_min..=k_max (exact powers of two), and -k_min, the
+    /// index bias.
+    pub pow2: Vec<Pow2Row>,
+    pub pow2_bias: i32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pow2Row {
+    pub value: String,
+    pub k: i32,
 }
 
 fn lit(v: f32, what: &str) -> Result<String, CodegenError> {
@@ -141,8 +183,26 @@ fn lits(vs: &[f32], what: &str) -> Result<Vec<String>, CodegenError> {
 }
 
 impl ExpConstants {
-    fn new() -> Result<Self, CodegenError> {
+    fn new(paths: &ExpPaths) -> Result<Self, CodegenError> {
+        let mut pow2 = Vec::new();
+        for k in paths.k_min..=paths.k_max {
+            // 2^k is a power of two within float32's range (k >= -127 is
+            // at worst subnormal, still exact): the f64 value converts
+            // exactly, equal to mathfn's product of powers of two.
+            let v = 2f64.powi(k) as f32;
+            if f64::from(v) != 2f64.powi(k) {
+                return Err(CodegenError::Unsupported {
+                    what: format!("2^{k} is not exact in float32"),
+                });
+            }
+            pow2.push(Pow2Row {
+                value: lit(v, "2^k")?,
+                k,
+            });
+        }
         Ok(ExpConstants {
+            pow2,
+            pow2_bias: -paths.k_min,
             log2e: lit(mathfn::LOG2E, "LOG2E")?,
             ln2_hi: lit(mathfn::LN2_HI, "LN2_HI")?,
             ln2_lo: lit(mathfn::LN2_LO, "LN2_LO")?,
@@ -183,6 +243,56 @@ fn plain(value: &str) -> String {
         .collect()
 }
 
+/// The comment of a pruned timber_exp: what the model's exp arguments
+/// never do, so the paths for it are left out.
+fn exp_note(p: &ExpPaths) -> Vec<String> {
+    if *p == ExpPaths::ALL {
+        return Vec::new();
+    }
+    let mut facts = Vec::new();
+    if !p.nan {
+        facts.push("never NaN");
+    }
+    if !p.clamp_hi {
+        facts.push("never above the upper clamp");
+    }
+    if !p.clamp_lo {
+        facts.push("never below the lower clamp");
+    }
+    if !p.round_pos {
+        facts.push("always negative");
+    }
+    if !p.round_neg {
+        facts.push("never negative");
+    }
+    if !p.scale_hi && !p.scale_lo {
+        facts.push("|k| <= 120 (2^k needs no pre-scaling)");
+    } else if !p.scale_hi {
+        facts.push("k <= 120");
+    } else if !p.scale_lo {
+        facts.push("k >= -120");
+    }
+    let text = format!(
+        "Only the paths this model's arguments can take are emitted: timber \
+         bounds every argument from the base score and the leaf values, and \
+         here it is {}.",
+        facts.join(", ")
+    );
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("one line");
+        if !last.is_empty() && last.len() + 1 + word.len() > 72 {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
 impl Context {
     pub fn new(ens: &Ensemble, opts: &Options) -> Result<Self, CodegenError> {
         if !ens.source.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -198,7 +308,12 @@ impl Context {
         let mut trees = Vec::with_capacity(ens.trees.len());
         let mut max_depth = 0usize;
         let mut max_leaf_width = 1usize;
-        let mut scalar_leaves = true;
+        let scalar_leaves = ens.trees.iter().all(|t| {
+            t.nodes.iter().all(|n| match n {
+                Node::Leaf(l) => l.values.len() == 1,
+                Node::Split(_) => true,
+            })
+        });
         let (mut any_lt, mut any_le) = (false, false);
         for tree in &ens.trees {
             let first = nodes.len() as u64;
@@ -209,6 +324,7 @@ impl Context {
                 depth,
                 group: tree.group,
                 tree: tree.source_id,
+                pad: false,
             });
             for node in &tree.nodes {
                 let row = match node {
@@ -227,9 +343,36 @@ impl Context {
                             feature: s.feature,
                             left: first + u64::from(s.left),
                             right: first + u64::from(s.right),
-                            flags: split_flags(s.op, s.missing),
+                            // NaN inputs refused: no missing direction.
+                            flags: split_flags(
+                                s.op,
+                                if opts.nan_policy == NanPolicy::Reject {
+                                    MissingGoes::Right
+                                } else {
+                                    s.missing
+                                },
+                            ),
                             tree: tree.source_id,
                             node: s.source_id,
+                            pad: false,
+                        }
+                    }
+                    Node::Leaf(l) if scalar_leaves => {
+                        // The value in `threshold`, a self-loop in
+                        // `left` and `right`.
+                        let own = nodes.len() as u64;
+                        NodeRow {
+                            threshold: lit(
+                                l.values[0],
+                                &format!("tree {} node {} leaf value", tree.source_id, l.source_id),
+                            )?,
+                            feature: 0,
+                            left: own,
+                            right: own,
+                            flags: "TIMBER_NODE_LEAF",
+                            tree: tree.source_id,
+                            node: l.source_id,
+                            pad: false,
                         }
                     }
                     Node::Leaf(l) => {
@@ -245,10 +388,10 @@ impl Context {
                                 )?,
                                 tree: tree.source_id,
                                 node: l.source_id,
+                                pad: false,
                             });
                         }
                         max_leaf_width = max_leaf_width.max(l.values.len());
-                        scalar_leaves &= l.values.len() == 1;
                         NodeRow {
                             threshold: "0e0f".to_string(),
                             feature: 0,
@@ -257,12 +400,77 @@ impl Context {
                             flags: "TIMBER_NODE_LEAF",
                             tree: tree.source_id,
                             node: l.source_id,
+                            pad: false,
                         }
                     }
                 };
                 nodes.push(row);
             }
         }
+        // Padding slots up to a multiple of LANES: a -0 leaf of depth 0.
+        let lanes = LANES as usize;
+        let average = ens.aggregation == Aggregation::Average;
+        if trees.len() % lanes != 0 {
+            let own = nodes.len() as u64;
+            let (left, right) = if scalar_leaves {
+                (own, own)
+            } else {
+                let offset = leaf_values.len() as u64;
+                leaf_values.push(LeafValueRow {
+                    value: "-0e0f".to_string(),
+                    tree: 0,
+                    node: 0,
+                    pad: true,
+                });
+                (offset, 1)
+            };
+            nodes.push(NodeRow {
+                threshold: "-0e0f".to_string(),
+                feature: 0,
+                left,
+                right,
+                flags: "TIMBER_NODE_LEAF",
+                tree: 0,
+                node: 0,
+                pad: true,
+            });
+            while trees.len() % lanes != 0 {
+                trees.push(TreeRow {
+                    root: own,
+                    depth: 0,
+                    // Sums: x + -0 == x. Averages: the scratch slot.
+                    group: if average { ens.n_groups } else { 0 },
+                    tree: 0,
+                    pad: true,
+                });
+            }
+        }
+        let group_steps: Vec<usize> = trees
+            .chunks(lanes)
+            .map(|c| c.iter().map(|t| t.depth).max().unwrap_or(0))
+            .collect();
+        // The walk's step loop is bounded by a table value; TIMBER_MAX_DEPTH
+        // (its max_depth + 1 in the context) bounds it by construction.
+        if group_steps.iter().any(|s| *s > max_depth) {
+            return Err(CodegenError::Unsupported {
+                what: "a lane group's step count exceeds the deepest tree".to_string(),
+            });
+        }
+        let max_group = trees.iter().map(|t| t.group).max().unwrap_or(0);
+        let n_slots = if average && trees.iter().any(|t| t.pad) {
+            ens.n_groups + 1
+        } else {
+            ens.n_groups
+        };
+        let needs_exp = matches!(
+            ens.post_transform,
+            PostTransform::Sigmoid | PostTransform::Softmax | PostTransform::Exp
+        );
+        let paths = if needs_exp {
+            exp_paths(ens)
+        } else {
+            ExpPaths::ALL
+        };
         let max_index = (nodes.len() as u64)
             .max(leaf_values.len() as u64)
             .max(max_leaf_width as u64);
@@ -275,13 +483,23 @@ impl Context {
             n_features: ens.n_features,
             n_outputs: ens.n_outputs(),
             n_trees: ens.trees.len(),
+            n_tree_slots: trees.len(),
+            n_slots,
+            group_steps,
+            bound_macro: if ens.n_outputs() > ens.n_features {
+                "TIMBER_N_OUTPUTS"
+            } else {
+                "TIMBER_N_FEATURES"
+            },
+            exp_paths: paths,
+            exp_note: exp_note(&paths),
             n_groups: ens.n_groups,
             n_nodes: nodes.len(),
             n_leaf_values: leaf_values.len(),
             max_depth: max_depth + 1,
             index_type: uint_type_for(max_index),
             feature_type: uint_type_for(u64::from(ens.n_features.saturating_sub(1))),
-            group_type: uint_type_for(u64::from(ens.n_groups.saturating_sub(1))),
+            group_type: uint_type_for(u64::from(max_group)),
             scalar_leaves,
             block_rows: block_rows(ens),
             lanes: LANES,
@@ -303,16 +521,13 @@ impl Context {
                 PostTransform::Hinge => "hinge",
                 PostTransform::ArgMax => "argmax",
             },
-            needs_exp: matches!(
-                ens.post_transform,
-                PostTransform::Sigmoid | PostTransform::Softmax | PostTransform::Exp
-            ),
+            needs_exp,
             reject_nan: opts.nan_policy == NanPolicy::Reject,
             nodes,
             leaf_values,
             trees,
             base_score: lits(&ens.base_score, "base_score")?,
-            exp: ExpConstants::new()?,
+            exp: ExpConstants::new(&paths)?,
         })
     }
 }

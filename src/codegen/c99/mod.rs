@@ -23,6 +23,7 @@
 
 mod context;
 pub mod conv;
+mod range;
 pub mod stack;
 
 use super::GeneratedFile;

@@ -14,9 +14,9 @@
 //!                     -> timber_infer_block (block_rows > 0) | timber_infer_row
 //!                            -> timber_acc_init / timber_walk / timber_acc_add_leaf
 //!                            -> timber_acc_finish -> post transform
-//! post transform: timber_sigmoid -> timber_exp -> timber_pow2_int
-//!                 timber_softmax -> timber_exp -> timber_pow2_int
-//!                 timber_exp -> timber_pow2_int, timber_hinge, timber_argmax
+//! post transform: timber_sigmoid -> timber_exp
+//!                 timber_softmax -> timber_exp
+//!                 timber_exp, timber_hinge, timber_argmax
 //! ```
 //!
 //! Each function's frame is estimated as
@@ -254,7 +254,9 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     let lanes = u64::from(ctx.lanes);
     let groups = u64::from(ctx.n_groups.max(1));
     let average = ctx.aggregation == "average";
-    let acc_bytes = groups * u64::from(f) + if average { groups * 4 } else { 0 };
+    // Accumulator slots: the groups, and the padding scratch slot if any.
+    let slots = u64::from(ctx.n_slots.max(1));
+    let acc_bytes = slots * u64::from(f) + if average { slots * 4 } else { 0 };
     let soft_f = m.soft_float;
     let mut v = Vec::new();
 
@@ -269,26 +271,15 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     };
     if ctx.needs_exp {
         v.push(Func {
-            name: "timber_pow2_int",
-            // k; negative, mag, scale, bit
+            name: "timber_exp",
+            // x; result, xc, kf, k, kk, hi, r, q, p, e, idx
             locals: Locals {
-                scalars: vec![4, 4, 4, f, 4],
+                scalars: vec![f, f, f, f, 4, f, f, f, f, f, f, 4],
                 arrays: 0,
                 float: true,
                 soft_helper: soft_f,
             },
             calls: vec![],
-        });
-        v.push(Func {
-            name: "timber_exp",
-            // x; result, xc, kf, k, kk, hi, r, q, p, e
-            locals: Locals {
-                scalars: vec![f, f, f, f, 4, f, f, f, f, f, f],
-                arrays: 0,
-                float: true,
-                soft_helper: soft_f,
-            },
-            calls: vec!["timber_pow2_int"],
         });
     }
     match ctx.post_transform {
@@ -536,8 +527,7 @@ mod tests {
                 "timber_infer_row",
                 "timber_acc_finish",
                 "timber_sigmoid",
-                "timber_exp",
-                "timber_pow2_int"
+                "timber_exp"
             ]
         );
         assert_eq!(e.batch_chain[1], "timber_infer_block");

@@ -1,0 +1,261 @@
+//! What the generator can prove about the argument of every `timber_exp`
+//! call, so `model.c` carries only the exp paths this model can execute.
+//!
+//! Per output group the margin is the base score plus one leaf of every
+//! tree of the group, summed in float32. Its range is bounded in f64 by
+//! `base + sum of [min leaf, max leaf]`, widened by a rounding allowance
+//! that covers the float32 summation error (`|fl(sum) - sum| <= n u sum|x|`
+//! with u = 2^-24; we allow twice that, plus an absolute slack). The post
+//! transform then maps margins to exp arguments: sigmoid exponentiates
+//! `-margin`, exp the margin, softmax `margin - max`, which is `<= 0`.
+//!
+//! Every decision below compares such an over-approximation with the
+//! point where a guard of [`crate::ir::mathfn::exp`] starts to fire, with
+//! slack on the safe side, so a guard left out provably never fires: the
+//! code emitted computes the same bits as the full function on every
+//! argument the model can produce.
+
+use crate::ir::{Aggregation, Ensemble, Node, PostTransform};
+
+/// Which paths of `timber_exp` (and `timber_pow2_int`) the model needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ExpPaths {
+    /// The argument may be NaN (only when a margin may overflow).
+    pub nan: bool,
+    /// `x > EXP_CLAMP_HI` may happen.
+    pub clamp_hi: bool,
+    /// `x < EXP_CLAMP_LO` may happen.
+    pub clamp_lo: bool,
+    /// `kf >= 0` may happen (x >= 0, -0 included).
+    pub round_pos: bool,
+    /// `kf < 0` may happen (x < 0).
+    pub round_neg: bool,
+    /// `k > 120` may happen.
+    pub scale_hi: bool,
+    /// `k < -120` may happen.
+    pub scale_lo: bool,
+    /// `k > 0` may happen.
+    pub pow2_pos: bool,
+    /// `k < 0` may happen.
+    pub pow2_neg: bool,
+    /// Every k `timber_exp` scales by (after the pre-scaling) lies in
+    /// `k_min..=k_max`: the range of its exact 2^k table.
+    pub k_min: i32,
+    pub k_max: i32,
+}
+
+impl ExpPaths {
+    /// Every path (the full function).
+    pub const ALL: ExpPaths = ExpPaths {
+        nan: true,
+        clamp_hi: true,
+        clamp_lo: true,
+        round_pos: true,
+        round_neg: true,
+        scale_hi: true,
+        scale_lo: true,
+        pow2_pos: true,
+        pow2_neg: true,
+        k_min: -127,
+        k_max: 120,
+    };
+
+    /// The paths an argument in `[lo, hi]` (f64, already an
+    /// over-approximation of every float32 argument) can take.
+    pub fn for_interval(lo: f64, hi: f64) -> ExpPaths {
+        if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+            return ExpPaths::ALL;
+        }
+        // Thresholds, with slack towards emitting the path:
+        // clamps at 100 and -110; k = round(x * log2 e) > 120 needs
+        // x >= 83.5..., k < -120 needs x <= -83.5...; k != 0 needs
+        // |x| >= 0.3465... (|kf| >= 0.5); kf >= 0 iff x >= 0 (x = -0
+        // gives kf = -0, which is >= 0), kf < 0 iff x < 0.
+        // k = round(clamp(x) * log2 e), two units of slack each way; the
+        // pre-scaling keeps every k within -127..=120.
+        let log2e = std::f64::consts::LOG2_E;
+        let lo_c = lo.clamp(-110.0, 100.0);
+        let hi_c = hi.clamp(-110.0, 100.0);
+        let k_lo = (lo_c * log2e).floor() as i32 - 2;
+        let k_hi = (hi_c * log2e).ceil() as i32 + 2;
+        // Raw k above 120 or below -120 is pre-scaled by 32.
+        let mut parts = Vec::new();
+        if k_hi > 120 {
+            parts.push((k_lo.max(121) - 32, k_hi - 32));
+        }
+        if k_lo < -120 {
+            parts.push((k_lo + 32, k_hi.min(-121) + 32));
+        }
+        if k_lo <= 120 && k_hi >= -120 {
+            parts.push((k_lo.max(-120), k_hi.min(120)));
+        }
+        let k_min = parts.iter().map(|p| p.0).min().unwrap_or(-127).max(-127);
+        let k_max = parts.iter().map(|p| p.1).max().unwrap_or(120).min(120);
+        ExpPaths {
+            k_min,
+            k_max,
+            nan: false,
+            clamp_hi: hi > 99.0,
+            clamp_lo: lo < -109.0,
+            round_pos: hi >= 0.0,
+            round_neg: lo < 0.0,
+            scale_hi: hi > 83.0,
+            scale_lo: lo < -83.0,
+            pow2_pos: hi > 0.34,
+            pow2_neg: lo < -0.34,
+        }
+    }
+}
+
+/// Beyond this bound (f64) a float32 margin might overflow: prove nothing.
+const FINITE_LIMIT: f64 = 1.0e37;
+
+/// Relative rounding allowance per float32 operation (2u, u = 2^-24).
+const REL: f64 = 1.0 / 8_388_608.0;
+
+/// Per group: an interval containing every float32 margin the model can
+/// produce, or None when a margin may not be finite.
+pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
+    let n = ens.n_groups as usize;
+    let mut lo: Vec<f64> = ens.base_score.iter().map(|b| f64::from(*b)).collect();
+    let mut hi = lo.clone();
+    let mut abs: Vec<f64> = lo.iter().map(|b| b.abs()).collect();
+    let mut terms = vec![1.0f64; n];
+    if lo.len() != n {
+        return None;
+    }
+    for tree in &ens.trees {
+        let width = tree
+            .nodes
+            .iter()
+            .map(|node| match node {
+                Node::Leaf(l) => l.values.len(),
+                Node::Split(_) => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        for i in 0..width {
+            let g = tree.group as usize + i;
+            if g >= n {
+                return None;
+            }
+            let (mut tlo, mut thi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for node in &tree.nodes {
+                if let Node::Leaf(l) = node {
+                    // A leaf without value i adds nothing to group g.
+                    let v = l.values.get(i).map_or(0.0, |v| f64::from(*v));
+                    if !v.is_finite() {
+                        return None;
+                    }
+                    tlo = tlo.min(v);
+                    thi = thi.max(v);
+                }
+            }
+            lo[g] += tlo;
+            hi[g] += thi;
+            abs[g] += tlo.abs().max(thi.abs());
+            terms[g] += 1.0;
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    for g in 0..n {
+        // A bound that is NaN or too large proves nothing.
+        if abs[g].is_nan() || abs[g] >= FINITE_LIMIT {
+            return None;
+        }
+        let slack = abs[g] * (terms[g] + 2.0) * REL + 1.0e-30;
+        out.push(match ens.aggregation {
+            Aggregation::Sum => (lo[g] - slack, hi[g] + slack),
+            // base + sum / count: within base +- the sum of |leaves|.
+            Aggregation::Average => {
+                let b = f64::from(ens.base_score[g]);
+                let r = abs[g] * (1.0 + (terms[g] + 4.0) * REL) + 1.0e-30;
+                (b - r, b + r)
+            }
+        });
+    }
+    Some(out)
+}
+
+/// The exp paths the model's post transform can take.
+pub fn exp_paths(ens: &Ensemble) -> ExpPaths {
+    let Some(m) = margin_intervals(ens) else {
+        return ExpPaths::ALL;
+    };
+    let lo = m.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let hi = m.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    match ens.post_transform {
+        PostTransform::Exp => ExpPaths::for_interval(lo, hi),
+        PostTransform::Sigmoid => ExpPaths::for_interval(-hi, -lo),
+        // v[g] - max: never above +0 (v[g] == max gives +0), never below
+        // the smallest margin minus the largest (plus rounding).
+        PostTransform::Softmax => {
+            let d = lo - hi;
+            ExpPaths::for_interval(d - d.abs() * REL - 1.0e-30, 0.0)
+        }
+        _ => ExpPaths::ALL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::mathfn;
+
+    #[test]
+    fn all_paths_when_unbounded() {
+        assert_eq!(ExpPaths::for_interval(f64::NAN, 1.0), ExpPaths::ALL);
+        assert_eq!(
+            ExpPaths::for_interval(f64::NEG_INFINITY, 1.0),
+            ExpPaths::ALL
+        );
+    }
+
+    /// Every threshold is on the safe side of where the guard really
+    /// fires, checked against the float32 arithmetic of mathfn::exp.
+    #[test]
+    fn thresholds_are_conservative() {
+        let k_of = |x: f32| {
+            let xc = x.clamp(mathfn::EXP_CLAMP_LO, mathfn::EXP_CLAMP_HI);
+            let kf = xc * mathfn::LOG2E;
+            if kf >= 0.0 {
+                (kf + 0.5) as i32
+            } else {
+                (kf - 0.5) as i32
+            }
+        };
+        // A sweep over the float32s in [-400, 400], and intervals past
+        // the clamps.
+        for (lo, hi) in [(150.0, 1e30), (-1e30, -150.0), (-1e30, 1e30), (90.0, 95.0)] {
+            let p = ExpPaths::for_interval(lo, hi);
+            assert!(p.k_min <= p.k_max, "{lo} {hi}: {p:?}");
+        }
+        let mut bits = 0u32;
+        while bits <= 0x43C8_0000 {
+            for x in [f32::from_bits(bits), -f32::from_bits(bits)] {
+                let p = ExpPaths::for_interval(f64::from(x), f64::from(x));
+                assert!(p.k_min <= p.k_max, "{x}: {p:?}");
+                let k = k_of(x);
+                assert!(p.clamp_hi || x <= mathfn::EXP_CLAMP_HI, "{x}");
+                assert!(p.clamp_lo || x >= mathfn::EXP_CLAMP_LO, "{x}");
+                assert!(p.scale_hi || k <= 120, "{x}");
+                assert!(p.scale_lo || k >= -120, "{x}");
+                assert!(p.pow2_pos || k <= 0, "{x}");
+                let k_scaled = if k > 120 {
+                    k - 32
+                } else if k < -120 {
+                    k + 32
+                } else {
+                    k
+                };
+                assert!((p.k_min..=p.k_max).contains(&k_scaled), "{x}: {k_scaled}");
+                assert!((ExpPaths::ALL.k_min..=ExpPaths::ALL.k_max).contains(&k_scaled));
+                assert!(p.pow2_neg || k >= 0, "{x}");
+                let kf = x.clamp(mathfn::EXP_CLAMP_LO, mathfn::EXP_CLAMP_HI) * mathfn::LOG2E;
+                assert!(p.round_pos || kf < 0.0, "{x}");
+                assert!(p.round_neg || kf >= 0.0, "{x}");
+            }
+            bits += 4099;
+        }
+    }
+}
