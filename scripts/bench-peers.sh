@@ -15,7 +15,7 @@
 # dependency of timber or its tests. Scratch files: build/bench-peers/.
 #
 # Environment (defaults in brackets):
-#   BENCH_REPEATS [15]        timed passes per peer (median reported; >= 11)
+#   BENCH_REPEATS [21]        timed passes per peer (median reported; >= 11)
 #   BENCH_MIN_ROWS [20000]    rows per pass (fixture rows repeated)
 #   BENCH_COMPILE_REPS [3]    compiler runs per peer (median reported)
 #   BENCH_WORK [build/bench-peers]  scratch directory
@@ -109,7 +109,7 @@ python3 "$HERE/run.py" \
     --root "$ROOT" --work "$WORK" --out "$OUT" \
     --venv-python "$PY" --timber-bin "$TIMBER_BIN" --command "$COMMAND" --started "$STARTED" \
     --cc "$CC" \
-    --repeats "${BENCH_REPEATS:-15}" --min-rows "${BENCH_MIN_ROWS:-20000}" \
+    --repeats "${BENCH_REPEATS:-21}" --min-rows "${BENCH_MIN_ROWS:-20000}" \
     --compile-reps "${BENCH_COMPILE_REPS:-3}" \
     "${MODELS[@]}"
 say "done in $(( $(date +%s) - STARTED )) s: $OUT"

@@ -85,7 +85,7 @@ def render(data, here):
         best_s = min((r["single_ns"] for r in ok), default=None)
         best_b = min((r["batch_ns"] for r in ok), default=None)
         best_c = min((r["compile_s"] for r in ok), default=None)
-        best_m = min((r["m4_text_rodata"] for r in ok), default=None)
+        best_m = min((r["m4_text_rodata"] for r in ok if "m4_text_rodata" in r), default=None)
         best_smin = min((r["single_min"] for r in ok), default=None)
         best_bmin = min((r["batch_min"] for r in ok), default=None)
         w(f"Speed (host; {a['repeats']} rounds, each running every compiler's driver for one "
@@ -108,10 +108,14 @@ def render(data, here):
           "calls out to | load |")
         w("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for r in ok:
-            calls = ", ".join(f"`{s}`" for s in r["m4_undefined"]) or "nothing"
+            if "m4_text_rodata" in r:
+                calls = ", ".join(f"`{s}`" for s in r["m4_undefined"]) or "nothing"
+                m4 = (f"{r['m4_text_rodata']} | {ratio(r['m4_text_rodata'], best_m)} | "
+                      f"{r['m4_data_bss']} | {calls}")
+            else:
+                m4 = "does not build (below) | – | – | –"
             w(f"| {label(r)} | {fnum(r.get('gen_seconds'), '{:.2f}')} | {r['c_bytes']} | "
-              f"{r['compile_s']:.2f} | {ratio(r['compile_s'], best_c)} | {r['m4_text_rodata']} | "
-              f"{ratio(r['m4_text_rodata'], best_m)} | {r['m4_data_bss']} | {calls} | "
+              f"{r['compile_s']:.2f} | {ratio(r['compile_s'], best_c)} | {m4} | "
               f"{r['compile_load'].split()[0]} |")
         w("")
         w(f"Exactness ({info['n_input_rows']} fixture rows):\n")
@@ -131,6 +135,9 @@ def render(data, here):
                 notes.append(f"- {PEER_LABEL[p]} as shipped fails on this model: "
                              f"`{r['error_unpatched']}`. Workaround used for the figures above: "
                              f"{r['workaround']}.")
+            if r.get("m4_error"):
+                notes.append(f"- {PEER_LABEL[p]}: the generated C does not build for Cortex-M4: "
+                             f"`{r['m4_error']}`.")
             if not r.get("ok"):
                 notes.append(f"- {PEER_LABEL[p]} produced no C: `{r.get('error')}`.")
         if notes:

@@ -164,9 +164,18 @@ def bench_peer(peer, pdir, sources, n_features, extra_defs, inputs_csv, args, re
     armdir = os.path.join(pdir, "arm")
     os.makedirs(armdir, exist_ok=True)
     arm_objs = []
+    log(f"  {peer}: compiling for Cortex-M4 (load {loadavg()})")
     for s in sources:
         o = os.path.join(armdir, s[:-2] + ".o")
-        run([args.arm_cc] + args.arm_flags.split() + ["-c", os.path.join(pdir, s), "-o", o])
+        p = run([args.arm_cc] + args.arm_flags.split() + ["-c", os.path.join(pdir, s), "-o", o],
+                check=False)
+        if p.returncode != 0:
+            errors = [ln.strip() for ln in p.stdout.splitlines() if "rror" in ln]
+            kinds = sorted({e.split("Error:", 1)[-1].strip() for e in errors})
+            result["m4_error"] = (f"{args.arm_cc} exit {p.returncode} on {s}: {len(errors)} errors: "
+                                  + "; ".join(kinds[:3]))
+            log(f"  {peer}: Cortex-M4 build FAILED: {result['m4_error']}")
+            return
         arm_objs.append(o)
     tr, db, und = arm_size(arm_objs, args.arm_size, args.arm_nm)
     result["m4_text_rodata"] = tr
@@ -320,7 +329,7 @@ def main():
     ap.add_argument("--arm-nm", default="arm-none-eabi-nm")
     ap.add_argument("--arm-flags", default="-std=c99 -ffp-contract=off -mcpu=cortex-m4 -mthumb "
                     "-mfloat-abi=hard -mfpu=fpv4-sp-d16 -O2")
-    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--repeats", type=int, default=21)
     ap.add_argument("--min-rows", type=int, default=20000)
     ap.add_argument("--compile-reps", type=int, default=3)
     ap.add_argument("models", nargs="+")
