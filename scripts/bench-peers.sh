@@ -49,7 +49,7 @@ PY_PACKAGES=(
 )
 
 say() { printf '[bench-peers] %s\n' "$*"; }
-fail() { printf '[bench-peers] ERROR: %s\n' "$*" >&2; exit "${2:-1}"; }
+fail() { printf '[bench-peers] ERROR: %s\n' "$1" >&2; exit "${2:-1}"; }
 trap 'rc=$?; if [ $rc -ne 0 ]; then printf "[bench-peers] FAILED (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2; fi' ERR
 
 need() {

@@ -52,7 +52,9 @@ def render(data, here):
       f"measured. Ratios between rows of one table come from the same run and are what count; "
       f"absolute times move with the load.")
     w(f"- timber at commit `{env['commit']}`{' (with uncommitted changes in src/)' if env['dirty'] else ''}; "
-      f"host compiler `{env['cc_version']}`; Cortex-M4 compiler `{env['arm_cc_version']}`; peers "
+      + (f"generator sources (src/, templates/) last changed in `{env['src_commit']}`; "
+         if env.get("src_commit") else "")
+      + f"host compiler `{env['cc_version']}`; Cortex-M4 compiler `{env['arm_cc_version']}`; peers "
       f"from PyPI in a throwaway venv ({env['python']}).")
     w(f"- Every generated C file is compiled with `{a['cc']} {a['cflags']}` (linked with `-lm`: "
       f"the peers call `exp`/`expf`). No peer needed other flags. Cortex-M4: "

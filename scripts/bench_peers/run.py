@@ -348,6 +348,8 @@ def main():
         "arm_cc_version": first_line([args.arm_cc, "--version"]),
         "python": first_line([args.venv_python, "--version"]),
         "commit": run(["git", "rev-parse", "--short=12", "HEAD"], cwd=args.root).stdout.strip(),
+        "src_commit": run(["git", "log", "-1", "--format=%h %s", "--", "src", "templates",
+                           "Cargo.toml"], cwd=args.root).stdout.strip(),
         "dirty": bool(run(["git", "status", "--porcelain", "--", "src", "templates", "Cargo.toml",
                            "Cargo.lock"], cwd=args.root).stdout.strip()),
     }
