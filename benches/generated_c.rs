@@ -2,11 +2,14 @@
 //! and `timber_infer` for seeded synthetic ensembles, compiled with the
 //! host `cc` at -O2 and timed with `clock_gettime` in a small C harness.
 //!
+//! Every case runs in every concrete layout (`table`, `branches`), and
+//! the line of the layout `auto` picks is marked `*`.
+//!
 //! Run with `cargo bench --bench generated_c`.
 
 use std::process::Command;
 
-use timber::codegen::c99::{emit_c99, Options};
+use timber::codegen::c99::{emit_c99, Layout, Options};
 use timber::ir::{
     Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
     IR_SCHEMA_VERSION,
@@ -169,19 +172,30 @@ fn main() {
         "generated C, cc -O2 -std=c99 -ffp-contract=off, {rows} rows x {repeats} runs, median ns/row"
     );
     println!(
-        "{:<22} {:>12} {:>12} {:>10}",
-        "model", "single", "batch", "emit ms"
+        "{:<22} {:<10} {:>12} {:>12} {:>10}",
+        "model", "layout", "single", "batch", "emit ms"
     );
-    for (case, (name, ens)) in cases.iter().enumerate() {
+    let runs = cases.iter().enumerate().flat_map(|(case, (name, ens))| {
+        [Layout::Table, Layout::Branches]
+            .into_iter()
+            .map(move |layout| (case, name, ens, layout))
+    });
+    for (case, name, ens, layout) in runs {
         // TIMBER_BENCH_KEEP=<dir> keeps the generated sources for a look.
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir_path = match std::env::var_os("TIMBER_BENCH_KEEP") {
-            Some(keep) => std::path::PathBuf::from(keep).join(format!("case{case}")),
+            Some(keep) => {
+                std::path::PathBuf::from(keep).join(format!("case{case}-{}", layout.name()))
+            }
             None => tmp.path().to_path_buf(),
         };
         std::fs::create_dir_all(&dir_path).expect("create bench dir");
         let started = std::time::Instant::now();
-        let files = emit_c99(ens, &Options::default()).expect("emit");
+        let opts = Options {
+            layout,
+            ..Options::default()
+        };
+        let files = emit_c99(ens, &opts).expect("emit");
         let emit_ms = started.elapsed().as_secs_f64() * 1e3;
         for f in files {
             std::fs::write(dir_path.join(&f.name), f.contents).expect("write");
@@ -206,6 +220,12 @@ fn main() {
         let mut words = text.split_whitespace();
         let single = words.next().unwrap_or("?");
         let batch = words.next().unwrap_or("?");
-        println!("{name:<22} {single:>12} {batch:>12} {emit_ms:>10.1}");
+        let mark = if Layout::Auto.resolve(ens) == layout {
+            "*"
+        } else {
+            ""
+        };
+        let shown = format!("{}{mark}", layout.name());
+        println!("{name:<22} {shown:<10} {single:>12} {batch:>12} {emit_ms:>10.1}");
     }
 }

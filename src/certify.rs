@@ -23,7 +23,7 @@ use crate::audit::record::{
 use crate::audit::{toolchain, traceability};
 use crate::check::catalogue::Guideline;
 use crate::check::deviation::{Deviation, Recategorization};
-use crate::codegen::c99::{emit_c99, NanPolicy, Options as C99Options};
+use crate::codegen::c99::{emit_c99, Layout, NanPolicy, Options as C99Options};
 use crate::coverage::{self, CoverageOptions, CoverageReport};
 use crate::frontend::{self, FormatChoice};
 use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
@@ -50,6 +50,9 @@ pub struct CertifyOptions {
     pub qualification: Option<PathBuf>,
     pub seed: u64,
     pub random_rows: usize,
+    /// Code layout (`auto` is resolved for the model and recorded as the
+    /// concrete layout in certification.json).
+    pub layout: Layout,
     /// The bundle directory (must not exist unless `force`).
     pub out: PathBuf,
     pub force: bool,
@@ -162,8 +165,12 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         "reject" => NanPolicy::Reject,
         _ => NanPolicy::Missing,
     };
-    let files = emit_c99(&ens, &C99Options { nan_policy })
-        .map_err(|e| CertifyError::Codegen(e.to_string()))?;
+    let codegen = C99Options {
+        nan_policy,
+        layout: opts.layout,
+    }
+    .resolved(&ens);
+    let files = emit_c99(&ens, &codegen).map_err(|e| CertifyError::Codegen(e.to_string()))?;
     let ir_json = ens.to_canonical_json();
 
     stage("checking the generated C against MISRA C:2012");
@@ -246,7 +253,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         other => CertifyError::Stage(format!("verify: {other}")),
     })?;
     report.coverage = Some(verify::coverage(&ens, &rows));
-    verify::attach_stack_estimates(&mut report, &ens, &targets);
+    verify::attach_stack_estimates(&mut report, &ens, &codegen, &targets);
     report.clear_timings();
 
     stage("writing the audit bundle");
@@ -294,6 +301,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         },
         options: GenerationOptions {
             nan_policy: profile.numeric.nan_policy.clone(),
+            layout: codegen.layout.name().to_string(),
             seed: opts.seed,
             random_rows: opts.random_rows,
         },

@@ -38,6 +38,7 @@ fn certify_into(model: &str, out: &Path) -> Option<()> {
         .resolve(Some("ASIL-A"))
         .expect("ASIL-A");
     let opts = CertifyOptions {
+        layout: timber::codegen::c99::Layout::Auto,
         model: common::fixtures().join("xgboost").join(model),
         format: FormatChoice::Auto,
         profile: prof,

@@ -37,6 +37,7 @@ fn certify_into(model: &Path, out: &Path) -> Option<()> {
         .resolve(Some("ASIL-A"))
         .expect("ASIL-A");
     let opts = CertifyOptions {
+        layout: timber::codegen::c99::Layout::Auto,
         model: model.to_path_buf(),
         format: FormatChoice::Auto,
         profile: prof,

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use timber::codegen::c99::{emit_c99, NanPolicy, Options};
+use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
 use timber::ir::{
     evaluate, mathfn, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
     SplitOp, Tree, IR_SCHEMA_VERSION,
@@ -412,15 +412,38 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// Compile `ens`, run `rows`, and assert every output bit equals the
-/// reference evaluator's, for single-row and batch calls.
+/// Every concrete layout that can express `ens`.
+fn layouts_for(ens: &Ensemble) -> Vec<Layout> {
+    let mut v = vec![Layout::Table];
+    if timber::codegen::c99::branches::supports(ens) {
+        v.push(Layout::Branches);
+    }
+    v
+}
+
+/// Compile `ens` in every layout, run `rows`, and assert every output bit
+/// equals the reference evaluator's, for single-row and batch calls.
+/// Returns the table layout's run.
 fn check(ens: &Ensemble, rows: &[Vec<f32>]) -> RunResult {
     check_with(ens, rows, &[])
 }
 
 fn check_with(ens: &Ensemble, rows: &[Vec<f32>], extra: &[&str]) -> RunResult {
+    let mut first = None;
+    for layout in layouts_for(ens) {
+        let res = check_layout(ens, rows, extra, layout);
+        first.get_or_insert(res);
+    }
+    first.expect("the table layout always runs")
+}
+
+fn check_layout(ens: &Ensemble, rows: &[Vec<f32>], extra: &[&str], layout: Layout) -> RunResult {
     timber::ir::validate(ens).expect("test ensemble is valid");
-    let built = build_with(ens, &Options::default(), extra);
+    let opts = Options {
+        layout,
+        ..Options::default()
+    };
+    let built = build_with(ens, &opts, extra);
     let res = run(&built, ens.n_features as usize, rows);
     assert_eq!(res.batch_status, 0);
     for (i, row) in rows.iter().enumerate() {
@@ -428,10 +451,10 @@ fn check_with(ens: &Ensemble, rows: &[Vec<f32>], extra: &[&str]) -> RunResult {
         assert_eq!(res.single_status[i], 0);
         assert_eq!(
             res.single[i], want,
-            "single row {i} {row:?}: C {:x?} vs Rust {want:x?}",
+            "{layout:?} single row {i} {row:?}: C {:x?} vs Rust {want:x?}",
             res.single[i]
         );
-        assert_eq!(res.batch[i], want, "batch row {i} {row:?}");
+        assert_eq!(res.batch[i], want, "{layout:?} batch row {i} {row:?}");
     }
     res
 }
@@ -818,17 +841,88 @@ fn null_pointers_bounds_and_metadata() {
 #[test]
 fn nan_policy_reject() {
     let ens = deeper(PostTransform::Identity, Aggregation::Sum, 0.0);
-    let built = build(
-        &ens,
-        &Options {
-            nan_policy: NanPolicy::Reject,
-        },
+    let mut rng = Rng(12);
+    let clean: Vec<Vec<f32>> = rows_for(&ens, &mut rng, 300)
+        .into_iter()
+        .filter(|r| !r.iter().any(|v| v.is_nan()))
+        .collect();
+    for layout in layouts_for(&ens) {
+        let built = build(
+            &ens,
+            &Options {
+                nan_policy: NanPolicy::Reject,
+                layout,
+            },
+        );
+        let rows = vec![vec![0.0, 1.0, 2.0], vec![0.0, f32::NAN, 2.0]];
+        let res = run(&built, 3, &rows);
+        assert_eq!(res.single_status, vec![0, 2], "{layout:?}");
+        assert_eq!(res.single[0], bits(&evaluate(&ens, &rows[0])));
+        assert_eq!(res.batch_status, 2);
+        // Without NaN the rejecting code computes the reference's bits
+        // (thresholds, next floats, infinities).
+        let res = run(&built, 3, &clean);
+        assert_eq!(res.batch_status, 0, "{layout:?}");
+        for (i, row) in clean.iter().enumerate() {
+            let want = bits(&evaluate(&ens, row));
+            assert_eq!(res.single[i], want, "{layout:?} row {row:?}");
+            assert_eq!(res.batch[i], want, "{layout:?} row {row:?}");
+        }
+    }
+}
+
+/// The branches layout: no node table, a `/* tree T node N */` on every
+/// `if` and leaf line, no `x != x` test (NaN is folded into the
+/// comparisons), deterministic; `auto` picks it for a small model and the
+/// table for a big one.
+#[test]
+fn branches_layout_traces_every_node_and_auto_picks_by_size() {
+    let ens = deeper(PostTransform::Identity, Aggregation::Sum, 0.0);
+    let opts = Options {
+        layout: Layout::Branches,
+        ..Options::default()
+    };
+    let files = emit_c99(&ens, &opts).expect("emit");
+    assert_eq!(files, emit_c99(&ens.clone(), &opts).expect("emit"));
+    let text = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.contents.clone())
+            .expect("file")
+    };
+    let model_c = text("model.c");
+    assert!(!text("model_data.c").contains("timber_nodes"));
+    assert!(!model_c.contains("timber_walk"));
+    for t in &ens.trees {
+        for n in &t.nodes {
+            let tag = format!("/* tree {} node {} */", t.source_id, n.source_id());
+            assert_eq!(model_c.matches(&tag).count(), 1, "{tag}");
+        }
+    }
+    let fns: Vec<&str> = model_c
+        .split("static timber_float32_t timber_tree_")
+        .skip(1)
+        .collect();
+    assert_eq!(fns.len(), ens.trees.len());
+    for f in fns {
+        let body = f.split("\n}\n").next().unwrap_or("");
+        assert!(!body.contains("!="), "NaN test in a tree function: {body}");
+    }
+    assert!(text("model.h").contains("Layout: branches"));
+    assert_eq!(Layout::Auto.resolve(&ens), Layout::Branches);
+    let mut rng = Rng(77);
+    let big = ensemble(
+        8,
+        vec![0.0],
+        Aggregation::Sum,
+        PostTransform::Identity,
+        (0..40)
+            .map(|i| complete_tree(&mut rng, i, 0, 7, 8))
+            .collect(),
     );
-    let rows = vec![vec![0.0, 1.0, 2.0], vec![0.0, f32::NAN, 2.0]];
-    let res = run(&built, 3, &rows);
-    assert_eq!(res.single_status, vec![0, 2]);
-    assert_eq!(res.single[0], bits(&evaluate(&ens, &rows[0])));
-    assert_eq!(res.batch_status, 2);
+    assert!(big.n_nodes() > timber::codegen::c99::AUTO_BRANCHES_MAX_NODES);
+    assert_eq!(Layout::Auto.resolve(&big), Layout::Table);
 }
 
 #[test]
@@ -1031,6 +1125,7 @@ fn cppcheck_misra_addon_finds_nothing() {
             deeper(PostTransform::Exp, Aggregation::Average, 1.0),
             Options {
                 nan_policy: NanPolicy::Reject,
+                ..Options::default()
             },
         ),
         (
@@ -1040,6 +1135,23 @@ fn cppcheck_misra_addon_finds_nothing() {
         (multiclass(PostTransform::Softmax, 1.0), Options::default()),
         (multiclass(PostTransform::ArgMax, 1.0), Options::default()),
     ];
+    // The branches layout, both NaN policies, scalar and vector leaves.
+    for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
+        models.push((
+            deeper(PostTransform::Sigmoid, Aggregation::Average, 1.0),
+            Options {
+                nan_policy,
+                layout: Layout::Branches,
+            },
+        ));
+        models.push((
+            multiclass(PostTransform::Softmax, 1.0),
+            Options {
+                nan_policy,
+                layout: Layout::Branches,
+            },
+        ));
+    }
     let mut rng = Rng(77);
     models.push((random_ensemble(&mut rng), Options::default()));
     // Row-by-row batching (no blocks).
@@ -1127,16 +1239,31 @@ fn compiles_cleanly_with_extra_warnings_and_for_cortex_m() {
             deeper(PostTransform::Sigmoid, Aggregation::Average, 0.0),
             Options {
                 nan_policy: NanPolicy::Reject,
+                ..Options::default()
             },
         ),
     ];
     for _ in 0..4 {
         models.push((random_ensemble(&mut rng), Options::default()));
     }
+    for _ in 0..3 {
+        let ens = random_ensemble(&mut rng);
+        if !timber::codegen::c99::branches::supports(&ens) {
+            continue;
+        }
+        models.push((
+            ens,
+            Options {
+                layout: Layout::Branches,
+                ..Options::default()
+            },
+        ));
+    }
     models.push((
         many_classes(&mut rng, 80, Aggregation::Sum),
         Options {
             nan_policy: NanPolicy::Reject,
+            ..Options::default()
         },
     ));
     for (ens, opts) in &models {
@@ -1302,6 +1429,11 @@ fn every_declared_name_is_prefixed() {
             Options::default(),
             Options {
                 nan_policy: NanPolicy::Reject,
+                ..Options::default()
+            },
+            Options {
+                layout: Layout::Branches,
+                ..Options::default()
             },
         ] {
             for f in emit_c99(ens, &opts).expect("emit") {
@@ -1323,7 +1455,14 @@ fn every_declared_name_is_prefixed() {
                         names.push(name.trim_start_matches('*').to_string());
                     }
                 }
-                assert!(names.len() >= 3, "{}: {names:?}", f.name);
+                // The branches layout's model_data.c holds only the base
+                // scores.
+                let min = match (opts.layout, f.name.as_str()) {
+                    (Layout::Branches, "model_data.c") => 1,
+                    (Layout::Branches, "model_data.h") => 2,
+                    _ => 3,
+                };
+                assert!(names.len() >= min, "{}: {names:?}", f.name);
                 for n in names {
                     assert!(
                         n.starts_with("TIMBER_") || n.starts_with("timber_"),

@@ -1,6 +1,7 @@
 //! The checker against the generator, from both sides:
 //! - every C file timber emits for every fixture model (XGBoost 1.7, 2.1,
-//!   3.2 sets; both NaN policies) has zero findings and parses cleanly;
+//!   3.2 sets; both NaN policies; table and branches layouts) has zero
+//!   findings and parses cleanly;
 //! - a mutation test: each implemented rule's violation (its non-compliant
 //!   fixture) is injected into generated model.c and must be reported at
 //!   the injected lines; the kill rate is printed and must be 100 %.
@@ -9,7 +10,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use timber::check::{check_sources, Config};
-use timber::codegen::c99::{emit_c99, NanPolicy, Options};
+use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
 use timber::frontend::{load_model, FormatChoice};
 
 fn generated_sources(name: &str, dir: &std::path::Path, opts: &Options) -> Vec<(String, String)> {
@@ -27,15 +28,21 @@ fn generated_c_for_every_fixture_has_zero_findings() {
     let mut files = 0usize;
     for dir in common::xgboost_fixture_dirs() {
         for name in common::xgboost_models_in(&dir) {
-            for policy in [NanPolicy::Missing, NanPolicy::Reject] {
-                let opts = Options { nan_policy: policy };
+            for (policy, layout) in [NanPolicy::Missing, NanPolicy::Reject]
+                .into_iter()
+                .flat_map(|p| [(p, Layout::Table), (p, Layout::Branches)])
+            {
+                let opts = Options {
+                    nan_policy: policy,
+                    layout,
+                };
                 let sources = generated_sources(&name, &dir, &opts);
                 files += sources.len();
                 let report = check_sources(sources, &Config::default())
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert!(
                     report.findings.is_empty(),
-                    "{}/{name} ({policy:?}): {} findings, first: {:?}",
+                    "{}/{name} ({policy:?}, {layout:?}): {} findings, first: {:?}",
                     dir.display(),
                     report.findings.len(),
                     report.findings.first()

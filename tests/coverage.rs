@@ -2,7 +2,8 @@
 //! `timber certify` records it: statement and branch coverage with gcc and
 //! gcov, MC/DC with clang-19 and llvm-cov, on every XGBoost fixture model
 //! (the XGBoost 3.2 set and the 1.7 / 2.1 version fixtures) under both NaN
-//! policies, driven through the public API with the vectors
+//! policies, in the table layout and (for the models `auto` gives it to)
+//! the branches layout, driven through the public API with the vectors
 //! `timber::verify::generate` makes.
 //!
 //! The generator emits only code the model can execute (it bounds every
@@ -17,7 +18,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use timber::codegen::c99::{emit_c99, NanPolicy, Options};
+use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
 use timber::codegen::GeneratedFile;
 use timber::coverage::{
     gcov, llvm, measure, CoverageError, CoverageOptions, CoverageReport, Uncovered,
@@ -32,7 +33,23 @@ fn load(name: &str) -> Ensemble {
 }
 
 fn emit(ens: &Ensemble, nan_policy: NanPolicy) -> Vec<GeneratedFile> {
-    emit_c99(ens, &Options { nan_policy }).unwrap_or_else(|e| panic!("emit: {e}"))
+    emit_layout(ens, nan_policy, Layout::Table)
+}
+
+fn emit_layout(ens: &Ensemble, nan_policy: NanPolicy, layout: Layout) -> Vec<GeneratedFile> {
+    emit_c99(ens, &Options { nan_policy, layout }).unwrap_or_else(|e| panic!("emit: {e}"))
+}
+
+/// The layouts measured for a model: the table always, the branches
+/// layout for every model `auto` gives it to (the big models' nests take
+/// minutes to build with coverage instrumentation, and `auto` never
+/// emits them).
+fn layouts_for(ens: &Ensemble) -> Vec<Layout> {
+    let mut v = vec![Layout::Table];
+    if Layout::Auto.resolve(ens) == Layout::Branches {
+        v.push(Layout::Branches);
+    }
+    v
 }
 
 /// `measure`, or None (after printing why) when a tool is missing outside
@@ -111,8 +128,13 @@ fn every_fixture_model_reaches_full_coverage() {
     for (name, path) in &models {
         let ens = load_path(path);
         let vectors = generate(&ens, &VectorOptions::default());
-        for policy in [NanPolicy::Missing, NanPolicy::Reject] {
-            let files = emit(&ens, policy);
+        let runs = layouts_for(&ens).into_iter().flat_map(|l| {
+            [NanPolicy::Missing, NanPolicy::Reject]
+                .into_iter()
+                .map(move |p| (l, p))
+        });
+        for (layout, policy) in runs {
+            let files = emit_layout(&ens, policy, layout);
             let Some(r) = measure_or_skip(&files, &vectors.rows, &mcdc()) else {
                 return;
             };
@@ -120,7 +142,7 @@ fn every_fixture_model_reaches_full_coverage() {
                 panic!("{name}: MC/DC asked for but not measured");
             };
             table.push_str(&format!(
-                "    {name} {policy:?}: statement {}/{}, branch {}/{}, MC/DC {}/{}\n",
+                "    {name} {layout:?} {policy:?}: statement {}/{}, branch {}/{}, MC/DC {}/{}\n",
                 r.statement.covered,
                 r.statement.total,
                 r.branch.covered,
@@ -130,7 +152,7 @@ fn every_fixture_model_reaches_full_coverage() {
             ));
             for u in &r.uncovered {
                 failures.push(format!(
-                    "{name} {policy:?}: {}:{} {} not covered: {} [{}]",
+                    "{name} {layout:?} {policy:?}: {}:{} {} not covered: {} [{}]",
                     u.file,
                     u.line,
                     u.kind,
@@ -145,7 +167,7 @@ fn every_fixture_model_reaches_full_coverage() {
             ] {
                 if ratio.covered != ratio.total || ratio.total == 0 {
                     failures.push(format!(
-                        "{name} {policy:?}: {kind} coverage {}/{}",
+                        "{name} {layout:?} {policy:?}: {kind} coverage {}/{}",
                         ratio.covered, ratio.total
                     ));
                 }

@@ -183,6 +183,7 @@ fn passing() -> Certification {
         },
         options: GenerationOptions {
             nan_policy: "missing".to_string(),
+            layout: "table".to_string(),
             seed: 42,
             random_rows: 1_000,
         },
@@ -1018,6 +1019,7 @@ fn certify_real(profile: &str, level: Option<&str>, out: &Path) -> Option<Certif
         .resolve(level)
         .expect("level");
     let opts = timber::certify::CertifyOptions {
+        layout: timber::codegen::c99::Layout::Table,
         model: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xgboost/binary_nan.json"),
         format: timber::frontend::FormatChoice::Auto,
         profile: prof,

@@ -86,6 +86,10 @@ pub struct ProfileInfo {
     pub origin: String,
 }
 
+fn default_layout() -> String {
+    "table".to_string()
+}
+
 /// Everything that, with the model, determines the generated files and the
 /// vectors: `audit verify --model` regenerates from these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +97,10 @@ pub struct ProfileInfo {
 pub struct GenerationOptions {
     /// `missing` or `reject`.
     pub nan_policy: String,
+    /// The code layout generated: `table` or `branches` (never `auto`).
+    /// Bundles written before layouts existed have none: `table`.
+    #[serde(default = "default_layout")]
+    pub layout: String,
     /// Seed and count of the random test vectors.
     pub seed: u64,
     pub random_rows: usize,

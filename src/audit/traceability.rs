@@ -1,8 +1,10 @@
 //! Traceability from the model to the generated code (`traceability.json`):
 //! for every tree and node of the source model, the generated file, table
-//! and line that hold it. Read back from the generated text itself (each
-//! table row carries a `/* tree T node N */` comment), so the map shows
-//! what was emitted, not what the generator meant to emit.
+//! (or, for the branches layout, function) and line that hold it. Read
+//! back from the generated text itself (each table row, and each `if` and
+//! leaf line of a tree function, carries a `/* tree T node N */` comment),
+//! so the map shows what was emitted, not what the generator meant to
+//! emit.
 
 use serde::Serialize;
 
@@ -40,7 +42,7 @@ pub fn trace(files: &[GeneratedFile], ir_tree_to_source_tree: Vec<u64>) -> Trace
     for f in names {
         let mut current: Option<String> = None;
         for (i, line) in f.contents.lines().enumerate() {
-            if let Some(name) = array_name(line) {
+            if let Some(name) = array_name(line).or_else(|| function_name(line)) {
                 current = Some(name);
             }
             let Some((tree, node)) = row_comment(line) else {
@@ -81,6 +83,20 @@ fn array_name(line: &str) -> Option<String> {
     Some(name.trim_start_matches('*').to_string())
 }
 
+/// `static timber_float32_t timber_tree_3(const ...)` (a function
+/// definition at file scope) -> `timber_tree_3`.
+fn function_name(line: &str) -> Option<String> {
+    if !line.starts_with("static ") || line.trim_end().ends_with(';') {
+        return None;
+    }
+    let before = &line[..line.find('(')?];
+    if before.contains('=') {
+        return None;
+    }
+    let name = before.split_whitespace().last()?;
+    Some(name.trim_start_matches('*').to_string())
+}
+
 /// `... /* tree 3 node 17 */` -> (3, 17).
 fn row_comment(line: &str) -> Option<(u64, u64)> {
     let start = line.rfind("/* tree ")?;
@@ -114,5 +130,18 @@ mod tests {
         assert_eq!(t.tables[1].table, "timber_leaves");
         assert_eq!(t.tables[1].rows, vec![[4, 7, 7]]);
         assert_eq!(t.nodes_traced, 3);
+    }
+
+    #[test]
+    fn tree_functions_name_their_rows() {
+        let f = GeneratedFile {
+            name: "model.c".into(),
+            contents: "static timber_float32_t timber_tree_0(const timber_float32_t in[2U])\n{\n    timber_float32_t v;\n    if (in[1U] < 5e-1f) { /* tree 0 node 0 */\n        v = 1e0f; /* tree 0 node 1 */\n    } else {\n        v = 2e0f; /* tree 0 node 2 */\n    }\n    return v;\n}\n".into(),
+        };
+        let t = trace(&[f], vec![0]);
+        assert_eq!(t.tables.len(), 1);
+        assert_eq!(t.tables[0].file, "src/model.c");
+        assert_eq!(t.tables[0].table, "timber_tree_0");
+        assert_eq!(t.tables[0].rows, vec![[0, 0, 4], [0, 1, 5], [0, 2, 7]]);
     }
 }

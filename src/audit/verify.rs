@@ -28,7 +28,7 @@ use super::error::AuditError;
 use super::layout;
 use super::manifest::{self, check_bundle_path, is_sha256_hex, Found, Manifest, RefusedKind};
 use super::record::{Certification, CERTIFICATION_SCHEMA_VERSION};
-use crate::codegen::c99::{emit_c99, NanPolicy, Options};
+use crate::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
 use crate::frontend::{load_model_bytes, sha256_hex, FormatChoice};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -636,9 +636,22 @@ fn check_model(
             return Ok(check);
         }
     };
+    let Some(layout) = Layout::from_name(&cert.options.layout).filter(|l| *l != Layout::Auto)
+    else {
+        problems.push(Problem::new(
+            layout::CERTIFICATION,
+            ProblemKind::CertificationInvalid,
+            format!(
+                "options.layout {:?} is not a concrete layout (table or branches)",
+                cert.options.layout
+            ),
+        ));
+        check.skipped = Some("unknown layout in certification.json".into());
+        return Ok(check);
+    };
     let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
     let generated =
-        emit_c99(&ens, &Options { nan_policy }).map_err(|source| AuditError::Codegen {
+        emit_c99(&ens, &Options { nan_policy, layout }).map_err(|source| AuditError::Codegen {
             path: model.to_path_buf(),
             source,
         })?;

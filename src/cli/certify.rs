@@ -75,6 +75,11 @@ pub struct Args {
     /// Targets built and run at once (default: number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Code layout of the trees; every layout gives the same output bits.
+    /// `auto` picks `branches` for models of at most 4096 nodes (all trees
+    /// together), `table` above.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub layout: timber::codegen::c99::Layout,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -124,6 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         qualification: args.qualification.clone(),
         seed: args.seed,
         random_rows: args.random_rows,
+        layout: args.layout,
         out: args.out.clone(),
         force: args.force,
         verify: display.options(None, args.jobs),

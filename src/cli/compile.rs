@@ -25,6 +25,11 @@ pub struct Args {
     /// Input format; `auto` detects it from the content.
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatChoice,
+    /// Code layout of the trees; every layout gives the same output bits.
+    /// `auto` picks `branches` for models of at most 4096 nodes (all trees
+    /// together), `table` above.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub layout: timber::codegen::c99::Layout,
 }
 
 /// Write `contents` to `dir/name` through a temporary file and a rename.
@@ -39,7 +44,11 @@ pub fn write_atomically(dir: &Path, name: &str, contents: &str) -> anyhow::Resul
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let ens = load_model(&args.model, args.format)?;
-    let files = timber::codegen::c99::emit_c99(&ens, &Default::default())?;
+    let opts = timber::codegen::c99::Options {
+        layout: args.layout,
+        ..Default::default()
+    };
+    let files = timber::codegen::c99::emit_c99(&ens, &opts)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
     let mut written = Vec::new();
@@ -50,12 +59,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     write_atomically(&args.out, "ir.json", &ens.to_canonical_json())?;
     written.push("ir.json".into());
     eprintln!(
-        "compiled {} ({} trees, {} nodes, {} -> {} outputs) into {}: {}",
+        "compiled {} ({} trees, {} nodes, {} -> {} outputs, layout {}) into {}: {}",
         args.model.display(),
         ens.trees.len(),
         ens.n_nodes(),
         ens.source.objective,
         ens.n_outputs(),
+        args.layout.resolve(&ens).name(),
         args.out.display(),
         written.join(", ")
     );

@@ -65,6 +65,11 @@ pub struct Args {
     /// before the targets run.
     #[arg(long, value_name = "FILE")]
     pub write_golden: Option<PathBuf>,
+    /// Code layout of the trees; every layout gives the same output bits.
+    /// `auto` picks `branches` for models of at most 4096 nodes (all trees
+    /// together), `table` above.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub layout: timber::codegen::c99::Layout,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -81,7 +86,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .into());
     }
     let ens = load_model(&args.model, args.model_format)?;
-    let files = timber::codegen::c99::emit_c99(&ens, &Default::default())?;
+    let codegen = timber::codegen::c99::Options {
+        layout: args.layout,
+        ..Default::default()
+    };
+    let files = timber::codegen::c99::emit_c99(&ens, &codegen)?;
     if !files.iter().any(|f| f.name == "model.h") {
         anyhow::bail!("the C99 backend produced no model.h for this model");
     }
@@ -202,7 +211,11 @@ fn run_targets(
         Err(e) => return Err(e.into()),
     };
     display.finish();
-    verify::attach_stack_estimates(&mut report, ens, targets);
+    let codegen = timber::codegen::c99::Options {
+        layout: args.layout,
+        ..Default::default()
+    };
+    verify::attach_stack_estimates(&mut report, ens, &codegen, targets);
     Ok(report)
 }
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-use crate::codegen::c99::{emit_c99, NanPolicy, Options};
+use crate::codegen::c99::{branches, emit_c99, Layout, NanPolicy, Options};
 use crate::verify::{self, TargetSpec, TargetStatus, VerifyOptions};
 
 /// Schema version of `qualification.json`.
@@ -54,6 +54,10 @@ pub struct QualifyOptions {
 pub struct CaseResult {
     pub case: String,
     pub nan_policy: String,
+    /// The code layout (`table`, `branches`); reports written before
+    /// layouts existed ran the table only.
+    #[serde(default = "table_layout")]
+    pub layout: String,
     pub target: String,
     pub flags: String,
     /// `pass`, `fail` or `not-applicable` (the model does not fit the
@@ -62,6 +66,10 @@ pub struct CaseResult {
     pub rows: usize,
     pub mismatches: usize,
     pub message: Option<String>,
+}
+
+fn table_layout() -> String {
+    Layout::Table.name().to_string()
 }
 
 /// A tool that took part, per target.
@@ -156,16 +164,30 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
             }
             _ => set.rows.clone(),
         };
-        for policy in [NanPolicy::Missing, NanPolicy::Reject] {
-            let policy_name = match policy {
-                NanPolicy::Missing => "missing",
-                NanPolicy::Reject => "reject",
-            };
-            let files =
-                emit_c99(ens, &Options { nan_policy: policy }).map_err(|e| QualifyError::Case {
-                    case: case.name.clone(),
-                    message: e.to_string(),
-                })?;
+        // Every concrete layout that can express this case (issue 9: every
+        // layout is qualified).
+        let layouts: Vec<Layout> = [Layout::Table, Layout::Branches]
+            .into_iter()
+            .filter(|l| *l != Layout::Branches || branches::supports(ens))
+            .collect();
+        let runs = layouts.iter().flat_map(|l| {
+            [NanPolicy::Missing, NanPolicy::Reject]
+                .into_iter()
+                .map(move |p| (*l, p))
+        });
+        for (layout, policy) in runs {
+            let policy_name = policy.name();
+            let files = emit_c99(
+                ens,
+                &Options {
+                    nan_policy: policy,
+                    layout,
+                },
+            )
+            .map_err(|e| QualifyError::Case {
+                case: case.name.clone(),
+                message: e.to_string(),
+            })?;
             // Under `reject` a row with NaN returns a status, not outputs:
             // qualify the NaN-free rows there (the status path is covered by
             // the coverage driver and tests/c99_host.rs).
@@ -201,7 +223,13 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
                         message: other.to_string(),
                     },
                 })?;
-                let mut line = format!("{:<22} {:<7} {:<24}", case.name, policy_name, flags);
+                let mut line = format!(
+                    "{:<22} {:<8} {:<7} {:<24}",
+                    case.name,
+                    layout.name(),
+                    policy_name,
+                    flags
+                );
                 for t in &report.targets {
                     tools
                         .entry(t.target.clone())
@@ -227,6 +255,7 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
                     results.push(CaseResult {
                         case: case.name.clone(),
                         nan_policy: policy_name.into(),
+                        layout: layout.name().into(),
                         target: t.target.clone(),
                         flags: flags.clone(),
                         status: status.into(),

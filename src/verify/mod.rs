@@ -303,13 +303,23 @@ pub fn verify(
         &VerifyOptions::default(),
     )?;
     report.coverage = Some(coverage(ens, vectors));
-    attach_stack_estimates(&mut report, ens, targets);
+    attach_stack_estimates(
+        &mut report,
+        ens,
+        &crate::codegen::c99::Options::default(),
+        targets,
+    );
     Ok(report)
 }
 
 /// Fill in the generator's stack estimate of every target that has stack
 /// figures and a `[stack_model]` (the verify run itself only sees C text).
-pub fn attach_stack_estimates(report: &mut VerifyReport, ens: &Ensemble, targets: &[TargetSpec]) {
+pub fn attach_stack_estimates(
+    report: &mut VerifyReport,
+    ens: &Ensemble,
+    codegen: &crate::codegen::c99::Options,
+    targets: &[TargetSpec],
+) {
     for t in &mut report.targets {
         let Some(model) = targets
             .iter()
@@ -319,7 +329,9 @@ pub fn attach_stack_estimates(report: &mut VerifyReport, ens: &Ensemble, targets
             continue;
         };
         if let Some(st) = t.stack.as_mut() {
-            let e = crate::codegen::c99::stack::estimate(ens, &model);
+            let Ok(e) = crate::codegen::c99::stack::estimate_with(ens, codegen, &model) else {
+                continue;
+            };
             st.generator_estimate = Some(e.bytes);
             st.generator_single = Some(e.single_bytes);
             st.generator_chain = if e.single_bytes >= e.batch_bytes {

@@ -27,9 +27,10 @@
 //! Index, feature, group and depth fields use the narrowest unsigned
 //! fixed-width type that fits this model (`timber_index_t` and friends).
 
+use super::branches::{branch_trees, BranchTree};
 use super::conv::{f32_literal, is_plain_c_text, uint_type_for};
 use super::range::{exp_paths, ExpPaths};
-use super::{CodegenError, NanPolicy, Options};
+use super::{CodegenError, Layout, NanPolicy, Options};
 use crate::ir::mathfn;
 use crate::ir::validate::tree_depth;
 use crate::ir::{Aggregation, Ensemble, MissingGoes, Node, PostTransform, SplitOp};
@@ -62,6 +63,10 @@ fn block_rows(ens: &Ensemble) -> u32 {
 
 #[derive(Debug, Serialize)]
 pub struct Context {
+    /// `table` or `branches` (never `auto`: resolved before rendering).
+    pub layout: &'static str,
+    /// The branches layout's tree functions (empty for `table`).
+    pub branch_trees: Vec<BranchTree>,
     pub generator_version: &'static str,
     pub abi_version: u32,
     pub model_sha256: String,
@@ -457,7 +462,9 @@ impl Context {
             });
         }
         let max_group = trees.iter().map(|t| t.group).max().unwrap_or(0);
-        let n_slots = if average && trees.iter().any(|t| t.pad) {
+        let layout = opts.layout.resolve(ens);
+        // The branches layout has no padding trees, hence no scratch slot.
+        let n_slots = if layout == Layout::Table && average && trees.iter().any(|t| t.pad) {
             ens.n_groups + 1
         } else {
             ens.n_groups
@@ -474,7 +481,14 @@ impl Context {
         let max_index = (nodes.len() as u64)
             .max(leaf_values.len() as u64)
             .max(max_leaf_width as u64);
+        let branch_trees = if layout == Layout::Branches {
+            branch_trees(ens, scalar_leaves, opts.nan_policy)?
+        } else {
+            Vec::new()
+        };
         Ok(Context {
+            layout: layout.name(),
+            branch_trees,
             generator_version: crate::version::TIMBER_VERSION,
             abi_version: ABI_VERSION,
             model_sha256: ens.source.sha256.to_ascii_lowercase(),
@@ -501,7 +515,12 @@ impl Context {
             feature_type: uint_type_for(u64::from(ens.n_features.saturating_sub(1))),
             group_type: uint_type_for(u64::from(max_group)),
             scalar_leaves,
-            block_rows: block_rows(ens),
+            // The branches layout evaluates row by row.
+            block_rows: if layout == Layout::Table {
+                block_rows(ens)
+            } else {
+                0
+            },
             lanes: LANES,
             depth_type: uint_type_for(max_depth as u64),
             split_ops: match (any_lt, any_le) {

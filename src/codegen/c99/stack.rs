@@ -14,6 +14,9 @@
 //!                     -> timber_infer_block (block_rows > 0) | timber_infer_row
 //!                            -> timber_acc_init / timber_walk / timber_acc_add_leaf
 //!                            -> timber_acc_finish -> post transform
+//! branches layout (no walk, no blocks, no add_leaf):
+//! timber_infer_single / timber_infer -> timber_infer_row
+//!                     -> timber_acc_init / timber_tree_<i> / timber_acc_finish
 //! post transform: timber_sigmoid -> timber_exp
 //!                 timber_softmax -> timber_exp
 //!                 timber_exp, timber_hinge, timber_argmax
@@ -326,6 +329,10 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
         }),
         _ => {}
     }
+    if ctx.layout == "branches" {
+        branches_functions(ctx, m, acc_bytes, transform, &mut v);
+        return v;
+    }
     v.push(Func {
         name: "timber_walk",
         // root, row, n_lanes, steps, leaf; lane, step, node, x, flags,
@@ -455,6 +462,102 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     v
 }
 
+/// The functions of the branches layout after the post transforms: the
+/// tree functions (all alike, so one stands for every one), the row and
+/// the entry points.
+fn branches_functions(
+    ctx: &Context,
+    m: &StackModel,
+    acc_bytes: u64,
+    transform: Option<&'static str>,
+    v: &mut Vec<Func>,
+) {
+    let p = m.pointer_bytes;
+    let f = m.float_bytes;
+    let groups = u64::from(ctx.n_groups.max(1));
+    let average = ctx.aggregation == "average";
+    v.push(Func {
+        name: "timber_tree",
+        // in, v (scalar leaves) or in, acc (vector leaves); the nest's
+        // comparisons hold at most one input and one literal at a time.
+        locals: Locals {
+            scalars: vec![p, f.max(p), f, f],
+            arrays: 0,
+            float: true,
+            soft_helper: m.soft_float,
+        },
+        calls: vec![],
+    });
+    v.push(Func {
+        name: "timber_acc_init",
+        locals: Locals {
+            scalars: vec![p, 4],
+            arrays: 0,
+            float: false,
+            soft_helper: false,
+        },
+        calls: vec![],
+    });
+    v.push(Func {
+        name: "timber_acc_finish",
+        locals: Locals {
+            scalars: vec![p, p, 4, 4],
+            arrays: if average { groups * u64::from(f) } else { 0 },
+            float: true,
+            soft_helper: m.soft_float,
+        },
+        calls: transform.into_iter().collect(),
+    });
+    v.push(Func {
+        name: "timber_infer_row",
+        // in, out; acc, and the tree's value being added
+        locals: Locals {
+            scalars: vec![p, p, f],
+            arrays: acc_bytes,
+            float: true,
+            soft_helper: m.soft_float,
+        },
+        calls: vec!["timber_acc_init", "timber_tree", "timber_acc_finish"],
+    });
+    if ctx.reject_nan {
+        v.push(Func {
+            name: "timber_has_nan",
+            locals: Locals {
+                scalars: vec![p, p, 4, p],
+                arrays: 0,
+                float: true,
+                soft_helper: m.soft_float,
+            },
+            calls: vec![],
+        });
+    }
+    let mut calls = vec!["timber_infer_row"];
+    if ctx.reject_nan {
+        calls.push("timber_has_nan");
+    }
+    v.push(Func {
+        name: "timber_infer_single",
+        locals: Locals {
+            scalars: vec![p, p, 4],
+            arrays: 0,
+            float: false,
+            soft_helper: false,
+        },
+        calls: calls.clone(),
+    });
+    v.push(Func {
+        name: "timber_infer",
+        // in, n_rows, out; status, r
+        locals: Locals {
+            scalars: vec![p, p, p, 4, p],
+            arrays: 0,
+            float: false,
+            soft_helper: false,
+        },
+        calls,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,6 +635,22 @@ mod tests {
         );
         assert_eq!(e.batch_chain[1], "timber_infer_block");
         assert_eq!(e.bytes, e.single_bytes.max(e.batch_bytes));
+    }
+
+    #[test]
+    fn branches_chain_goes_through_the_row_to_the_transform() {
+        let e = estimate_with(
+            &ens(1, crate::ir::PostTransform::Sigmoid),
+            &Options {
+                layout: super::super::Layout::Branches,
+                ..Options::default()
+            },
+            &m4f(),
+        )
+        .expect("estimate");
+        assert_eq!(e.single_chain[1], "timber_infer_row");
+        assert!(e.frames.iter().any(|f| f.function == "timber_tree"));
+        assert!(!e.frames.iter().any(|f| f.function == "timber_walk"));
     }
 
     #[test]
