@@ -13,7 +13,7 @@
 
 mod common;
 
-use timber::codegen::c99::{emit_c99, Options};
+use timber::codegen::c99::{emit_c99, Layout, Options};
 use timber::frontend::{load_model, FormatChoice};
 use timber::verify::{self, targets, vectors, TargetStatus, VerifyOptions};
 
@@ -80,4 +80,63 @@ fn every_fixture_model_is_bit_identical_on_every_target() {
         }
     }
     println!("{}", lines.join("\n"));
+}
+
+/// The branches layout on every target, for a few fixture models that
+/// between them take every kind of path: binary_nan (NaN defaults both
+/// ways, sigmoid), multiclass_softmax (several groups, softmax) and
+/// forest (several trees per round, averaged-forest style objective).
+/// Every row's bits equal the reference evaluator's (the full fixture set
+/// in this layout is covered on the host by tests/c99_host.rs).
+#[test]
+fn branches_layout_is_bit_identical_on_every_target() {
+    let all = targets::all().expect("embedded targets parse");
+    if let Err(e) = verify::check_tools(&all) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and a toolchain is missing: {e}"
+        );
+        eprintln!("NOTICE: not run, a toolchain is missing: {e}");
+        return;
+    }
+    let dir = common::fixtures().join("xgboost");
+    for name in ["binary_nan", "multiclass_softmax", "forest"] {
+        let ens = load_model(&dir.join(format!("{name}.json")), FormatChoice::Auto)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let opts = Options {
+            layout: Layout::Branches,
+            ..Options::default()
+        };
+        let files = emit_c99(&ens, &opts).expect("emits");
+        let mut rows = vectors::generate(&ens, &Default::default()).rows;
+        rows.extend(common::read_csv_f32(
+            &dir.join(format!("{name}.inputs.csv")),
+        ));
+        let report = verify::verify_with(
+            &files,
+            &rows,
+            &all,
+            ens.n_features as usize,
+            ens.n_outputs() as usize,
+            &|row: &[f32]| timber::ir::evaluate(&ens, row),
+            &VerifyOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(report.targets.len(), all.len());
+        for t in &report.targets {
+            assert_eq!(
+                t.status,
+                TargetStatus::Pass,
+                "{name} (branches) on {}: {:?} first mismatches {:?}",
+                t.target,
+                t.message,
+                t.mismatches.iter().take(3).collect::<Vec<_>>()
+            );
+        }
+        println!(
+            "{name:<20} branches {:>5} rows  {} targets bit-identical",
+            rows.len(),
+            report.targets.len()
+        );
+    }
 }

@@ -11,6 +11,7 @@
 #![allow(clippy::approx_constant, clippy::manual_clamp)]
 
 use std::path::Path;
+use timber::codegen::c99::Layout;
 use timber::codegen::GeneratedFile;
 use timber::ir::{
     Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
@@ -447,7 +448,8 @@ fn reports_are_identical_across_runs_once_timings_are_cleared() {
 
 /// The generator's own stack estimate (no compiler) is an upper bound of
 /// the stack painted and measured on every Cortex-M target, for a softmax,
-/// a sigmoid and an argmax model; the four figures are printed.
+/// a sigmoid and an argmax model, in the table and the branches layout;
+/// the four figures are printed.
 #[test]
 fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
     let targets: Vec<TargetSpec> = available("all")
@@ -476,8 +478,17 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
     assert!(models
         .iter()
         .any(|(_, e)| e.post_transform == PostTransform::Sigmoid));
-    for (name, ens) in &models {
-        let files = timber::codegen::c99::emit_c99(ens, &Default::default()).expect("emits");
+    let runs = models.iter().flat_map(|(name, ens)| {
+        [Layout::Table, Layout::Branches]
+            .into_iter()
+            .map(move |layout| (name, ens, layout))
+    });
+    for (name, ens, layout) in runs {
+        let opts = timber::codegen::c99::Options {
+            layout,
+            ..Default::default()
+        };
+        let files = timber::codegen::c99::emit_c99(ens, &opts).expect("emits");
         let set = verify::generate(
             ens,
             &verify::VectorOptions {
@@ -485,7 +496,18 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
                 random_rows: 64,
             },
         );
-        let report = verify::verify(ens, &files, &set.rows, &targets).expect("runs");
+        let mut report = verify::verify_with(
+            &files,
+            &set.rows,
+            &targets,
+            ens.n_features as usize,
+            ens.n_outputs() as usize,
+            &|row: &[f32]| timber::ir::evaluate(ens, row),
+            &Default::default(),
+        )
+        .expect("runs");
+        verify::attach_stack_estimates(&mut report, ens, &opts, &targets);
+        let name = format!("{name} ({})", layout.name());
         for t in &report.targets {
             assert_eq!(t.status, TargetStatus::Pass, "{name} on {}", t.target);
             let st = t.stack.as_ref().expect("stack figures");
