@@ -6,15 +6,16 @@
  * loop bounded by a constant. Compile with -ffp-contract=off (no fused
  * multiply-add): the result is then the same float bits on every IEEE-754
  * target and equal to timber's reference evaluator.
+ *
+ * Layout: branches. Each tree is one function holding an if/else nest
+ * with its thresholds and leaf values as float literals; a missing (NaN)
+ * input falls into the else branch of every comparison, which is written
+ * so that branch is the split's missing direction.
  */
 #include <stdbool.h>
 #include "model.h"
 #include "model_data.h"
 
-/* Rows timber_infer evaluates together, tree by tree. */
-#define TIMBER_BLOCK_ROWS ((size_t)16U)
-/* Tree walks interleaved at once (independent loads overlap). */
-#define TIMBER_LANES (8U)
 
 /*
  * Deterministic exp, built from + - * / only (no libm): Cody-Waite range
@@ -134,39 +135,6 @@ static timber_float32_t timber_sigmoid(timber_float32_t x)
     return 1.0f / (1.0f + timber_exp(-x));
 }
 
-/*
- * Walk TIMBER_LANES independent (root, row) pairs down their trees, `steps`
- * levels, all lanes in step so their memory loads overlap. steps is a
- * table value, at most the deepest tree's depth (4). Branch-free:
- * a leaf's children are the leaf itself, so a lane that reached a leaf
- * stays there and walking more levels than a tree is deep does no harm.
- * leaf[lane] is the node index of the leaf row[lane] reaches from
- * root[lane].
- */
-static void timber_walk(const timber_index_t root[TIMBER_LANES],
-                        const timber_float32_t *const row[TIMBER_LANES], uint32_t steps,
-                        timber_index_t leaf[TIMBER_LANES])
-{
-    uint32_t lane;
-    uint32_t step;
-    for (lane = 0U; lane < TIMBER_LANES; lane++) {
-        leaf[lane] = root[lane];
-    }
-    for (step = 0U; step < steps; step++) {
-        for (lane = 0U; lane < TIMBER_LANES; lane++) {
-            const timber_node_t *const node = &timber_nodes[leaf[lane]];
-            const timber_float32_t x = row[lane][node->feature];
-            const uint32_t flags = (uint32_t)node->flags;
-            const bool missing_left = ((flags & TIMBER_NODE_MISSING_LEFT) != 0U);
-            /* Every split of this model compares with <. */
-            const bool cmp = (x < node->threshold);
-            /* x != x: x is NaN, a missing value. */
-            const bool go_left = (x != x) ? missing_left : cmp;
-            leaf[lane] = go_left ? node->left : node->right;
-        }
-    }
-}
-
 /* One row's running sums. */
 typedef struct {
     timber_float32_t sums[TIMBER_N_GROUPS];
@@ -180,15 +148,6 @@ static void timber_acc_init(timber_acc_t *acc)
     }
 }
 
-/* Add the value(s) of leaf leaf_idx of tree slot t to one row's sums, in
- * float. */
-static void timber_acc_add_leaf(timber_acc_t *acc, uint32_t t, timber_index_t leaf_idx)
-{
-    const timber_node_t *const leaf = &timber_nodes[leaf_idx];
-    const uint32_t grp = (uint32_t)timber_tree_group[t];
-    acc->sums[grp] = acc->sums[grp] + leaf->threshold;
-}
-
 /* Margins and post transform: the row's outputs. */
 static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMBER_N_OUTPUTS])
 {
@@ -198,76 +157,3125 @@ static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMB
     }
 }
 
+/* Tree 0 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -9.83309e-1f) { /* tree 0 node 0 */
+        if (in[0U] < -4.177251e-2f) { /* tree 0 node 2 */
+            if (in[4U] < 7.4143977e0f) { /* tree 0 node 5 */
+                if (in[1U] < 1.1638029e0f) { /* tree 0 node 11 */
+                    v = -2.1328007e-1f; /* tree 0 node 23 */
+                } else {
+                    v = 2.9816458e-1f; /* tree 0 node 24 */
+                }
+            } else {
+                if (in[1U] < 4.3882546e0f) { /* tree 0 node 12 */
+                    v = -5.173759e-1f; /* tree 0 node 25 */
+                } else {
+                    v = -1.4262526e-1f; /* tree 0 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] < 7.4143977e0f) { /* tree 0 node 6 */
+                if (in[2U] < 3e0f) { /* tree 0 node 13 */
+                    v = 3.9139017e-1f; /* tree 0 node 27 */
+                } else {
+                    v = 5.6384426e-1f; /* tree 0 node 28 */
+                }
+            } else {
+                if (in[0U] < 1.7751478e0f) { /* tree 0 node 14 */
+                    v = -1.2994358e-1f; /* tree 0 node 29 */
+                } else {
+                    v = 5.0204766e-1f; /* tree 0 node 30 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 7.182402e-1f) { /* tree 0 node 1 */
+            if (in[0U] < 2.5906765e-1f) { /* tree 0 node 3 */
+                if (in[3U] >= 2.7515237e2f) { /* tree 0 node 7 */
+                    v = -2.0535159e-1f; /* tree 0 node 16 */
+                } else {
+                    v = -5.512417e-1f; /* tree 0 node 15 */
+                }
+            } else {
+                if (in[2U] >= 8e0f) { /* tree 0 node 8 */
+                    v = 2.2063615e-2f; /* tree 0 node 18 */
+                } else {
+                    v = -4.2714792e-1f; /* tree 0 node 17 */
+                }
+            }
+        } else {
+            if (in[4U] < 7.4143977e0f) { /* tree 0 node 4 */
+                if (in[1U] >= -4.6303754e0f) { /* tree 0 node 9 */
+                    v = 3.6721438e-1f; /* tree 0 node 20 */
+                } else {
+                    v = -9.616874e-2f; /* tree 0 node 19 */
+                }
+            } else {
+                if (in[0U] < 7.115741e0f) { /* tree 0 node 10 */
+                    v = -5.242862e-1f; /* tree 0 node 21 */
+                } else {
+                    v = -2.1189488e-1f; /* tree 0 node 22 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 1 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -1.8973197e0f) { /* tree 1 node 0 */
+        if (in[0U] < 3.104512e-1f) { /* tree 1 node 2 */
+            if (in[4U] < 1.3083535e-1f) { /* tree 1 node 5 */
+                if (in[2U] >= 7e0f) { /* tree 1 node 11 */
+                    v = 4.9909332e-1f; /* tree 1 node 24 */
+                } else {
+                    v = 7.285527e-2f; /* tree 1 node 23 */
+                }
+            } else {
+                if (in[1U] < 2.5477948e0f) { /* tree 1 node 12 */
+                    v = -2.8881752e-1f; /* tree 1 node 25 */
+                } else {
+                    v = 4.5842446e-2f; /* tree 1 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] >= -1.9023865e0f) { /* tree 1 node 6 */
+                if (in[0U] >= 2.0084786e0f) { /* tree 1 node 14 */
+                    v = 6.33173e-2f; /* tree 1 node 30 */
+                } else {
+                    v = 4.2800397e-1f; /* tree 1 node 29 */
+                }
+            } else {
+                if (in[0U] < 7.115741e0f) { /* tree 1 node 13 */
+                    v = -6.6699326e-2f; /* tree 1 node 27 */
+                } else {
+                    v = 4.4965246e-1f; /* tree 1 node 28 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 7.115741e0f) { /* tree 1 node 1 */
+            if (in[0U] < 1.6868386e-1f) { /* tree 1 node 3 */
+                if (in[1U] >= -2.485097e0f) { /* tree 1 node 7 */
+                    v = -3.1580344e-1f; /* tree 1 node 16 */
+                } else {
+                    v = -4.56287e-1f; /* tree 1 node 15 */
+                }
+            } else {
+                if (in[3U] >= 2.1345152e2f) { /* tree 1 node 8 */
+                    v = 1.7228468e-1f; /* tree 1 node 18 */
+                } else {
+                    v = -2.5747025e-1f; /* tree 1 node 17 */
+                }
+            }
+        } else {
+            if (in[4U] < 2.1976023e0f) { /* tree 1 node 4 */
+                if (in[1U] < -1.8973197e0f) { /* tree 1 node 9 */
+                    v = 3.9593682e-1f; /* tree 1 node 19 */
+                } else {
+                    v = 1.6872461e-1f; /* tree 1 node 20 */
+                }
+            } else {
+                if (in[2U] < 6e0f) { /* tree 1 node 10 */
+                    v = -3.9442608e-1f; /* tree 1 node 21 */
+                } else {
+                    v = -5.01606e-2f; /* tree 1 node 22 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 2 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= 3.8077617e-1f) { /* tree 2 node 0 */
+        if (in[0U] < -6.7827207e-1f) { /* tree 2 node 2 */
+            if (in[4U] < 1.4709128e-1f) { /* tree 2 node 5 */
+                if (in[2U] < 5e0f) { /* tree 2 node 11 */
+                    v = -9.305879e-2f; /* tree 2 node 23 */
+                } else {
+                    v = 3.363602e-1f; /* tree 2 node 24 */
+                }
+            } else {
+                if (in[3U] < 1.2716451e2f) { /* tree 2 node 12 */
+                    v = -4.4912237e-1f; /* tree 2 node 25 */
+                } else {
+                    v = -1.1294944e-2f; /* tree 2 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] < 7.4143977e0f) { /* tree 2 node 6 */
+                if (in[2U] < 3e0f) { /* tree 2 node 13 */
+                    v = 2.3610504e-1f; /* tree 2 node 27 */
+                } else {
+                    v = 4.1041175e-1f; /* tree 2 node 28 */
+                }
+            } else {
+                if (in[0U] < 3.5921898e-1f) { /* tree 2 node 14 */
+                    v = -2.9093766e-1f; /* tree 2 node 29 */
+                } else {
+                    v = 2.6075253e-1f; /* tree 2 node 30 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 6.361566e-1f) { /* tree 2 node 1 */
+            if (in[2U] >= 9e0f) { /* tree 2 node 3 */
+                if (in[1U] >= -2.3918324e0f) { /* tree 2 node 8 */
+                    v = 2.5489977e-1f; /* tree 2 node 18 */
+                } else {
+                    v = -2.4823949e-1f; /* tree 2 node 17 */
+                }
+            } else {
+                if (in[3U] >= 2.0293846e2f) { /* tree 2 node 7 */
+                    v = -1.19269304e-1f; /* tree 2 node 16 */
+                } else {
+                    v = -3.792933e-1f; /* tree 2 node 15 */
+                }
+            }
+        } else {
+            if (in[4U] >= -1.2368739e0f) { /* tree 2 node 4 */
+                if (in[1U] >= -4.553767e0f) { /* tree 2 node 10 */
+                    v = 2.7324435e-1f; /* tree 2 node 22 */
+                } else {
+                    v = -5.5414155e-2f; /* tree 2 node 21 */
+                }
+            } else {
+                if (in[0U] < 1.8128927e0f) { /* tree 2 node 9 */
+                    v = -3.7265086e-1f; /* tree 2 node 19 */
+                } else {
+                    v = -3.1261433e-2f; /* tree 2 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 3 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= 3.8077617e-1f) { /* tree 3 node 0 */
+        if (in[0U] < -6.7827207e-1f) { /* tree 3 node 2 */
+            if (in[4U] < 1.4709128e-1f) { /* tree 3 node 5 */
+                if (in[3U] >= 2.881995e1f) { /* tree 3 node 11 */
+                    v = 3.3171266e-1f; /* tree 3 node 24 */
+                } else {
+                    v = -6.394388e-2f; /* tree 3 node 23 */
+                }
+            } else {
+                if (in[3U] < 8.339836e1f) { /* tree 3 node 12 */
+                    v = -3.705005e-1f; /* tree 3 node 25 */
+                } else {
+                    v = -3.173346e-2f; /* tree 3 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] < 7.4143977e0f) { /* tree 3 node 6 */
+                if (in[2U] < 3e0f) { /* tree 3 node 13 */
+                    v = 1.8403941e-1f; /* tree 3 node 27 */
+                } else {
+                    v = 3.5682446e-1f; /* tree 3 node 28 */
+                }
+            } else {
+                if (in[0U] < 4.3145105e-1f) { /* tree 3 node 14 */
+                    v = -2.148555e-1f; /* tree 3 node 29 */
+                } else {
+                    v = 2.0636038e-1f; /* tree 3 node 30 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 7.115741e0f) { /* tree 3 node 1 */
+            if (in[2U] >= 7e0f) { /* tree 3 node 3 */
+                if (in[4U] >= -1.9634998e0f) { /* tree 3 node 8 */
+                    v = 7.152729e-2f; /* tree 3 node 18 */
+                } else {
+                    v = -3.7742123e-1f; /* tree 3 node 17 */
+                }
+            } else {
+                if (in[3U] >= 2.5231477e2f) { /* tree 3 node 7 */
+                    v = 5.3702768e-2f; /* tree 3 node 16 */
+                } else {
+                    v = -2.9407513e-1f; /* tree 3 node 15 */
+                }
+            }
+        } else {
+            if (in[4U] < 2.6342404e0f) { /* tree 3 node 4 */
+                if (in[2U] < 2e0f) { /* tree 3 node 9 */
+                    v = 7.312206e-3f; /* tree 3 node 19 */
+                } else {
+                    v = 2.7677026e-1f; /* tree 3 node 20 */
+                }
+            } else {
+                if (in[1U] >= -2.238289e0f) { /* tree 3 node 10 */
+                    v = 3.0650544e-1f; /* tree 3 node 22 */
+                } else {
+                    v = -2.0605238e-1f; /* tree 3 node 21 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 4 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -3.370606e0f) { /* tree 4 node 0 */
+        if (in[0U] < -3.9348108e-1f) { /* tree 4 node 2 */
+            if (in[1U] < 2.6524198e0f) { /* tree 4 node 5 */
+                if (in[3U] >= 1.9841913e2f) { /* tree 4 node 11 */
+                    v = 8.750456e-2f; /* tree 4 node 24 */
+                } else {
+                    v = -2.8962672e-1f; /* tree 4 node 23 */
+                }
+            } else {
+                if (in[4U] < 5.872178e-1f) { /* tree 4 node 12 */
+                    v = 2.7018496e-1f; /* tree 4 node 25 */
+                } else {
+                    v = -1.1496763e-1f; /* tree 4 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] >= -1.7929864e0f) { /* tree 4 node 6 */
+                if (in[2U] < 3e0f) { /* tree 4 node 14 */
+                    v = 5.6301616e-2f; /* tree 4 node 29 */
+                } else {
+                    v = 2.967125e-1f; /* tree 4 node 30 */
+                }
+            } else {
+                if (in[0U] < 7.115741e0f) { /* tree 4 node 13 */
+                    v = -1.3739029e-1f; /* tree 4 node 27 */
+                } else {
+                    v = 2.9822525e-1f; /* tree 4 node 28 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 8.288096e-1f) { /* tree 4 node 1 */
+            if (in[3U] >= 2.9194507e2f) { /* tree 4 node 3 */
+                if (in[0U] < -1.4020304e-1f) { /* tree 4 node 8 */
+                    v = -2.955608e-1f; /* tree 4 node 17 */
+                } else {
+                    v = 2.1563132e-1f; /* tree 4 node 18 */
+                }
+            } else {
+                if (in[3U] < 1.1431547e2f) { /* tree 4 node 7 */
+                    v = -3.6153826e-1f; /* tree 4 node 15 */
+                } else {
+                    v = -2.4507074e-1f; /* tree 4 node 16 */
+                }
+            }
+        } else {
+            if (in[3U] < 1.12076e2f) { /* tree 4 node 4 */
+                if (in[2U] >= 9e0f) { /* tree 4 node 9 */
+                    v = 1.5078872e-1f; /* tree 4 node 20 */
+                } else {
+                    v = -2.3260584e-1f; /* tree 4 node 19 */
+                }
+            } else {
+                if (in[4U] >= -9.066384e-1f) { /* tree 4 node 10 */
+                    v = 1.6817337e-1f; /* tree 4 node 22 */
+                } else {
+                    v = -1.3014248e-1f; /* tree 4 node 21 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 5 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= 1.8796237e0f) { /* tree 5 node 0 */
+        if (in[0U] < -1.3153863e-1f) { /* tree 5 node 2 */
+            if (in[4U] < 7.4143977e0f) { /* tree 5 node 5 */
+                if (in[2U] < 5e0f) { /* tree 5 node 11 */
+                    v = -9.7957864e-2f; /* tree 5 node 23 */
+                } else {
+                    v = 2.850868e-1f; /* tree 5 node 24 */
+                }
+            } else {
+                if (in[3U] < 1.9841913e2f) { /* tree 5 node 12 */
+                    v = -2.9429793e-1f; /* tree 5 node 25 */
+                } else {
+                    v = 2.7726365e-2f; /* tree 5 node 26 */
+                }
+            }
+        } else {
+            if (in[2U] < 2e0f) { /* tree 5 node 6 */
+                if (in[4U] < 2.1207163e0f) { /* tree 5 node 13 */
+                    v = 3.1649464e-1f; /* tree 5 node 27 */
+                } else {
+                    v = -2.7416527e-1f; /* tree 5 node 28 */
+                }
+            } else {
+                if (in[1U] < 1.9643795e0f) { /* tree 5 node 14 */
+                    v = 5.8291458e-2f; /* tree 5 node 29 */
+                } else {
+                    v = 3.397447e-1f; /* tree 5 node 30 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 3.104512e-1f) { /* tree 5 node 1 */
+            if (in[2U] >= 9e0f) { /* tree 5 node 3 */
+                if (in[1U] >= -2.3918324e0f) { /* tree 5 node 8 */
+                    v = 1.8695925e-1f; /* tree 5 node 18 */
+                } else {
+                    v = -2.1584727e-1f; /* tree 5 node 17 */
+                }
+            } else {
+                if (in[3U] >= 1.5169203e2f) { /* tree 5 node 7 */
+                    v = -5.2558508e-2f; /* tree 5 node 16 */
+                } else {
+                    v = -3.0064493e-1f; /* tree 5 node 15 */
+                }
+            }
+        } else {
+            if (in[1U] >= -3.3325884e0f) { /* tree 5 node 4 */
+                if (in[4U] >= -1.7929864e0f) { /* tree 5 node 10 */
+                    v = 2.2036049e-1f; /* tree 5 node 22 */
+                } else {
+                    v = -5.993788e-2f; /* tree 5 node 21 */
+                }
+            } else {
+                if (in[2U] < 6e0f) { /* tree 5 node 9 */
+                    v = -2.1412143e-1f; /* tree 5 node 19 */
+                } else {
+                    v = 1.2961903e-2f; /* tree 5 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 6 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -8.2108095e-2f) { /* tree 6 node 0 */
+        if (in[0U] < 5.430959e-1f) { /* tree 6 node 2 */
+            if (in[2U] < 6e0f) { /* tree 6 node 5 */
+                if (in[1U] < 2.8525462e0f) { /* tree 6 node 11 */
+                    v = -2.376967e-1f; /* tree 6 node 23 */
+                } else {
+                    v = 5.6464538e-2f; /* tree 6 node 24 */
+                }
+            } else {
+                if (in[4U] < 7.4143977e0f) { /* tree 6 node 12 */
+                    v = 2.3628855e-1f; /* tree 6 node 25 */
+                } else {
+                    v = -5.8841716e-2f; /* tree 6 node 26 */
+                }
+            }
+        } else {
+            if (in[0U] >= 2.2484782e0f) { /* tree 6 node 6 */
+                v = -2.0253766e-1f; /* tree 6 node 14 */
+            } else {
+                if (in[0U] >= 6.9803494e-1f) { /* tree 6 node 13 */
+                    v = 1.9937184e-1f; /* tree 6 node 28 */
+                } else {
+                    v = 3.2593936e-1f; /* tree 6 node 27 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < -3.612327e-1f) { /* tree 6 node 1 */
+            if (in[2U] >= 1.1e1f) { /* tree 6 node 3 */
+                if (in[1U] >= -2.262541e0f) { /* tree 6 node 8 */
+                    v = 1.8212181e-1f; /* tree 6 node 18 */
+                } else {
+                    v = -2.6586577e-1f; /* tree 6 node 17 */
+                }
+            } else {
+                if (in[1U] >= -3.4418064e-1f) { /* tree 6 node 7 */
+                    v = 6.2886216e-2f; /* tree 6 node 16 */
+                } else {
+                    v = -3.3861858e-1f; /* tree 6 node 15 */
+                }
+            }
+        } else {
+            if (in[2U] >= 7e0f) { /* tree 6 node 4 */
+                if (in[4U] < 2.1976023e0f) { /* tree 6 node 10 */
+                    v = 1.7269997e-1f; /* tree 6 node 21 */
+                } else {
+                    v = -1.7218888e-1f; /* tree 6 node 22 */
+                }
+            } else {
+                if (in[0U] >= -3.3752796e-1f) { /* tree 6 node 9 */
+                    v = -1.6914284e-1f; /* tree 6 node 20 */
+                } else {
+                    v = 6.884633e-2f; /* tree 6 node 19 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 7 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -3.8491342e0f) { /* tree 7 node 0 */
+        if (in[0U] < -6.7827207e-1f) { /* tree 7 node 2 */
+            if (in[1U] < 2.6524198e0f) { /* tree 7 node 5 */
+                if (in[3U] >= 2.2036192e2f) { /* tree 7 node 11 */
+                    v = 6.894186e-2f; /* tree 7 node 24 */
+                } else {
+                    v = -2.7944165e-1f; /* tree 7 node 23 */
+                }
+            } else {
+                if (in[4U] < 4.034806e-1f) { /* tree 7 node 12 */
+                    v = 1.98884e-1f; /* tree 7 node 25 */
+                } else {
+                    v = -1.5193112e-1f; /* tree 7 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] < 7.4143977e0f) { /* tree 7 node 6 */
+                if (in[2U] >= 7e0f) { /* tree 7 node 13 */
+                    v = 3.119405e-1f; /* tree 7 node 28 */
+                } else {
+                    v = 8.991117e-2f; /* tree 7 node 27 */
+                }
+            } else {
+                if (in[0U] < 1.3112756e0f) { /* tree 7 node 14 */
+                    v = -1.7929538e-1f; /* tree 7 node 29 */
+                } else {
+                    v = 1.1200705e-1f; /* tree 7 node 30 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 1.5759941e0f) { /* tree 7 node 1 */
+            if (in[3U] >= 2.7515237e2f) { /* tree 7 node 3 */
+                if (in[0U] < -1.4020304e-1f) { /* tree 7 node 8 */
+                    v = -2.2984374e-1f; /* tree 7 node 17 */
+                } else {
+                    v = 2.2761889e-1f; /* tree 7 node 18 */
+                }
+            } else {
+                if (in[3U] < 1.6877556e2f) { /* tree 7 node 7 */
+                    v = -2.9548782e-1f; /* tree 7 node 15 */
+                } else {
+                    v = -1.4871958e-1f; /* tree 7 node 16 */
+                }
+            }
+        } else {
+            if (in[4U] >= -4.1251427e-1f) { /* tree 7 node 4 */
+                if (in[0U] < 1.8128927e0f) { /* tree 7 node 10 */
+                    v = 4.2990425e-1f; /* tree 7 node 21 */
+                } else {
+                    v = 7.588211e-2f; /* tree 7 node 22 */
+                }
+            } else {
+                if (in[5U] < -1.8450147e0f) { /* tree 7 node 9 */
+                    v = 1.4884411e-1f; /* tree 7 node 19 */
+                } else {
+                    v = -1.6856395e-1f; /* tree 7 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 8 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= 1.8796237e0f) { /* tree 8 node 0 */
+        if (in[0U] < -2.9368907e-1f) { /* tree 8 node 2 */
+            if (in[3U] < 2.951535e1f) { /* tree 8 node 5 */
+                if (in[5U] < 9.8896855e-1f) { /* tree 8 node 11 */
+                    v = -4.1393036e-1f; /* tree 8 node 23 */
+                } else {
+                    v = -1.751797e-2f; /* tree 8 node 24 */
+                }
+            } else {
+                if (in[4U] < 6.212138e-1f) { /* tree 8 node 12 */
+                    v = 1.8608017e-1f; /* tree 8 node 25 */
+                } else {
+                    v = -4.2485386e-2f; /* tree 8 node 26 */
+                }
+            }
+        } else {
+            if (in[2U] >= 5e0f) { /* tree 8 node 6 */
+                if (in[5U] >= 3.7578752e0f) { /* tree 8 node 14 */
+                    v = 8.992897e-2f; /* tree 8 node 30 */
+                } else {
+                    v = 3.5508156e-1f; /* tree 8 node 29 */
+                }
+            } else {
+                if (in[4U] < 7.4143977e0f) { /* tree 8 node 13 */
+                    v = 2.9308265e-1f; /* tree 8 node 27 */
+                } else {
+                    v = -8.29152e-2f; /* tree 8 node 28 */
+                }
+            }
+        }
+    } else {
+        if (in[3U] >= 1.1431547e2f) { /* tree 8 node 1 */
+            if (in[1U] >= -4.122465e0f) { /* tree 8 node 4 */
+                if (in[0U] < -2.7876267e-1f) { /* tree 8 node 10 */
+                    v = -2.8230267e-2f; /* tree 8 node 21 */
+                } else {
+                    v = 2.4429412e-1f; /* tree 8 node 22 */
+                }
+            } else {
+                if (in[0U] < -6.662784e-2f) { /* tree 8 node 9 */
+                    v = -2.859801e-1f; /* tree 8 node 19 */
+                } else {
+                    v = 1.3179511e-2f; /* tree 8 node 20 */
+                }
+            }
+        } else {
+            if (in[0U] < 7.115741e0f) { /* tree 8 node 3 */
+                if (in[4U] >= -8.8052356e-1f) { /* tree 8 node 7 */
+                    v = -8.811276e-2f; /* tree 8 node 16 */
+                } else {
+                    v = -2.796524e-1f; /* tree 8 node 15 */
+                }
+            } else {
+                if (in[4U] < 2.646838e-1f) { /* tree 8 node 8 */
+                    v = 2.0466307e-1f; /* tree 8 node 17 */
+                } else {
+                    v = -1.8036583e-2f; /* tree 8 node 18 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 9 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] < 3e0f) { /* tree 9 node 0 */
+        if (in[0U] < 7.940124e-1f) { /* tree 9 node 1 */
+            if (in[4U] < -8.3917236e-1f) { /* tree 9 node 3 */
+                if (in[3U] < 6.923743e1f) { /* tree 9 node 7 */
+                    v = -2.507191e-1f; /* tree 9 node 15 */
+                } else {
+                    v = 1.7618212e-1f; /* tree 9 node 16 */
+                }
+            } else {
+                if (in[3U] >= 2.3845406e2f) { /* tree 9 node 8 */
+                    v = 1.7079502e-2f; /* tree 9 node 18 */
+                } else {
+                    v = -3.3400467e-1f; /* tree 9 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] >= -3.2960243e0f) { /* tree 9 node 4 */
+                if (in[0U] < 2.6785765e0f) { /* tree 9 node 10 */
+                    v = -3.6895357e-2f; /* tree 9 node 21 */
+                } else {
+                    v = 2.3568583e-1f; /* tree 9 node 22 */
+                }
+            } else {
+                if (in[3U] >= 3.0505063e2f) { /* tree 9 node 9 */
+                    v = 2.872628e-1f; /* tree 9 node 20 */
+                } else {
+                    v = -2.1920662e-1f; /* tree 9 node 19 */
+                }
+            }
+        }
+    } else {
+        if (in[1U] >= -2.2553341e-1f) { /* tree 9 node 2 */
+            if (in[0U] < -8.63184e-1f) { /* tree 9 node 6 */
+                if (in[3U] >= 1.2716451e2f) { /* tree 9 node 13 */
+                    v = 2.586122e-1f; /* tree 9 node 28 */
+                } else {
+                    v = -1.4471048e-1f; /* tree 9 node 27 */
+                }
+            } else {
+                if (in[4U] < 7.4143977e0f) { /* tree 9 node 14 */
+                    v = 2.5162587e-1f; /* tree 9 node 29 */
+                } else {
+                    v = 4.650377e-2f; /* tree 9 node 30 */
+                }
+            }
+        } else {
+            if (in[0U] < -3.9348108e-1f) { /* tree 9 node 5 */
+                if (in[2U] >= 1.1e1f) { /* tree 9 node 11 */
+                    v = -1.2710605e-2f; /* tree 9 node 24 */
+                } else {
+                    v = -2.883871e-1f; /* tree 9 node 23 */
+                }
+            } else {
+                if (in[4U] >= -8.8052356e-1f) { /* tree 9 node 12 */
+                    v = 7.9615645e-2f; /* tree 9 node 26 */
+                } else {
+                    v = -1.13210335e-1f; /* tree 9 node 25 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 10 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_10(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] >= 9e0f) { /* tree 10 node 0 */
+        if (in[1U] >= -3.81197e0f) { /* tree 10 node 2 */
+            if (in[0U] < -9.854135e-1f) { /* tree 10 node 6 */
+                if (in[3U] >= 2.1345152e2f) { /* tree 10 node 13 */
+                    v = 2.7202404e-1f; /* tree 10 node 28 */
+                } else {
+                    v = -1.2792678e-1f; /* tree 10 node 27 */
+                }
+            } else {
+                if (in[4U] < 2.4737046e0f) { /* tree 10 node 14 */
+                    v = 3.372308e-1f; /* tree 10 node 29 */
+                } else {
+                    v = 4.762581e-2f; /* tree 10 node 30 */
+                }
+            }
+        } else {
+            if (in[0U] < 2.1281324e-1f) { /* tree 10 node 5 */
+                if (in[0U] < -1.0773336e0f) { /* tree 10 node 11 */
+                    v = -2.192475e-2f; /* tree 10 node 23 */
+                } else {
+                    v = -2.818617e-1f; /* tree 10 node 24 */
+                }
+            } else {
+                if (in[5U] < -3.8261623e0f) { /* tree 10 node 12 */
+                    v = -2.4603021e-1f; /* tree 10 node 25 */
+                } else {
+                    v = 1.24940634e-1f; /* tree 10 node 26 */
+                }
+            }
+        }
+    } else {
+        if (in[3U] < 9.678503e1f) { /* tree 10 node 1 */
+            if (in[0U] < 3.5921898e-1f) { /* tree 10 node 3 */
+                if (in[1U] >= 3.5808477e0f) { /* tree 10 node 7 */
+                    v = -3.1228391e-2f; /* tree 10 node 16 */
+                } else {
+                    v = -2.5594586e-1f; /* tree 10 node 15 */
+                }
+            } else {
+                if (in[1U] >= -3.3325884e0f) { /* tree 10 node 8 */
+                    v = 9.412567e-2f; /* tree 10 node 18 */
+                } else {
+                    v = -1.5669964e-1f; /* tree 10 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] >= -1.3006878e0f) { /* tree 10 node 4 */
+                if (in[4U] < 1.7411643e0f) { /* tree 10 node 10 */
+                    v = 1.9308455e-1f; /* tree 10 node 21 */
+                } else {
+                    v = -3.517023e-2f; /* tree 10 node 22 */
+                }
+            } else {
+                if (in[0U] < -2.2812895e-2f) { /* tree 10 node 9 */
+                    v = -2.2782278e-1f; /* tree 10 node 19 */
+                } else {
+                    v = 4.2609363e-3f; /* tree 10 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 11 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_11(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 2.5231477e2f) { /* tree 11 node 0 */
+        if (in[1U] >= -2.6780248e0f) { /* tree 11 node 2 */
+            if (in[5U] >= 3.1243935e0f) { /* tree 11 node 6 */
+                if (in[0U] < 1.21160336e-1f) { /* tree 11 node 14 */
+                    v = -1.5225983e-1f; /* tree 11 node 27 */
+                } else {
+                    v = 2.0241547e-1f; /* tree 11 node 28 */
+                }
+            } else {
+                if (in[3U] < 4.4121228e2f) { /* tree 11 node 13 */
+                    v = 4.0622902e-1f; /* tree 11 node 25 */
+                } else {
+                    v = 1.6977456e-1f; /* tree 11 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] >= -9.066384e-1f) { /* tree 11 node 5 */
+                if (in[0U] < -6.662784e-2f) { /* tree 11 node 12 */
+                    v = -1.5423882e-1f; /* tree 11 node 23 */
+                } else {
+                    v = 2.9748026e-1f; /* tree 11 node 24 */
+                }
+            } else {
+                v = -2.8098822e-1f; /* tree 11 node 11 */
+            }
+        }
+    } else {
+        if (in[2U] < 5e0f) { /* tree 11 node 1 */
+            if (in[0U] < 1.5108737e0f) { /* tree 11 node 3 */
+                if (in[1U] >= 2.897363e0f) { /* tree 11 node 7 */
+                    v = -5.386078e-3f; /* tree 11 node 16 */
+                } else {
+                    v = -2.2158693e-1f; /* tree 11 node 15 */
+                }
+            } else {
+                if (in[1U] >= -4.8171296e0f) { /* tree 11 node 8 */
+                    v = 1.3379765e-1f; /* tree 11 node 18 */
+                } else {
+                    v = -1.5731992e-1f; /* tree 11 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] >= 1.7505879e0f) { /* tree 11 node 4 */
+                if (in[0U] < -8.2277745e-2f) { /* tree 11 node 10 */
+                    v = 9.077372e-2f; /* tree 11 node 21 */
+                } else {
+                    v = 2.854637e-1f; /* tree 11 node 22 */
+                }
+            } else {
+                if (in[1U] < 1.559251e0f) { /* tree 11 node 9 */
+                    v = 4.071581e-2f; /* tree 11 node 19 */
+                } else {
+                    v = -1.2181519e-1f; /* tree 11 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 12 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_12(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] < 7.4143977e0f) { /* tree 12 node 0 */
+        if (in[0U] < -8.63184e-1f) { /* tree 12 node 1 */
+            if (in[1U] >= 2.897363e0f) { /* tree 12 node 3 */
+                if (in[3U] < 2.2323458e1f) { /* tree 12 node 8 */
+                    v = -2.1722396e-1f; /* tree 12 node 17 */
+                } else {
+                    v = 1.8201788e-1f; /* tree 12 node 18 */
+                }
+            } else {
+                if (in[4U] < -1.6087433e-2f) { /* tree 12 node 7 */
+                    v = -3.6553543e-2f; /* tree 12 node 15 */
+                } else {
+                    v = -2.835717e-1f; /* tree 12 node 16 */
+                }
+            }
+        } else {
+            if (in[1U] >= -1.3006878e0f) { /* tree 12 node 4 */
+                if (in[2U] >= 7e0f) { /* tree 12 node 10 */
+                    v = 3.1012738e-1f; /* tree 12 node 22 */
+                } else {
+                    v = 8.111043e-2f; /* tree 12 node 21 */
+                }
+            } else {
+                if (in[0U] < 4.721118e-2f) { /* tree 12 node 9 */
+                    v = -1.5854037e-1f; /* tree 12 node 19 */
+                } else {
+                    v = 2.5941195e-2f; /* tree 12 node 20 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] >= -2.1089697e0f) { /* tree 12 node 2 */
+            if (in[1U] >= 1.8796237e0f) { /* tree 12 node 6 */
+                if (in[2U] < 5e0f) { /* tree 12 node 14 */
+                    v = -2.2908723e-1f; /* tree 12 node 29 */
+                } else {
+                    v = 6.2006988e-2f; /* tree 12 node 30 */
+                }
+            } else {
+                if (in[3U] >= 2.8174744e2f) { /* tree 12 node 13 */
+                    v = 7.6562695e-2f; /* tree 12 node 28 */
+                } else {
+                    v = -2.879047e-1f; /* tree 12 node 27 */
+                }
+            }
+        } else {
+            if (in[1U] >= -2.238289e0f) { /* tree 12 node 5 */
+                if (in[5U] < 4.843381e0f) { /* tree 12 node 12 */
+                    v = 3.1901684e-1f; /* tree 12 node 25 */
+                } else {
+                    v = -1.6504798e-2f; /* tree 12 node 26 */
+                }
+            } else {
+                if (in[2U] < 6e0f) { /* tree 12 node 11 */
+                    v = -2.860108e-1f; /* tree 12 node 23 */
+                } else {
+                    v = 5.665162e-2f; /* tree 12 node 24 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 13 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_13(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 1.6438474e2f) { /* tree 13 node 0 */
+        if (in[2U] < 4e0f) { /* tree 13 node 2 */
+            if (in[1U] >= 3.8077617e-1f) { /* tree 13 node 5 */
+                if (in[5U] >= 1.0856837e0f) { /* tree 13 node 12 */
+                    v = 1.6949324e-2f; /* tree 13 node 24 */
+                } else {
+                    v = 2.7427208e-1f; /* tree 13 node 23 */
+                }
+            } else {
+                if (in[0U] < 7.940124e-1f) { /* tree 13 node 11 */
+                    v = -2.5250688e-1f; /* tree 13 node 21 */
+                } else {
+                    v = 8.312044e-2f; /* tree 13 node 22 */
+                }
+            }
+        } else {
+            if (in[1U] >= -4.248101e0f) { /* tree 13 node 6 */
+                if (in[0U] < -2.7876267e-1f) { /* tree 13 node 14 */
+                    v = 6.766625e-2f; /* tree 13 node 27 */
+                } else {
+                    v = 3.581482e-1f; /* tree 13 node 28 */
+                }
+            } else {
+                if (in[4U] < 2.1976023e0f) { /* tree 13 node 13 */
+                    v = 9.284465e-2f; /* tree 13 node 25 */
+                } else {
+                    v = -2.6073718e-1f; /* tree 13 node 26 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] >= -2.2351635e0f) { /* tree 13 node 1 */
+            if (in[4U] >= 3.0507946e-1f) { /* tree 13 node 4 */
+                if (in[0U] < -4.177251e-2f) { /* tree 13 node 10 */
+                    v = -1.4920333e-1f; /* tree 13 node 19 */
+                } else {
+                    v = 1.6418621e-1f; /* tree 13 node 20 */
+                }
+            } else {
+                if (in[2U] >= 9e0f) { /* tree 13 node 9 */
+                    v = 6.0563963e-2f; /* tree 13 node 18 */
+                } else {
+                    v = -1.420424e-1f; /* tree 13 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] >= -8.2108095e-2f) { /* tree 13 node 3 */
+                v = 2.804727e-1f; /* tree 13 node 8 */
+            } else {
+                if (in[1U] >= -3.4418064e-1f) { /* tree 13 node 7 */
+                    v = -4.2306817e-1f; /* tree 13 node 16 */
+                } else {
+                    v = 5.8616277e-2f; /* tree 13 node 15 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 14 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_14(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] < 3e0f) { /* tree 14 node 0 */
+        if (in[3U] >= 2.5231477e2f) { /* tree 14 node 1 */
+            if (in[0U] < 9.097869e-1f) { /* tree 14 node 4 */
+                if (in[4U] >= -4.776557e-1f) { /* tree 14 node 9 */
+                    v = 1.01742454e-1f; /* tree 14 node 18 */
+                } else {
+                    v = -1.8492593e-1f; /* tree 14 node 17 */
+                }
+            } else {
+                v = 2.8594595e-1f; /* tree 14 node 10 */
+            }
+        } else {
+            if (in[1U] < -4.784874e0f) { /* tree 14 node 3 */
+                v = 2.3730305e-1f; /* tree 14 node 7 */
+            } else {
+                if (in[1U] >= 1.8136173e0f) { /* tree 14 node 8 */
+                    v = -1.0311084e-2f; /* tree 14 node 16 */
+                } else {
+                    v = -1.8860269e-1f; /* tree 14 node 15 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] >= 2.2484782e0f) { /* tree 14 node 2 */
+            if (in[5U] < -2.610948e0f) { /* tree 14 node 6 */
+                v = -5.976911e-2f; /* tree 14 node 13 */
+            } else {
+                v = -4.6675664e-1f; /* tree 14 node 14 */
+            }
+        } else {
+            if (in[1U] >= 1.050661e0f) { /* tree 14 node 5 */
+                if (in[3U] < 5.3958214e1f) { /* tree 14 node 12 */
+                    v = 9.733471e-3f; /* tree 14 node 21 */
+                } else {
+                    v = 1.9043607e-1f; /* tree 14 node 22 */
+                }
+            } else {
+                if (in[0U] < -4.177251e-2f) { /* tree 14 node 11 */
+                    v = -1.0278915e-1f; /* tree 14 node 19 */
+                } else {
+                    v = 3.9667692e-2f; /* tree 14 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 15 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_15(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] < 7.4143977e0f) { /* tree 15 node 0 */
+        if (in[1U] >= -4.4261565e0f) { /* tree 15 node 1 */
+            if (in[2U] >= 7e0f) { /* tree 15 node 4 */
+                if (in[0U] < -9.6557695e-1f) { /* tree 15 node 10 */
+                    v = -4.6115525e-2f; /* tree 15 node 21 */
+                } else {
+                    v = 2.1227823e-1f; /* tree 15 node 22 */
+                }
+            } else {
+                if (in[3U] < 8.534515e1f) { /* tree 15 node 9 */
+                    v = -5.0624095e-2f; /* tree 15 node 19 */
+                } else {
+                    v = 7.692048e-2f; /* tree 15 node 20 */
+                }
+            }
+        } else {
+            if (in[0U] < 1.5759941e0f) { /* tree 15 node 3 */
+                if (in[3U] < 1.6438474e2f) { /* tree 15 node 7 */
+                    v = -2.2860876e-1f; /* tree 15 node 15 */
+                } else {
+                    v = -1.0276184e-2f; /* tree 15 node 16 */
+                }
+            } else {
+                if (in[0U] >= 1.7092024e0f) { /* tree 15 node 8 */
+                    v = -1.9200528e-1f; /* tree 15 node 18 */
+                } else {
+                    v = 7.960986e-2f; /* tree 15 node 17 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 3.797464e-2f) { /* tree 15 node 2 */
+            if (in[1U] < 4.858216e0f) { /* tree 15 node 5 */
+                if (in[0U] < -1.1107848e0f) { /* tree 15 node 11 */
+                    v = -8.6691424e-2f; /* tree 15 node 23 */
+                } else {
+                    v = -3.0915892e-1f; /* tree 15 node 24 */
+                }
+            } else {
+                v = 6.4473234e-2f; /* tree 15 node 12 */
+            }
+        } else {
+            if (in[1U] >= 1.7823571e0f) { /* tree 15 node 6 */
+                if (in[2U] < 5e0f) { /* tree 15 node 14 */
+                    v = -8.659346e-2f; /* tree 15 node 27 */
+                } else {
+                    v = 2.1366455e-1f; /* tree 15 node 28 */
+                }
+            } else {
+                if (in[3U] >= 4.652709e1f) { /* tree 15 node 13 */
+                    v = -2.029517e-3f; /* tree 15 node 26 */
+                } else {
+                    v = -2.214593e-1f; /* tree 15 node 25 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 16 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_16(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] >= 1.4343216e0f) { /* tree 16 node 0 */
+        if (in[0U] >= 2.4584635e-1f) { /* tree 16 node 2 */
+            if (in[3U] < 3.0505063e2f) { /* tree 16 node 6 */
+                v = 3.9342064e-1f; /* tree 16 node 13 */
+            } else {
+                v = 8.9793205e-2f; /* tree 16 node 14 */
+            }
+        } else {
+            if (in[1U] < -2.262541e0f) { /* tree 16 node 5 */
+                if (in[1U] < -3.9374304e0f) { /* tree 16 node 11 */
+                    v = 1.464264e-2f; /* tree 16 node 23 */
+                } else {
+                    v = -2.9868874e-1f; /* tree 16 node 24 */
+                }
+            } else {
+                if (in[0U] < -1.247985e0f) { /* tree 16 node 12 */
+                    v = -9.538972e-2f; /* tree 16 node 25 */
+                } else {
+                    v = 1.904075e-1f; /* tree 16 node 26 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] < 1.2867191e0f) { /* tree 16 node 1 */
+            if (in[1U] >= 2.897363e0f) { /* tree 16 node 3 */
+                if (in[0U] < -6.7827207e-1f) { /* tree 16 node 8 */
+                    v = 3.8898192e-2f; /* tree 16 node 17 */
+                } else {
+                    v = 2.8589755e-1f; /* tree 16 node 18 */
+                }
+            } else {
+                if (in[3U] >= 2.9194507e2f) { /* tree 16 node 7 */
+                    v = 2.1267448e-1f; /* tree 16 node 16 */
+                } else {
+                    v = -1.566668e-2f; /* tree 16 node 15 */
+                }
+            }
+        } else {
+            if (in[0U] < 1.2424101e0f) { /* tree 16 node 4 */
+                if (in[1U] >= 1.050661e0f) { /* tree 16 node 9 */
+                    v = -6.06032e-2f; /* tree 16 node 20 */
+                } else {
+                    v = -2.9841515e-1f; /* tree 16 node 19 */
+                }
+            } else {
+                if (in[5U] >= 2.9680915e0f) { /* tree 16 node 10 */
+                    v = 2.5660178e-1f; /* tree 16 node 22 */
+                } else {
+                    v = -3.948895e-2f; /* tree 16 node 21 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 17 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_17(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] >= 9e0f) { /* tree 17 node 0 */
+        if (in[1U] >= -2.3918324e0f) { /* tree 17 node 2 */
+            if (in[0U] < -5.491292e-1f) { /* tree 17 node 6 */
+                if (in[4U] < 1.3843727e-1f) { /* tree 17 node 13 */
+                    v = 2.3008983e-1f; /* tree 17 node 25 */
+                } else {
+                    v = -9.851038e-2f; /* tree 17 node 26 */
+                }
+            } else {
+                if (in[2U] < 1.1e1f) { /* tree 17 node 14 */
+                    v = 1.8561682e-1f; /* tree 17 node 27 */
+                } else {
+                    v = 3.5364863e-1f; /* tree 17 node 28 */
+                }
+            }
+        } else {
+            if (in[0U] < 1.00375526e-1f) { /* tree 17 node 5 */
+                if (in[5U] < -1.5292524e0f) { /* tree 17 node 11 */
+                    v = -8.790359e-3f; /* tree 17 node 21 */
+                } else {
+                    v = -2.525178e-1f; /* tree 17 node 22 */
+                }
+            } else {
+                if (in[5U] < -1.7808748e0f) { /* tree 17 node 12 */
+                    v = -1.2000121e-1f; /* tree 17 node 23 */
+                } else {
+                    v = 1.23175435e-1f; /* tree 17 node 24 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] >= 1.7591422e0f) { /* tree 17 node 1 */
+            if (in[0U] < 2.323696e-1f) { /* tree 17 node 4 */
+                if (in[1U] >= 1.1638029e0f) { /* tree 17 node 9 */
+                    v = 2.133994e-1f; /* tree 17 node 20 */
+                } else {
+                    v = -7.036173e-2f; /* tree 17 node 19 */
+                }
+            } else {
+                v = 3.567978e-1f; /* tree 17 node 10 */
+            }
+        } else {
+            if (in[0U] >= 1.9690256e0f) { /* tree 17 node 3 */
+                if (in[4U] >= -4.6275848e-1f) { /* tree 17 node 8 */
+                    v = 7.596081e-2f; /* tree 17 node 18 */
+                } else {
+                    v = -4.0060267e-1f; /* tree 17 node 17 */
+                }
+            } else {
+                if (in[0U] < -2.7876267e-1f) { /* tree 17 node 7 */
+                    v = -1.121008e-1f; /* tree 17 node 15 */
+                } else {
+                    v = 6.4624087e-3f; /* tree 17 node 16 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 18 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_18(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -1.1507803e0f) { /* tree 18 node 0 */
+        if (in[3U] >= 2.0025912e2f) { /* tree 18 node 2 */
+            if (in[5U] >= 1.0856837e0f) { /* tree 18 node 6 */
+                if (in[2U] >= 4e0f) { /* tree 18 node 14 */
+                    v = 2.0916721e-1f; /* tree 18 node 30 */
+                } else {
+                    v = -8.28063e-2f; /* tree 18 node 29 */
+                }
+            } else {
+                if (in[1U] < 3.1494792e0f) { /* tree 18 node 13 */
+                    v = 3.1785464e-1f; /* tree 18 node 27 */
+                } else {
+                    v = 8.980485e-2f; /* tree 18 node 28 */
+                }
+            }
+        } else {
+            if (in[4U] < -1.7184809e-1f) { /* tree 18 node 5 */
+                if (in[2U] >= 7e0f) { /* tree 18 node 11 */
+                    v = 3.1797063e-1f; /* tree 18 node 24 */
+                } else {
+                    v = 6.16176e-2f; /* tree 18 node 23 */
+                }
+            } else {
+                if (in[0U] < -1.9409873e-1f) { /* tree 18 node 12 */
+                    v = -1.0754524e-1f; /* tree 18 node 25 */
+                } else {
+                    v = 5.613008e-2f; /* tree 18 node 26 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < 8.423466e-1f) { /* tree 18 node 1 */
+            if (in[3U] < 1.4363814e2f) { /* tree 18 node 3 */
+                if (in[5U] >= -4.948899e0f) { /* tree 18 node 7 */
+                    v = -2.379531e-1f; /* tree 18 node 16 */
+                } else {
+                    v = 1.3595842e-2f; /* tree 18 node 15 */
+                }
+            } else {
+                if (in[4U] >= -1.9023865e0f) { /* tree 18 node 8 */
+                    v = 2.1688648e-2f; /* tree 18 node 18 */
+                } else {
+                    v = -2.8060225e-1f; /* tree 18 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] < -2.647256e0f) { /* tree 18 node 4 */
+                if (in[5U] < 2.9680915e0f) { /* tree 18 node 9 */
+                    v = -1.040205e-2f; /* tree 18 node 19 */
+                } else {
+                    v = 2.7077207e-1f; /* tree 18 node 20 */
+                }
+            } else {
+                if (in[2U] >= 1e0f) { /* tree 18 node 10 */
+                    v = -1.0538659e-2f; /* tree 18 node 22 */
+                } else {
+                    v = -1.70387e-1f; /* tree 18 node 21 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 19 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_19(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] < 3e0f) { /* tree 19 node 0 */
+        if (in[0U] < 7.940124e-1f) { /* tree 19 node 1 */
+            if (in[4U] < -8.3917236e-1f) { /* tree 19 node 3 */
+                if (in[1U] >= 1.9210261e0f) { /* tree 19 node 7 */
+                    v = 2.536296e-1f; /* tree 19 node 16 */
+                } else {
+                    v = -5.1290758e-2f; /* tree 19 node 15 */
+                }
+            } else {
+                if (in[1U] >= 2.897363e0f) { /* tree 19 node 8 */
+                    v = -4.726988e-2f; /* tree 19 node 18 */
+                } else {
+                    v = -2.5314075e-1f; /* tree 19 node 17 */
+                }
+            }
+        } else {
+            if (in[5U] < -2.8723853e0f) { /* tree 19 node 4 */
+                if (in[0U] >= 1.1800476e0f) { /* tree 19 node 9 */
+                    v = -3.9900765e-1f; /* tree 19 node 20 */
+                } else {
+                    v = -3.2255094e-2f; /* tree 19 node 19 */
+                }
+            } else {
+                if (in[1U] < 4.665277e0f) { /* tree 19 node 10 */
+                    v = 1.02218635e-1f; /* tree 19 node 21 */
+                } else {
+                    v = -9.6748635e-2f; /* tree 19 node 22 */
+                }
+            }
+        }
+    } else {
+        if (in[1U] >= 3.0467875e0f) { /* tree 19 node 2 */
+            if (in[3U] < 6.2360268e1f) { /* tree 19 node 6 */
+                if (in[4U] < 5.722044e-2f) { /* tree 19 node 13 */
+                    v = 2.5416613e-1f; /* tree 19 node 27 */
+                } else {
+                    v = -4.645284e-2f; /* tree 19 node 28 */
+                }
+            } else {
+                if (in[5U] < -1.3147929e0f) { /* tree 19 node 14 */
+                    v = 8.4896535e-2f; /* tree 19 node 29 */
+                } else {
+                    v = 2.9035702e-1f; /* tree 19 node 30 */
+                }
+            }
+        } else {
+            if (in[0U] >= 2.2484782e0f) { /* tree 19 node 5 */
+                if (in[4U] < 8.066425e-1f) { /* tree 19 node 12 */
+                    v = -3.6739764e-1f; /* tree 19 node 25 */
+                } else {
+                    v = -5.1005878e-2f; /* tree 19 node 26 */
+                }
+            } else {
+                if (in[4U] < 2.6342404e0f) { /* tree 19 node 11 */
+                    v = 3.2685783e-2f; /* tree 19 node 23 */
+                } else {
+                    v = -7.2600506e-2f; /* tree 19 node 24 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 20 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_20(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] < 1e0f) { /* tree 20 node 0 */
+        if (in[3U] < 1.5799313e2f) { /* tree 20 node 1 */
+            if (in[4U] < -1.0671607e0f) { /* tree 20 node 3 */
+                v = -5.797983e-3f; /* tree 20 node 7 */
+            } else {
+                if (in[5U] >= 3.1243935e0f) { /* tree 20 node 8 */
+                    v = -5.263519e-2f; /* tree 20 node 16 */
+                } else {
+                    v = -3.290261e-1f; /* tree 20 node 15 */
+                }
+            }
+        } else {
+            if (in[1U] >= -1.3546305e0f) { /* tree 20 node 4 */
+                if (in[1U] < 3.4128594e0f) { /* tree 20 node 10 */
+                    v = 2.4457613e-1f; /* tree 20 node 19 */
+                } else {
+                    v = -9.3046606e-2f; /* tree 20 node 20 */
+                }
+            } else {
+                if (in[1U] >= -4.216386e0f) { /* tree 20 node 9 */
+                    v = -2.591383e-1f; /* tree 20 node 18 */
+                } else {
+                    v = 5.9700813e-2f; /* tree 20 node 17 */
+                }
+            }
+        }
+    } else {
+        if (in[1U] >= 1.610491e-1f) { /* tree 20 node 2 */
+            if (in[4U] < 1.1482899e0f) { /* tree 20 node 6 */
+                if (in[0U] < -5.235127e-1f) { /* tree 20 node 13 */
+                    v = 2.681571e-2f; /* tree 20 node 25 */
+                } else {
+                    v = 1.813234e-1f; /* tree 20 node 26 */
+                }
+            } else {
+                if (in[2U] >= 9e0f) { /* tree 20 node 14 */
+                    v = 1.7549144e-1f; /* tree 20 node 28 */
+                } else {
+                    v = -4.6533663e-2f; /* tree 20 node 27 */
+                }
+            }
+        } else {
+            if (in[0U] < 8.423466e-1f) { /* tree 20 node 5 */
+                if (in[4U] >= -1.9634998e0f) { /* tree 20 node 11 */
+                    v = -4.205008e-2f; /* tree 20 node 22 */
+                } else {
+                    v = -2.8634185e-1f; /* tree 20 node 21 */
+                }
+            } else {
+                if (in[4U] >= -1.2219607e-1f) { /* tree 20 node 12 */
+                    v = 9.4038196e-2f; /* tree 20 node 24 */
+                } else {
+                    v = -2.7626581e-2f; /* tree 20 node 23 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 21 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_21(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 2.5231477e2f) { /* tree 21 node 0 */
+        if (in[1U] >= -3.0893354e0f) { /* tree 21 node 2 */
+            if (in[5U] >= 4.0016184e0f) { /* tree 21 node 6 */
+                v = -8.769054e-3f; /* tree 21 node 14 */
+            } else {
+                if (in[2U] < 4e0f) { /* tree 21 node 13 */
+                    v = 1.2791628e-1f; /* tree 21 node 23 */
+                } else {
+                    v = 3.160299e-1f; /* tree 21 node 24 */
+                }
+            }
+        } else {
+            if (in[4U] >= -9.066384e-1f) { /* tree 21 node 5 */
+                if (in[0U] < -6.662784e-2f) { /* tree 21 node 12 */
+                    v = -1.755422e-1f; /* tree 21 node 21 */
+                } else {
+                    v = 1.7459452e-1f; /* tree 21 node 22 */
+                }
+            } else {
+                v = -2.4081193e-1f; /* tree 21 node 11 */
+            }
+        }
+    } else {
+        if (in[2U] < 6e0f) { /* tree 21 node 1 */
+            if (in[0U] < 3.797464e-2f) { /* tree 21 node 3 */
+                if (in[5U] >= 1.6429007e0f) { /* tree 21 node 7 */
+                    v = 4.24167e-2f; /* tree 21 node 16 */
+                } else {
+                    v = -1.9335568e-1f; /* tree 21 node 15 */
+                }
+            } else {
+                if (in[4U] >= 5.78179e-1f) { /* tree 21 node 8 */
+                    v = 1.1975168e-1f; /* tree 21 node 18 */
+                } else {
+                    v = -7.073753e-2f; /* tree 21 node 17 */
+                }
+            }
+        } else {
+            if (in[0U] >= 2.2484782e0f) { /* tree 21 node 4 */
+                v = -3.1396702e-1f; /* tree 21 node 10 */
+            } else {
+                if (in[1U] < 4.87458e0f) { /* tree 21 node 9 */
+                    v = 5.7669893e-2f; /* tree 21 node 19 */
+                } else {
+                    v = -5.5563893e-2f; /* tree 21 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 22 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_22(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= 2.2184644e0f) { /* tree 22 node 0 */
+        if (in[4U] < -7.938826e-1f) { /* tree 22 node 2 */
+            v = 2.8837082e-1f; /* tree 22 node 5 */
+        } else {
+            if (in[0U] < -6.7827207e-1f) { /* tree 22 node 6 */
+                if (in[2U] < 3e0f) { /* tree 22 node 11 */
+                    v = -3.2468295e-1f; /* tree 22 node 21 */
+                } else {
+                    v = 3.8821555e-3f; /* tree 22 node 22 */
+                }
+            } else {
+                if (in[4U] < 2.6342404e0f) { /* tree 22 node 12 */
+                    v = 2.1755387e-1f; /* tree 22 node 23 */
+                } else {
+                    v = 3.2223586e-2f; /* tree 22 node 24 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] < -5.491292e-1f) { /* tree 22 node 1 */
+            if (in[4U] < -1.6087433e-2f) { /* tree 22 node 3 */
+                if (in[5U] >= 1.5979831e0f) { /* tree 22 node 7 */
+                    v = 2.0826651e-1f; /* tree 22 node 14 */
+                } else {
+                    v = -1.4059165e-1f; /* tree 22 node 13 */
+                }
+            } else {
+                if (in[4U] >= 1.5223109e0f) { /* tree 22 node 8 */
+                    v = 1.0398876e-2f; /* tree 22 node 16 */
+                } else {
+                    v = -2.3117377e-1f; /* tree 22 node 15 */
+                }
+            }
+        } else {
+            if (in[5U] >= 1.2054442e0f) { /* tree 22 node 4 */
+                if (in[4U] < -1.5149072e-1f) { /* tree 22 node 10 */
+                    v = -1.8077369e-1f; /* tree 22 node 19 */
+                } else {
+                    v = 1.1561198e-2f; /* tree 22 node 20 */
+                }
+            } else {
+                if (in[2U] < 7e0f) { /* tree 22 node 9 */
+                    v = -2.813612e-2f; /* tree 22 node 17 */
+                } else {
+                    v = 6.9902554e-2f; /* tree 22 node 18 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 23 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_23(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] < 1.1431547e2f) { /* tree 23 node 0 */
+        if (in[4U] >= 1.8309473e0f) { /* tree 23 node 1 */
+            if (in[0U] < -1.156896e-1f) { /* tree 23 node 4 */
+                v = 8.9946e-2f; /* tree 23 node 9 */
+            } else {
+                v = 3.349223e-1f; /* tree 23 node 10 */
+            }
+        } else {
+            if (in[1U] >= -3.3325884e0f) { /* tree 23 node 3 */
+                if (in[0U] < 7.115741e0f) { /* tree 23 node 8 */
+                    v = -3.5900157e-2f; /* tree 23 node 17 */
+                } else {
+                    v = 2.1502672e-1f; /* tree 23 node 18 */
+                }
+            } else {
+                if (in[0U] < 9.097869e-1f) { /* tree 23 node 7 */
+                    v = -2.4821973e-1f; /* tree 23 node 15 */
+                } else {
+                    v = -5.802687e-2f; /* tree 23 node 16 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] < -1.2368739e0f) { /* tree 23 node 2 */
+            if (in[1U] < 1.0365593e-1f) { /* tree 23 node 5 */
+                if (in[0U] < 7.8048396e-1f) { /* tree 23 node 11 */
+                    v = -2.105537e-1f; /* tree 23 node 19 */
+                } else {
+                    v = 2.1635832e-1f; /* tree 23 node 20 */
+                }
+            } else {
+                if (in[5U] < 4.562361e0f) { /* tree 23 node 12 */
+                    v = 4.771191e-1f; /* tree 23 node 21 */
+                } else {
+                    v = 1.1371952e-1f; /* tree 23 node 22 */
+                }
+            }
+        } else {
+            if (in[1U] >= -1.3006878e0f) { /* tree 23 node 6 */
+                if (in[0U] < -3.7721008e-1f) { /* tree 23 node 14 */
+                    v = -2.7686201e-2f; /* tree 23 node 25 */
+                } else {
+                    v = 1.6413514e-1f; /* tree 23 node 26 */
+                }
+            } else {
+                if (in[1U] < -2.865258e0f) { /* tree 23 node 13 */
+                    v = 6.757973e-2f; /* tree 23 node 23 */
+                } else {
+                    v = -7.847929e-2f; /* tree 23 node 24 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 24 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_24(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] >= 9e0f) { /* tree 24 node 0 */
+        if (in[3U] >= 2.355064e1f) { /* tree 24 node 2 */
+            if (in[1U] >= -3.640662e0f) { /* tree 24 node 6 */
+                if (in[4U] >= -1.742066e0f) { /* tree 24 node 14 */
+                    v = 2.4846177e-1f; /* tree 24 node 28 */
+                } else {
+                    v = 4.7024306e-2f; /* tree 24 node 27 */
+                }
+            } else {
+                if (in[0U] < 2.1281324e-1f) { /* tree 24 node 13 */
+                    v = -1.8842793e-1f; /* tree 24 node 25 */
+                } else {
+                    v = 8.833962e-2f; /* tree 24 node 26 */
+                }
+            }
+        } else {
+            if (in[4U] < 9.8164153e-1f) { /* tree 24 node 5 */
+                if (in[5U] < -3.6024535e0f) { /* tree 24 node 11 */
+                    v = -1.535239e-1f; /* tree 24 node 21 */
+                } else {
+                    v = 1.0974973e-1f; /* tree 24 node 22 */
+                }
+            } else {
+                if (in[5U] < 3.9469235e0f) { /* tree 24 node 12 */
+                    v = -2.879869e-1f; /* tree 24 node 23 */
+                } else {
+                    v = 7.107113e-2f; /* tree 24 node 24 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] >= 1.7591422e0f) { /* tree 24 node 1 */
+            if (in[5U] < 4.1297903e0f) { /* tree 24 node 4 */
+                if (in[5U] < -2.8539398e-1f) { /* tree 24 node 9 */
+                    v = 7.845484e-2f; /* tree 24 node 19 */
+                } else {
+                    v = 3.099424e-1f; /* tree 24 node 20 */
+                }
+            } else {
+                v = 2.7957803e-2f; /* tree 24 node 10 */
+            }
+        } else {
+            if (in[4U] < 1.2704561e0f) { /* tree 24 node 3 */
+                if (in[1U] >= 2.8525462e0f) { /* tree 24 node 7 */
+                    v = 1.425873e-1f; /* tree 24 node 16 */
+                } else {
+                    v = -1.5447321e-2f; /* tree 24 node 15 */
+                }
+            } else {
+                if (in[0U] < 3.9238456e-1f) { /* tree 24 node 8 */
+                    v = -1.9196354e-1f; /* tree 24 node 17 */
+                } else {
+                    v = -2.6957233e-2f; /* tree 24 node 18 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 25 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_25(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 2.5231477e2f) { /* tree 25 node 0 */
+        if (in[1U] >= -3.0893354e0f) { /* tree 25 node 2 */
+            if (in[5U] >= 2.3791404e0f) { /* tree 25 node 6 */
+                if (in[4U] >= 6.292052e-3f) { /* tree 25 node 14 */
+                    v = -1.4377299e-1f; /* tree 25 node 26 */
+                } else {
+                    v = 2.4543989e-1f; /* tree 25 node 25 */
+                }
+            } else {
+                v = 2.6187927e-1f; /* tree 25 node 13 */
+            }
+        } else {
+            if (in[4U] >= -9.066384e-1f) { /* tree 25 node 5 */
+                if (in[4U] < 3.336614e-1f) { /* tree 25 node 12 */
+                    v = 1.821907e-1f; /* tree 25 node 23 */
+                } else {
+                    v = -1.1304394e-1f; /* tree 25 node 24 */
+                }
+            } else {
+                v = -2.1038069e-1f; /* tree 25 node 11 */
+            }
+        }
+    } else {
+        if (in[2U] < 1e0f) { /* tree 25 node 1 */
+            if (in[4U] < -8.1613857e-1f) { /* tree 25 node 3 */
+                if (in[1U] >= -2.109739e0f) { /* tree 25 node 7 */
+                    v = 1.6826797e-1f; /* tree 25 node 16 */
+                } else {
+                    v = -1.6149753e-1f; /* tree 25 node 15 */
+                }
+            } else {
+                if (in[4U] >= 1.0869066e0f) { /* tree 25 node 8 */
+                    v = 2.638059e-2f; /* tree 25 node 18 */
+                } else {
+                    v = -2.256829e-1f; /* tree 25 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] >= 1.7505879e0f) { /* tree 25 node 4 */
+                if (in[3U] < 5.8611282e1f) { /* tree 25 node 10 */
+                    v = -5.887491e-3f; /* tree 25 node 21 */
+                } else {
+                    v = 1.3180904e-1f; /* tree 25 node 22 */
+                }
+            } else {
+                if (in[3U] < 4.28381e0f) { /* tree 25 node 9 */
+                    v = 1.9397251e-1f; /* tree 25 node 19 */
+                } else {
+                    v = -2.8015029e-2f; /* tree 25 node 20 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 26 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_26(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[0U] < -6.7827207e-1f) { /* tree 26 node 0 */
+        if (in[4U] < -1.1409492e0f) { /* tree 26 node 1 */
+            if (in[1U] < 5.7459384e-1f) { /* tree 26 node 3 */
+                v = -6.981698e-2f; /* tree 26 node 7 */
+            } else {
+                v = 2.911096e-1f; /* tree 26 node 8 */
+            }
+        } else {
+            if (in[5U] >= 1.9099725e0f) { /* tree 26 node 4 */
+                if (in[4U] < 1.1016462e-1f) { /* tree 26 node 10 */
+                    v = 1.7818235e-1f; /* tree 26 node 17 */
+                } else {
+                    v = -1.0718142e-1f; /* tree 26 node 18 */
+                }
+            } else {
+                if (in[3U] >= 2.3845406e2f) { /* tree 26 node 9 */
+                    v = 1.4001152e-1f; /* tree 26 node 16 */
+                } else {
+                    v = -1.7341e-1f; /* tree 26 node 15 */
+                }
+            }
+        }
+    } else {
+        if (in[1U] >= 3.0467875e0f) { /* tree 26 node 2 */
+            if (in[4U] < 2.6342404e0f) { /* tree 26 node 6 */
+                if (in[3U] < 2.2010015e1f) { /* tree 26 node 13 */
+                    v = 7.308684e-2f; /* tree 26 node 23 */
+                } else {
+                    v = 2.62675e-1f; /* tree 26 node 24 */
+                }
+            } else {
+                if (in[2U] >= 5e0f) { /* tree 26 node 14 */
+                    v = 2.3432477e-1f; /* tree 26 node 26 */
+                } else {
+                    v = -4.6895456e-2f; /* tree 26 node 25 */
+                }
+            }
+        } else {
+            if (in[4U] >= -8.919286e-1f) { /* tree 26 node 5 */
+                if (in[4U] < -7.7403104e-1f) { /* tree 26 node 12 */
+                    v = 2.2860491e-1f; /* tree 26 node 21 */
+                } else {
+                    v = 1.3515106e-2f; /* tree 26 node 22 */
+                }
+            } else {
+                if (in[0U] >= -6.616142e-1f) { /* tree 26 node 11 */
+                    v = -1.1484153e-1f; /* tree 26 node 20 */
+                } else {
+                    v = 8.354942e-2f; /* tree 26 node 19 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 27 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_27(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] < -1.4840314e0f) { /* tree 27 node 0 */
+        if (in[5U] < 1.4123212e0f) { /* tree 27 node 1 */
+            if (in[2U] >= 2e0f) { /* tree 27 node 3 */
+                v = 4.443232e-1f; /* tree 27 node 8 */
+            } else {
+                if (in[0U] >= 2.542579e-2f) { /* tree 27 node 7 */
+                    v = -4.730159e-2f; /* tree 27 node 16 */
+                } else {
+                    v = 1.435428e-1f; /* tree 27 node 15 */
+                }
+            }
+        } else {
+            if (in[0U] < 1.8128927e0f) { /* tree 27 node 4 */
+                if (in[1U] >= 1.3593936e-1f) { /* tree 27 node 9 */
+                    v = -2.309436e-2f; /* tree 27 node 18 */
+                } else {
+                    v = -2.4472074e-1f; /* tree 27 node 17 */
+                }
+            } else {
+                v = 1.9432867e-1f; /* tree 27 node 10 */
+            }
+        }
+    } else {
+        if (in[1U] < 4.87458e0f) { /* tree 27 node 2 */
+            if (in[2U] < 9e0f) { /* tree 27 node 5 */
+                if (in[0U] < 3.797464e-2f) { /* tree 27 node 11 */
+                    v = -8.0258116e-2f; /* tree 27 node 19 */
+                } else {
+                    v = 1.7970296e-2f; /* tree 27 node 20 */
+                }
+            } else {
+                if (in[5U] >= 3.3157012e0f) { /* tree 27 node 12 */
+                    v = -1.0263244e-1f; /* tree 27 node 22 */
+                } else {
+                    v = 9.236887e-2f; /* tree 27 node 21 */
+                }
+            }
+        } else {
+            if (in[5U] >= 4.1481323e0f) { /* tree 27 node 6 */
+                if (in[2U] >= 8e0f) { /* tree 27 node 14 */
+                    v = 3.6036354e-1f; /* tree 27 node 26 */
+                } else {
+                    v = -1.3252884e-1f; /* tree 27 node 25 */
+                }
+            } else {
+                if (in[3U] < 2.3389331e2f) { /* tree 27 node 13 */
+                    v = -1.2536997e-1f; /* tree 27 node 23 */
+                } else {
+                    v = 1.0489839e-2f; /* tree 27 node 24 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 28 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_28(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] < 2e0f) { /* tree 28 node 0 */
+        if (in[3U] >= 5.2694744e1f) { /* tree 28 node 1 */
+            if (in[5U] >= -2.8723853e0f) { /* tree 28 node 4 */
+                if (in[5U] < 2.0851558e-1f) { /* tree 28 node 10 */
+                    v = 1.2677331e-1f; /* tree 28 node 21 */
+                } else {
+                    v = -1.8152007e-1f; /* tree 28 node 22 */
+                }
+            } else {
+                if (in[0U] < 1.1602708e0f) { /* tree 28 node 9 */
+                    v = -1.2317501e-2f; /* tree 28 node 19 */
+                } else {
+                    v = -4.1710797e-1f; /* tree 28 node 20 */
+                }
+            }
+        } else {
+            if (in[0U] < 1.1030929e0f) { /* tree 28 node 3 */
+                if (in[4U] >= -7.971988e-2f) { /* tree 28 node 7 */
+                    v = 7.5228445e-2f; /* tree 28 node 16 */
+                } else {
+                    v = -2.018814e-1f; /* tree 28 node 15 */
+                }
+            } else {
+                if (in[1U] < 4.462623e0f) { /* tree 28 node 8 */
+                    v = 2.6292816e-1f; /* tree 28 node 17 */
+                } else {
+                    v = -2.3563959e-2f; /* tree 28 node 18 */
+                }
+            }
+        }
+    } else {
+        if (in[3U] < 3.0252008e1f) { /* tree 28 node 2 */
+            if (in[0U] >= 1.3765249e0f) { /* tree 28 node 5 */
+                if (in[4U] >= 1.7105138e-2f) { /* tree 28 node 12 */
+                    v = -2.333385e-2f; /* tree 28 node 26 */
+                } else {
+                    v = -3.5300934e-1f; /* tree 28 node 25 */
+                }
+            } else {
+                if (in[0U] < 3.177547e-1f) { /* tree 28 node 11 */
+                    v = -1.05732985e-1f; /* tree 28 node 23 */
+                } else {
+                    v = 7.65124e-2f; /* tree 28 node 24 */
+                }
+            }
+        } else {
+            if (in[1U] >= 1.7505879e0f) { /* tree 28 node 6 */
+                if (in[0U] < -1.2063582e0f) { /* tree 28 node 14 */
+                    v = -1.892032e-2f; /* tree 28 node 29 */
+                } else {
+                    v = 1.4780138e-1f; /* tree 28 node 30 */
+                }
+            } else {
+                if (in[0U] < -2.7876267e-1f) { /* tree 28 node 13 */
+                    v = -9.104592e-2f; /* tree 28 node 27 */
+                } else {
+                    v = 3.4831405e-2f; /* tree 28 node 28 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 29 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_29(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] < 2.6342404e0f) { /* tree 29 node 0 */
+        if (in[1U] >= -1.3006878e0f) { /* tree 29 node 1 */
+            if (in[3U] >= 1.2569791e2f) { /* tree 29 node 4 */
+                if (in[0U] < -1.153829e0f) { /* tree 29 node 10 */
+                    v = 4.091417e-2f; /* tree 29 node 21 */
+                } else {
+                    v = 2.1712486e-1f; /* tree 29 node 22 */
+                }
+            } else {
+                if (in[2U] >= 7e0f) { /* tree 29 node 9 */
+                    v = 1.4967464e-1f; /* tree 29 node 20 */
+                } else {
+                    v = -8.96179e-3f; /* tree 29 node 19 */
+                }
+            }
+        } else {
+            if (in[5U] >= -4.745343e0f) { /* tree 29 node 3 */
+                if (in[4U] < -6.1368096e-1f) { /* tree 29 node 8 */
+                    v = 5.739851e-2f; /* tree 29 node 17 */
+                } else {
+                    v = -6.943341e-2f; /* tree 29 node 18 */
+                }
+            } else {
+                if (in[4U] < -5.115896e-1f) { /* tree 29 node 7 */
+                    v = -8.978299e-2f; /* tree 29 node 15 */
+                } else {
+                    v = 1.2779528e-1f; /* tree 29 node 16 */
+                }
+            }
+        }
+    } else {
+        if (in[5U] < -3.6330004e0f) { /* tree 29 node 2 */
+            if (in[2U] < 6e0f) { /* tree 29 node 5 */
+                v = -1.1269295e-1f; /* tree 29 node 11 */
+            } else {
+                if (in[1U] >= 2.5477948e0f) { /* tree 29 node 12 */
+                    v = 4.1585766e-2f; /* tree 29 node 24 */
+                } else {
+                    v = 3.1946498e-1f; /* tree 29 node 23 */
+                }
+            }
+        } else {
+            if (in[0U] < 7.555963e-1f) { /* tree 29 node 6 */
+                if (in[1U] >= 1.9643795e0f) { /* tree 29 node 13 */
+                    v = -4.8753355e-2f; /* tree 29 node 26 */
+                } else {
+                    v = -2.5231507e-1f; /* tree 29 node 25 */
+                }
+            } else {
+                if (in[1U] >= -3.0721173e0f) { /* tree 29 node 14 */
+                    v = 3.488223e-2f; /* tree 29 node 28 */
+                } else {
+                    v = -1.5750445e-1f; /* tree 29 node 27 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 30 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_30(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 2.5231477e2f) { /* tree 30 node 0 */
+        if (in[1U] >= -3.0893354e0f) { /* tree 30 node 2 */
+            if (in[4U] >= 6.292052e-3f) { /* tree 30 node 6 */
+                if (in[5U] >= -1.5012042e-1f) { /* tree 30 node 14 */
+                    v = -9.430408e-2f; /* tree 30 node 28 */
+                } else {
+                    v = 1.8972334e-1f; /* tree 30 node 27 */
+                }
+            } else {
+                v = 2.4094367e-1f; /* tree 30 node 13 */
+            }
+        } else {
+            if (in[4U] < 3.336614e-1f) { /* tree 30 node 5 */
+                if (in[4U] < -4.8920345e-1f) { /* tree 30 node 11 */
+                    v = -6.70999e-2f; /* tree 30 node 23 */
+                } else {
+                    v = 1.9864772e-1f; /* tree 30 node 24 */
+                }
+            } else {
+                if (in[4U] >= 7.45817e-1f) { /* tree 30 node 12 */
+                    v = 6.250148e-2f; /* tree 30 node 26 */
+                } else {
+                    v = -2.8628907e-1f; /* tree 30 node 25 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] >= 1.4343216e0f) { /* tree 30 node 1 */
+            if (in[0U] >= 2.4584635e-1f) { /* tree 30 node 4 */
+                if (in[5U] < -2.8539398e-1f) { /* tree 30 node 10 */
+                    v = 6.0293216e-2f; /* tree 30 node 21 */
+                } else {
+                    v = 2.878117e-1f; /* tree 30 node 22 */
+                }
+            } else {
+                if (in[1U] < 1.0205603e0f) { /* tree 30 node 9 */
+                    v = -1.751718e-1f; /* tree 30 node 19 */
+                } else {
+                    v = 1.4340706e-1f; /* tree 30 node 20 */
+                }
+            }
+        } else {
+            if (in[4U] >= 1.2867191e0f) { /* tree 30 node 3 */
+                if (in[2U] < 4e0f) { /* tree 30 node 8 */
+                    v = -4.0088028e-2f; /* tree 30 node 17 */
+                } else {
+                    v = -3.3278444e-1f; /* tree 30 node 18 */
+                }
+            } else {
+                if (in[0U] >= -2.2351635e0f) { /* tree 30 node 7 */
+                    v = -2.2214377e-2f; /* tree 30 node 16 */
+                } else {
+                    v = 5.332684e-2f; /* tree 30 node 15 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 31 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_31(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] < -1.4840314e0f) { /* tree 31 node 0 */
+        if (in[5U] < 1.4123212e0f) { /* tree 31 node 1 */
+            if (in[1U] < -1.1892768e0f) { /* tree 31 node 3 */
+                v = 1.7505212e-2f; /* tree 31 node 7 */
+            } else {
+                v = 3.510602e-1f; /* tree 31 node 8 */
+            }
+        } else {
+            if (in[0U] >= -1.2853497e0f) { /* tree 31 node 4 */
+                if (in[1U] >= 1.3593936e-1f) { /* tree 31 node 10 */
+                    v = 1.2907129e-3f; /* tree 31 node 16 */
+                } else {
+                    v = -2.2347225e-1f; /* tree 31 node 15 */
+                }
+            } else {
+                v = 1.7693484e-1f; /* tree 31 node 9 */
+            }
+        }
+    } else {
+        if (in[4U] >= -8.919286e-1f) { /* tree 31 node 2 */
+            if (in[4U] < -7.7403104e-1f) { /* tree 31 node 6 */
+                if (in[2U] < 6e0f) { /* tree 31 node 13 */
+                    v = 6.571439e-3f; /* tree 31 node 21 */
+                } else {
+                    v = 2.5351274e-1f; /* tree 31 node 22 */
+                }
+            } else {
+                if (in[0U] >= -5.406755e-2f) { /* tree 31 node 14 */
+                    v = 4.3598898e-2f; /* tree 31 node 24 */
+                } else {
+                    v = -3.115016e-2f; /* tree 31 node 23 */
+                }
+            }
+        } else {
+            if (in[0U] >= 9.883731e-1f) { /* tree 31 node 5 */
+                if (in[2U] >= 1e1f) { /* tree 31 node 12 */
+                    v = 1.0340871e-1f; /* tree 31 node 20 */
+                } else {
+                    v = -2.0702223e-1f; /* tree 31 node 19 */
+                }
+            } else {
+                if (in[1U] >= 7.453379e-1f) { /* tree 31 node 11 */
+                    v = 5.9253477e-2f; /* tree 31 node 18 */
+                } else {
+                    v = -8.020477e-2f; /* tree 31 node 17 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 32 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_32(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -8.2108095e-2f) { /* tree 32 node 0 */
+        if (in[0U] >= -2.2351635e0f) { /* tree 32 node 2 */
+            if (in[4U] < 7.4143977e0f) { /* tree 32 node 6 */
+                if (in[5U] < -4.6127067e0f) { /* tree 32 node 11 */
+                    v = -2.1397875e-1f; /* tree 32 node 21 */
+                } else {
+                    v = 6.4695396e-2f; /* tree 32 node 22 */
+                }
+            } else {
+                if (in[5U] < 2.7563858e0f) { /* tree 32 node 12 */
+                    v = 1.5903173e-2f; /* tree 32 node 23 */
+                } else {
+                    v = -1.63642e-1f; /* tree 32 node 24 */
+                }
+            }
+        } else {
+            v = 2.453157e-1f; /* tree 32 node 5 */
+        }
+    } else {
+        if (in[3U] < 4.28381e0f) { /* tree 32 node 1 */
+            if (in[2U] >= 4e0f) { /* tree 32 node 3 */
+                if (in[2U] < 9e0f) { /* tree 32 node 8 */
+                    v = 3.3168474e-1f; /* tree 32 node 15 */
+                } else {
+                    v = -4.095885e-2f; /* tree 32 node 16 */
+                }
+            } else {
+                if (in[1U] < -2.0078773e0f) { /* tree 32 node 7 */
+                    v = 7.161758e-2f; /* tree 32 node 13 */
+                } else {
+                    v = -1.1534932e-1f; /* tree 32 node 14 */
+                }
+            }
+        } else {
+            if (in[3U] < 3.1642073e1f) { /* tree 32 node 4 */
+                if (in[4U] >= 1.1016462e-1f) { /* tree 32 node 9 */
+                    v = -1.831822e-2f; /* tree 32 node 18 */
+                } else {
+                    v = -1.8713467e-1f; /* tree 32 node 17 */
+                }
+            } else {
+                if (in[0U] >= 1.5759941e0f) { /* tree 32 node 10 */
+                    v = 1.5286797e-1f; /* tree 32 node 20 */
+                } else {
+                    v = -1.7550899e-2f; /* tree 32 node 19 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 33 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_33(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] < 3e0f) { /* tree 33 node 0 */
+        if (in[0U] < 4.6849728e-1f) { /* tree 33 node 1 */
+            if (in[4U] < -8.3917236e-1f) { /* tree 33 node 3 */
+                if (in[5U] < 2.2382355e0f) { /* tree 33 node 7 */
+                    v = -7.829182e-2f; /* tree 33 node 15 */
+                } else {
+                    v = 1.6605712e-1f; /* tree 33 node 16 */
+                }
+            } else {
+                if (in[5U] < 2.0851558e-1f) { /* tree 33 node 8 */
+                    v = -3.739065e-2f; /* tree 33 node 17 */
+                } else {
+                    v = -2.488258e-1f; /* tree 33 node 18 */
+                }
+            }
+        } else {
+            if (in[5U] < -7.3629576e-1f) { /* tree 33 node 4 */
+                if (in[3U] >= 5.723498e1f) { /* tree 33 node 9 */
+                    v = 3.2626044e-2f; /* tree 33 node 20 */
+                } else {
+                    v = -2.3372965e-1f; /* tree 33 node 19 */
+                }
+            } else {
+                if (in[3U] >= 4.903948e1f) { /* tree 33 node 10 */
+                    v = -2.9206399e-2f; /* tree 33 node 22 */
+                } else {
+                    v = 1.5566759e-1f; /* tree 33 node 21 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] >= 2.2484782e0f) { /* tree 33 node 2 */
+            if (in[5U] < 1.2450045e0f) { /* tree 33 node 6 */
+                v = -3.5492208e-2f; /* tree 33 node 13 */
+            } else {
+                v = -2.4427639e-1f; /* tree 33 node 14 */
+            }
+        } else {
+            if (in[0U] < -8.63184e-1f) { /* tree 33 node 5 */
+                if (in[1U] < 2.8249853e0f) { /* tree 33 node 11 */
+                    v = -1.2896895e-1f; /* tree 33 node 23 */
+                } else {
+                    v = 4.966682e-2f; /* tree 33 node 24 */
+                }
+            } else {
+                if (in[1U] >= 1.0365593e-1f) { /* tree 33 node 12 */
+                    v = 8.8872604e-2f; /* tree 33 node 26 */
+                } else {
+                    v = 9.905007e-3f; /* tree 33 node 25 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 34 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_34(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 2.5231477e2f) { /* tree 34 node 0 */
+        if (in[1U] >= -3.0893354e0f) { /* tree 34 node 2 */
+            if (in[4U] < -1.6087433e-2f) { /* tree 34 node 6 */
+                v = 2.6172277e-1f; /* tree 34 node 11 */
+            } else {
+                if (in[5U] >= 2.3791404e0f) { /* tree 34 node 12 */
+                    v = -4.9941875e-2f; /* tree 34 node 20 */
+                } else {
+                    v = 1.820553e-1f; /* tree 34 node 19 */
+                }
+            }
+        } else {
+            if (in[2U] >= 9e0f) { /* tree 34 node 5 */
+                v = 1.7109749e-1f; /* tree 34 node 10 */
+            } else {
+                if (in[0U] < 7.8048396e-1f) { /* tree 34 node 9 */
+                    v = -1.6688521e-1f; /* tree 34 node 17 */
+                } else {
+                    v = 6.5047435e-2f; /* tree 34 node 18 */
+                }
+            }
+        }
+    } else {
+        if (in[3U] >= 2.4218611e2f) { /* tree 34 node 1 */
+            v = -2.3335217e-1f; /* tree 34 node 4 */
+        } else {
+            if (in[0U] >= -1.884256e0f) { /* tree 34 node 3 */
+                if (in[4U] >= 5.687911e-1f) { /* tree 34 node 8 */
+                    v = 5.0707247e-2f; /* tree 34 node 16 */
+                } else {
+                    v = -3.99691e-2f; /* tree 34 node 15 */
+                }
+            } else {
+                if (in[4U] < 2.646838e-1f) { /* tree 34 node 7 */
+                    v = 1.4769284e-1f; /* tree 34 node 13 */
+                } else {
+                    v = -4.363887e-2f; /* tree 34 node 14 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 35 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_35(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] >= 9e0f) { /* tree 35 node 0 */
+        if (in[5U] < -1.6327049e0f) { /* tree 35 node 2 */
+            if (in[4U] >= 2.9429606e-1f) { /* tree 35 node 5 */
+                if (in[5U] < -3.2513037e0f) { /* tree 35 node 12 */
+                    v = -4.344921e-2f; /* tree 35 node 21 */
+                } else {
+                    v = -2.2508031e-1f; /* tree 35 node 22 */
+                }
+            } else {
+                if (in[1U] >= -3.2775052e0f) { /* tree 35 node 11 */
+                    v = 1.23814896e-1f; /* tree 35 node 20 */
+                } else {
+                    v = -1.0800461e-1f; /* tree 35 node 19 */
+                }
+            }
+        } else {
+            if (in[1U] < -3.640662e0f) { /* tree 35 node 6 */
+                if (in[3U] >= 2.1320267e1f) { /* tree 35 node 13 */
+                    v = 1.3157259e-1f; /* tree 35 node 24 */
+                } else {
+                    v = -2.8190577e-1f; /* tree 35 node 23 */
+                }
+            } else {
+                if (in[4U] < -5.210778e-1f) { /* tree 35 node 14 */
+                    v = 2.3162477e-1f; /* tree 35 node 25 */
+                } else {
+                    v = 8.95531e-2f; /* tree 35 node 26 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] >= 1.7591422e0f) { /* tree 35 node 1 */
+            if (in[0U] < 2.323696e-1f) { /* tree 35 node 4 */
+                v = 4.808872e-2f; /* tree 35 node 9 */
+            } else {
+                v = 2.2995332e-1f; /* tree 35 node 10 */
+            }
+        } else {
+            if (in[3U] < 9.469109e1f) { /* tree 35 node 3 */
+                if (in[0U] < 3.5921898e-1f) { /* tree 35 node 7 */
+                    v = -1.366372e-1f; /* tree 35 node 15 */
+                } else {
+                    v = 9.492588e-3f; /* tree 35 node 16 */
+                }
+            } else {
+                if (in[5U] < -2.286196e0f) { /* tree 35 node 8 */
+                    v = 1.0192438e-1f; /* tree 35 node 17 */
+                } else {
+                    v = -1.2528284e-2f; /* tree 35 node 18 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 36 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_36(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= 3.0467875e0f) { /* tree 36 node 0 */
+        if (in[0U] < -4.9402598e-1f) { /* tree 36 node 2 */
+            if (in[4U] < 2.4737046e0f) { /* tree 36 node 5 */
+                if (in[2U] < 2e0f) { /* tree 36 node 11 */
+                    v = -1.6164374e-1f; /* tree 36 node 21 */
+                } else {
+                    v = 1.3065706e-1f; /* tree 36 node 22 */
+                }
+            } else {
+                if (in[3U] < 1.9841913e2f) { /* tree 36 node 12 */
+                    v = -2.6881233e-1f; /* tree 36 node 23 */
+                } else {
+                    v = 5.1483545e-2f; /* tree 36 node 24 */
+                }
+            }
+        } else {
+            if (in[2U] >= 6e0f) { /* tree 36 node 6 */
+                v = 2.9020387e-1f; /* tree 36 node 14 */
+            } else {
+                if (in[5U] < 2.0665593e0f) { /* tree 36 node 13 */
+                    v = 1.7672318e-1f; /* tree 36 node 25 */
+                } else {
+                    v = -2.1586556e-2f; /* tree 36 node 26 */
+                }
+            }
+        }
+    } else {
+        if (in[2U] < 7e0f) { /* tree 36 node 1 */
+            if (in[0U] < -2.2812895e-2f) { /* tree 36 node 3 */
+                if (in[4U] < 2.5014433e-1f) { /* tree 36 node 7 */
+                    v = -1.5694153e-2f; /* tree 36 node 15 */
+                } else {
+                    v = -2.2089748e-1f; /* tree 36 node 16 */
+                }
+            } else {
+                if (in[3U] >= 2.9194507e2f) { /* tree 36 node 8 */
+                    v = 1.7539138e-1f; /* tree 36 node 18 */
+                } else {
+                    v = -2.5171496e-2f; /* tree 36 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] < -4.876145e0f) { /* tree 36 node 4 */
+                v = 3.0918244e-1f; /* tree 36 node 9 */
+            } else {
+                if (in[1U] >= -2.3305738e0f) { /* tree 36 node 10 */
+                    v = 5.8950756e-2f; /* tree 36 node 20 */
+                } else {
+                    v = -2.8116e-2f; /* tree 36 node 19 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 37 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_37(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] < 1.2867191e0f) { /* tree 37 node 0 */
+        if (in[1U] >= 2.2184644e0f) { /* tree 37 node 1 */
+            if (in[0U] < -1.6130791e0f) { /* tree 37 node 4 */
+                v = -9.7418405e-2f; /* tree 37 node 9 */
+            } else {
+                if (in[3U] < 9.399569e0f) { /* tree 37 node 10 */
+                    v = -6.952576e-2f; /* tree 37 node 19 */
+                } else {
+                    v = 1.6823196e-1f; /* tree 37 node 20 */
+                }
+            }
+        } else {
+            if (in[3U] < 4.28381e0f) { /* tree 37 node 3 */
+                if (in[2U] < 4e0f) { /* tree 37 node 7 */
+                    v = -2.7895184e-2f; /* tree 37 node 15 */
+                } else {
+                    v = 2.3592363e-1f; /* tree 37 node 16 */
+                }
+            } else {
+                if (in[3U] < 8.850686e0f) { /* tree 37 node 8 */
+                    v = -2.4851419e-1f; /* tree 37 node 17 */
+                } else {
+                    v = 3.7759305e-3f; /* tree 37 node 18 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] < 1.4343216e0f) { /* tree 37 node 2 */
+            if (in[1U] < -4.1083774e-1f) { /* tree 37 node 5 */
+                v = -1.5596094e-2f; /* tree 37 node 11 */
+            } else {
+                if (in[5U] < -2.0117755e0f) { /* tree 37 node 12 */
+                    v = -4.388314e-2f; /* tree 37 node 21 */
+                } else {
+                    v = -2.9909328e-1f; /* tree 37 node 22 */
+                }
+            }
+        } else {
+            if (in[4U] < 2.1207163e0f) { /* tree 37 node 6 */
+                if (in[5U] < -2.6438105e0f) { /* tree 37 node 13 */
+                    v = -1.0620805e-1f; /* tree 37 node 23 */
+                } else {
+                    v = 1.4938274e-1f; /* tree 37 node 24 */
+                }
+            } else {
+                if (in[0U] < 1.8563987e-1f) { /* tree 37 node 14 */
+                    v = -1.3626927e-1f; /* tree 37 node 25 */
+                } else {
+                    v = -1.7283702e-3f; /* tree 37 node 26 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 38 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_38(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -3.370606e0f) { /* tree 38 node 0 */
+        if (in[3U] >= 1.904518e2f) { /* tree 38 node 2 */
+            if (in[0U] >= -2.1393596e-1f) { /* tree 38 node 6 */
+                if (in[1U] < -2.355661e0f) { /* tree 38 node 12 */
+                    v = 9.413307e-3f; /* tree 38 node 23 */
+                } else {
+                    v = 2.912262e-1f; /* tree 38 node 24 */
+                }
+            } else {
+                if (in[0U] < -1.6835074e0f) { /* tree 38 node 11 */
+                    v = 1.9945039e-1f; /* tree 38 node 21 */
+                } else {
+                    v = -3.5347827e-2f; /* tree 38 node 22 */
+                }
+            }
+        } else {
+            if (in[2U] >= 1.1e1f) { /* tree 38 node 5 */
+                if (in[0U] < -4.9402598e-1f) { /* tree 38 node 10 */
+                    v = 7.426744e-3f; /* tree 38 node 19 */
+                } else {
+                    v = 2.6923245e-1f; /* tree 38 node 20 */
+                }
+            } else {
+                if (in[4U] >= 6.8045825e-1f) { /* tree 38 node 9 */
+                    v = 6.7649014e-2f; /* tree 38 node 18 */
+                } else {
+                    v = -2.703467e-2f; /* tree 38 node 17 */
+                }
+            }
+        }
+    } else {
+        if (in[1U] >= -3.4898398e0f) { /* tree 38 node 1 */
+            v = -2.898926e-1f; /* tree 38 node 4 */
+        } else {
+            if (in[3U] >= 3.8058037e1f) { /* tree 38 node 3 */
+                if (in[5U] < -3.9761002e0f) { /* tree 38 node 8 */
+                    v = 1.2657182e-1f; /* tree 38 node 15 */
+                } else {
+                    v = -8.7421395e-2f; /* tree 38 node 16 */
+                }
+            } else {
+                if (in[4U] >= 1.0163172e0f) { /* tree 38 node 7 */
+                    v = -1.4470284e-1f; /* tree 38 node 14 */
+                } else {
+                    v = 9.2853546e-2f; /* tree 38 node 13 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 39 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_39(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[0U] < -8.63184e-1f) { /* tree 39 node 0 */
+        if (in[5U] >= -1.579677e0f) { /* tree 39 node 1 */
+            if (in[4U] >= 3.9581037e-1f) { /* tree 39 node 4 */
+                if (in[3U] >= 1.2716451e2f) { /* tree 39 node 10 */
+                    v = 9.102243e-3f; /* tree 39 node 20 */
+                } else {
+                    v = -2.5070474e-1f; /* tree 39 node 19 */
+                }
+            } else {
+                if (in[3U] < 5.258071e2f) { /* tree 39 node 9 */
+                    v = -1.6190939e-3f; /* tree 39 node 17 */
+                } else {
+                    v = 3.4002194e-1f; /* tree 39 node 18 */
+                }
+            }
+        } else {
+            if (in[3U] >= 2.3222363e1f) { /* tree 39 node 3 */
+                if (in[3U] < 6.14968e1f) { /* tree 39 node 8 */
+                    v = 7.510625e-2f; /* tree 39 node 15 */
+                } else {
+                    v = -1.2883127e-1f; /* tree 39 node 16 */
+                }
+            } else {
+                v = -2.4079977e-1f; /* tree 39 node 7 */
+            }
+        }
+    } else {
+        if (in[1U] >= 2.2184644e0f) { /* tree 39 node 2 */
+            if (in[3U] < 2.9165113e0f) { /* tree 39 node 6 */
+                v = -1.04193114e-1f; /* tree 39 node 13 */
+            } else {
+                if (in[4U] < 7.4143977e0f) { /* tree 39 node 14 */
+                    v = 1.6310039e-1f; /* tree 39 node 25 */
+                } else {
+                    v = 2.6507204e-2f; /* tree 39 node 26 */
+                }
+            }
+        } else {
+            if (in[2U] < 7e0f) { /* tree 39 node 5 */
+                if (in[3U] < 4.28381e0f) { /* tree 39 node 11 */
+                    v = 1.5777709e-1f; /* tree 39 node 21 */
+                } else {
+                    v = -4.0831346e-2f; /* tree 39 node 22 */
+                }
+            } else {
+                if (in[0U] >= 1.2088875e0f) { /* tree 39 node 12 */
+                    v = -8.667945e-2f; /* tree 39 node 24 */
+                } else {
+                    v = 4.1384667e-2f; /* tree 39 node 23 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 40 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_40(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 1.1431547e2f) { /* tree 40 node 0 */
+        if (in[2U] >= 4e0f) { /* tree 40 node 2 */
+            if (in[5U] < -3.2190182e0f) { /* tree 40 node 6 */
+                v = 2.557285e-1f; /* tree 40 node 11 */
+            } else {
+                if (in[5U] < -1.7433239e0f) { /* tree 40 node 12 */
+                    v = -1.8253492e-1f; /* tree 40 node 21 */
+                } else {
+                    v = 9.651848e-2f; /* tree 40 node 22 */
+                }
+            }
+        } else {
+            if (in[1U] >= -3.9374304e0f) { /* tree 40 node 5 */
+                if (in[0U] < -2.3109551e-1f) { /* tree 40 node 10 */
+                    v = -9.9204324e-2f; /* tree 40 node 19 */
+                } else {
+                    v = 9.48423e-2f; /* tree 40 node 20 */
+                }
+            } else {
+                if (in[0U] < 1.3112756e0f) { /* tree 40 node 9 */
+                    v = -2.8418633e-1f; /* tree 40 node 17 */
+                } else {
+                    v = -3.7118193e-2f; /* tree 40 node 18 */
+                }
+            }
+        }
+    } else {
+        if (in[3U] >= 1.0693912e2f) { /* tree 40 node 1 */
+            v = -1.9425188e-1f; /* tree 40 node 4 */
+        } else {
+            if (in[5U] >= -4.745343e0f) { /* tree 40 node 3 */
+                if (in[1U] >= 2.7892274e-1f) { /* tree 40 node 8 */
+                    v = 3.305619e-2f; /* tree 40 node 16 */
+                } else {
+                    v = -5.0335232e-2f; /* tree 40 node 15 */
+                }
+            } else {
+                if (in[3U] >= 7.193453e1f) { /* tree 40 node 7 */
+                    v = 2.7692345e-1f; /* tree 40 node 14 */
+                } else {
+                    v = -1.2259325e-2f; /* tree 40 node 13 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 41 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_41(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] < -4.736207e0f) { /* tree 41 node 0 */
+        if (in[4U] < -7.971988e-2f) { /* tree 41 node 1 */
+            v = -1.4603873e-1f; /* tree 41 node 3 */
+        } else {
+            if (in[4U] >= 1.1482899e0f) { /* tree 41 node 4 */
+                v = 1.9131344e-2f; /* tree 41 node 8 */
+            } else {
+                v = 3.3244377e-1f; /* tree 41 node 7 */
+            }
+        }
+    } else {
+        if (in[4U] < 2.3837604e-1f) { /* tree 41 node 2 */
+            if (in[0U] >= 1.2815815e0f) { /* tree 41 node 5 */
+                if (in[5U] < 1.1245233e0f) { /* tree 41 node 10 */
+                    v = -2.3165185e-2f; /* tree 41 node 15 */
+                } else {
+                    v = -2.4862058e-1f; /* tree 41 node 16 */
+                }
+            } else {
+                if (in[0U] < 1.2535728e0f) { /* tree 41 node 9 */
+                    v = 1.921549e-2f; /* tree 41 node 13 */
+                } else {
+                    v = 1.5029517e-1f; /* tree 41 node 14 */
+                }
+            }
+        } else {
+            if (in[0U] >= 3.4733182e-1f) { /* tree 41 node 6 */
+                if (in[1U] < -2.1796243e0f) { /* tree 41 node 12 */
+                    v = 2.2590055e-1f; /* tree 41 node 19 */
+                } else {
+                    v = -5.2864426e-3f; /* tree 41 node 20 */
+                }
+            } else {
+                if (in[5U] >= 2.1973488e0f) { /* tree 41 node 11 */
+                    v = 3.3372972e-2f; /* tree 41 node 18 */
+                } else {
+                    v = -1.1124962e-1f; /* tree 41 node 17 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 42 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_42(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[1U] >= -3.891572e-2f) { /* tree 42 node 0 */
+        if (in[0U] >= -2.1089697e0f) { /* tree 42 node 2 */
+            if (in[4U] < 8.81263e-1f) { /* tree 42 node 6 */
+                if (in[0U] < -6.7827207e-1f) { /* tree 42 node 11 */
+                    v = -1.6986486e-2f; /* tree 42 node 21 */
+                } else {
+                    v = 9.077123e-2f; /* tree 42 node 22 */
+                }
+            } else {
+                if (in[0U] < 1.6868386e-1f) { /* tree 42 node 12 */
+                    v = -8.6621e-2f; /* tree 42 node 23 */
+                } else {
+                    v = 3.68177e-2f; /* tree 42 node 24 */
+                }
+            }
+        } else {
+            v = 2.193293e-1f; /* tree 42 node 5 */
+        }
+    } else {
+        if (in[0U] < 8.423466e-1f) { /* tree 42 node 1 */
+            if (in[2U] < 3e0f) { /* tree 42 node 3 */
+                if (in[3U] >= 2.0293846e2f) { /* tree 42 node 7 */
+                    v = -6.640112e-2f; /* tree 42 node 14 */
+                } else {
+                    v = -2.7725628e-1f; /* tree 42 node 13 */
+                }
+            } else {
+                if (in[3U] >= 3.6244147e0f) { /* tree 42 node 8 */
+                    v = -6.714559e-2f; /* tree 42 node 16 */
+                } else {
+                    v = 8.080838e-2f; /* tree 42 node 15 */
+                }
+            }
+        } else {
+            if (in[3U] >= 7.193453e1f) { /* tree 42 node 4 */
+                if (in[1U] >= -4.122465e0f) { /* tree 42 node 10 */
+                    v = 1.635481e-1f; /* tree 42 node 20 */
+                } else {
+                    v = -3.8714986e-3f; /* tree 42 node 19 */
+                }
+            } else {
+                if (in[3U] >= 6.0991333e1f) { /* tree 42 node 9 */
+                    v = -2.816407e-1f; /* tree 42 node 18 */
+                } else {
+                    v = 3.5962656e-3f; /* tree 42 node 17 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 43 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_43(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 2.5231477e2f) { /* tree 43 node 0 */
+        if (in[1U] < -3.0893354e0f) { /* tree 43 node 2 */
+            v = -5.515899e-2f; /* tree 43 node 5 */
+        } else {
+            if (in[5U] >= -5.507333e-1f) { /* tree 43 node 6 */
+                if (in[4U] >= 2.646838e-1f) { /* tree 43 node 12 */
+                    v = -1.2714112e-1f; /* tree 43 node 24 */
+                } else {
+                    v = 1.3161656e-1f; /* tree 43 node 23 */
+                }
+            } else {
+                if (in[4U] >= -7.847863e-1f) { /* tree 43 node 11 */
+                    v = 2.530557e-1f; /* tree 43 node 22 */
+                } else {
+                    v = 3.42359e-2f; /* tree 43 node 21 */
+                }
+            }
+        }
+    } else {
+        if (in[2U] < 3e0f) { /* tree 43 node 1 */
+            if (in[1U] < -4.216386e0f) { /* tree 43 node 3 */
+                if (in[3U] < 1.7438008e2f) { /* tree 43 node 7 */
+                    v = -1.9669516e-2f; /* tree 43 node 13 */
+                } else {
+                    v = 2.3641506e-1f; /* tree 43 node 14 */
+                }
+            } else {
+                if (in[4U] >= 1.6591153e0f) { /* tree 43 node 8 */
+                    v = 1.7547116e-1f; /* tree 43 node 16 */
+                } else {
+                    v = -9.2238516e-2f; /* tree 43 node 15 */
+                }
+            }
+        } else {
+            if (in[1U] >= 1.7505879e0f) { /* tree 43 node 4 */
+                if (in[3U] < 5.3958214e1f) { /* tree 43 node 10 */
+                    v = -2.1160424e-2f; /* tree 43 node 19 */
+                } else {
+                    v = 1.2905762e-1f; /* tree 43 node 20 */
+                }
+            } else {
+                if (in[1U] >= 1.559251e0f) { /* tree 43 node 9 */
+                    v = -2.1030149e-1f; /* tree 43 node 18 */
+                } else {
+                    v = 1.1635657e-3f; /* tree 43 node 17 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 44 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_44(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[4U] >= 6.8045825e-1f) { /* tree 44 node 0 */
+        if (in[0U] >= 1.1030929e0f) { /* tree 44 node 2 */
+            if (in[3U] < 1.8056475e1f) { /* tree 44 node 6 */
+                v = -3.0238137e-2f; /* tree 44 node 13 */
+            } else {
+                if (in[3U] < 2.8174744e2f) { /* tree 44 node 14 */
+                    v = 4.0082455e-1f; /* tree 44 node 27 */
+                } else {
+                    v = 1.1788993e-1f; /* tree 44 node 28 */
+                }
+            }
+        } else {
+            if (in[3U] >= 2.1619556e0f) { /* tree 44 node 5 */
+                if (in[2U] >= 5e0f) { /* tree 44 node 12 */
+                    v = 1.0443946e-1f; /* tree 44 node 26 */
+                } else {
+                    v = -2.6568292e-2f; /* tree 44 node 25 */
+                }
+            } else {
+                if (in[4U] < 8.9538336e-1f) { /* tree 44 node 11 */
+                    v = 7.293932e-2f; /* tree 44 node 23 */
+                } else {
+                    v = -2.1279074e-1f; /* tree 44 node 24 */
+                }
+            }
+        }
+    } else {
+        if (in[0U] >= 9.719183e-1f) { /* tree 44 node 1 */
+            if (in[3U] < 1.8002441e2f) { /* tree 44 node 4 */
+                if (in[3U] < 1.1976703e1f) { /* tree 44 node 9 */
+                    v = 2.4012724e-2f; /* tree 44 node 19 */
+                } else {
+                    v = -1.7919219e-1f; /* tree 44 node 20 */
+                }
+            } else {
+                if (in[1U] < -1.3999636e0f) { /* tree 44 node 10 */
+                    v = -1.240884e-1f; /* tree 44 node 21 */
+                } else {
+                    v = 1.5686426e-1f; /* tree 44 node 22 */
+                }
+            }
+        } else {
+            if (in[4U] < -6.888616e-1f) { /* tree 44 node 3 */
+                if (in[1U] < -3.8799481e0f) { /* tree 44 node 7 */
+                    v = -1.0917568e-1f; /* tree 44 node 15 */
+                } else {
+                    v = 1.201674e-1f; /* tree 44 node 16 */
+                }
+            } else {
+                if (in[4U] >= 4.7524595e-1f) { /* tree 44 node 8 */
+                    v = -1.4605385e-1f; /* tree 44 node 18 */
+                } else {
+                    v = -3.849136e-3f; /* tree 44 node 17 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 45 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_45(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[0U] >= 2.2484782e0f) { /* tree 45 node 0 */
+        if (in[3U] < 9.102702e1f) { /* tree 45 node 2 */
+            v = -1.9434369e-1f; /* tree 45 node 5 */
+        } else {
+            v = -1.6583437e-2f; /* tree 45 node 6 */
+        }
+    } else {
+        if (in[1U] >= 1.050661e0f) { /* tree 45 node 1 */
+            if (in[1U] < 1.3459483e0f) { /* tree 45 node 4 */
+                if (in[4U] >= 4.9186897e-1f) { /* tree 45 node 9 */
+                    v = -4.7553225e-5f; /* tree 45 node 16 */
+                } else {
+                    v = 2.3573913e-1f; /* tree 45 node 15 */
+                }
+            } else {
+                if (in[1U] < 1.7505879e0f) { /* tree 45 node 10 */
+                    v = -8.866165e-2f; /* tree 45 node 17 */
+                } else {
+                    v = 4.5040548e-2f; /* tree 45 node 18 */
+                }
+            }
+        } else {
+            if (in[0U] < 8.423466e-1f) { /* tree 45 node 3 */
+                if (in[4U] >= -1.9634998e0f) { /* tree 45 node 7 */
+                    v = -2.258136e-2f; /* tree 45 node 12 */
+                } else {
+                    v = -2.323118e-1f; /* tree 45 node 11 */
+                }
+            } else {
+                if (in[1U] < -3.640662e0f) { /* tree 45 node 8 */
+                    v = 1.08844414e-1f; /* tree 45 node 13 */
+                } else {
+                    v = -1.4289775e-3f; /* tree 45 node 14 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 46 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_46(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[0U] < -5.235127e-1f) { /* tree 46 node 0 */
+        if (in[5U] >= 1.2054442e0f) { /* tree 46 node 1 */
+            if (in[4U] >= 4.034806e-1f) { /* tree 46 node 4 */
+                if (in[5U] < 3.7578752e0f) { /* tree 46 node 10 */
+                    v = -1.8468462e-1f; /* tree 46 node 19 */
+                } else {
+                    v = -4.701207e-2f; /* tree 46 node 20 */
+                }
+            } else {
+                if (in[1U] >= -2.262541e0f) { /* tree 46 node 9 */
+                    v = 1.6855574e-1f; /* tree 46 node 18 */
+                } else {
+                    v = -7.131128e-2f; /* tree 46 node 17 */
+                }
+            }
+        } else {
+            if (in[4U] >= 1.5223109e0f) { /* tree 46 node 3 */
+                v = 1.3987613e-1f; /* tree 46 node 8 */
+            } else {
+                if (in[5U] >= -2.3460281e-1f) { /* tree 46 node 7 */
+                    v = -2.404777e-1f; /* tree 46 node 16 */
+                } else {
+                    v = -7.656663e-2f; /* tree 46 node 15 */
+                }
+            }
+        }
+    } else {
+        if (in[1U] >= -1.3006878e0f) { /* tree 46 node 2 */
+            if (in[4U] >= -1.1862136e0f) { /* tree 46 node 6 */
+                if (in[3U] < 1.0892725e1f) { /* tree 46 node 14 */
+                    v = -7.340915e-2f; /* tree 46 node 27 */
+                } else {
+                    v = 1.3989854e-1f; /* tree 46 node 28 */
+                }
+            } else {
+                if (in[5U] < 1.8612844e0f) { /* tree 46 node 13 */
+                    v = 3.8294815e-2f; /* tree 46 node 25 */
+                } else {
+                    v = -1.19521104e-1f; /* tree 46 node 26 */
+                }
+            }
+        } else {
+            if (in[5U] < 3.9161646e0f) { /* tree 46 node 5 */
+                if (in[4U] < -6.1368096e-1f) { /* tree 46 node 11 */
+                    v = 4.7165472e-2f; /* tree 46 node 21 */
+                } else {
+                    v = -5.2166987e-2f; /* tree 46 node 22 */
+                }
+            } else {
+                if (in[4U] < -5.115896e-1f) { /* tree 46 node 12 */
+                    v = -8.6514026e-2f; /* tree 46 node 23 */
+                } else {
+                    v = 7.287507e-2f; /* tree 46 node 24 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 47 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_47(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[0U] < -4.177251e-2f) { /* tree 47 node 0 */
+        if (in[4U] < -3.175761e-1f) { /* tree 47 node 1 */
+            if (in[2U] < 7e0f) { /* tree 47 node 3 */
+                if (in[5U] < -1.3643157e0f) { /* tree 47 node 7 */
+                    v = 9.506086e-2f; /* tree 47 node 15 */
+                } else {
+                    v = -1.0905374e-1f; /* tree 47 node 16 */
+                }
+            } else {
+                if (in[1U] >= -2.262541e0f) { /* tree 47 node 8 */
+                    v = 2.1052752e-1f; /* tree 47 node 18 */
+                } else {
+                    v = -9.055382e-2f; /* tree 47 node 17 */
+                }
+            }
+        } else {
+            if (in[1U] >= 8.860644e-1f) { /* tree 47 node 4 */
+                if (in[4U] >= 1.5223109e0f) { /* tree 47 node 10 */
+                    v = 1.926489e-1f; /* tree 47 node 22 */
+                } else {
+                    v = -2.7141348e-2f; /* tree 47 node 21 */
+                }
+            } else {
+                if (in[3U] >= 2.3845406e2f) { /* tree 47 node 9 */
+                    v = 2.891013e-2f; /* tree 47 node 20 */
+                } else {
+                    v = -2.322406e-1f; /* tree 47 node 19 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] >= -1.2219607e-1f) { /* tree 47 node 2 */
+            if (in[5U] < 1.8612844e0f) { /* tree 47 node 6 */
+                if (in[5U] < 1.2054442e0f) { /* tree 47 node 13 */
+                    v = 1.5824737e-2f; /* tree 47 node 27 */
+                } else {
+                    v = -2.2363104e-1f; /* tree 47 node 28 */
+                }
+            } else {
+                if (in[2U] < 2e0f) { /* tree 47 node 14 */
+                    v = -5.9031945e-2f; /* tree 47 node 29 */
+                } else {
+                    v = 1.6292031e-1f; /* tree 47 node 30 */
+                }
+            }
+        } else {
+            if (in[5U] < 1.9991549e0f) { /* tree 47 node 5 */
+                if (in[0U] >= 6.7746055e-1f) { /* tree 47 node 11 */
+                    v = -5.598167e-2f; /* tree 47 node 24 */
+                } else {
+                    v = 1.1030507e-1f; /* tree 47 node 23 */
+                }
+            } else {
+                if (in[5U] < 4.1798162e0f) { /* tree 47 node 12 */
+                    v = -1.5316644e-1f; /* tree 47 node 25 */
+                } else {
+                    v = -1.9197093e-2f; /* tree 47 node 26 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 48 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_48(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[2U] >= 9e0f) { /* tree 48 node 0 */
+        if (in[1U] >= -3.640662e0f) { /* tree 48 node 2 */
+            if (in[0U] >= -5.491292e-1f) { /* tree 48 node 6 */
+                if (in[5U] < -1.9745163e0f) { /* tree 48 node 14 */
+                    v = 2.2121372e-3f; /* tree 48 node 25 */
+                } else {
+                    v = 2.3883504e-1f; /* tree 48 node 26 */
+                }
+            } else {
+                if (in[4U] < 2.2575906e-1f) { /* tree 48 node 13 */
+                    v = 1.0620674e-1f; /* tree 48 node 23 */
+                } else {
+                    v = -1.1741099e-1f; /* tree 48 node 24 */
+                }
+            }
+        } else {
+            if (in[5U] >= -3.8261623e0f) { /* tree 48 node 5 */
+                if (in[1U] >= -4.924702e0f) { /* tree 48 node 12 */
+                    v = -1.3398337e-1f; /* tree 48 node 22 */
+                } else {
+                    v = 1.0186616e-1f; /* tree 48 node 21 */
+                }
+            } else {
+                if (in[4U] < 3.0507946e-1f) { /* tree 48 node 11 */
+                    v = -2.4872103e-1f; /* tree 48 node 19 */
+                } else {
+                    v = 3.0933877e-2f; /* tree 48 node 20 */
+                }
+            }
+        }
+    } else {
+        if (in[4U] >= 1.7591422e0f) { /* tree 48 node 1 */
+            if (in[0U] < 2.323696e-1f) { /* tree 48 node 4 */
+                v = 2.435664e-2f; /* tree 48 node 9 */
+            } else {
+                v = 1.9237758e-1f; /* tree 48 node 10 */
+            }
+        } else {
+            if (in[1U] >= 1.050661e0f) { /* tree 48 node 3 */
+                if (in[0U] < 2.0083864e-1f) { /* tree 48 node 8 */
+                    v = -1.3752833e-2f; /* tree 48 node 17 */
+                } else {
+                    v = 9.564697e-2f; /* tree 48 node 18 */
+                }
+            } else {
+                if (in[5U] >= 1.2054442e0f) { /* tree 48 node 7 */
+                    v = -8.394977e-2f; /* tree 48 node 16 */
+                } else {
+                    v = -4.8241504e-3f; /* tree 48 node 15 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
+/* Tree 49 (group 0): the value of the leaf in reaches. */
+static timber_float32_t timber_tree_49(const timber_float32_t in[TIMBER_N_FEATURES])
+{
+    timber_float32_t v;
+    if (in[3U] >= 2.5231477e2f) { /* tree 49 node 0 */
+        if (in[4U] >= -9.32166e-1f) { /* tree 49 node 2 */
+            if (in[0U] >= 4.4102457e-1f) { /* tree 49 node 6 */
+                v = -1.1071195e-2f; /* tree 49 node 12 */
+            } else {
+                if (in[0U] < -6.662784e-2f) { /* tree 49 node 11 */
+                    v = 7.230841e-2f; /* tree 49 node 15 */
+                } else {
+                    v = 2.2077064e-1f; /* tree 49 node 16 */
+                }
+            }
+        } else {
+            if (in[1U] >= -2.6780248e0f) { /* tree 49 node 5 */
+                v = 8.203882e-2f; /* tree 49 node 10 */
+            } else {
+                v = -1.6259575e-1f; /* tree 49 node 9 */
+            }
+        }
+    } else {
+        if (in[3U] >= 2.4218611e2f) { /* tree 49 node 1 */
+            v = -2.0589715e-1f; /* tree 49 node 4 */
+        } else {
+            if (in[0U] >= 2.2484782e0f) { /* tree 49 node 3 */
+                v = -1.4710797e-1f; /* tree 49 node 8 */
+            } else {
+                if (in[0U] < 3.5134977e-1f) { /* tree 49 node 7 */
+                    v = -2.7084451e-2f; /* tree 49 node 13 */
+                } else {
+                    v = 1.8344242e-2f; /* tree 49 node 14 */
+                }
+            }
+        }
+    }
+    return v;
+}
+
 /*
- * One row, inputs already checked: base score, then every tree in order.
- * TIMBER_LANES trees are walked at once; their leaves are still added in
- * tree order. The padding slots after the last tree add -0, which changes no sum.
+ * One row, inputs already checked: base score, then every tree in order,
+ * each tree's value added to its group's float sum.
  */
 static void timber_infer_row(const timber_float32_t in[TIMBER_N_FEATURES], timber_float32_t out[TIMBER_N_OUTPUTS])
 {
     timber_acc_t acc;
-    uint32_t t;
     timber_acc_init(&acc);
-    for (t = 0U; t < TIMBER_N_TREE_SLOTS; t += TIMBER_LANES) {
-        timber_index_t roots[TIMBER_LANES];
-        const timber_float32_t *rows[TIMBER_LANES];
-        timber_index_t leaves[TIMBER_LANES];
-        uint32_t lane;
-        for (lane = 0U; lane < TIMBER_LANES; lane++) {
-            roots[lane] = timber_tree_root[t + lane];
-            rows[lane] = in;
-        }
-        timber_walk(roots, rows, (uint32_t)timber_group_steps[t / TIMBER_LANES], leaves);
-        for (lane = 0U; lane < TIMBER_LANES; lane++) {
-            timber_acc_add_leaf(&acc, t + lane, leaves[lane]);
-        }
-    }
+    acc.sums[0U] = acc.sums[0U] + timber_tree_0(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_1(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_2(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_3(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_4(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_5(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_6(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_7(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_8(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_9(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_10(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_11(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_12(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_13(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_14(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_15(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_16(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_17(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_18(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_19(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_20(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_21(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_22(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_23(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_24(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_25(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_26(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_27(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_28(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_29(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_30(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_31(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_32(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_33(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_34(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_35(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_36(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_37(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_38(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_39(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_40(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_41(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_42(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_43(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_44(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_45(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_46(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_47(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_48(in);
+    acc.sums[0U] = acc.sums[0U] + timber_tree_49(in);
     timber_acc_finish(&acc, out);
-}
-
-/*
- * n_block <= TIMBER_BLOCK_ROWS rows (the caller's bound), inputs already
- * checked. Tree by tree
- * over the block, TIMBER_LANES rows at once, so each tree's nodes stay in
- * cache; every row still starts at the base score and adds the trees in
- * order, so the result is that of timber_infer_row.
- */
-static void timber_infer_block(const timber_float32_t *in, size_t n_block, timber_float32_t *out)
-{
-    timber_acc_t acc[TIMBER_BLOCK_ROWS];
-    size_t r;
-    uint32_t t;
-    for (r = 0U; r < n_block; r++) {
-        timber_acc_init(&acc[r]);
-    }
-    for (t = 0U; t < TIMBER_N_TREES; t++) {
-        for (r = 0U; r < n_block; r += TIMBER_LANES) {
-            timber_index_t roots[TIMBER_LANES];
-            const timber_float32_t *rows[TIMBER_LANES];
-            timber_index_t leaves[TIMBER_LANES];
-            size_t n_lanes = n_block - r;
-            uint32_t lane;
-            if (n_lanes > TIMBER_LANES) {
-                n_lanes = TIMBER_LANES;
-            }
-            for (lane = 0U; lane < TIMBER_LANES; lane++) {
-                /* Unused lanes repeat the first row; their leaves are not added. */
-                size_t row = r;
-                if (lane < n_lanes) {
-                    row = r + lane;
-                }
-                roots[lane] = timber_tree_root[t];
-                rows[lane] = &in[row * (size_t)TIMBER_N_FEATURES];
-            }
-            timber_walk(roots, rows, (uint32_t)timber_tree_depth[t], leaves);
-            for (lane = 0U; lane < n_lanes; lane++) {
-                timber_acc_add_leaf(&acc[r + lane], t, leaves[lane]);
-            }
-        }
-    }
-    for (r = 0U; r < n_block; r++) {
-        timber_acc_finish(&acc[r], &out[r * (size_t)TIMBER_N_OUTPUTS]);
-    }
 }
 
 int32_t timber_infer_single(const timber_float32_t in[TIMBER_N_FEATURES], timber_float32_t out[TIMBER_N_OUTPUTS])
@@ -292,17 +3300,11 @@ int32_t timber_infer(const timber_float32_t *in, size_t n_rows, timber_float32_t
          * TIMBER_N_OUTPUTS: neither element count overflows below it. */
         status = TIMBER_ERR_BOUNDS;
     } else {
-        const size_t n_blocks = (n_rows / TIMBER_BLOCK_ROWS)
-                                + (((n_rows % TIMBER_BLOCK_ROWS) != 0U) ? 1U : 0U);
-        size_t b;
-        for (b = 0U; b < n_blocks; b++) {
-            const size_t first = b * TIMBER_BLOCK_ROWS;
-            size_t n_block = n_rows - first;
-            if (n_block > TIMBER_BLOCK_ROWS) {
-                n_block = TIMBER_BLOCK_ROWS;
-            }
-            timber_infer_block(&in[first * (size_t)TIMBER_N_FEATURES], n_block,
-                               &out[first * (size_t)TIMBER_N_OUTPUTS]);
+        /* Row by row: each row runs the trees' nests in order. */
+        size_t r;
+        for (r = 0U; r < n_rows; r++) {
+            timber_infer_row(&in[r * (size_t)TIMBER_N_FEATURES],
+                             &out[r * (size_t)TIMBER_N_OUTPUTS]);
         }
         status = TIMBER_OK;
     }

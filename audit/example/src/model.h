@@ -4,6 +4,7 @@
  *
  * Model: xgboost-json, objective binary:logistic
  * Link model.c and model_data.c; include only this header.
+ * Layout: branches (timber compile --layout branches).
  */
 #ifndef TIMBER_MODEL_H
 #define TIMBER_MODEL_H
@@ -13,7 +14,7 @@
 
 #define TIMBER_N_FEATURES (6U)
 #define TIMBER_N_OUTPUTS (1U)
-#define TIMBER_N_TREES (50U)
+/* 50 trees, one function each in model.c. */
 #define TIMBER_N_GROUPS (1U)
 
 /* sha256 of the model file this code was generated from. */

@@ -8,46 +8,8 @@
 #include <stdint.h>
 #include "model.h"
 
-/* Number of entries in each table. */
-#define TIMBER_N_NODES (1381U)
-/* Tree slots: the trees, padded to a multiple of the lane count, and the
- * number of lane groups they make. */
-#define TIMBER_N_TREE_SLOTS (TIMBER_N_TREES + 6U)
-#define TIMBER_N_LANE_GROUPS (7U)
-/* The deepest tree has 4 levels: every entry of timber_tree_depth and
- * timber_group_steps, the step counts of the tree walk, is at most that
- * (timber checks it when generating). */
-
-/* Node flags. */
-#define TIMBER_NODE_LEAF (0x01U)
-/* 0x02U would mark a <= split; this model has none. */
-#define TIMBER_NODE_MISSING_LEFT (0x04U)
-
-typedef uint16_t timber_index_t;
-typedef uint8_t timber_feature_t;
-typedef uint8_t timber_group_t;
-typedef uint8_t timber_depth_t;
-
-/*
- * A tree node. Split: go to left if in[feature] < threshold (or <= when
- * TIMBER_NODE_LE is set), else to right; a NaN input goes left when
- * TIMBER_NODE_MISSING_LEFT is set. Children are indices in timber_nodes.
- * Leaf (TIMBER_NODE_LEAF): threshold is its value; left and right are its
- * own index, so a walk that reached it stays there.
- */
-typedef struct {
-    timber_float32_t threshold;
-    timber_index_t left;
-    timber_index_t right;
-    timber_feature_t feature;
-    uint8_t flags;
-} timber_node_t;
-
-extern const timber_node_t timber_nodes[TIMBER_N_NODES];
-extern const timber_index_t timber_tree_root[TIMBER_N_TREE_SLOTS];
-extern const timber_group_t timber_tree_group[TIMBER_N_TREE_SLOTS];
-extern const timber_depth_t timber_tree_depth[TIMBER_N_TREE_SLOTS];
-extern const timber_depth_t timber_group_steps[TIMBER_N_LANE_GROUPS];
+/* Layout branches: the trees are code in model.c; only the base scores
+ * are data. */
 extern const timber_float32_t timber_base_score[1U];
 
 #endif /* TIMBER_MODEL_DATA_H */
