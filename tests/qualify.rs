@@ -130,11 +130,23 @@ fn the_suite_passes_and_certify_accepts_only_the_toolchain_it_covers() {
     )
     .expect("json");
     assert_eq!(report["verdict"], "pass");
-    // cases x NaN policies x flag sets x targets
+    // cases x layouts (table, branches) x NaN policies x flag sets x targets
     assert_eq!(
         report["results"].as_array().map(|a| a.len()),
-        Some(CASES.len() * 2 * 2 * 2)
+        Some(CASES.len() * 2 * 2 * 2 * 2)
     );
+    for layout in ["table", "branches"] {
+        assert_eq!(
+            report["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .filter(|r| r["layout"] == layout)
+                .count(),
+            CASES.len() * 2 * 2 * 2,
+            "{layout}"
+        );
+    }
     assert!(report["results"]
         .as_array()
         .expect("results")
