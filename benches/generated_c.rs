@@ -2,7 +2,8 @@
 //! and `timber_infer` for seeded synthetic ensembles, compiled with the
 //! host `cc` at -O2 and timed with `clock_gettime` in a small C harness.
 //!
-//! Every case runs in every concrete layout (`table`, `branches`), and
+//! Every case runs in every concrete layout (`table`, `branches`,
+//! `compact`), and
 //! the line of the layout `auto` picks is marked `*`.
 //!
 //! Run with `cargo bench --bench generated_c`.
@@ -176,7 +177,7 @@ fn main() {
         "model", "layout", "single", "batch", "emit ms"
     );
     let runs = cases.iter().enumerate().flat_map(|(case, (name, ens))| {
-        [Layout::Table, Layout::Branches]
+        [Layout::Table, Layout::Branches, Layout::Compact]
             .into_iter()
             .map(move |layout| (case, name, ens, layout))
     });

@@ -418,6 +418,9 @@ fn layouts_for(ens: &Ensemble) -> Vec<Layout> {
     if timber::codegen::c99::branches::supports(ens) {
         v.push(Layout::Branches);
     }
+    if timber::codegen::c99::compact::supports(ens) {
+        v.push(Layout::Compact);
+    }
     v
 }
 
@@ -1135,6 +1138,16 @@ fn cppcheck_misra_addon_finds_nothing() {
         (multiclass(PostTransform::Softmax, 1.0), Options::default()),
         (multiclass(PostTransform::ArgMax, 1.0), Options::default()),
     ];
+    // The compact layout, both NaN policies, mixed ops and averaging.
+    for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
+        models.push((
+            deeper(PostTransform::Exp, Aggregation::Average, 1.0),
+            Options {
+                nan_policy,
+                layout: Layout::Compact,
+            },
+        ));
+    }
     // The branches layout, both NaN policies, scalar and vector leaves.
     for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
         models.push((
@@ -1246,6 +1259,13 @@ fn compiles_cleanly_with_extra_warnings_and_for_cortex_m() {
     for _ in 0..4 {
         models.push((random_ensemble(&mut rng), Options::default()));
     }
+    models.push((
+        multiclass(PostTransform::Softmax, 1.0),
+        Options {
+            layout: Layout::Compact,
+            ..Options::default()
+        },
+    ));
     for _ in 0..3 {
         let ens = random_ensemble(&mut rng);
         if !timber::codegen::c99::branches::supports(&ens) {
@@ -1435,7 +1455,14 @@ fn every_declared_name_is_prefixed() {
                 layout: Layout::Branches,
                 ..Options::default()
             },
+            Options {
+                layout: Layout::Compact,
+                ..Options::default()
+            },
         ] {
+            if opts.layout == Layout::Compact && !timber::codegen::c99::compact::supports(ens) {
+                continue;
+            }
             for f in emit_c99(ens, &opts).expect("emit") {
                 let mut names = Vec::new();
                 for line in f.contents.lines() {

@@ -1,6 +1,6 @@
 //! The checker against the generator, from both sides:
 //! - every C file timber emits for every fixture model (XGBoost 1.7, 2.1,
-//!   3.2 sets; both NaN policies; table and branches layouts) has zero
+//!   3.2 sets; both NaN policies; table, branches and compact layouts) has zero
 //!   findings and parses cleanly;
 //! - a mutation test: each implemented rule's violation (its non-compliant
 //!   fixture) is injected into generated model.c and must be reported at
@@ -30,7 +30,13 @@ fn generated_c_for_every_fixture_has_zero_findings() {
         for name in common::xgboost_models_in(&dir) {
             for (policy, layout) in [NanPolicy::Missing, NanPolicy::Reject]
                 .into_iter()
-                .flat_map(|p| [(p, Layout::Table), (p, Layout::Branches)])
+                .flat_map(|p| {
+                    [
+                        (p, Layout::Table),
+                        (p, Layout::Branches),
+                        (p, Layout::Compact),
+                    ]
+                })
             {
                 let opts = Options {
                     nan_policy: policy,

@@ -2,8 +2,8 @@
 //! `timber certify` records it: statement and branch coverage with gcc and
 //! gcov, MC/DC with clang-19 and llvm-cov, on every XGBoost fixture model
 //! (the XGBoost 3.2 set and the 1.7 / 2.1 version fixtures) under both NaN
-//! policies, in the table layout and (for the models `auto` gives it to)
-//! the branches layout, driven through the public API with the vectors
+//! policies, in the table and compact layouts and (for the models `auto`
+//! gives it to) the branches layout, driven through the public API with the vectors
 //! `timber::verify::generate` makes.
 //!
 //! The generator emits only code the model can execute (it bounds every
@@ -40,7 +40,7 @@ fn emit_layout(ens: &Ensemble, nan_policy: NanPolicy, layout: Layout) -> Vec<Gen
     emit_c99(ens, &Options { nan_policy, layout }).unwrap_or_else(|e| panic!("emit: {e}"))
 }
 
-/// The layouts measured for a model: the table always, the branches
+/// The layouts measured for a model: the table and compact always, the branches
 /// layout for every model `auto` gives it to (the big models' nests take
 /// minutes to build with coverage instrumentation, and `auto` never
 /// emits them).
@@ -48,6 +48,9 @@ fn layouts_for(ens: &Ensemble) -> Vec<Layout> {
     let mut v = vec![Layout::Table];
     if Layout::Auto.resolve(ens) == Layout::Branches {
         v.push(Layout::Branches);
+    }
+    if timber::codegen::c99::compact::supports(ens) {
+        v.push(Layout::Compact);
     }
     v
 }

@@ -130,12 +130,13 @@ fn the_suite_passes_and_certify_accepts_only_the_toolchain_it_covers() {
     )
     .expect("json");
     assert_eq!(report["verdict"], "pass");
-    // cases x layouts (table, branches) x NaN policies x flag sets x targets
+    // cases x layouts (table, branches, compact) x NaN policies x flag
+    // sets x targets
     assert_eq!(
         report["results"].as_array().map(|a| a.len()),
-        Some(CASES.len() * 2 * 2 * 2 * 2)
+        Some(CASES.len() * 3 * 2 * 2 * 2)
     );
-    for layout in ["table", "branches"] {
+    for layout in ["table", "branches", "compact"] {
         assert_eq!(
             report["results"]
                 .as_array()

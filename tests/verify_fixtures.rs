@@ -82,14 +82,14 @@ fn every_fixture_model_is_bit_identical_on_every_target() {
     println!("{}", lines.join("\n"));
 }
 
-/// The branches layout on every target, for a few fixture models that
+/// The branches and compact layouts on every target, for a few fixture models that
 /// between them take every kind of path: binary_nan (NaN defaults both
 /// ways, sigmoid), multiclass_softmax (several groups, softmax) and
 /// forest (several trees per round, averaged-forest style objective).
 /// Every row's bits equal the reference evaluator's (the full fixture set
 /// in this layout is covered on the host by tests/c99_host.rs).
 #[test]
-fn branches_layout_is_bit_identical_on_every_target() {
+fn branches_and_compact_layouts_are_bit_identical_on_every_target() {
     let all = targets::all().expect("embedded targets parse");
     if let Err(e) = verify::check_tools(&all) {
         assert!(
@@ -100,11 +100,14 @@ fn branches_layout_is_bit_identical_on_every_target() {
         return;
     }
     let dir = common::fixtures().join("xgboost");
-    for name in ["binary_nan", "multiclass_softmax", "forest"] {
+    let runs = ["binary_nan", "multiclass_softmax", "forest"]
+        .into_iter()
+        .flat_map(|n| [(n, Layout::Branches), (n, Layout::Compact)]);
+    for (name, layout) in runs {
         let ens = load_model(&dir.join(format!("{name}.json")), FormatChoice::Auto)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let opts = Options {
-            layout: Layout::Branches,
+            layout,
             ..Options::default()
         };
         let files = emit_c99(&ens, &opts).expect("emits");
@@ -127,14 +130,14 @@ fn branches_layout_is_bit_identical_on_every_target() {
             assert_eq!(
                 t.status,
                 TargetStatus::Pass,
-                "{name} (branches) on {}: {:?} first mismatches {:?}",
+                "{name} ({layout:?}) on {}: {:?} first mismatches {:?}",
                 t.target,
                 t.message,
                 t.mismatches.iter().take(3).collect::<Vec<_>>()
             );
         }
         println!(
-            "{name:<20} branches {:>5} rows  {} targets bit-identical",
+            "{name:<20} {layout:?} {:>5} rows  {} targets bit-identical",
             rows.len(),
             report.targets.len()
         );

@@ -448,7 +448,7 @@ fn reports_are_identical_across_runs_once_timings_are_cleared() {
 
 /// The generator's own stack estimate (no compiler) is an upper bound of
 /// the stack painted and measured on every Cortex-M target, for a softmax,
-/// a sigmoid and an argmax model, in the table and the branches layout;
+/// a sigmoid and an argmax model, in every layout;
 /// the four figures are printed.
 #[test]
 fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
@@ -479,7 +479,7 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
         .iter()
         .any(|(_, e)| e.post_transform == PostTransform::Sigmoid));
     let runs = models.iter().flat_map(|(name, ens)| {
-        [Layout::Table, Layout::Branches]
+        [Layout::Table, Layout::Branches, Layout::Compact]
             .into_iter()
             .map(move |layout| (name, ens, layout))
     });

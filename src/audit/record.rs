@@ -97,7 +97,8 @@ fn default_layout() -> String {
 pub struct GenerationOptions {
     /// `missing` or `reject`.
     pub nan_policy: String,
-    /// The code layout generated: `table` or `branches` (never `auto`).
+    /// The code layout generated: `table`, `branches` or `compact` (never
+    /// `auto`).
     /// Bundles written before layouts existed have none: `table`.
     #[serde(default = "default_layout")]
     pub layout: String,

@@ -642,7 +642,7 @@ fn check_model(
             layout::CERTIFICATION,
             ProblemKind::CertificationInvalid,
             format!(
-                "options.layout {:?} is not a concrete layout (table or branches)",
+                "options.layout {:?} is not a concrete layout (table, branches or compact)",
                 cert.options.layout
             ),
         ));

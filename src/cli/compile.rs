@@ -27,7 +27,7 @@ pub struct Args {
     pub format: FormatChoice,
     /// Code layout of the trees; every layout gives the same output bits.
     /// `auto` picks `branches` for models of at most 4096 nodes (all trees
-    /// together), `table` above.
+    /// together), `table` above; `compact` is the smallest in flash.
     #[arg(long, value_enum, default_value = "auto")]
     pub layout: timber::codegen::c99::Layout,
 }

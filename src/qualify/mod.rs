@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-use crate::codegen::c99::{branches, emit_c99, Layout, NanPolicy, Options};
+use crate::codegen::c99::{branches, compact, emit_c99, Layout, NanPolicy, Options};
 use crate::verify::{self, TargetSpec, TargetStatus, VerifyOptions};
 
 /// Schema version of `qualification.json`.
@@ -54,7 +54,7 @@ pub struct QualifyOptions {
 pub struct CaseResult {
     pub case: String,
     pub nan_policy: String,
-    /// The code layout (`table`, `branches`); reports written before
+    /// The code layout (`table`, `branches`, `compact`); reports written before
     /// layouts existed ran the table only.
     #[serde(default = "table_layout")]
     pub layout: String,
@@ -166,9 +166,13 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
         };
         // Every concrete layout that can express this case (issue 9: every
         // layout is qualified).
-        let layouts: Vec<Layout> = [Layout::Table, Layout::Branches]
+        let layouts: Vec<Layout> = [Layout::Table, Layout::Branches, Layout::Compact]
             .into_iter()
-            .filter(|l| *l != Layout::Branches || branches::supports(ens))
+            .filter(|l| match l {
+                Layout::Branches => branches::supports(ens),
+                Layout::Compact => compact::supports(ens),
+                _ => true,
+            })
             .collect();
         let runs = layouts.iter().flat_map(|l| {
             [NanPolicy::Missing, NanPolicy::Reject]

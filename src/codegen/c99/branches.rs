@@ -207,6 +207,7 @@ enum Step {
 /// no NaN arrives) is left out together with its `if`: unreachable code
 /// (MISRA 2.1) that no test vector could cover. The split's trace comment
 /// stays, on its own line.
+#[cfg(test)]
 fn tree_lines(tree: &Tree, style: LeafStyle, nan: NanPolicy) -> Result<Vec<String>, CodegenError> {
     Ok(nest(tree, style, nan)?.lines)
 }

@@ -63,10 +63,13 @@ fn block_rows(ens: &Ensemble) -> u32 {
 
 #[derive(Debug, Serialize)]
 pub struct Context {
-    /// `table` or `branches` (never `auto`: resolved before rendering).
+    /// `table`, `branches` or `compact` (never `auto`: resolved before
+    /// rendering).
     pub layout: &'static str,
-    /// The branches layout's tree functions (empty for `table`).
+    /// The branches layout's tree functions (empty for other layouts).
     pub branch_trees: Vec<BranchTree>,
+    /// The compact layout's tables (None for other layouts).
+    pub compact: Option<super::compact::CompactTables>,
     pub generator_version: &'static str,
     pub abi_version: u32,
     pub model_sha256: String,
@@ -486,9 +489,18 @@ impl Context {
         } else {
             Vec::new()
         };
+        let compact = if layout == Layout::Compact {
+            Some(super::compact::tables(
+                ens,
+                opts.nan_policy == NanPolicy::Reject,
+            )?)
+        } else {
+            None
+        };
         Ok(Context {
             layout: layout.name(),
             branch_trees,
+            compact,
             generator_version: crate::version::TIMBER_VERSION,
             abi_version: ABI_VERSION,
             model_sha256: ens.source.sha256.to_ascii_lowercase(),

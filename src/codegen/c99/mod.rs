@@ -22,6 +22,7 @@
 //! `model_data.c` (the tables, its own translation unit) and `model.c`.
 
 pub mod branches;
+pub mod compact;
 mod context;
 pub mod conv;
 mod range;
@@ -83,6 +84,9 @@ pub enum Layout {
     Table,
     /// One if/else nest per tree, thresholds as literals.
     Branches,
+    /// An 8-byte node table, children adjacent, each tree walked to its
+    /// own leaf (small flash for bigger models on MCUs).
+    Compact,
 }
 
 /// `auto` emits `branches` for ensembles of at most this many nodes (all
@@ -97,7 +101,7 @@ pub const AUTO_BRANCHES_MAX_NODES: usize = 4096;
 
 impl Layout {
     /// Every layout name the CLI accepts, `auto` first.
-    pub const NAMES: [&'static str; 3] = ["auto", "table", "branches"];
+    pub const NAMES: [&'static str; 4] = ["auto", "table", "branches", "compact"];
 
     /// The name the CLI and the audit bundle use.
     pub fn name(self) -> &'static str {
@@ -105,6 +109,7 @@ impl Layout {
             Layout::Auto => "auto",
             Layout::Table => "table",
             Layout::Branches => "branches",
+            Layout::Compact => "compact",
         }
     }
 
@@ -114,6 +119,7 @@ impl Layout {
             "auto" => Some(Layout::Auto),
             "table" => Some(Layout::Table),
             "branches" => Some(Layout::Branches),
+            "compact" => Some(Layout::Compact),
             _ => None,
         }
     }

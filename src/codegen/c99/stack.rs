@@ -14,9 +14,9 @@
 //!                     -> timber_infer_block (block_rows > 0) | timber_infer_row
 //!                            -> timber_acc_init / timber_walk / timber_acc_add_leaf
 //!                            -> timber_acc_finish -> post transform
-//! branches layout (no walk, no blocks, no add_leaf):
+//! branches and compact layouts (no lanes, no blocks, no add_leaf):
 //! timber_infer_single / timber_infer -> timber_infer_row
-//!                     -> timber_acc_init / timber_tree_<i> / timber_acc_finish
+//!     -> timber_acc_init / timber_tree_<i> (timber_tree_value) / timber_acc_finish
 //! post transform: timber_sigmoid -> timber_exp
 //!                 timber_softmax -> timber_exp
 //!                 timber_exp, timber_hinge, timber_argmax
@@ -329,7 +329,7 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
         }),
         _ => {}
     }
-    if ctx.layout == "branches" {
+    if ctx.layout == "branches" || ctx.layout == "compact" {
         branches_functions(ctx, m, acc_bytes, transform, &mut v);
         return v;
     }
@@ -462,9 +462,10 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     v
 }
 
-/// The functions of the branches layout after the post transforms: the
-/// tree functions (all alike, so one stands for every one), the row and
-/// the entry points.
+/// The functions of the branches and compact layouts after the post
+/// transforms: the tree function(s) (for branches all alike, so one stands
+/// for every one; for compact the one walk), the row and the entry
+/// points.
 fn branches_functions(
     ctx: &Context,
     m: &StackModel,
@@ -476,18 +477,34 @@ fn branches_functions(
     let f = m.float_bytes;
     let groups = u64::from(ctx.n_groups.max(1));
     let average = ctx.aggregation == "average";
-    v.push(Func {
-        name: "timber_tree",
-        // in, v (scalar leaves) or in, acc (vector leaves); the nest's
-        // comparisons hold at most one input and one literal at a time.
-        locals: Locals {
-            scalars: vec![p, f.max(p), f, f],
-            arrays: 0,
-            float: true,
-            soft_helper: m.soft_float,
-        },
-        calls: vec![],
-    });
+    let tree_fn = if ctx.layout == "compact" {
+        Func {
+            name: "timber_tree_value",
+            // in, t; node, x, flags, missing_left, cmp, go_left, next
+            locals: Locals {
+                scalars: vec![p, 4, p, f, 4, 4, 4, 4, 4],
+                arrays: 0,
+                float: true,
+                soft_helper: m.soft_float,
+            },
+            calls: vec![],
+        }
+    } else {
+        Func {
+            name: "timber_tree",
+            // in, v (scalar leaves) or in, acc (vector leaves); the nest's
+            // comparisons hold at most one input and one literal at a time.
+            locals: Locals {
+                scalars: vec![p, f.max(p), f, f],
+                arrays: 0,
+                float: true,
+                soft_helper: m.soft_float,
+            },
+            calls: vec![],
+        }
+    };
+    let tree_name = tree_fn.name;
+    v.push(tree_fn);
     v.push(Func {
         name: "timber_acc_init",
         locals: Locals {
@@ -510,14 +527,14 @@ fn branches_functions(
     });
     v.push(Func {
         name: "timber_infer_row",
-        // in, out; acc, and the tree's value being added
+        // in, out; acc, the tree's value being added, t, grp (compact)
         locals: Locals {
-            scalars: vec![p, p, f],
+            scalars: vec![p, p, f, 4, 4],
             arrays: acc_bytes,
             float: true,
             soft_helper: m.soft_float,
         },
-        calls: vec!["timber_acc_init", "timber_tree", "timber_acc_finish"],
+        calls: vec!["timber_acc_init", tree_name, "timber_acc_finish"],
     });
     if ctx.reject_nan {
         v.push(Func {
