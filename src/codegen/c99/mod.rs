@@ -91,12 +91,12 @@ pub enum Layout {
 
 /// `auto` emits `branches` for ensembles of at most this many nodes (all
 /// trees together) and `table` above. Measured with `cargo bench --bench
-/// generated_c` (x86-64, cc -O2; README "Layouts"): on the 50-tree
-/// binary_nan fixture (1380 nodes) the nest is 3.5x faster than the table;
-/// on 50 complete depth-6 trees (6350 nodes) fed uniformly random rows it
-/// is 2.4x slower (every branch is a coin flip, which the branch-free table
-/// walk does not mind), and its code grows with every node while the table
-/// walk's does not. 4096 sits between the two.
+/// generated_c` (x86-64, cc -O2; README "Code layouts"): on the 50-tree
+/// binary_nan fixture (1380 nodes) the nest is 3.5-5x faster than the
+/// table; on 50 complete depth-6 trees (6350 nodes) fed uniformly random
+/// rows it is about 2x slower (every branch is a coin flip, which the
+/// branch-free table walk does not mind), and its code grows with every
+/// node while the table walk's does not. 4096 sits between the two.
 pub const AUTO_BRANCHES_MAX_NODES: usize = 4096;
 
 impl Layout {
