@@ -180,7 +180,10 @@ fn next_up(x: f32) -> Option<f32> {
 }
 
 /// The non-NaN inputs that go left and right at a split.
-fn sides(op: SplitOp, t: f32) -> (Option<(f32, f32)>, Option<(f32, f32)>) {
+/// A closed interval of non-NaN floats; None when no float is in it.
+type Range = Option<(f32, f32)>;
+
+fn sides(op: SplitOp, t: f32) -> (Range, Range) {
     let (ninf, inf) = (f32::NEG_INFINITY, f32::INFINITY);
     match op {
         SplitOp::Lt => (next_down(t).map(|h| (ninf, h)), Some((t, inf))),
