@@ -408,7 +408,8 @@ fn synthetic(
     } else {
         1
     };
-    let trees = (0..12)
+    // 13 trees: not a multiple of the lanes the walk interleaves.
+    let trees = (0..13)
         .map(|i| {
             let group = if vector { 0 } else { i % n_groups };
             let mut t = random_tree(rng, n_features, n_groups, group, ops, vector);

@@ -6,38 +6,49 @@
 //! ```text
 //! base_score   n_groups x f32          the groups' starting values
 //! pow2         POW2_LEN x f32          2^k for k = POW2_K_MIN..=POW2_K_MAX (exp only)
-//! trees        n_trees x (u32 root, u32 group)   in the order leaves are added
-//! nodes        n_nodes x 12 bytes      see below
-//! leaf_values  f32 per value           vector leaves only
+//! slots        per group of LANES trees: u32 steps, LANES x u32 root,
+//!              LANES x u32 sum offset   (trees in the order leaves are added)
+//! nodes        n_nodes + 1 nodes of 16 bytes, see below
+//! leaf_values  vector leaves only: per leaf, u32 count then count x f32
 //! ---- end of the data segment ----
-//! sums         n_groups x f32          one row's running sums (scratch)
-//! counts       n_groups x u32          averaging only (scratch)
+//! sums         (n_groups + 1) x f32    one row's running sums, then a scratch slot
+//! counts       (n_groups + 1) x u32    averaging only
 //! io_base      16-byte aligned         inputs, then outputs (the loader's)
 //! ```
 //!
-//! A node is `(f32 threshold, u32 word, u32 child)`. Each tree's nodes are
-//! renumbered breadth first so that a split's two children are adjacent:
-//! `child` is the absolute index of the left child and the right child is
-//! `child + 1`. `word` holds flags in its top bits and the feature index
-//! (splits) or the value count (leaves) below them. A scalar leaf (every
-//! leaf of the model has one value, the common case) keeps its value in
-//! `threshold`; otherwise `child` is the index of its first value in
-//! `leaf_values`.
+//! A node is `(f32 threshold, u32 word, u32 left, u32 right)`; `left` and
+//! `right` are byte offsets into the node table. Every tree's nodes are
+//! stored in IR order, so IR node `n` of a tree starting at node `first`
+//! is node `first + n`. `word` holds the flags [`FLAG_MISSING_LEFT`] and
+//! [`FLAG_LE`] and, below them, the split's feature. A leaf's `left` and
+//! `right` both point at the leaf itself and its word is 0 (feature 0, a
+//! valid read): a walk that reached a leaf stays there, so the walk needs
+//! no "is this a leaf" test and can take a fixed number of steps. A scalar
+//! leaf (every leaf of the model has one value, the common case) keeps its
+//! value in `threshold`; a vector leaf keeps there the bits of the byte
+//! offset of its entry in `leaf_values`.
+//!
+//! The walk runs [`LANES`] trees side by side, so their loads overlap; the
+//! tree slots are padded to a multiple of [`LANES`] with a padding leaf (the
+//! last node) that adds into the scratch slot, which is never read. Leaves
+//! are still added in tree order.
 
 use super::WasmError;
+use crate::ir::validate::tree_depth;
 use crate::ir::{Aggregation, Ensemble, MissingGoes, Node, PostTransform, SplitOp};
-use std::collections::VecDeque;
 
-/// `word` flag: the node is a leaf (the sign bit, so `word < 0` tests it).
-pub const FLAG_LEAF: u32 = 1 << 31;
 /// `word` flag: a NaN input goes to the left child.
 pub const FLAG_MISSING_LEFT: u32 = 1 << 30;
 /// `word` flag: the split compares with `<=` (else `<`).
 pub const FLAG_LE: u32 = 1 << 29;
-/// The bits of `word` below the flags: feature index or value count.
-pub const PAYLOAD_MASK: u32 = FLAG_LE - 1;
+/// The bits of `word` below the flags: the feature index.
+pub const FEATURE_MASK: u32 = FLAG_LE - 1;
 /// Bytes per node.
-pub const NODE_BYTES: u32 = 12;
+pub const NODE_BYTES: u32 = 16;
+/// Trees walked side by side.
+pub const LANES: u32 = 4;
+/// Bytes per slot group: steps, then LANES roots, then LANES sum offsets.
+pub const SLOT_GROUP_BYTES: u32 = 4 + 8 * LANES;
 /// Smallest and largest k the exp scales by with 2^k (after the +-32
 /// pre-scale of `mathfn::exp`; its clamps bound k to [-159, 144]).
 pub const POW2_K_MIN: i32 = -127;
@@ -67,8 +78,8 @@ pub struct Layout {
     pub base_score: u32,
     /// Offset of the 2^k table, when the post transform needs exp.
     pub pow2: Option<u32>,
-    pub trees: u32,
-    pub trees_end: u32,
+    pub slots: u32,
+    pub slots_end: u32,
     pub nodes: u32,
     pub leaf_values: u32,
     pub sums: u32,
@@ -109,7 +120,7 @@ fn too_large(what: &str) -> WasmError {
     }
 }
 
-/// `a * b + c` in u64, refused past [`MAX_IMAGE_BYTES`].
+/// `start + count * each` in u64, refused past [`MAX_IMAGE_BYTES`].
 fn span(start: u64, count: usize, each: u64, what: &str) -> Result<u64, WasmError> {
     let end = (count as u64)
         .checked_mul(each)
@@ -132,10 +143,10 @@ fn push_u32(data: &mut Vec<u8>, v: u32) {
 impl Layout {
     /// Lay out a validated ensemble.
     pub fn new(ens: &Ensemble) -> Result<Layout, WasmError> {
-        if ens.n_features > PAYLOAD_MASK || ens.n_groups > PAYLOAD_MASK {
+        if ens.n_features > FEATURE_MASK || ens.n_groups > FEATURE_MASK {
             return Err(WasmError::Unsupported {
                 what: format!(
-                    "{} features and {} groups: at most {PAYLOAD_MASK} each",
+                    "{} features and {} groups: at most {FEATURE_MASK} each",
                     ens.n_features, ens.n_groups
                 ),
             });
@@ -146,20 +157,24 @@ impl Layout {
             .flat_map(|t| t.nodes.iter())
             .all(|n| !matches!(n, Node::Leaf(l) if l.values.len() != 1));
         let split_ops = split_ops(ens);
-        let n_nodes = ens.n_nodes();
+        // The model's nodes and the padding leaf.
+        let n_nodes = ens.n_nodes() + 1;
         let n_trees = ens.trees.len();
+        let n_slot_groups = n_trees.div_ceil(LANES as usize);
         let n_groups = ens.n_groups as usize;
-        let n_leaf_values: usize = if scalar_leaves {
+        let n_leaf_words: usize = if scalar_leaves {
             0
         } else {
-            ens.trees
-                .iter()
-                .flat_map(|t| t.nodes.iter())
-                .map(|n| match n {
-                    Node::Leaf(l) => l.values.len(),
-                    Node::Split(_) => 0,
-                })
-                .sum()
+            1 + 1
+                + ens
+                    .trees
+                    .iter()
+                    .flat_map(|t| t.nodes.iter())
+                    .map(|n| match n {
+                        Node::Leaf(l) => 1 + l.values.len(),
+                        Node::Split(_) => 0,
+                    })
+                    .sum::<usize>()
         };
 
         // Offsets first, every one checked against the address space.
@@ -172,19 +187,24 @@ impl Layout {
         } else {
             None
         };
-        let trees = at;
-        at = span(at, n_trees, 8, "the tree table")?;
-        let trees_end = at;
+        let slots = at;
+        at = span(
+            at,
+            n_slot_groups,
+            u64::from(SLOT_GROUP_BYTES),
+            "the tree table",
+        )?;
+        let slots_end = at;
         let nodes = at;
         at = span(at, n_nodes, u64::from(NODE_BYTES), "the node table")?;
         let leaf_values = at;
-        at = span(at, n_leaf_values, 4, "the leaf values")?;
+        at = span(at, n_leaf_words, 4, "the leaf values")?;
         let data_end = at;
         let sums = at;
-        at = span(at, n_groups, 4, "the sums")?;
+        at = span(at, n_groups + 1, 4, "the sums")?;
         let counts = at;
         if ens.aggregation == Aggregation::Average {
-            at = span(at, n_groups, 4, "the counts")?;
+            at = span(at, n_groups + 1, 4, "the counts")?;
         }
         let io_base = at.div_ceil(16) * 16;
         let row_io = (u64::from(ens.n_features) + u64::from(ens.n_outputs())) * 4;
@@ -202,27 +222,39 @@ impl Layout {
                 push_f32(&mut data, pow2(k)?);
             }
         }
-        // Renumber each tree breadth first (siblings adjacent) and collect
-        // its nodes in the new order.
-        let mut order: Vec<Vec<usize>> = Vec::with_capacity(n_trees);
+        // Slots: LANES trees per group; padding slots walk the padding
+        // leaf (the last node, 0 steps) into the scratch slot.
+        let mut first_node = Vec::with_capacity(n_trees);
         let mut first = 0u32;
         for tree in &ens.trees {
-            let o = bfs_order(&tree.nodes);
-            push_u32(&mut data, first);
-            push_u32(&mut data, tree.group);
-            first += o.len() as u32;
-            order.push(o);
+            first_node.push(first);
+            first += tree.nodes.len() as u32;
         }
-        let mut value_index = 0u32;
-        let mut values: Vec<f32> = Vec::with_capacity(n_leaf_values);
-        let mut first = 0u32;
-        for (tree, o) in ens.trees.iter().zip(&order) {
-            let mut new_index = vec![0u32; tree.nodes.len()];
-            for (pos, &n) in o.iter().enumerate() {
-                new_index[n] = first + pos as u32;
+        let padding_node = first;
+        let scratch = ens.n_groups * 4;
+        for chunk in 0..n_slot_groups {
+            let lanes = chunk * LANES as usize..(chunk + 1) * LANES as usize;
+            let steps = lanes
+                .clone()
+                .filter_map(|t| ens.trees.get(t).map(tree_depth))
+                .max()
+                .unwrap_or(0);
+            push_u32(&mut data, steps as u32);
+            for t in lanes.clone() {
+                let root = first_node.get(t).copied().unwrap_or(padding_node);
+                push_u32(&mut data, root * NODE_BYTES);
             }
-            for &n in o {
-                match &tree.nodes[n] {
+            for t in lanes {
+                let group = ens.trees.get(t).map_or(scratch, |tree| tree.group * 4);
+                push_u32(&mut data, group);
+            }
+        }
+        // Nodes, then the padding leaf (value -0, one value).
+        let mut leaf_data: Vec<u8> = Vec::with_capacity(n_leaf_words * 4);
+        for (tree, &first) in ens.trees.iter().zip(&first_node) {
+            for (n, node) in tree.nodes.iter().enumerate() {
+                let at = (first + n as u32) * NODE_BYTES;
+                match node {
                     Node::Split(s) => {
                         let mut word = s.feature;
                         if s.missing == MissingGoes::Left {
@@ -233,37 +265,46 @@ impl Layout {
                         }
                         push_f32(&mut data, s.threshold);
                         push_u32(&mut data, word);
-                        push_u32(&mut data, new_index[s.left as usize]);
+                        push_u32(&mut data, (first + s.left) * NODE_BYTES);
+                        push_u32(&mut data, (first + s.right) * NODE_BYTES);
                     }
                     Node::Leaf(l) => {
-                        let word = FLAG_LEAF | l.values.len() as u32;
                         if scalar_leaves {
                             push_f32(&mut data, l.values[0]);
-                            push_u32(&mut data, word);
-                            push_u32(&mut data, 0);
                         } else {
-                            push_f32(&mut data, 0.0);
-                            push_u32(&mut data, word);
-                            push_u32(&mut data, value_index);
-                            values.extend_from_slice(&l.values);
-                            value_index += l.values.len() as u32;
+                            push_u32(&mut data, leaf_data.len() as u32);
+                            push_u32(&mut leaf_data, l.values.len() as u32);
+                            for &v in &l.values {
+                                push_f32(&mut leaf_data, v);
+                            }
                         }
+                        push_u32(&mut data, 0);
+                        push_u32(&mut data, at);
+                        push_u32(&mut data, at);
                     }
                 }
             }
-            first += o.len() as u32;
         }
-        for v in values {
-            push_f32(&mut data, v);
+        let at = padding_node * NODE_BYTES;
+        if scalar_leaves {
+            push_f32(&mut data, -0.0);
+        } else {
+            push_u32(&mut data, leaf_data.len() as u32);
+            push_u32(&mut leaf_data, 1);
+            push_f32(&mut leaf_data, -0.0);
         }
+        push_u32(&mut data, 0);
+        push_u32(&mut data, at);
+        push_u32(&mut data, at);
+        data.extend_from_slice(&leaf_data);
         debug_assert_eq!(data.len() as u64, data_end);
 
         Ok(Layout {
             data,
             base_score: off(base_score),
             pow2: pow2_at.map(off),
-            trees: off(trees),
-            trees_end: off(trees_end),
+            slots: off(slots),
+            slots_end: off(slots_end),
             nodes: off(nodes),
             leaf_values: off(leaf_values),
             sums: off(sums),
@@ -296,22 +337,6 @@ fn split_ops(ens: &Ensemble) -> SplitOps {
     }
 }
 
-/// The tree's node indices in breadth-first order, root first, each
-/// split's left child immediately followed by its right child. Assumes a
-/// validated tree (every node reached exactly once).
-fn bfs_order(nodes: &[Node]) -> Vec<usize> {
-    let mut order = Vec::with_capacity(nodes.len());
-    let mut queue = VecDeque::from([0usize]);
-    while let Some(n) = queue.pop_front() {
-        order.push(n);
-        if let Some(Node::Split(s)) = nodes.get(n) {
-            queue.push_back(s.left as usize);
-            queue.push_back(s.right as usize);
-        }
-    }
-    order
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,30 +363,5 @@ mod tests {
         assert_eq!(pow2(-127).unwrap().to_bits(), 0x0040_0000);
         assert_eq!(pow2(0).unwrap(), 1.0);
         assert_eq!(pow2(120).unwrap(), 2f32.powi(120));
-    }
-
-    #[test]
-    fn bfs_puts_siblings_side_by_side() {
-        use crate::ir::{Leaf, Split};
-        let leaf = |id: u32| {
-            Node::Leaf(Leaf {
-                source_id: id,
-                values: vec![id as f32],
-            })
-        };
-        let split = |id: u32, left: u32, right: u32| {
-            Node::Split(Split {
-                source_id: id,
-                feature: 0,
-                threshold: 0.5,
-                op: SplitOp::Lt,
-                missing: MissingGoes::Right,
-                left,
-                right,
-            })
-        };
-        // Children stored far apart and right-before-left in the IR.
-        let nodes = vec![split(0, 4, 1), split(1, 3, 2), leaf(2), leaf(3), leaf(4)];
-        assert_eq!(bfs_order(&nodes), vec![0, 4, 1, 3, 2]);
     }
 }

@@ -17,7 +17,8 @@
 //! [`CANONICAL_NAN`].
 
 use super::layout::{
-    needs_exp, Layout, SplitOps, FLAG_LE, FLAG_MISSING_LEFT, NODE_BYTES, PAYLOAD_MASK, POW2_K_MIN,
+    needs_exp, Layout, SplitOps, FEATURE_MASK, FLAG_LE, FLAG_MISSING_LEFT, LANES, POW2_K_MIN,
+    SLOT_GROUP_BYTES,
 };
 use super::{NanPolicy, Options};
 use crate::ir::mathfn;
@@ -305,25 +306,42 @@ fn exp_function(layout: &Layout) -> (wasm_encoder::Function, NameMap) {
 
 /// Locals of `infer_row`.
 mod row {
+    use super::LANES;
     pub const IN: u32 = 0;
     pub const OUT: u32 = 1;
     pub const T: u32 = 2;
-    pub const IDX: u32 = 3;
-    pub const NODE: u32 = 4;
-    pub const WORD: u32 = 5;
-    pub const G: u32 = 6;
-    pub const N: u32 = 7;
-    pub const V: u32 = 8;
-    pub const BEST: u32 = 9;
-    pub const X: u32 = 10;
-    pub const M: u32 = 11;
-    pub const WMAX: u32 = 12;
-    pub const S: u32 = 13;
-    pub const WSUM: u32 = 14;
-    pub const NAMES: [&str; 15] = [
-        "in", "out", "t", "idx", "node", "word", "g", "n", "v", "best", "x", "m", "wmax", "s",
-        "wsum",
-    ];
+    pub const STEPS: u32 = 3;
+    pub const WORD: u32 = 4;
+    pub const G: u32 = 5;
+    pub const N: u32 = 6;
+    pub const V: u32 = 7;
+    pub const BEST: u32 = 8;
+    /// The node (byte offset) each lane's walk is at: LANE0 .. LANE0+LANES-1.
+    pub const LANE0: u32 = 9;
+    pub const X: u32 = LANE0 + LANES;
+    pub const M: u32 = X + 1;
+    pub const WMAX: u32 = X + 2;
+    pub const S: u32 = X + 3;
+    pub const WSUM: u32 = X + 4;
+    /// i32, f32 and f64 locals after the two parameters.
+    pub const N_I32: u32 = X - 2;
+    pub const N_F32: u32 = 4;
+    pub const NAMES: [&str; 9] = ["in", "out", "t", "steps", "word", "g", "n", "v", "best"];
+    pub const F_NAMES: [&str; 5] = ["x", "m", "wmax", "s", "wsum"];
+}
+
+fn row_names() -> NameMap {
+    let mut m = NameMap::new();
+    for (i, n) in row::NAMES.iter().enumerate() {
+        m.append(i as u32, n);
+    }
+    for l in 0..LANES {
+        m.append(row::LANE0 + l, &format!("lane{l}"));
+    }
+    for (i, n) in row::F_NAMES.iter().enumerate() {
+        m.append(row::X + i as u32, n);
+    }
+    m
 }
 
 /// `for g in (0..n_groups*4).step_by(4) { body }` with `g` in local G.
@@ -351,8 +369,11 @@ fn row_function(
     funcs: &Funcs,
 ) -> (wasm_encoder::Function, NameMap) {
     use row::*;
-    let mut f =
-        wasm_encoder::Function::new([(8, ValType::I32), (4, ValType::F32), (1, ValType::F64)]);
+    let mut f = wasm_encoder::Function::new([
+        (N_I32, ValType::I32),
+        (N_F32, ValType::F32),
+        (1, ValType::F64),
+    ]);
     let n_groups = ens.n_groups;
     let average = ens.aggregation == Aggregation::Average;
     let sums = layout.sums;
@@ -376,133 +397,90 @@ fn row_function(
         }
     });
 
-    // Every tree, in order.
-    s.i32_const(layout.trees as i32)
+    // The trees, LANES at a time: walk them side by side for the slot
+    // group's step count, then add their leaves in tree order.
+    s.i32_const(layout.slots as i32)
         .local_set(T)
         .loop_(BlockType::Empty);
-    s.local_get(T).i32_load(mem(0)).local_set(IDX);
-    // Walk: while the node is a split, go to child + (go_left ? 0 : 1).
-    s.loop_(BlockType::Empty)
-        .local_get(IDX)
-        .i32_const(NODE_BYTES as i32)
-        .i32_mul()
-        .local_tee(NODE)
-        .i32_load(mem(nodes + 4))
-        .local_tee(WORD)
-        .i32_const(0)
-        .i32_ge_s()
-        .if_(BlockType::Empty);
-    // x = in[word & PAYLOAD_MASK]
-    s.local_get(IN)
-        .local_get(WORD)
-        .i32_const(PAYLOAD_MASK as i32)
-        .i32_and()
-        .i32_const(2)
-        .i32_shl()
-        .i32_add()
-        .f32_load(mem(0))
-        .local_set(X);
-    s.local_get(NODE).i32_load(mem(nodes + 8)).i32_const(1);
-    // go_left (i32 0/1) on the stack.
-    if opts.nan_policy == NanPolicy::Missing {
-        s.local_get(WORD)
-            .i32_const(FLAG_MISSING_LEFT.trailing_zeros() as i32)
-            .i32_shr_u()
-            .i32_const(1)
-            .i32_and();
+    for l in 0..LANES {
+        s.local_get(T).i32_load(mem(4 + 4 * l)).local_set(LANE0 + l);
     }
-    let cmp = |s: &mut InstructionSink<'_>, le: bool| {
-        s.local_get(X).local_get(NODE).f32_load(mem(nodes));
-        if le {
-            s.f32_le();
+    s.local_get(T)
+        .i32_load(mem(0))
+        .local_set(STEPS)
+        .block(BlockType::Empty)
+        .loop_(BlockType::Empty)
+        .local_get(STEPS)
+        .i32_eqz()
+        .br_if(1);
+    for l in 0..LANES {
+        walk_step(&mut s, layout, opts, LANE0 + l);
+    }
+    s.local_get(STEPS)
+        .i32_const(1)
+        .i32_sub()
+        .local_set(STEPS)
+        .br(0)
+        .end()
+        .end();
+    for l in 0..LANES {
+        let lane = LANE0 + l;
+        s.local_get(T)
+            .i32_load(mem(4 + 4 * LANES + 4 * l))
+            .local_set(G);
+        if layout.scalar_leaves {
+            s.local_get(G)
+                .local_get(G)
+                .f32_load(mem(sums))
+                .local_get(lane)
+                .f32_load(mem(nodes))
+                .f32_add()
+                .f32_store(mem(sums));
+            if average {
+                count_one(&mut s, counts);
+            }
         } else {
-            s.f32_lt();
+            // The leaf's entry: a count, then the values.
+            s.local_get(lane)
+                .i32_load(mem(nodes))
+                .local_tee(V)
+                .i32_load(mem(layout.leaf_values))
+                .local_set(N)
+                .loop_(BlockType::Empty)
+                .local_get(V)
+                .i32_const(4)
+                .i32_add()
+                .local_set(V)
+                .local_get(G)
+                .local_get(G)
+                .f32_load(mem(sums))
+                .local_get(V)
+                .f32_load(mem(layout.leaf_values))
+                .f32_add()
+                .f32_store(mem(sums));
+            if average {
+                count_one(&mut s, counts);
+            }
+            s.local_get(G)
+                .i32_const(4)
+                .i32_add()
+                .local_set(G)
+                .local_get(N)
+                .i32_const(1)
+                .i32_sub()
+                .local_tee(N)
+                .br_if(0)
+                .end();
         }
-    };
-    match layout.split_ops {
-        SplitOps::Lt => cmp(&mut s, false),
-        SplitOps::Le => cmp(&mut s, true),
-        SplitOps::Mixed => {
-            cmp(&mut s, true);
-            cmp(&mut s, false);
-            s.local_get(WORD)
-                .i32_const(FLAG_LE as i32)
-                .i32_and()
-                .select();
-        }
-    }
-    if opts.nan_policy == NanPolicy::Missing {
-        // NaN (x != x) follows the missing direction.
-        s.local_get(X).local_get(X).f32_ne().select();
-    }
-    s.i32_sub()
-        .i32_add()
-        .local_set(IDX)
-        .br(1)
-        .end() // if split
-        .end(); // walk loop
-
-    // Add the leaf's value(s) to the tree's group(s), in order.
-    s.local_get(T)
-        .i32_load(mem(4))
-        .i32_const(2)
-        .i32_shl()
-        .local_set(G);
-    if layout.scalar_leaves {
-        s.local_get(G)
-            .local_get(G)
-            .f32_load(mem(sums))
-            .local_get(NODE)
-            .f32_load(mem(nodes))
-            .f32_add()
-            .f32_store(mem(sums));
-        if average {
-            count_one(&mut s, counts);
-        }
-    } else {
-        s.local_get(WORD)
-            .i32_const(PAYLOAD_MASK as i32)
-            .i32_and()
-            .local_set(N)
-            .local_get(NODE)
-            .i32_load(mem(nodes + 8))
-            .i32_const(2)
-            .i32_shl()
-            .local_set(V)
-            .loop_(BlockType::Empty)
-            .local_get(G)
-            .local_get(G)
-            .f32_load(mem(sums))
-            .local_get(V)
-            .f32_load(mem(layout.leaf_values))
-            .f32_add()
-            .f32_store(mem(sums));
-        if average {
-            count_one(&mut s, counts);
-        }
-        s.local_get(G)
-            .i32_const(4)
-            .i32_add()
-            .local_set(G)
-            .local_get(V)
-            .i32_const(4)
-            .i32_add()
-            .local_set(V)
-            .local_get(N)
-            .i32_const(1)
-            .i32_sub()
-            .local_tee(N)
-            .br_if(0)
-            .end();
     }
     s.local_get(T)
-        .i32_const(8)
+        .i32_const(SLOT_GROUP_BYTES as i32)
         .i32_add()
         .local_tee(T)
-        .i32_const(layout.trees_end as i32)
+        .i32_const(layout.slots_end as i32)
         .i32_ne()
         .br_if(0)
-        .end(); // tree loop
+        .end(); // slot loop
 
     // Margins, in place in the sums: base + sum / max(count, 1).
     if average {
@@ -526,7 +504,62 @@ fn row_function(
     }
     post_transform(&mut s, ens, layout, funcs);
     s.end();
-    (f, name_map(&NAMES))
+    (f, row_names())
+}
+
+/// One level of one lane's walk: the lane's node becomes its left child
+/// when the row goes left, else its right child (a leaf points at itself).
+fn walk_step(s: &mut InstructionSink<'_>, layout: &Layout, opts: &Options, lane: u32) {
+    use row::*;
+    let nodes = layout.nodes;
+    s.local_get(lane).i32_load(mem(nodes + 4)).local_set(WORD);
+    // x = in[word & FEATURE_MASK]
+    s.local_get(IN)
+        .local_get(WORD)
+        .i32_const(FEATURE_MASK as i32)
+        .i32_and()
+        .i32_const(2)
+        .i32_shl()
+        .i32_add()
+        .f32_load(mem(0))
+        .local_set(X);
+    s.local_get(lane)
+        .i32_load(mem(nodes + 8))
+        .local_get(lane)
+        .i32_load(mem(nodes + 12));
+    // go_left (i32 0/1) on the stack.
+    if opts.nan_policy == NanPolicy::Missing {
+        s.local_get(WORD)
+            .i32_const(FLAG_MISSING_LEFT.trailing_zeros() as i32)
+            .i32_shr_u()
+            .i32_const(1)
+            .i32_and();
+    }
+    let cmp = |s: &mut InstructionSink<'_>, le: bool| {
+        s.local_get(X).local_get(lane).f32_load(mem(nodes));
+        if le {
+            s.f32_le();
+        } else {
+            s.f32_lt();
+        }
+    };
+    match layout.split_ops {
+        SplitOps::Lt => cmp(s, false),
+        SplitOps::Le => cmp(s, true),
+        SplitOps::Mixed => {
+            cmp(s, true);
+            cmp(s, false);
+            s.local_get(WORD)
+                .i32_const(FLAG_LE as i32)
+                .i32_and()
+                .select();
+        }
+    }
+    if opts.nan_policy == NanPolicy::Missing {
+        // NaN (x != x) follows the missing direction.
+        s.local_get(X).local_get(X).f32_ne().select();
+    }
+    s.select().local_set(lane);
 }
 
 fn count_one(s: &mut InstructionSink<'_>, counts: u32) {
