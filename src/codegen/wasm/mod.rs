@@ -14,8 +14,9 @@
 //! the same float32 comparisons (NaN follows the split's missing
 //! direction), the same accumulation order (per group, base score first,
 //! then each tree in order), and `exp`, sigmoid and softmax operation for
-//! operation as [`crate::ir::mathfn`]. The tree walk is an interpreter over
-//! the node table; see [`layout`] for the table format.
+//! operation as [`crate::ir::mathfn`]. The trees are data, not code: the
+//! walk reads the node table in the data segment (see `layout` for its
+//! format), so the code is the same few hundred bytes for every model.
 //!
 //! Module interface: exported `memory`; `predict(in, n_rows, out) -> i32`
 //! (0 ok, 2 a NaN input under [`NanPolicy::Reject`], 3 a buffer below

@@ -5,8 +5,9 @@
 //! Functions (the name section carries these names into `model.wat`):
 //! - `exp (f32) -> f32`: `mathfn::exp`, only when the post transform uses it;
 //! - `infer_row (in, out)`: one row, inputs already checked: the sums start
-//!   at the base scores (or 0 for averaging), every tree is walked and its
-//!   leaf added in tree order, then margins and the post transform;
+//!   at the base scores (or 0 for averaging); the trees are walked
+//!   [`LANES`] at a time, side by side, and their leaves added in tree
+//!   order; then margins and the post transform;
 //! - `predict (in, n_rows, out) -> status`: the exported entry, with the
 //!   bounds check and, under [`NanPolicy::Reject`], the NaN scan first.
 //!
