@@ -660,3 +660,142 @@ fn cli_refuses_an_unknown_target() {
     assert!(err.contains("c99") && err.contains("wasm"), "{err}");
     assert!(!dir.path().join("x").exists());
 }
+
+/// Chromium (`CHROMIUM`, or `chromium` / `chromium-browser` on PATH), or
+/// None after a notice; under CI a missing Chromium fails the test.
+fn chromium() -> Option<PathBuf> {
+    let found = std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| {
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .flat_map(|dir| ["chromium", "chromium-browser"].map(|n| dir.join(n)))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and chromium is missing (apt-get install -y chromium)"
+        );
+        eprintln!("NOTICE: chromium not installed; the browser check is skipped");
+    }
+    found
+}
+
+/// Serve `dir` on a loopback port until `stop` is set or 120 s pass: GET
+/// only, three content types, anything else 404.
+fn serve(
+    dir: PathBuf,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let handle = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < deadline {
+            let Ok((mut conn, _)) = listener.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                continue;
+            };
+            conn.set_nonblocking(false).unwrap();
+            conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request);
+            let path = text.split_whitespace().nth(1).unwrap_or("/");
+            let file = path.trim_start_matches('/');
+            let kind = match file.rsplit('.').next() {
+                Some("html") => Some("text/html"),
+                Some("mjs") => Some("text/javascript"),
+                Some("wasm") => Some("application/wasm"),
+                _ => None,
+            };
+            let body = kind
+                .filter(|_| !file.contains('/'))
+                .and_then(|k| Some((k, std::fs::read(dir.join(file)).ok()?)));
+            let _ = match body {
+                Some((k, bytes)) => conn
+                    .write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: {k}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", bytes.len()).as_bytes())
+                    .and_then(|()| conn.write_all(&bytes)),
+                None => conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+            };
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn the_loader_runs_in_a_browser_with_the_same_bits() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let name = "binary_nan";
+    let path = common::fixtures().join(format!("xgboost/{name}.json"));
+    let ens = load_model(&path, FormatChoice::Auto).unwrap();
+    let rows = common::read_csv_f32(&common::fixtures().join(format!("xgboost/{name}.inputs.csv")));
+    let case = write_case(
+        root.path(),
+        name,
+        ens.clone(),
+        rows.clone(),
+        NanPolicy::Missing,
+    );
+    let bits: Vec<String> = rows
+        .iter()
+        .flatten()
+        .map(|v| format!("{}", v.to_bits()))
+        .collect();
+    let page = format!(
+        r#"<!doctype html><html><body><pre id="out">not run</pre><script type="module">
+import {{ predict }} from "./model.mjs";
+const input = new Float32Array(new Uint32Array([{}]).buffer);
+const out = predict(input);
+document.getElementById("out").textContent = "bits:" + Array.from(new Uint32Array(out.buffer)).join(",");
+</script></body></html>
+"#,
+        bits.join(",")
+    );
+    std::fs::write(case.dir.join("index.html"), page).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (port, server) = serve(case.dir.clone(), stop.clone());
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("http://127.0.0.1:{port}/index.html"))
+        .output()
+        .expect("running chromium");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    server.join().unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let got = dom
+        .split("bits:")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_else(|| {
+            panic!(
+                "the page did not predict: {dom}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let got: Vec<u32> = got.split(',').map(|v| v.parse().unwrap()).collect();
+    assert_batch("binary_nan in Chromium", &ens, &rows, &got);
+}
