@@ -323,12 +323,14 @@ mod row {
     pub const M: u32 = X + 1;
     pub const WMAX: u32 = X + 2;
     pub const S: u32 = X + 3;
-    pub const WSUM: u32 = X + 4;
+    /// The running sum when it is the only one (see `one_sum`).
+    pub const ACC: u32 = X + 4;
+    pub const WSUM: u32 = X + 5;
     /// i32, f32 and f64 locals after the two parameters.
     pub const N_I32: u32 = X - 2;
-    pub const N_F32: u32 = 4;
+    pub const N_F32: u32 = 5;
     pub const NAMES: [&str; 9] = ["in", "out", "t", "steps", "word", "g", "n", "v", "best"];
-    pub const F_NAMES: [&str; 5] = ["x", "m", "wmax", "s", "wsum"];
+    pub const F_NAMES: [&str; 6] = ["x", "m", "wmax", "s", "acc", "wsum"];
 }
 
 fn row_names() -> NameMap {
@@ -382,21 +384,32 @@ fn row_function(
     let nodes = layout.nodes;
     let mut s = f.instructions();
 
+    // One group, summed, scalar leaves (binary and regression models): the
+    // sum lives in a local. Padding slots then add the padding leaf's -0
+    // into it, which leaves every float's bits as they are (x + -0 == x,
+    // -0 + -0 == -0).
+    let one_sum = n_groups == 1 && !average && layout.scalar_leaves;
     // Sums start at the base scores (sum) or 0 with zero counts (average).
-    for_each_group(&mut s, n_groups, |s| {
-        s.local_get(G);
-        if average {
-            s.f32_const(f32c(0.0))
-                .f32_store(mem(sums))
-                .local_get(G)
-                .i32_const(0)
-                .i32_store(mem(counts));
-        } else {
-            s.local_get(G)
-                .f32_load(mem(layout.base_score))
-                .f32_store(mem(sums));
-        }
-    });
+    if one_sum {
+        s.i32_const(0)
+            .f32_load(mem(layout.base_score))
+            .local_set(ACC);
+    } else {
+        for_each_group(&mut s, n_groups, |s| {
+            s.local_get(G);
+            if average {
+                s.f32_const(f32c(0.0))
+                    .f32_store(mem(sums))
+                    .local_get(G)
+                    .i32_const(0)
+                    .i32_store(mem(counts));
+            } else {
+                s.local_get(G)
+                    .f32_load(mem(layout.base_score))
+                    .f32_store(mem(sums));
+            }
+        });
+    }
 
     // The trees, LANES at a time: walk them side by side for the slot
     // group's step count, then add their leaves in tree order.
@@ -426,6 +439,14 @@ fn row_function(
         .end();
     for l in 0..LANES {
         let lane = LANE0 + l;
+        if one_sum {
+            s.local_get(ACC)
+                .local_get(lane)
+                .f32_load(mem(nodes))
+                .f32_add()
+                .local_set(ACC);
+            continue;
+        }
         s.local_get(T)
             .i32_load(mem(4 + 4 * LANES + 4 * l))
             .local_set(G);
@@ -483,6 +504,9 @@ fn row_function(
         .br_if(0)
         .end(); // slot loop
 
+    if one_sum {
+        s.i32_const(0).local_get(ACC).f32_store(mem(sums));
+    }
     // Margins, in place in the sums: base + sum / max(count, 1).
     if average {
         for_each_group(&mut s, n_groups, |s| {
