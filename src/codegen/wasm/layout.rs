@@ -364,4 +364,130 @@ mod tests {
         assert_eq!(pow2(0).unwrap(), 1.0);
         assert_eq!(pow2(120).unwrap(), 2f32.powi(120));
     }
+
+    /// Read the tables back as the documented format says and walk them
+    /// like the generated code: every tree must reach the leaf (and the
+    /// values) the reference evaluator reaches, padding slots must reach
+    /// the padding leaf in the scratch slot.
+    #[test]
+    fn tables_walked_as_documented_reach_the_reference_leaves() {
+        use crate::ir::eval::leaf_index;
+        use crate::ir::{Leaf, Source, Split, Tree, IR_SCHEMA_VERSION};
+        let split = |f: u32, t: f32, op, missing, left, right| {
+            Node::Split(Split {
+                source_id: 0,
+                feature: f,
+                threshold: t,
+                op,
+                missing,
+                left,
+                right,
+            })
+        };
+        let leaf = |values: Vec<f32>| {
+            Node::Leaf(Leaf {
+                source_id: 0,
+                values,
+            })
+        };
+        // Children stored out of order; one root-only tree; vector leaves.
+        let tree = |group: u32, k: f32| Tree {
+            source_id: 0,
+            group,
+            nodes: vec![
+                split(1, 0.5, SplitOp::Le, MissingGoes::Left, 2, 1),
+                leaf(vec![k]),
+                split(0, -1.0, SplitOp::Lt, MissingGoes::Right, 3, 4),
+                leaf(vec![k + 1.0, k + 2.0]),
+                leaf(vec![k + 3.0]),
+            ],
+        };
+        let mut trees: Vec<Tree> = (0..4).map(|i| tree(i % 2, i as f32 * 10.0)).collect();
+        trees.push(Tree {
+            source_id: 4,
+            group: 1,
+            nodes: vec![leaf(vec![99.0])],
+        });
+        let ens = Ensemble {
+            schema_version: IR_SCHEMA_VERSION,
+            source: Source {
+                format: "test".into(),
+                framework_version: None,
+                objective: "test".into(),
+                sha256: String::new(),
+            },
+            n_features: 2,
+            feature_names: Vec::new(),
+            n_groups: 3,
+            base_score: vec![0.0; 3],
+            aggregation: Aggregation::Sum,
+            post_transform: PostTransform::Identity,
+            trees,
+        };
+        crate::ir::validate(&ens).unwrap();
+        let l = Layout::new(&ens).unwrap();
+        assert!(!l.scalar_leaves);
+        assert_eq!(l.split_ops, SplitOps::Mixed);
+        let d = &l.data;
+        let u32_at = |at: u32| {
+            let a = at as usize;
+            u32::from_le_bytes([d[a], d[a + 1], d[a + 2], d[a + 3]])
+        };
+        let f32_at = |at: u32| f32::from_bits(u32_at(at));
+        let n_slots = (l.slots_end - l.slots) / SLOT_GROUP_BYTES;
+        assert_eq!(n_slots, 2);
+        for row in [
+            [0.0f32, 0.0],
+            [-2.0, 0.5],
+            [f32::NAN, 1.0],
+            [-1.0, f32::NAN],
+            [5.0, -3.0],
+        ] {
+            for slot in 0..n_slots * LANES {
+                let at = l.slots + (slot / LANES) * SLOT_GROUP_BYTES;
+                let lane = slot % LANES;
+                let mut node = u32_at(at + 4 + 4 * lane);
+                for _ in 0..u32_at(at) {
+                    let n = l.nodes + node;
+                    let word = u32_at(n + 4);
+                    let x = row[(word & FEATURE_MASK) as usize];
+                    let t = f32_at(n);
+                    let go_left = if x.is_nan() {
+                        word & FLAG_MISSING_LEFT != 0
+                    } else if word & FLAG_LE != 0 {
+                        x <= t
+                    } else {
+                        x < t
+                    };
+                    node = u32_at(n + if go_left { 8 } else { 12 });
+                }
+                // At a leaf: both children point back at it.
+                assert_eq!(u32_at(l.nodes + node + 8), node);
+                assert_eq!(u32_at(l.nodes + node + 12), node);
+                let entry = l.leaf_values + u32_at(l.nodes + node);
+                let count = u32_at(entry);
+                let values: Vec<f32> = (0..count).map(|i| f32_at(entry + 4 + 4 * i)).collect();
+                let group = u32_at(at + 4 + 4 * LANES + 4 * lane);
+                match ens.trees.get(slot as usize) {
+                    Some(tree) => {
+                        let want = match &tree.nodes[leaf_index(tree, &row) as usize] {
+                            Node::Leaf(leaf) => leaf.values.clone(),
+                            Node::Split(_) => unreachable!(),
+                        };
+                        assert_eq!(values, want, "tree {slot}, row {row:?}");
+                        assert_eq!(group, tree.group * 4);
+                    }
+                    None => {
+                        assert_eq!(values.len(), 1);
+                        assert_eq!(values[0].to_bits(), (-0.0f32).to_bits());
+                        assert_eq!(
+                            group,
+                            ens.n_groups * 4,
+                            "padding adds into the scratch slot"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
