@@ -1,24 +1,57 @@
-//! `timber compile`: model -> IR -> C99 sources (and `ir.json`) in a
-//! directory. Files are written whole to a temporary name and renamed, so an
-//! interrupted run never leaves a truncated source behind.
+//! `timber compile`: model -> IR -> C99 sources or a WebAssembly module
+//! (plus `ir.json`) in a directory. Files are written whole to a temporary
+//! name and renamed, so an interrupted run never leaves a truncated file
+//! behind.
 
 use crate::timber_cli::EXIT_OK;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
+use timber::codegen::c99::NanPolicy;
 use timber::frontend::{load_model, FormatChoice};
+
+/// What `timber compile` generates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// MISRA C:2012-constrained C99: model.h, model.c, model_data.h, model_data.c.
+    C99,
+    /// WebAssembly: model.wasm, model.wat (its text form) and model.mjs (an
+    /// ES-module loader exposing predict(Float32Array) -> Float32Array).
+    Wasm,
+}
+
+/// What a NaN input means to the generated code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NanPolicyArg {
+    /// A missing value: it follows each split's default direction (the
+    /// framework's behaviour).
+    Missing,
+    /// An error: the C returns TIMBER_ERR_NAN, the WebAssembly loader throws.
+    Reject,
+}
+
+impl From<NanPolicyArg> for NanPolicy {
+    fn from(p: NanPolicyArg) -> Self {
+        match p {
+            NanPolicyArg::Missing => NanPolicy::Missing,
+            NanPolicyArg::Reject => NanPolicy::Reject,
+        }
+    }
+}
 
 /// Arguments of `timber compile`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Example:\n  timber compile --model model.json --out firmware/\n  \
-arm-none-eabi-gcc -std=c99 -ffp-contract=off -O2 -mcpu=cortex-m4 -mthumb -c firmware/model.c firmware/model_data.c\n\n\
+    after_help = "Examples:\n  timber compile --model model.json --out firmware/\n  \
+arm-none-eabi-gcc -std=c99 -ffp-contract=off -O2 -mcpu=cortex-m4 -mthumb -c firmware/model.c firmware/model_data.c\n\n  \
+timber compile --model model.json --target wasm --out web/\n  \
+node -e 'import(\"./web/model.mjs\").then(m => console.log(m.predict(new Float32Array(m.nFeatures))))'\n\n\
 Build the generated C with -std=c99 (or -ffp-contract=off): fused multiply-add changes output bits."
 )]
 pub struct Args {
     /// The model file (XGBoost .json or .ubj; detected from the content).
     #[arg(long, short = 'm')]
     pub model: PathBuf,
-    /// Directory to write the generated sources and ir.json into (created if
+    /// Directory to write the generated files and ir.json into (created if
     /// missing; existing files of the same names are replaced).
     #[arg(long, short = 'o')]
     pub out: PathBuf,
@@ -30,10 +63,16 @@ pub struct Args {
     /// together), `table` above; `compact` is the smallest in flash.
     #[arg(long, value_enum, default_value = "auto")]
     pub layout: timber::codegen::c99::Layout,
+    /// What to generate.
+    #[arg(long, value_enum, default_value = "c99")]
+    pub target: Target,
+    /// What a NaN input means.
+    #[arg(long, value_enum, default_value = "missing")]
+    pub nan_policy: NanPolicyArg,
 }
 
 /// Write `contents` to `dir/name` through a temporary file and a rename.
-pub fn write_atomically(dir: &Path, name: &str, contents: &str) -> anyhow::Result<()> {
+pub fn write_atomically(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> anyhow::Result<()> {
     let target = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
@@ -44,19 +83,37 @@ pub fn write_atomically(dir: &Path, name: &str, contents: &str) -> anyhow::Resul
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let ens = load_model(&args.model, args.format)?;
-    let opts = timber::codegen::c99::Options {
-        layout: args.layout,
-        ..Default::default()
+    let nan_policy = NanPolicy::from(args.nan_policy);
+    // Generate everything before writing anything.
+    let files: Vec<(String, Vec<u8>)> = match args.target {
+        Target::C99 => {
+            let opts = timber::codegen::c99::Options {
+                nan_policy,
+                layout: args.layout,
+            };
+            timber::codegen::c99::emit_c99(&ens, &opts)?
+                .into_iter()
+                .map(|f| (f.name, f.contents.into_bytes()))
+                .collect()
+        }
+        Target::Wasm => {
+            let opts = timber::codegen::wasm::Options { nan_policy };
+            let module = timber::codegen::wasm::emit_wasm(&ens, &opts)?;
+            module
+                .files()
+                .into_iter()
+                .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+                .collect()
+        }
     };
-    let files = timber::codegen::c99::emit_c99(&ens, &opts)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
     let mut written = Vec::new();
-    for f in &files {
-        write_atomically(&args.out, &f.name, &f.contents)?;
-        written.push(f.name.clone());
+    for (name, contents) in &files {
+        write_atomically(&args.out, name, contents)?;
+        written.push(name.clone());
     }
-    write_atomically(&args.out, "ir.json", &ens.to_canonical_json())?;
+    write_atomically(&args.out, "ir.json", ens.to_canonical_json())?;
     written.push("ir.json".into());
     eprintln!(
         "compiled {} ({} trees, {} nodes, {} -> {} outputs, layout {}) into {}: {}",

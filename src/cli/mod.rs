@@ -65,7 +65,8 @@ enum Command {
     /// profile's targets, write an audit bundle, and exit non-zero when
     /// any requirement of the safety profile falls short.
     Certify(certify::Args),
-    /// Compile a model into model.h, model.c and model_data.c (plus ir.json).
+    /// Compile a model into model.h, model.c and model_data.c, or with
+    /// --target wasm into model.wasm, model.wat and model.mjs (plus ir.json).
     Compile(compile::Args),
     /// Summarise a model: trees, depth, features, objective, nodes, table bytes.
     Inspect(inspect::Args),
