@@ -13,6 +13,7 @@ mod diff;
 mod inspect;
 mod profiles;
 mod qualify;
+mod serve;
 mod store;
 pub(crate) mod verify;
 
@@ -95,6 +96,9 @@ enum Command {
     List(store::ListArgs),
     /// Remove a model from the store.
     Remove(store::RemoveArgs),
+    /// Serve stored models over HTTP (JSON predictions, bit-identical to
+    /// the reference evaluator).
+    Serve(serve::Args),
 }
 
 /// Parse the command line, run the command, and map the result to an exit code.
@@ -113,6 +117,7 @@ pub fn run() -> ExitCode {
         Command::Load(a) => store::load(a),
         Command::List(a) => store::list(a),
         Command::Remove(a) => store::remove(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
