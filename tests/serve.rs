@@ -195,6 +195,7 @@ fn endpoints_predictions_and_errors() {
         "no model named",
     );
     expect_error(server.get("/v2/whatever"), 404, "no route");
+    expect_error(server.get("/v1/models/%FF"), 400, "bad model name");
     expect_error(server.get(predict), 405, "not allowed");
     expect_error(
         server.post(predict, b"{\"inputs\": [[1,2,3]]}"),

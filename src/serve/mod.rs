@@ -21,7 +21,7 @@
 
 use crate::store::CompiledModel;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -190,7 +190,7 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    eprintln!("shutting down: finishing requests in flight");
+    log_line(format_args!("shutting down: finishing requests in flight"));
 }
 
 /// One line per request on stderr: method, path, status, rows, microseconds.
@@ -200,12 +200,19 @@ async fn log_request(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let response = next.run(req).await;
     let rows = response.extensions().get::<Rows>().map_or(0, |r| r.0);
-    eprintln!(
+    log_line(format_args!(
         "{method} {path} {} rows={rows} us={}",
         response.status().as_u16(),
         start.elapsed().as_micros()
-    );
+    ));
     response
+}
+
+/// Write one line to stderr. Unlike `eprintln!`, a closed or full stderr
+/// is ignored: losing a log line must never fail a request.
+fn log_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
 }
 
 async fn health(State(st): State<Arc<AppState>>) -> Response {
@@ -239,10 +246,22 @@ fn find(st: &AppState, name: &str) -> Result<Arc<CompiledModel>, ApiError> {
     })
 }
 
+/// The `{name}` path segment; a malformed one (bad percent-encoding) is a
+/// JSON 400 like every other client error.
+fn model_name(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(name)| name).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad model name in the path: {e}"),
+        )
+    })
+}
+
 async fn model_info(
     State(st): State<Arc<AppState>>,
-    Path(name): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let name = model_name(path)?;
     let model = find(&st, &name)?;
     Ok(Json(info(&model)).into_response())
 }
@@ -289,10 +308,10 @@ struct PredictResponse<'a> {
 
 async fn predict(
     State(st): State<Arc<AppState>>,
-    Path(name): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let model = find(&st, &name)?;
+    let model = find(&st, &model_name(path)?)?;
     let body = body.map_err(|e| {
         let status = e.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {

@@ -257,18 +257,19 @@ impl Store {
     /// replaced; without, it is an error. Returns the new manifest.
     pub fn load(&self, model: &Path, name: &str, force: bool) -> Result<Manifest, StoreError> {
         let final_dir = self.entry_dir(name)?;
-        let bytes = std::fs::read(model).map_err(|source| FrontendError::Io {
-            path: model.to_path_buf(),
-            source,
-        })?;
-        let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
-        let sources = crate::codegen::c99::emit_c99(&ens, &Default::default())?;
+        // Tools first: a missing compiler is reported whatever the model.
         if crate::verify::process::which(COMPILER).is_none() {
             return Err(StoreError::ToolMissing {
                 tool: COMPILER.into(),
                 package: COMPILER_PACKAGE.into(),
             });
         }
+        let bytes = std::fs::read(model).map_err(|source| FrontendError::Io {
+            path: model.to_path_buf(),
+            source,
+        })?;
+        let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
+        let sources = crate::codegen::c99::emit_c99(&ens, &Default::default())?;
         if final_dir.exists() && !force {
             return Err(StoreError::Exists {
                 name: name.into(),
