@@ -149,8 +149,8 @@ fn main() {
             med * n as f64
         );
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status();
     let _ = child.wait();
 }

@@ -97,8 +97,9 @@ impl Server {
     /// SIGTERM, then the exit code (waiting at most 10 s).
     fn terminate(&mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
-        let ok = Command::new("kill")
-            .args(["-TERM", &pid])
+        // `sh`'s built-in kill: no dependency on a procps binary.
+        let ok = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {pid}")])
             .status()
             .expect("running kill");
         assert!(ok.success());

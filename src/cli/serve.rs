@@ -12,7 +12,8 @@ use timber::store::Store;
 GET  /health\n  \
 GET  /v1/models\n  \
 GET  /v1/models/NAME\n  \
-POST /v1/models/NAME/predict   {\"inputs\": [[f0, f1, ...], ...]}  (null = missing)\n\n\
+POST /v1/models/NAME/predict   {\"inputs\": [[f0, f1, ...], ...]}\n\n\
+Inputs: numbers (rounded to float32), null = missing, \"nan\", \"inf\", \"-inf\".\n\n\
 Example:\n  timber load model.json --name anomaly-detector\n  \
 timber serve anomaly-detector --port 8080\n  \
 curl -s localhost:8080/v1/models/anomaly-detector/predict -d '{\"inputs\": [[0.5, null, 3]]}'\n\n\
