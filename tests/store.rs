@@ -233,6 +233,43 @@ fn existing_names_need_force() {
     assert_library_matches_reference(&Store::at(home.path()), "m", "gamma");
 }
 
+/// `--force` swaps the new entry in atomically: a reader polling the
+/// entry while it is replaced always finds a whole entry, old or new.
+#[cfg(target_os = "linux")]
+#[test]
+fn force_replaces_without_a_gap() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::at(home.path());
+    let (a, b) = (fixture("regression.json"), fixture("gamma.json"));
+    store.load(&a, "m", false).unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let seen = std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let mut seen = std::collections::BTreeSet::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                match store.manifest("m") {
+                    Ok(m) => {
+                        seen.insert(m.model.objective);
+                    }
+                    Err(e) => panic!("the entry vanished during --force: {e}"),
+                }
+            }
+            seen
+        });
+        for i in 0..6 {
+            let model = if i % 2 == 0 { &b } else { &a };
+            store.load(model, "m", true).unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().unwrap()
+    });
+    assert!(
+        seen.contains("reg:gamma") && seen.contains("reg:squarederror"),
+        "{seen:?}"
+    );
+    assert_library_matches_reference(&store, "m", "regression");
+}
+
 #[test]
 fn crash_leftovers_are_ignored_and_cleaned() {
     let home = tempfile::tempdir().unwrap();

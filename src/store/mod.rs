@@ -12,7 +12,7 @@
 //! Why entries are built aside and renamed: a gateway can lose power in the
 //! middle of a `load`. Everything is written into `models/.tmp-*` first,
 //! fsynced, and renamed into place in one step, so an entry is either whole
-//! or absent. Leftover `.tmp-*` directories of dead processes are ignored by
+//! or absent; `--force` swaps the new entry with the old in one step. Leftover `.tmp-*` directories of dead processes are ignored by
 //! [`Store::list`] and removed by the next `list` or `load`.
 //!
 //! Why the library is re-hashed before it is loaded: `dlopen` runs code, so
@@ -383,8 +383,11 @@ impl Store {
         Ok(manifest)
     }
 
-    /// Rename a finished entry into place; with `force`, the old entry is
-    /// first renamed aside (so readers see the old or the new, whole).
+    /// Rename a finished entry into place. With `force`, on Linux the new
+    /// and the old entry are swapped in one step (renameat2 with
+    /// RENAME_EXCHANGE), so the name never disappears, not even in a crash;
+    /// elsewhere the old entry is first renamed aside (readers see the old,
+    /// nothing, or the new; never a mix).
     fn install(
         &self,
         built: &Path,
@@ -399,6 +402,12 @@ impl Store {
                     name: name.into(),
                     path: final_dir.to_path_buf(),
                 });
+            }
+            if exchange(built, final_dir).is_ok() {
+                // `built` now holds the old entry (still a `.tmp-` name, so
+                // a crash here leaves it to the cleaner).
+                let _ = std::fs::remove_dir_all(built);
+                return Ok(());
             }
             let aside = self.aside_path("old")?;
             std::fs::rename(final_dir, &aside)
@@ -590,6 +599,37 @@ fn process_alive(_pid: u32) -> bool {
     // leave every directory alone rather than risk removing a running
     // operation's work.
     true
+}
+
+/// Swap two directories atomically.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the
+    // call; AT_FDCWD resolves relative paths as open(2) does. The raw
+    // syscall works with every Linux C library (glibc's wrapper is 2.28+).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// The manifest's text: pretty JSON with a final newline.
