@@ -94,15 +94,30 @@ impl Server {
         assert_eq!(r.json()["status"], "ok");
     }
 
-    /// SIGTERM, then the exit code (waiting at most 10 s).
-    fn terminate(&mut self) -> Option<i32> {
-        let pid = self.child.id().to_string();
+    /// Send SIGTERM.
+    fn sigterm(&self) {
+        let pid = self.child.id();
         // `sh`'s built-in kill: no dependency on a procps binary.
         let ok = Command::new("sh")
             .args(["-c", &format!("kill -TERM {pid}")])
             .status()
             .expect("running kill");
         assert!(ok.success());
+    }
+
+    /// Wait (at most 10 s) until stderr contains `needle`.
+    fn wait_for_log(&self, needle: &str) {
+        for _ in 0..200 {
+            if self.log.lock().unwrap().contains(needle) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("no `{needle}` in the log within 10 s");
+    }
+
+    /// The exit code (waiting at most 10 s).
+    fn wait_exit(&mut self) -> Option<i32> {
         for _ in 0..200 {
             if let Some(st) = self.child.try_wait().unwrap() {
                 return st.code();
@@ -383,16 +398,41 @@ fn bounded_load_test_is_error_free_and_exact() {
 
 #[test]
 fn sigterm_shuts_down_gracefully_with_exit_0() {
+    use std::io::Write;
     let mut server = Server::start(&[]);
     // A kept-alive idle connection must not hold the shutdown up.
     let mut idle = http::Client::connect(&server.addr).unwrap();
     assert_eq!(idle.request("GET", "/health", b"").unwrap().status, 200);
-    assert_eq!(server.terminate(), Some(0));
+    // A request in flight when SIGTERM arrives (headers and half the body
+    // sent) is still answered.
+    let body = http::inputs_json(&[vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]);
+    let mut conn = std::net::TcpStream::connect(&server.addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/models/binary-nan/predict HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(&body[..10]).unwrap();
+    // Let the server read the headers first (then the request is in flight).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    server.sigterm();
+    server.wait_for_log("shutting down");
+    conn.write_all(&body[10..]).unwrap();
+    let r = http::read_response(&mut BufReader::new(conn)).expect("in-flight response");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let want = timber::ir::evaluate(
+        &ensemble("binary_nan.json"),
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    );
+    assert_eq!(bits(&http::outputs_f32(&r.json())), bits(&[want]));
+
+    assert_eq!(server.wait_exit(), Some(0));
     assert!(
         std::net::TcpStream::connect(&server.addr).is_err(),
         "still listening"
     );
-    assert!(server.log.lock().unwrap().contains("shutting down"));
 }
 
 #[test]
