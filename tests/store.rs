@@ -407,3 +407,39 @@ fn bad_model_files_are_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(list_json(home.path()).is_empty());
 }
+
+#[test]
+fn list_reports_a_broken_entry_and_exits_1() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::at(home.path());
+    for name in ["good", "bad"] {
+        store
+            .load(&fixture("regression.json"), name, false)
+            .unwrap();
+    }
+    std::fs::write(home.path().join("models/bad/entry.json"), b"{").unwrap();
+    let o = timber(home.path(), &["list", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["name"], "bad");
+    assert!(v[0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("malformed store manifest"));
+    assert_eq!(v[1]["name"], "good");
+    assert_eq!(v[1]["objective"], "reg:squarederror");
+    let o = timber(home.path(), &["list"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("bad   BROKEN: "), "{text}");
+    // A broken entry is refused by serve, and can still be removed.
+    assert!(matches!(
+        store.open("bad"),
+        Err(StoreError::Manifest { .. })
+    ));
+    assert_eq!(
+        timber(home.path(), &["remove", "bad"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(list_json(home.path()).len(), 1);
+}
