@@ -467,3 +467,28 @@ fn serve_refuses_unknown_and_tampered_models() {
     assert!(err.contains("does not match its recorded sha256"), "{err}");
     assert!(o.stdout.is_empty(), "it must not start listening");
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use std::io::Write;
+    let server = Server::start(&["--header-timeout", "1"]);
+    let start = std::time::Instant::now();
+    let mut slow = std::net::TcpStream::connect(&server.addr).unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(8)))
+        .unwrap();
+    slow.write_all(b"POST /v1/models/binary-nan/predict HTTP/1.1\r\nHost:")
+        .unwrap();
+    let mut rest = Vec::new();
+    // EOF (or a reset) once the server gives up; a timeout here would
+    // mean the connection is held open forever.
+    let outcome = slow.read_to_end(&mut rest);
+    let waited = start.elapsed();
+    assert!(
+        !matches!(&outcome, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+            || e.kind() == std::io::ErrorKind::TimedOut),
+        "the server kept a half-sent request open: {outcome:?}"
+    );
+    assert!(waited < std::time::Duration::from_secs(5), "{waited:?}");
+    // Requests that do finish are served as usual.
+    server.healthy();
+}

@@ -35,6 +35,10 @@ pub struct Args {
     /// Most rows accepted in one predict request; more get 413.
     #[arg(long, default_value_t = 10_000, value_name = "ROWS")]
     pub max_rows: usize,
+    /// Close a connection that has not sent a request's headers within
+    /// this many seconds (also an idle keep-alive connection).
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -48,6 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         port: args.port,
         max_body: args.max_body,
         max_rows: args.max_rows,
+        header_timeout: std::time::Duration::from_secs(args.header_timeout),
         ..Default::default()
     };
     timber::serve::run(models, &opts, |addr| {

@@ -48,6 +48,9 @@ pub struct Options {
     pub max_rows: usize,
     /// Batches of at least this many rows run on the blocking pool.
     pub blocking_rows: usize,
+    /// A connection that does not send a request's headers within this
+    /// time (also while idle between keep-alive requests) is closed.
+    pub header_timeout: std::time::Duration,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             max_body: 1 << 20,
             max_rows: 10_000,
             blocking_rows: 64,
+            header_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -143,6 +147,12 @@ pub fn router(models: Vec<CompiledModel>, opts: &Options) -> Result<Router, Serv
 
 /// Serve `models` until SIGTERM or Ctrl-C; `on_bound` is called with the
 /// bound address before the first request is accepted.
+///
+/// The accept loop is hyper's own rather than `axum::serve` because a
+/// gateway must not let a client that never finishes its headers hold a
+/// connection forever: every connection gets a header read timeout
+/// ([`Options::header_timeout`]). On shutdown the listener closes, idle
+/// connections are closed, and requests in flight are answered first.
 pub fn run(
     models: Vec<CompiledModel>,
     opts: &Options,
@@ -161,9 +171,38 @@ pub fn run(
                 source,
             })?;
         on_bound(listener.local_addr()?);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown_signal());
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            // Out of file descriptors and the like: wait,
+                            // rather than spin or stop serving.
+                            log_line(format_args!("accept failed: {e}"));
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(opts.header_timeout)
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        // A client's broken connection is its own business.
+                        let _ = conn.await;
+                    });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        graceful.shutdown().await;
         Ok(())
     })
 }
