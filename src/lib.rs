@@ -17,6 +17,8 @@ pub mod ir;
 pub mod profile;
 pub mod qualify;
 pub mod regress;
+pub mod serve;
+pub mod store;
 pub mod verify;
 pub mod version;
 

@@ -13,6 +13,8 @@ mod diff;
 mod inspect;
 mod profiles;
 mod qualify;
+mod serve;
+mod store;
 pub(crate) mod verify;
 
 use clap::{Parser, Subcommand};
@@ -87,6 +89,17 @@ enum Command {
     /// What changed between two models or bundles: header, trees, nodes,
     /// leaves and predictions (exit 0 identical, 1 different).
     Diff(diff::Args),
+    /// Compile a model into the model store as a shared library, under a
+    /// name `timber serve` can use.
+    Load(store::LoadArgs),
+    /// List the models in the store (name, model sha256, features,
+    /// outputs, objective, timber version).
+    List(store::ListArgs),
+    /// Remove a model from the store.
+    Remove(store::RemoveArgs),
+    /// Serve stored models over HTTP (JSON predictions, bit-identical to
+    /// the reference evaluator).
+    Serve(serve::Args),
 }
 
 /// Parse the command line, run the command, and map the result to an exit code.
@@ -102,6 +115,10 @@ pub fn run() -> ExitCode {
         Command::Qualify(a) => qualify::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Load(a) => store::load(a),
+        Command::List(a) => store::list(a),
+        Command::Remove(a) => store::remove(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

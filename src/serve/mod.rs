@@ -1,0 +1,531 @@
+//! `timber serve`: an HTTP server (axum on tokio) that runs stored models'
+//! compiled libraries, for edge gateways that answer predictions over the
+//! network.
+//!
+//! Routes: `GET /health`, `GET /v1/models`, `GET /v1/models/{name}`,
+//! `POST /v1/models/{name}/predict` with `{"inputs": [[...], ...]}`.
+//!
+//! Why the JSON is handled by hand here: the numeric contract has to
+//! survive the wire. Inputs are converted to float32 exactly as a C caller
+//! would (`(float)x`, JSON `null` = missing = NaN, and the strings `"nan"`,
+//! `"inf"`, `"-inf"` for values JSON cannot spell); outputs are written as
+//! the shortest decimal that parses back to the same float32 (non-finite
+//! ones as those strings), so a client gets the library's bits, which are
+//! the reference evaluator's. Every bad request gets a JSON `{"error": ...}`
+//! with a 4xx status naming the row and column at fault; nothing a client
+//! sends can panic the server.
+//!
+//! Inference is pure (the generated C reads only const tables), so
+//! requests run concurrently; batches of [`Options::blocking_rows`] rows or
+//! more run on tokio's blocking pool so they never stall the event loop.
+
+use crate::store::CompiledModel;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to bind (a name or an IP literal).
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Largest request body accepted, in bytes (413 above).
+    pub max_body: usize,
+    /// Most rows accepted in one predict request (413 above).
+    pub max_rows: usize,
+    /// Batches of at least this many rows run on the blocking pool.
+    pub blocking_rows: usize,
+    /// A connection that does not send a request's headers within this
+    /// time (also while idle between keep-alive requests) is closed.
+    pub header_timeout: std::time::Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            max_body: 1 << 20,
+            max_rows: 10_000,
+            blocking_rows: 64,
+            header_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+/// Errors starting or running the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot bind {host}:{port}: {source}")]
+    Bind {
+        host: String,
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("model `{0}` is named twice")]
+    Duplicate(String),
+}
+
+struct AppState {
+    models: BTreeMap<String, Arc<CompiledModel>>,
+    max_rows: usize,
+    blocking_rows: usize,
+}
+
+/// The row count of a predict request, passed from the handler to the
+/// request log.
+#[derive(Clone, Copy)]
+struct Rows(usize);
+
+/// A JSON error response.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response()
+    }
+}
+
+/// Build the router for `models` (exposed for in-process use and tests).
+pub fn router(models: Vec<CompiledModel>, opts: &Options) -> Result<Router, ServeError> {
+    let mut map = BTreeMap::new();
+    for m in models {
+        let name = m.manifest().name.clone();
+        if map.insert(name.clone(), Arc::new(m)).is_some() {
+            return Err(ServeError::Duplicate(name));
+        }
+    }
+    let state = Arc::new(AppState {
+        models: map,
+        max_rows: opts.max_rows,
+        blocking_rows: opts.blocking_rows.max(1),
+    });
+    Ok(Router::new()
+        .route("/health", get(health))
+        .route("/v1/models", get(list_models))
+        .route("/v1/models/{name}", get(model_info))
+        .route("/v1/models/{name}/predict", post(predict))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(opts.max_body))
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state))
+}
+
+/// Serve `models` until SIGTERM or Ctrl-C; `on_bound` is called with the
+/// bound address before the first request is accepted.
+///
+/// The accept loop is hyper's own rather than `axum::serve` because a
+/// gateway must not let a client that never finishes its headers hold a
+/// connection forever: every connection gets a header read timeout
+/// ([`Options::header_timeout`]). On shutdown the listener closes, idle
+/// connections are closed, and requests in flight are answered first.
+pub fn run(
+    models: Vec<CompiledModel>,
+    opts: &Options,
+    on_bound: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let app = router(models, opts)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port))
+            .await
+            .map_err(|source| ServeError::Bind {
+                host: opts.host.clone(),
+                port: opts.port,
+                source,
+            })?;
+        on_bound(listener.local_addr()?);
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown_signal());
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            // Out of file descriptors and the like: wait,
+                            // rather than spin or stop serving.
+                            log_line(format_args!("accept failed: {e}"));
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(opts.header_timeout)
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        // A client's broken connection is its own business.
+                        let _ = conn.await;
+                    });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        graceful.shutdown().await;
+        Ok(())
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    log_line(format_args!("shutting down: finishing requests in flight"));
+}
+
+/// One line per request on stderr: method, path, status, rows, microseconds.
+async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let rows = response.extensions().get::<Rows>().map_or(0, |r| r.0);
+    log_line(format_args!(
+        "{method} {path} {} rows={rows} us={}",
+        response.status().as_u16(),
+        start.elapsed().as_micros()
+    ));
+    response
+}
+
+/// Write one line to stderr. Unlike `eprintln!`, a closed or full stderr
+/// is ignored: losing a log line must never fail a request.
+fn log_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
+
+async fn health(State(st): State<Arc<AppState>>) -> Response {
+    Json(serde_json::json!({ "models": st.models.len(), "status": "ok" })).into_response()
+}
+
+fn info(m: &CompiledModel) -> Value {
+    let man = m.manifest();
+    serde_json::json!({
+        "features": man.model.n_features,
+        "name": man.name,
+        "objective": man.model.objective,
+        "outputs": man.model.n_outputs,
+        "sha256": man.model.sha256,
+        "timber_version": man.timber_version,
+        "trees": man.model.n_trees,
+    })
+}
+
+async fn list_models(State(st): State<Arc<AppState>>) -> Response {
+    let models: Vec<Value> = st.models.values().map(|m| info(m)).collect();
+    Json(serde_json::json!({ "models": models })).into_response()
+}
+
+fn find(st: &AppState, name: &str) -> Result<Arc<CompiledModel>, ApiError> {
+    st.models.get(name).cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no model named `{name}` is served"),
+        )
+    })
+}
+
+/// The `{name}` path segment; a malformed one (bad percent-encoding) is a
+/// JSON 400 like every other client error.
+fn model_name(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(name)| name).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad model name in the path: {e}"),
+        )
+    })
+}
+
+async fn model_info(
+    State(st): State<Arc<AppState>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let name = model_name(path)?;
+    let model = find(&st, &name)?;
+    Ok(Json(info(&model)).into_response())
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no route for {method} {}", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// A float32 output: the shortest round-trip decimal, or a string for
+/// NaN and the infinities (which JSON numbers cannot spell).
+struct F32Out(f32);
+
+impl Serialize for F32Out {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.is_finite() {
+            // serde_json writes an f32 as its shortest round-trip form.
+            s.serialize_f32(v)
+        } else if v.is_nan() {
+            s.serialize_str("nan")
+        } else if v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PredictResponse<'a> {
+    outputs: Vec<Vec<F32Out>>,
+    model_sha256: &'a str,
+}
+
+async fn predict(
+    State(st): State<Arc<AppState>>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let model = find(&st, &model_name(path)?)?;
+    let body = body.map_err(|e| {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                "the request body is larger than the server's limit (--max-body)",
+            )
+        } else {
+            ApiError::new(status, format!("cannot read the request body: {e}"))
+        }
+    })?;
+    let (inputs, rows) = parse_inputs(&body, model.n_features(), st.max_rows)?;
+    let run = {
+        let model = Arc::clone(&model);
+        move || model.predict(&inputs)
+    };
+    let outputs = if rows >= st.blocking_rows {
+        tokio::task::spawn_blocking(run).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("inference task: {e}"),
+            )
+        })?
+    } else {
+        run()
+    }
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let n_out = model.n_outputs().max(1);
+    let response = PredictResponse {
+        outputs: outputs
+            .chunks(n_out)
+            .map(|c| c.iter().map(|&v| F32Out(v)).collect())
+            .collect(),
+        model_sha256: &model.manifest().model.sha256,
+    };
+    let mut resp = Json(response).into_response();
+    resp.extensions_mut().insert(Rows(rows));
+    Ok(resp)
+}
+
+/// Parse `{"inputs": [[...], ...]}` into row-major float32s and a row count.
+fn parse_inputs(
+    body: &[u8],
+    n_features: usize,
+    max_rows: usize,
+) -> Result<(Vec<f32>, usize), ApiError> {
+    let unprocessable = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the request body is not valid JSON: {e}"),
+        )
+    })?;
+    let Value::Object(mut obj) = value else {
+        return Err(unprocessable(
+            "the request body must be an object {\"inputs\": [[...], ...]}".into(),
+        ));
+    };
+    let Some(inputs) = obj.remove("inputs") else {
+        return Err(unprocessable("the request has no `inputs`".into()));
+    };
+    if let Some(extra) = obj.keys().next() {
+        return Err(unprocessable(format!("unknown field `{extra}`")));
+    }
+    let Value::Array(rows) = inputs else {
+        return Err(unprocessable("`inputs` must be an array of rows".into()));
+    };
+    if rows.len() > max_rows {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} rows in one request; the server accepts at most {max_rows} (--max-rows)",
+                rows.len()
+            ),
+        ));
+    }
+    let mut flat = Vec::with_capacity(rows.len().saturating_mul(n_features));
+    for (i, row) in rows.iter().enumerate() {
+        let Value::Array(cells) = row else {
+            return Err(unprocessable(format!("inputs[{i}] is not an array")));
+        };
+        if cells.len() != n_features {
+            return Err(unprocessable(format!(
+                "inputs[{i}] has {} values; the model takes {n_features} features",
+                cells.len()
+            )));
+        }
+        for (j, cell) in cells.iter().enumerate() {
+            flat.push(cell_f32(cell).ok_or_else(|| {
+                unprocessable(format!(
+                    "inputs[{i}][{j}] is {}; expected a number, null (missing), \"nan\", \"inf\" or \"-inf\"",
+                    describe(cell)
+                ))
+            })?);
+        }
+    }
+    Ok((flat, rows.len()))
+}
+
+/// One input value as float32: numbers round to nearest like C's `(float)`
+/// (beyond float32's range they become infinities); null is missing (NaN).
+fn cell_f32(v: &Value) -> Option<f32> {
+    match v {
+        Value::Null => Some(f32::NAN),
+        Value::Number(n) => n.as_f64().map(|x| x as f32),
+        Value::String(s) => match s.as_str() {
+            "nan" => Some(f32::NAN),
+            "inf" => Some(f32::INFINITY),
+            "-inf" => Some(f32::NEG_INFINITY),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::String(s) => {
+            let short: String = s.chars().take(32).collect();
+            format!("the string {short:?}")
+        }
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+        Value::Null | Value::Number(_) => "a value".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_parse_to_exact_f32() {
+        let body = br#"{"inputs": [[1.5, null, "inf"], [-0.0, 16777217, 1e39]]}"#;
+        let (flat, rows) = parse_inputs(body, 3, 10).unwrap();
+        assert_eq!(rows, 2);
+        assert_eq!(flat[0], 1.5);
+        assert!(flat[1].is_nan());
+        assert_eq!(flat[2], f32::INFINITY);
+        assert_eq!(flat[3].to_bits(), (-0.0f32).to_bits());
+        assert_eq!(flat[4], 16777216.0); // round to nearest even, like (float)
+        assert_eq!(flat[5], f32::INFINITY);
+    }
+
+    #[test]
+    fn bad_inputs_are_4xx() {
+        let status = |b: &[u8]| parse_inputs(b, 2, 3).err().map(|e| e.status.as_u16());
+        assert_eq!(status(b"{"), Some(400));
+        assert_eq!(status(b"[]"), Some(422));
+        assert_eq!(status(br#"{"inputs": [[1]]}"#), Some(422));
+        assert_eq!(status(br#"{"inputs": [[1, "x"]]}"#), Some(422));
+        assert_eq!(status(br#"{"inputs": [[1, true]]}"#), Some(422));
+        assert_eq!(status(br#"{"inputs": [[1, 2]], "x": 1}"#), Some(422));
+        assert_eq!(
+            status(br#"{"inputs": [[1,2],[1,2],[1,2],[1,2]]}"#),
+            Some(413)
+        );
+        assert_eq!(status(br#"{"inputs": []}"#), None);
+    }
+
+    #[test]
+    fn outputs_round_trip() {
+        for v in [0.1f32, 1.0e-45, f32::MAX, -3.4028235e38, 0.33333334, 1e-7] {
+            let text = serde_json::to_string(&F32Out(v)).unwrap();
+            assert_eq!(
+                text.parse::<f32>().unwrap().to_bits(),
+                v.to_bits(),
+                "{text}"
+            );
+        }
+        assert_eq!(serde_json::to_string(&F32Out(f32::NAN)).unwrap(), "\"nan\"");
+        assert_eq!(
+            serde_json::to_string(&F32Out(f32::NEG_INFINITY)).unwrap(),
+            "\"-inf\""
+        );
+    }
+}
