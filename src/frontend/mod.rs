@@ -5,6 +5,7 @@
 //! [`detect`] picks the format by content, not by file extension.
 
 pub mod detect;
+pub mod lightgbm;
 pub mod ubjson;
 pub mod xgboost;
 
@@ -55,6 +56,8 @@ pub enum FormatChoice {
     XgboostJson,
     /// XGBoost Universal Binary JSON (`Booster.save_model("m.ubj")`).
     XgboostUbj,
+    /// LightGBM text model (`Booster.save_model("m.txt")`).
+    LightgbmText,
 }
 
 /// sha256 of bytes as lower-case hex.
@@ -81,10 +84,12 @@ pub fn load_model_bytes(
         FormatChoice::Auto => detect(path, bytes)?,
         FormatChoice::XgboostJson => Format::XgboostJson,
         FormatChoice::XgboostUbj => Format::XgboostUbj,
+        FormatChoice::LightgbmText => Format::LightgbmText,
     };
     let ens = match format {
         Format::XgboostJson => xgboost::from_json_bytes(path, bytes)?,
         Format::XgboostUbj => xgboost::from_ubj_bytes(path, bytes)?,
+        Format::LightgbmText => lightgbm::from_text_bytes(path, bytes)?,
     };
     crate::ir::validate(&ens).map_err(|source| FrontendError::Invalid {
         path: path.to_path_buf(),
