@@ -302,3 +302,40 @@ fn generated_c_is_bit_identical_to_the_evaluator() {
     }
     println!("{}", lines.join("\n"));
 }
+
+/// The command line, as a user runs it: `timber verify --model M.txt
+/// --targets host,cortex-m4f` exits 0 on LightGBM fixtures (format detected
+/// from the content).
+#[test]
+fn timber_verify_cli_passes_on_lightgbm_fixtures() {
+    let all = targets::all().expect("embedded targets parse");
+    let wanted: Vec<_> = all
+        .iter()
+        .filter(|t| t.name == "host" || t.name == "cortex-m4f")
+        .cloned()
+        .collect();
+    if let Err(e) = verify::check_tools(&wanted) {
+        assert!(std::env::var_os("CI").is_none(), "CI is set: {e}");
+        eprintln!("NOTICE: not run, a toolchain is missing: {e}");
+        return;
+    }
+    for name in ["binary_nan", "multiclassova", "categorical"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_timber"))
+            .args(["verify", "--model"])
+            .arg(dir().join(format!("{name}.txt")))
+            .args(["--targets", "host,cortex-m4f"])
+            .output()
+            .expect("run timber");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name}: exit {:?}\n{stdout}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("2 of 2 targets bit-identical"),
+            "{name}: {stdout}"
+        );
+    }
+}

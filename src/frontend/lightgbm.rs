@@ -986,3 +986,301 @@ impl Builder<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::eval::leaf_index;
+    use proptest::prelude::*;
+
+    fn stump(threshold: &str, decision_type: &str, cat: &str, objective: &str) -> String {
+        format!(
+            "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\nlabel_index=0\n\
+max_feature_idx=1\nobjective={objective}\nfeature_names=a b\n\n\
+Tree=0\nnum_leaves=2\nnum_cat={}\nsplit_feature=1\nthreshold={threshold}\n\
+decision_type={decision_type}\nleft_child=-1\nright_child=-2\nleaf_value=0.25 -0.5\n{cat}\
+is_linear=0\nshrinkage=1\n\n\nend of trees\n\nparameters:\n[boosting: gbdt]\nend of parameters\n",
+            usize::from(!cat.is_empty())
+        )
+    }
+
+    fn lower(text: &str) -> Result<Ensemble, FrontendError> {
+        from_text_bytes(Path::new("m.txt"), text.as_bytes())
+    }
+
+    fn err(text: &str) -> String {
+        lower(text).unwrap_err().to_string()
+    }
+
+    /// Does the lowered stump send `x` (feature 1) to LightGBM leaf 0?
+    fn ir_left(ens: &Ensemble, x: f32) -> bool {
+        let t = &ens.trees[0];
+        t.nodes[leaf_index(t, &[0.0, x]) as usize].source_id() == 0
+    }
+
+    fn specials() -> Vec<f32> {
+        let z = K_ZERO_THRESHOLD;
+        let mut v = vec![
+            f32::NAN,
+            0.0,
+            -0.0,
+            z,
+            -z,
+            next_down(z),
+            next_down(-z),
+            -next_down(z),
+            f32::from_bits(1),
+            -f32::from_bits(1),
+            1e-36,
+            -1e-36,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            -f32::MAX,
+            -0.5,
+            -1.0,
+            next_down(-1.0),
+            3e9,
+        ];
+        for c in 0..40 {
+            let c = c as f32;
+            v.extend([c, next_down(c), c + 0.5, next_down(c + 1.0)]);
+        }
+        v
+    }
+
+    #[test]
+    fn lowers_a_stump_with_names_and_objective() {
+        let e = lower(&stump("0.5", "2", "", "binary sigmoid:1")).unwrap();
+        crate::ir::validate(&e).unwrap();
+        assert_eq!(e.n_features, 2);
+        assert_eq!(e.feature_names, vec!["a", "b"]);
+        assert_eq!(e.post_transform, PostTransform::Sigmoid);
+        assert_eq!(e.source.format, "lightgbm-text");
+        assert_eq!(e.base_score, vec![0.0]);
+        match &e.trees[0].nodes[0] {
+            Node::Split(s) => {
+                assert_eq!((s.feature, s.threshold, s.op), (1, 0.5, SplitOp::Le));
+            }
+            other => panic!("{other:?}"),
+        }
+        // sigmoid:2 is folded into the leaves exactly.
+        let e = lower(&stump("0.5", "2", "", "binary sigmoid:2")).unwrap();
+        assert_eq!(e.n_nodes(), 3);
+        match &e.trees[0].nodes[1] {
+            Node::Leaf(l) => assert_eq!(l.values, vec![0.5]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn floor_f32_edges() {
+        assert_eq!(floor_f32(0.5), 0.5);
+        assert_eq!(floor_f32(0.1), next_down(0.1f32));
+        assert_eq!(floor_f32(-0.1), -0.1f32);
+        assert_eq!(floor_f32(f64::INFINITY), f32::INFINITY);
+        assert_eq!(floor_f32(f64::NEG_INFINITY), f32::NEG_INFINITY);
+        assert_eq!(floor_f32(1e300), f32::MAX);
+        assert_eq!(floor_f32(-1e300), f32::NEG_INFINITY);
+        assert_eq!(floor_f32(1e-50), 0.0);
+        assert_eq!(floor_f32(-1e-50), -f32::from_bits(1));
+    }
+
+    proptest! {
+        /// For every float32 x and double t: (double)x <= t iff x <= floor_f32(t).
+        #[test]
+        fn floor_f32_gives_the_same_comparison(
+            tbits in any::<u64>(),
+            xbits in any::<u32>(),
+            near in any::<bool>(),
+            delta in -4i64..=4,
+        ) {
+            let t = f64::from_bits(tbits);
+            prop_assume!(!t.is_nan());
+            // Half the cases put x within a few ulps of t, where it matters.
+            let x = if near {
+                let base = t as f32;
+                prop_assume!(base.is_finite());
+                f32::from_bits((base.to_bits() as i64 + delta).clamp(0, u32::MAX as i64) as u32)
+            } else {
+                f32::from_bits(xbits)
+            };
+            prop_assume!(!x.is_nan());
+            let f = floor_f32(t);
+            prop_assert!(f64::from(f) <= t);
+            prop_assert_eq!(f64::from(x) <= t, x <= f);
+        }
+
+        /// A numerical split of every missing type and default direction,
+        /// with thresholds around zero and the zero band: the lowered IR
+        /// decides like LightGBM for random and special inputs.
+        #[test]
+        fn numerical_split_lowering_decides_like_lightgbm(
+            which in 0usize..12,
+            random_t in -10.0f64..10.0,
+            dt in 0u8..12,
+            xbits in proptest::collection::vec(any::<u32>(), 32),
+        ) {
+            let kz = f64::from(K_ZERO_THRESHOLD);
+            let t = [random_t, 0.0, -0.0, kz, -kz, 1e-36, -1e-36, 1e-40, -1e-40, 1.5, -1.5, 1e300][which];
+            let dt = dt & 0x0E; // numerical; default_left and missing type bits
+            prop_assume!((dt >> 2) & 3 != 3);
+            let text = stump(&format!("{t:e}"), &dt.to_string(), "", "regression");
+            let ens = lower(&text).unwrap();
+            crate::ir::validate(&ens).unwrap();
+            let split = LgbSplit::Numerical {
+                threshold: t,
+                missing: [MissingType::None, MissingType::Zero, MissingType::NaN][usize::from((dt >> 2) & 3)],
+                default_left: dt & 2 != 0,
+            };
+            let xs = specials().into_iter().chain(xbits.iter().map(|&b| f32::from_bits(b)));
+            for x in xs.chain([floor_f32(t), next_down(floor_f32(t))]) {
+                prop_assert_eq!(ir_left(&ens, x), lightgbm_goes_left(&split, x), "x = {:e}, t = {:e}, dt = {}", x, t, dt);
+            }
+        }
+
+        /// Categorical bitsets: the lowered comparisons decide like LightGBM.
+        #[test]
+        fn categorical_split_lowering_decides_like_lightgbm(
+            words in proptest::collection::vec(any::<u32>(), 1..3),
+            nan_missing in any::<bool>(),
+            xbits in proptest::collection::vec(any::<u32>(), 32),
+        ) {
+            let cat = format!(
+                "cat_boundaries=0 {}\ncat_threshold={}\n",
+                words.len(),
+                words.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+            );
+            let dt = if nan_missing { "9" } else { "1" };
+            let ens = lower(&stump("0", dt, &cat, "regression")).unwrap();
+            crate::ir::validate(&ens).unwrap();
+            let split = LgbSplit::Categorical { bitset: words.clone() };
+            let xs = specials().into_iter().chain(xbits.iter().map(|&b| f32::from_bits(b)));
+            for x in xs {
+                prop_assert_eq!(ir_left(&ens, x), lightgbm_goes_left(&split, x), "x = {:e}", x);
+            }
+        }
+    }
+
+    #[test]
+    fn zero_type_split_against_the_default_side_is_copied() {
+        // threshold -1 with zero (missing) going left: left, right, left,
+        // right along the float32 line, so three cuts.
+        let e = lower(&stump("-1", "6", "", "regression")).unwrap();
+        crate::ir::validate(&e).unwrap();
+        assert_eq!(e.trees[0].nodes.len(), 7);
+        for (x, left) in [
+            (-2.0, true),
+            (-0.5, false),
+            (0.0, true),
+            (f32::NAN, true),
+            (1e-36, true),
+            (0.5, false),
+        ] {
+            assert_eq!(ir_left(&e, x), left, "x = {x}");
+        }
+    }
+
+    #[test]
+    fn malformed_and_unsupported_models_are_refused_with_line_and_field() {
+        let good = stump("0.5", "2", "", "regression");
+        let cases: Vec<(String, &str)> = vec![
+            (String::new(), "starts with `tree`"),
+            ("tree\nversion=v4\n".into(), "end of trees"),
+            (
+                good.replace("version=v4", "version=v2"),
+                "`version`: line 2",
+            ),
+            (
+                good.replace("threshold=0.5", "threshold=zero"),
+                "Tree=0/threshold`: line 14",
+            ),
+            (
+                good.replace("leaf_value=0.25 -0.5", "leaf_value=0.25"),
+                "Tree=0/leaf_value`: line 18: 1 entries, expected 2",
+            ),
+            (
+                good.replace("leaf_value=0.25 -0.5", "leaf_value=0.25 nan"),
+                "not a finite",
+            ),
+            (
+                good.replace("right_child=-2", "right_child=-9"),
+                "Tree=0/right_child`: line 17",
+            ),
+            (
+                good.replace("right_child=-2", "right_child=-1"),
+                "referenced 2 times",
+            ),
+            (
+                good.replace("right_child=-2", "right_child=0"),
+                "not a valid node",
+            ),
+            (
+                good.replace("split_feature=1", "split_feature=7"),
+                "feature 7",
+            ),
+            (
+                good.replace("decision_type=2", "decision_type=14"),
+                "missing type 3",
+            ),
+            (
+                good.replace("decision_type=2", "decision_type=64"),
+                "unknown decision_type",
+            ),
+            (
+                good.replace("decision_type=2", "decision_type=1"),
+                "categorical split index",
+            ),
+            (good.replace("is_linear=0", "is_linear=1"), "linear tree"),
+            (
+                good.replace("num_leaves=2", "num_leaves=99999999999"),
+                "num_leaves",
+            ),
+            (good.replace("Tree=0", "Tree=3"), "labelled `Tree=3`"),
+            (
+                good.replace("objective=regression", "objective=cross_entropy_lambda"),
+                "log(1 + exp(x))",
+            ),
+            (
+                good.replace("objective=regression", "objective=regression sqrt"),
+                "sqrt",
+            ),
+            (
+                good.replace("objective=regression", "objective=binary sigmoid:3"),
+                "sigmoid:3",
+            ),
+            (
+                good.replace("objective=regression", "objective=survival"),
+                "not supported",
+            ),
+            (
+                good.replace("objective=regression\n", ""),
+                "`objective=` is missing",
+            ),
+            (
+                good.replace("num_class=1", "num_class=3"),
+                "num_tree_per_iteration",
+            ),
+            (
+                good.replace("max_feature_idx=1", "max_feature_idx=-1"),
+                "max_feature_idx",
+            ),
+            (
+                good.replace("feature_names=a b", "feature_names=a"),
+                "1 names",
+            ),
+            (
+                good.replace("shrinkage=1\n", "shrinkage=1\nshrinkage=1\n"),
+                "appears twice",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = err(&text);
+            assert!(e.contains(want), "expected `{want}` in: {e}");
+            assert!(e.starts_with("m.txt:"), "{e}");
+        }
+        // Not UTF-8.
+        let e = from_text_bytes(Path::new("m.txt"), b"tree\n\xff\xfe").unwrap_err();
+        assert!(e.to_string().contains("UTF-8"), "{e}");
+    }
+}
