@@ -597,7 +597,8 @@ pub fn from_text_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendEr
         schema_version: IR_SCHEMA_VERSION,
         source: Source {
             format: Format::LightgbmText.id().to_string(),
-            framework_version: Some(version.value.trim().to_string()),
+            // The file records its format version, not the LightGBM version.
+            framework_version: Some(format!("model format {}", version.value.trim())),
             objective: objective_text,
             sha256: super::sha256_hex(bytes),
         },
@@ -1160,6 +1161,42 @@ is_linear=0\nshrinkage=1\n\n\nend of trees\n\nparameters:\n[boosting: gbdt]\nend
                 prop_assert_eq!(ir_left(&ens, x), lightgbm_goes_left(&split, x), "x = {:e}", x);
             }
         }
+    }
+
+    #[test]
+    fn single_leaf_trees_and_hostile_chains() {
+        // LightGBM writes a tree that never split with empty split fields.
+        let one = stump("0.5", "2", "", "regression").replace(
+            "num_leaves=2\nnum_cat=0\nsplit_feature=1\nthreshold=0.5\ndecision_type=2\nleft_child=-1\nright_child=-2\nleaf_value=0.25 -0.5",
+            "num_leaves=1\nnum_cat=0\nsplit_feature=\nthreshold=\ndecision_type=\nleft_child=\nright_child=\nleaf_value=0.25",
+        );
+        let e = lower(&one).unwrap();
+        assert_eq!(e.trees[0].nodes.len(), 1);
+        assert_eq!(crate::ir::evaluate(&e, &[f32::NAN, 1.0]), vec![0.25]);
+        // A 100,000-split chain is refused with an error, not a crash.
+        let n = 100_000usize;
+        let left: Vec<String> = (0..n)
+            .map(|i| {
+                if i + 1 < n {
+                    (i + 1).to_string()
+                } else {
+                    (-(n as i64) - 1).to_string()
+                }
+            })
+            .collect();
+        let right: Vec<String> = (0..n).map(|i| (-(i as i64) - 1).to_string()).collect();
+        let chain = format!(
+            "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\nmax_feature_idx=0\nobjective=regression\n\nTree=0\nnum_leaves={}\nsplit_feature={}\nthreshold={}\ndecision_type={}\nleft_child={}\nright_child={}\nleaf_value={}\n\nend of trees\n",
+            n + 1,
+            vec!["0"; n].join(" "),
+            vec!["0.5"; n].join(" "),
+            vec!["2"; n].join(" "),
+            left.join(" "),
+            right.join(" "),
+            vec!["1"; n + 1].join(" "),
+        );
+        let e = err(&chain);
+        assert!(e.contains("deeper than 512"), "{e}");
     }
 
     #[test]
