@@ -10,6 +10,7 @@ pub enum Format {
     XgboostJson,
     XgboostUbj,
     LightgbmText,
+    CatboostJson,
 }
 
 impl Format {
@@ -19,13 +20,15 @@ impl Format {
             Format::XgboostJson => "xgboost-json",
             Format::XgboostUbj => "xgboost-ubj",
             Format::LightgbmText => "lightgbm-text",
+            Format::CatboostJson => "catboost-json",
         }
     }
 }
 
 const TRIED: &str = "xgboost-json (a JSON object with a `learner` member), \
 xgboost-ubj (a UBJSON object with a `learner` member), \
-lightgbm-text (a text model starting with a `tree` line, then `version=`)";
+lightgbm-text (a text model starting with a `tree` line, then `version=`), \
+catboost-json (a JSON object with `oblivious_trees` and `features_info` members)";
 
 /// Decide the format of `bytes`; `path` is only used in the error message.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
@@ -35,6 +38,12 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
     if trimmed.first() == Some(&b'{') {
         if looks_like_json_object(trimmed) && contains(trimmed, b"\"learner\"") {
             return Ok(Format::XgboostJson);
+        }
+        if looks_like_json_object(trimmed)
+            && contains(trimmed, b"\"oblivious_trees\"")
+            && contains(trimmed, b"\"features_info\"")
+        {
+            return Ok(Format::CatboostJson);
         }
         if bytes.first() == Some(&b'{') && contains(bytes, b"learner") {
             return Ok(Format::XgboostUbj);
@@ -98,6 +107,10 @@ mod tests {
             Format::LightgbmText
         );
         assert_eq!(
+            detect(p, b"{\n \"features_info\": {}, \"oblivious_trees\": []}").unwrap(),
+            Format::CatboostJson
+        );
+        assert_eq!(
             detect(p, b"tree\r\nversion=v3\r\n").unwrap(),
             Format::LightgbmText
         );
@@ -110,7 +123,8 @@ mod tests {
             assert!(
                 err.contains("tried: xgboost-json")
                     && err.contains("xgboost-ubj")
-                    && err.contains("lightgbm-text"),
+                    && err.contains("lightgbm-text")
+                    && err.contains("catboost-json"),
                 "{err}"
             );
         }
