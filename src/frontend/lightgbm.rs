@@ -664,7 +664,11 @@ fn lower_tree(
     for (i, &v) in leaf_values.iter().enumerate() {
         let scaled = v * scale;
         let f = scaled as f32;
-        if !f.is_finite() || (scaled != 0.0 && f64::from(f).abs() < f64::from(f32::MIN_POSITIVE)) {
+        // A power-of-two scale is exact unless it pushes a value out of the
+        // normal range (overflow, or a subnormal losing bits).
+        let lost =
+            scale != 1.0 && scaled != 0.0 && f64::from(f).abs() < f64::from(f32::MIN_POSITIVE);
+        if !f.is_finite() || lost {
             let line = cx.get(b, "leaf_value")?.line;
             return Err(cx.err(
                 &b.name,
