@@ -9,6 +9,8 @@ use std::path::Path;
 pub enum Format {
     XgboostJson,
     XgboostUbj,
+    LightgbmText,
+    CatboostJson,
 }
 
 impl Format {
@@ -17,12 +19,16 @@ impl Format {
         match self {
             Format::XgboostJson => "xgboost-json",
             Format::XgboostUbj => "xgboost-ubj",
+            Format::LightgbmText => "lightgbm-text",
+            Format::CatboostJson => "catboost-json",
         }
     }
 }
 
 const TRIED: &str = "xgboost-json (a JSON object with a `learner` member), \
-xgboost-ubj (a UBJSON object with a `learner` member)";
+xgboost-ubj (a UBJSON object with a `learner` member), \
+lightgbm-text (a text model starting with a `tree` line, then `version=`), \
+catboost-json (a JSON object with `oblivious_trees` and `features_info` members)";
 
 /// Decide the format of `bytes`; `path` is only used in the error message.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
@@ -33,14 +39,38 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
         if looks_like_json_object(trimmed) && contains(trimmed, b"\"learner\"") {
             return Ok(Format::XgboostJson);
         }
+        if looks_like_json_object(trimmed)
+            && contains(trimmed, b"\"oblivious_trees\"")
+            && contains(trimmed, b"\"features_info\"")
+        {
+            return Ok(Format::CatboostJson);
+        }
         if bytes.first() == Some(&b'{') && contains(bytes, b"learner") {
             return Ok(Format::XgboostUbj);
         }
+    }
+    if looks_like_lightgbm_text(bytes) {
+        return Ok(Format::LightgbmText);
     }
     Err(FrontendError::UnknownFormat {
         path: path.to_path_buf(),
         tried: TRIED.to_string(),
     })
+}
+
+/// LightGBM's text model: a first line `tree`, then header lines of which
+/// one starts with `version=`, before the first `Tree=` block.
+fn looks_like_lightgbm_text(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes
+        .strip_prefix(b"tree\n")
+        .or_else(|| bytes.strip_prefix(b"tree\r\n"))
+    else {
+        return false;
+    };
+    rest.split(|&c| c == b'\n')
+        .take(64)
+        .take_while(|l| !l.starts_with(b"Tree="))
+        .any(|l| l.starts_with(b"version="))
 }
 
 fn trim_ascii_start(b: &[u8]) -> &[u8] {
@@ -72,7 +102,31 @@ mod tests {
             detect(p, b"{L\x00\x00\x00\x00\x00\x00\x00\x07learner{}}").unwrap(),
             Format::XgboostUbj
         );
-        let err = detect(p, b"tree\nversion=v4").unwrap_err().to_string();
-        assert!(err.contains("tried: xgboost-json"), "{err}");
+        assert_eq!(
+            detect(p, b"tree\nversion=v4\nnum_class=1\n").unwrap(),
+            Format::LightgbmText
+        );
+        assert_eq!(
+            detect(p, b"{\n \"features_info\": {}, \"oblivious_trees\": []}").unwrap(),
+            Format::CatboostJson
+        );
+        assert_eq!(
+            detect(p, b"tree\r\nversion=v3\r\n").unwrap(),
+            Format::LightgbmText
+        );
+        for bad in [
+            &b"tree\nTree=0\nversion=v4"[..],
+            b"trees\nversion=v4",
+            b"version=v4",
+        ] {
+            let err = detect(p, bad).unwrap_err().to_string();
+            assert!(
+                err.contains("tried: xgboost-json")
+                    && err.contains("xgboost-ubj")
+                    && err.contains("lightgbm-text")
+                    && err.contains("catboost-json"),
+                "{err}"
+            );
+        }
     }
 }

@@ -4,7 +4,9 @@
 //! model with an error naming the file and the field; it never approximates.
 //! [`detect`] picks the format by content, not by file extension.
 
+pub mod catboost;
 pub mod detect;
+pub mod lightgbm;
 pub mod ubjson;
 pub mod xgboost;
 
@@ -55,6 +57,10 @@ pub enum FormatChoice {
     XgboostJson,
     /// XGBoost Universal Binary JSON (`Booster.save_model("m.ubj")`).
     XgboostUbj,
+    /// LightGBM text model (`Booster.save_model("m.txt")`).
+    LightgbmText,
+    /// CatBoost JSON (`model.save_model("m.json", format="json")`).
+    CatboostJson,
 }
 
 /// sha256 of bytes as lower-case hex.
@@ -81,10 +87,14 @@ pub fn load_model_bytes(
         FormatChoice::Auto => detect(path, bytes)?,
         FormatChoice::XgboostJson => Format::XgboostJson,
         FormatChoice::XgboostUbj => Format::XgboostUbj,
+        FormatChoice::LightgbmText => Format::LightgbmText,
+        FormatChoice::CatboostJson => Format::CatboostJson,
     };
     let ens = match format {
         Format::XgboostJson => xgboost::from_json_bytes(path, bytes)?,
         Format::XgboostUbj => xgboost::from_ubj_bytes(path, bytes)?,
+        Format::LightgbmText => lightgbm::from_text_bytes(path, bytes)?,
+        Format::CatboostJson => catboost::from_json_bytes(path, bytes)?,
     };
     crate::ir::validate(&ens).map_err(|source| FrontendError::Invalid {
         path: path.to_path_buf(),
