@@ -115,14 +115,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     write_atomically(&args.out, "ir.json", ens.to_canonical_json())?;
     written.push("ir.json".into());
+    // The C layouts do not apply to the WebAssembly module (its own table).
+    let layout = match args.target {
+        Target::C99 => format!("layout {}", args.layout.resolve(&ens).name()),
+        Target::Wasm => "WebAssembly".to_string(),
+    };
     eprintln!(
-        "compiled {} ({} trees, {} nodes, {} -> {} outputs, layout {}) into {}: {}",
+        "compiled {} ({} trees, {} nodes, {} -> {} outputs, {layout}) into {}: {}",
         args.model.display(),
         ens.trees.len(),
         ens.n_nodes(),
         ens.source.objective,
         ens.n_outputs(),
-        args.layout.resolve(&ens).name(),
         args.out.display(),
         written.join(", ")
     );
