@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use timber::check::{check_sources, Config};
 use timber::codegen::c99::{emit_c99, Options};
 use timber::frontend::{load_model, FormatChoice};
@@ -42,19 +42,6 @@ fn models() -> Vec<String> {
 fn load(name: &str) -> Ensemble {
     load_model(&dir().join(format!("{name}.json")), FormatChoice::Auto)
         .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn read_csv_f64(path: &Path) -> Vec<Vec<f64>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .map(|v| v.trim().parse::<f64>().expect("float"))
-                .collect()
-        })
-        .collect()
 }
 
 /// Per group, u * (sum |leaf| + sum |partial sum|) with 1 % slack: an
@@ -94,8 +81,8 @@ fn evaluator_matches_catboost_on_every_fixture() {
         assert_eq!(ens.source.format, "catboost-json");
         let d = dir();
         let inputs = common::read_csv_f32(&d.join(format!("{name}.inputs.csv")));
-        let expected = read_csv_f64(&d.join(format!("{name}.expected.csv")));
-        let margins_c = read_csv_f64(&d.join(format!("{name}.margin.csv")));
+        let expected = common::read_csv_f64(&d.join(format!("{name}.expected.csv")));
+        let margins_c = common::read_csv_f64(&d.join(format!("{name}.margin.csv")));
         let leaves_c = common::read_csv_u32(&d.join(format!("{name}.leaves.csv")));
         assert_eq!(inputs.len(), expected.len(), "{name}: row counts");
         assert_eq!(inputs.len(), leaves_c.len(), "{name}: leaf row counts");

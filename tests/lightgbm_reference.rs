@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use timber::check::{check_sources, Config};
 use timber::codegen::c99::{emit_c99, Options};
 use timber::frontend::{load_model, FormatChoice};
@@ -43,24 +43,6 @@ fn load(name: &str) -> Ensemble {
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// A CSV of float64 values (LightGBM's predictions, written with repr).
-fn read_csv_f64(path: &Path) -> Vec<Vec<f64>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .map(|v| {
-                    v.trim()
-                        .parse::<f64>()
-                        .unwrap_or_else(|e| panic!("{}: `{v}`: {e}", path.display()))
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// The sigmoid scale folded into the leaves (`binary sigmoid:2`): the IR's
 /// margins are LightGBM's raw scores times this.
 fn sigmoid_scale(ens: &Ensemble) -> f64 {
@@ -79,8 +61,8 @@ fn evaluator_matches_lightgbm_on_every_fixture() {
         assert_eq!(ens.source.format, "lightgbm-text");
         let d = dir();
         let inputs = common::read_csv_f32(&d.join(format!("{name}.inputs.csv")));
-        let expected = read_csv_f64(&d.join(format!("{name}.expected.csv")));
-        let margins_l = read_csv_f64(&d.join(format!("{name}.margin.csv")));
+        let expected = common::read_csv_f64(&d.join(format!("{name}.expected.csv")));
+        let margins_l = common::read_csv_f64(&d.join(format!("{name}.margin.csv")));
         let leaves_l = common::read_csv_u32(&d.join(format!("{name}.leaves.csv")));
         assert_eq!(inputs.len(), expected.len(), "{name}: row counts");
         assert_eq!(inputs.len(), leaves_l.len(), "{name}: leaf row counts");

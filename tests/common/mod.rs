@@ -53,10 +53,13 @@ pub fn xgboost_models_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Read a numeric CSV with a header row; `nan`, `inf`, `-inf` allowed.
-/// Values parse straight to f32 (the fixtures write float32 with 9
-/// significant digits, which round-trips exactly).
-pub fn read_csv_f32(path: &Path) -> Vec<Vec<f32>> {
+/// Read a CSV of numbers with a header row; every cell parses as `T`
+/// (`nan`, `inf`, `-inf` for the float types). The fixtures write float32
+/// with 9 significant digits and float64 with `repr`, which round-trip.
+pub fn read_csv<T: std::str::FromStr>(path: &Path) -> Vec<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
@@ -65,7 +68,7 @@ pub fn read_csv_f32(path: &Path) -> Vec<Vec<f32>> {
             l.split(',')
                 .map(|v| {
                     v.trim()
-                        .parse::<f32>()
+                        .parse::<T>()
                         .unwrap_or_else(|e| panic!("{}: `{v}`: {e}", path.display()))
                 })
                 .collect()
@@ -73,20 +76,17 @@ pub fn read_csv_f32(path: &Path) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// Read an integer CSV with a header row.
+/// A float32 CSV (inputs, expected outputs).
+pub fn read_csv_f32(path: &Path) -> Vec<Vec<f32>> {
+    read_csv(path)
+}
+
+/// A float64 CSV (predictions of frameworks that compute in double).
+pub fn read_csv_f64(path: &Path) -> Vec<Vec<f64>> {
+    read_csv(path)
+}
+
+/// An integer CSV (leaf indices).
 pub fn read_csv_u32(path: &Path) -> Vec<Vec<u32>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .map(|v| {
-                    v.trim()
-                        .parse::<u32>()
-                        .unwrap_or_else(|e| panic!("{}: `{v}`: {e}", path.display()))
-                })
-                .collect()
-        })
-        .collect()
+    read_csv(path)
 }
