@@ -25,17 +25,7 @@ fn dir() -> PathBuf {
 }
 
 fn models() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
-        .expect("fixture dir")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let n = e.file_name().into_string().ok()?;
-            n.strip_suffix(".txt").map(String::from)
-        })
-        .collect();
-    names.sort();
-    assert!(names.len() >= 15, "LightGBM fixtures missing: {names:?}");
-    names
+    common::models_with_extension(&dir(), "txt", 15)
 }
 
 fn load(name: &str) -> Ensemble {

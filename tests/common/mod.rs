@@ -53,6 +53,27 @@ pub fn xgboost_models_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Names of the fixture models `dir/NAME.EXT`, sorted; at least `min` of
+/// them, so a lost fixture directory fails instead of testing nothing.
+pub fn models_with_extension(dir: &Path, ext: &str, min: usize) -> Vec<String> {
+    let suffix = format!(".{ext}");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let n = e.file_name().into_string().ok()?;
+            n.strip_suffix(suffix.as_str()).map(String::from)
+        })
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= min,
+        "fixtures missing in {}: {names:?}",
+        dir.display()
+    );
+    names
+}
+
 /// Read a CSV of numbers with a header row; every cell parses as `T`
 /// (`nan`, `inf`, `-inf` for the float types). The fixtures write float32
 /// with 9 significant digits and float64 with `repr`, which round-trip.
