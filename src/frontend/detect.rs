@@ -11,6 +11,7 @@ pub enum Format {
     XgboostUbj,
     LightgbmText,
     CatboostJson,
+    SklearnPickle,
 }
 
 impl Format {
@@ -21,6 +22,7 @@ impl Format {
             Format::XgboostUbj => "xgboost-ubj",
             Format::LightgbmText => "lightgbm-text",
             Format::CatboostJson => "catboost-json",
+            Format::SklearnPickle => "sklearn-pickle",
         }
     }
 }
@@ -28,7 +30,9 @@ impl Format {
 const TRIED: &str = "xgboost-json (a JSON object with a `learner` member), \
 xgboost-ubj (a UBJSON object with a `learner` member), \
 lightgbm-text (a text model starting with a `tree` line, then `version=`), \
-catboost-json (a JSON object with `oblivious_trees` and `features_info` members)";
+catboost-json (a JSON object with `oblivious_trees` and `features_info` members), \
+sklearn-pickle (a pickle of protocol 2 to 5 starting with 0x80, or a joblib file \
+compressed with zlib, gzip, bz2, lzma, xz or lz4)";
 
 /// Decide the format of `bytes`; `path` is only used in the error message.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
@@ -51,6 +55,13 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
     }
     if looks_like_lightgbm_text(bytes) {
         return Ok(Format::LightgbmText);
+    }
+    // Compressed joblib files are claimed too, so that the reader can say
+    // which compressions it supports.
+    if super::pickle::sniff(bytes).is_some()
+        || super::pickle::unsupported_compression(bytes).is_some()
+    {
+        return Ok(Format::SklearnPickle);
     }
     Err(FrontendError::UnknownFormat {
         path: path.to_path_buf(),
@@ -114,17 +125,28 @@ mod tests {
             detect(p, b"tree\r\nversion=v3\r\n").unwrap(),
             Format::LightgbmText
         );
+        for pickle in [
+            &b"\x80\x04\x95"[..],
+            b"\x80\x02c",
+            b"\x78\x9c",
+            b"\x1f\x8b\x08",
+        ] {
+            assert_eq!(detect(p, pickle).unwrap(), Format::SklearnPickle);
+        }
         for bad in [
             &b"tree\nTree=0\nversion=v4"[..],
             b"trees\nversion=v4",
             b"version=v4",
+            b"\x80\x01(",
+            b"\x78\x00",
         ] {
             let err = detect(p, bad).unwrap_err().to_string();
             assert!(
                 err.contains("tried: xgboost-json")
                     && err.contains("xgboost-ubj")
                     && err.contains("lightgbm-text")
-                    && err.contains("catboost-json"),
+                    && err.contains("catboost-json")
+                    && err.contains("sklearn-pickle"),
                 "{err}"
             );
         }

@@ -7,6 +7,9 @@
 pub mod catboost;
 pub mod detect;
 pub mod lightgbm;
+pub mod pickle;
+pub mod sklearn;
+pub mod threshold;
 pub mod ubjson;
 pub mod xgboost;
 
@@ -61,6 +64,9 @@ pub enum FormatChoice {
     LightgbmText,
     /// CatBoost JSON (`model.save_model("m.json", format="json")`).
     CatboostJson,
+    /// scikit-learn estimator saved with `pickle.dump` (protocol 2-5) or
+    /// `joblib.dump` (uncompressed, zlib or gzip); read without running it.
+    SklearnPickle,
 }
 
 /// sha256 of bytes as lower-case hex.
@@ -89,12 +95,14 @@ pub fn load_model_bytes(
         FormatChoice::XgboostUbj => Format::XgboostUbj,
         FormatChoice::LightgbmText => Format::LightgbmText,
         FormatChoice::CatboostJson => Format::CatboostJson,
+        FormatChoice::SklearnPickle => Format::SklearnPickle,
     };
     let ens = match format {
         Format::XgboostJson => xgboost::from_json_bytes(path, bytes)?,
         Format::XgboostUbj => xgboost::from_ubj_bytes(path, bytes)?,
         Format::LightgbmText => lightgbm::from_text_bytes(path, bytes)?,
         Format::CatboostJson => catboost::from_json_bytes(path, bytes)?,
+        Format::SklearnPickle => sklearn::from_pickle_bytes(path, bytes)?,
     };
     crate::ir::validate(&ens).map_err(|source| FrontendError::Invalid {
         path: path.to_path_buf(),
