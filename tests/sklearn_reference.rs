@@ -144,6 +144,10 @@ fn evaluator_matches_sklearn_on_every_fixture() {
             }
             within += usize::from(row_within);
         }
+        let max_margin = match margins_s {
+            Some(_) => max_margin.to_string(),
+            None => "-".to_string(),
+        };
         report.push(format!(
             "{name:<20} rows {:>4}  trees {:>3}  IR nodes {:>5}  decisions identical  rows within 4 ulp {within:>4}  max margin ulp {max_margin:>5}  max output ulp {max_out:>4} {worst}",
             inputs.len(),
@@ -416,5 +420,40 @@ fn malicious_pickles_are_refused_naming_the_global() {
             "{file}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+/// Truncated and corrupted copies of real model files (plain pickles of
+/// protocols 2, 4 and 5, joblib uncompressed and compressed) are refused
+/// or read, never a panic.
+#[test]
+fn corrupted_model_files_never_panic() {
+    use timber::frontend::load_model_bytes;
+    for name in [
+        "extra_tree_reg",
+        "gb_multi",
+        "hgb_binary",
+        "dt_clf",
+        "et_clf",
+    ] {
+        let path = model_path(name);
+        let bytes = std::fs::read(&path).expect("fixture");
+        for cut in (0..bytes.len()).step_by(7) {
+            assert!(
+                load_model_bytes(&path, &bytes[..cut], FormatChoice::Auto).is_err(),
+                "{name}: prefix of {cut} bytes accepted"
+            );
+        }
+        // A fixed pseudo-random sequence of single-byte corruptions.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1500 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut copy = bytes.clone();
+            let at = (state % copy.len() as u64) as usize;
+            copy[at] ^= (state >> 32) as u8 | 1;
+            let _ = load_model_bytes(&path, &copy, FormatChoice::Auto);
+        }
     }
 }

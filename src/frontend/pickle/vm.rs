@@ -615,3 +615,124 @@ impl<'a> Machine<'a> {
 fn printable(s: &str) -> String {
     s.chars().take(200).flat_map(char::escape_debug).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(bytes: &[u8]) -> String {
+        load(bytes).expect_err("must be refused").to_string()
+    }
+
+    #[test]
+    fn builds_shared_containers_like_python() {
+        // [] memoised, GET it into a tuple, then APPENDS to the original:
+        // the tuple sees the appended items (one object, two references).
+        let p = b"\x80\x04]\x94(h\x00t\x94h\x00(K\x01K\x02e0.";
+        let l = load(p).unwrap();
+        let t = l.heap.tuple(l.root).unwrap();
+        assert_eq!(l.heap.seq(t[0]).unwrap(), &[Value::Int(1), Value::Int(2)]);
+    }
+
+    #[test]
+    fn scalars_and_strings() {
+        let p = b"\x80\x05\x95\x00\x00\x00\x00\x00\x00\x00\x00(J\xff\xff\xff\xffG?\xf0\x00\x00\x00\x00\x00\x00\x8c\x02ab\x8a\x02\x00\x80\x88Nt.";
+        let l = load(p).unwrap();
+        let t = l.heap.tuple(l.root).unwrap().to_vec();
+        assert_eq!(t[0], Value::Int(-1));
+        assert_eq!(t[1], Value::Float(1.0));
+        assert_eq!(l.heap.str(t[2]), Some("ab"));
+        assert_eq!(t[3], Value::Int(-32768));
+        assert_eq!(t[4], Value::Bool(true));
+        assert_eq!(t[5], Value::None);
+    }
+
+    #[test]
+    fn forbidden_globals_name_module_and_offset() {
+        let e = err(b"\x80\x02cbuiltins\neval\n)R.");
+        assert!(e.contains("byte 2") && e.contains("`builtins.eval`"), "{e}");
+        let e = err(b"\x80\x04\x8c\nsubprocess\x94\x8c\x05Popen\x94\x93\x94.");
+        assert!(
+            e.contains("byte 23") && e.contains("`subprocess.Popen`"),
+            "{e}"
+        );
+        // Control characters in a hostile name are escaped in the message.
+        let e = err(b"\x80\x02cos\x1b[2J\nsystem\n.");
+        assert!(e.contains("os\\u{1b}[2J.system"), "{e}");
+    }
+
+    #[test]
+    fn reconstructor_only_for_estimator_classes() {
+        let e = err(b"\x80\x02ccopyreg\n_reconstructor\ncnumpy\ndtype\ncbuiltins\nobject\nN\x87R.");
+        assert!(e.contains("only for scikit-learn classes"), "{e}");
+        let e = err(b"\x80\x02ccopyreg\n_reconstructor\nK\x01\x85R.");
+        assert!(e.contains("only for scikit-learn classes"), "{e}");
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors() {
+        for (bytes, want) in [
+            (&b""[..], "truncated"),
+            (b"\x80\x04", "truncated"),
+            (b"\x80\x06.", "protocol 6"),
+            (b"\x80\x04\xff", "opcode 0xff"),
+            (b"\x80\x04.", "stack underflow"),
+            (b"\x80\x04t.", "no MARK"),
+            (b"\x80\x04h\x07.", "memo key 7"),
+            (
+                b"\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\x7f",
+                "length field",
+            ),
+            (b"\x80\x04X\xff\xff\xff\xffabc", "length field"),
+            (b"\x80\x04\x8a\x09\x00", "length field"),
+            (
+                b"\x80\x04\x95\xff\xff\xff\xff\xff\xff\xff\xff",
+                "length field",
+            ),
+            (b"\x80\x05\x97.", "out-of-band"),
+            (b"\x80\x04Q.", "persistent id"),
+            (b"\x80\x04K\x01K\x02a.", "not a list"),
+            (b"\x80\x04K\x01N}b.", "not an object"),
+            (b"\x80\x04\x8c\x02\xff\xfe.", "UTF-8"),
+            (b"\x80\x02cnumpy\ndtype\nK\x01R.", "not a tuple"),
+        ] {
+            let e = err(bytes);
+            assert!(e.contains(want), "{bytes:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_recurse() {
+        // 200 000 nested lists, each appended into its parent: no stack
+        // overflow building, reading or dropping it.
+        let n = 200_000;
+        let mut p = b"\x80\x04".to_vec();
+        p.extend(std::iter::repeat_n(b']', n));
+        p.extend(std::iter::repeat_n(b'a', n - 1));
+        p.push(b'.');
+        let l = load(&p).unwrap();
+        assert_eq!(l.heap.len(), n);
+        // A tall stack of MARKs left open is an error, not a crash.
+        let mut p = b"\x80\x04".to_vec();
+        p.extend(std::iter::repeat_n(b'(', n));
+        p.push(b'.');
+        assert!(err(&p).contains("stack underflow"));
+    }
+
+    #[test]
+    fn every_prefix_and_byte_flip_of_a_valid_pickle_is_handled() {
+        let p = b"\x80\x04\x95\x1e\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x01a\x94]\x94(K\x01G@\x00\x00\x00\x00\x00\x00\x00e\x8c\x01b\x94h\x02u.";
+        // (a dict {'a': [1, 2.0], 'b': <the same list>})
+        assert!(load(p).is_ok());
+        for cut in 0..p.len() {
+            let _ = load(&p[..cut]).expect_err("prefix");
+        }
+        for i in 0..p.len() {
+            for bit in 0..8 {
+                let mut q = p.to_vec();
+                q[i] ^= 1 << bit;
+                let _ = load(&q);
+            }
+        }
+    }
+}

@@ -40,6 +40,10 @@ use crate::ir::{Aggregation, Ensemble, PostTransform, Source, Tree, IR_SCHEMA_VE
 use lower::{ir_value, lower_tree, SrcNode};
 use std::path::Path;
 
+/// Most IR nodes one model may lower to. Bounds the work a small hostile
+/// file can cause by referring to one large tree many times.
+pub const MAX_TOTAL_IR_NODES: usize = 1 << 24;
+
 /// Oldest scikit-learn whose trees record `missing_go_to_left`.
 const MIN_VERSION: (u32, u32) = (1, 3);
 
@@ -52,6 +56,7 @@ pub fn from_pickle_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, Frontend
     let cx = Cx {
         path,
         heap: &loaded.heap,
+        nodes_used: std::cell::Cell::new(0),
     };
     let est = cx.object(loaded.root, "")?;
     let version = est.string("_sklearn_version")?;
@@ -104,8 +109,7 @@ pub fn from_pickle_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, Frontend
             }
         }
     }
-    let (class_module, class_name) = est.class.path();
-    let _ = class_module;
+    let (_, class_name) = est.class.path();
     let objective = match &model.loss {
         Some(l) => format!("{class_name}(loss={l})"),
         None => class_name.to_string(),
@@ -165,6 +169,8 @@ struct Model {
 struct Cx<'a> {
     path: &'a Path,
     heap: &'a Heap,
+    /// IR nodes made so far (see [`MAX_TOTAL_IR_NODES`]).
+    nodes_used: std::cell::Cell<usize>,
 }
 
 /// An estimator or helper object: its class and state dict.
@@ -432,7 +438,22 @@ fn src_nodes(
 }
 
 fn lower(est: &ObjView, nodes: &[SrcNode], id: u32, group: u32) -> Result<Tree, FrontendError> {
-    lower_tree(nodes, id, group).map_err(|m| est.err("tree_", m))
+    let tree = lower_tree(nodes, id, group).map_err(|m| est.err("tree_", m))?;
+    spend(est, &tree)?;
+    Ok(tree)
+}
+
+/// Count a lowered tree against the model's node budget.
+fn spend(est: &ObjView, tree: &Tree) -> Result<(), FrontendError> {
+    let used = est.cx.nodes_used.get() + tree.nodes.len();
+    est.cx.nodes_used.set(used);
+    if used > MAX_TOTAL_IR_NODES {
+        return Err(est.err(
+            "",
+            format!("the model lowers to more than {MAX_TOTAL_IR_NODES} nodes"),
+        ));
+    }
+    Ok(())
 }
 
 fn single_tree(est: &ObjView, classifier: bool) -> Result<Model, FrontendError> {
@@ -713,7 +734,9 @@ fn hist_gradient_boosting(est: &ObjView) -> Result<Model, FrontendError> {
             let nodes = predictor_nodes(&pred)?;
             let id =
                 u32::try_from(it * k + g).map_err(|_| est.err("_predictors", "too many trees"))?;
-            trees.push(lower_tree(&nodes, id, g as u32).map_err(|m| pred.err("nodes", m))?);
+            let tree = lower_tree(&nodes, id, g as u32).map_err(|m| pred.err("nodes", m))?;
+            spend(&pred, &tree)?;
+            trees.push(tree);
         }
     }
     Ok(Model {

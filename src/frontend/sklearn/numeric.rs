@@ -2,20 +2,17 @@
 //! repeat: numpy's summation order, and the loss links that turn the init
 //! estimator's prediction into the raw baseline.
 
-/// `np.add.reduce` over a contiguous float64 row: the first element, plus
-/// numpy's pairwise sum of the rest (plain loop below 8 elements, eight
-/// accumulators up to 128, halving above).
+/// `np.add.reduce` over a contiguous float64 row: numpy's pairwise sum
+/// (plain loop below 8 elements, eight accumulators up to 128, halving
+/// above), added to the identity 0.
 pub fn np_sum(a: &[f64]) -> f64 {
-    match a.split_first() {
-        None => 0.0,
-        Some((first, rest)) => first + pairwise(rest),
-    }
+    0.0 + pairwise(a)
 }
 
 fn pairwise(a: &[f64]) -> f64 {
     let n = a.len();
     if n < 8 {
-        let mut res = 0.0;
+        let mut res = -0.0;
         for v in a {
             res += v;
         }
@@ -93,10 +90,10 @@ mod tests {
     fn numpy_sum_order() {
         assert_eq!(np_sum(&[]), 0.0);
         assert_eq!(np_sum(&[0.1, 0.2, 0.3]), (0.1 + 0.2) + 0.3);
-        // 17 elements: first + (eight accumulators over 16, no rest).
+        // 17 elements: eight accumulators over the first 16, then the rest.
         let a: Vec<f64> = (0..17).map(|i| 0.1 * f64::from(i) + 1e-3).collect();
-        let r: Vec<f64> = (0..8).map(|j| a[1 + j] + a[9 + j]).collect();
-        let want = a[0] + (((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])));
+        let r: Vec<f64> = (0..8).map(|j| a[j] + a[8 + j]).collect();
+        let want = (((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))) + a[16];
         assert_eq!(np_sum(&a), want);
     }
 
