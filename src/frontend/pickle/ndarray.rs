@@ -462,3 +462,51 @@ pub fn number(heap: &Heap, v: Value) -> Option<f64> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::pickle::load;
+
+    /// `pickle.dumps(np.array([[1.5, -2.0, 3.25], [4.0, 5.5, -6.0]],
+    /// dtype=">f8", order="F"), protocol=P)` from numpy 2.3.4, P = 2 and 5.
+    const BIG_ENDIAN_FORTRAN_P2: &str = "8002636e756d70792e5f636f72652e6d756c746961727261790a5f7265636f6e7374727563740a7100636e756d70790a6e6461727261790a71014b00857102635f636f646563730a656e636f64650a7103580100000062710458060000006c6174696e317105867106527107877108527109284b014b024b0386710a636e756d70790a64747970650a710b58020000006638710c898887710d52710e284b0358010000003e710f4e4e4e4affffffff4affffffff4b007471106288680358330000003fc3b80000000000004010000000000000c380000000000000004016000000000000400a000000000000c3801800000000000071116805867112527113747114622e";
+    const BIG_ENDIAN_FORTRAN_P5: &str = "800595a6000000000000008c136e756d70792e5f636f72652e6e756d65726963948c0b5f66726f6d627566666572949394289630000000000000003ff80000000000004010000000000000c0000000000000004016000000000000400a000000000000c018000000000000948c056e756d7079948c0564747970659493948c02663894898887945294284b038c013e944e4e4e4affffffff4affffffff4b007494624b024b0386948c014694749452942e";
+    /// A structured array `[(1, 2.5), (-3, 4.0)]` whose dtype puts field
+    /// `a` (<i8) at byte 8 and `b` (>f4) at byte 0 of a 16-byte record.
+    const STRUCTURED_P4: &str = "80049508010000000000008c166e756d70792e5f636f72652e6d756c74696172726179948c0c5f7265636f6e7374727563749493948c056e756d7079948c076e6461727261799493944b0085944301629487945294284b014b02859468038c0564747970659493948c0356313694898887945294284b038c017c944e8c0161948c01629486947d94286811680c8c02693894898887945294284b038c013c944e4e4e4affffffff4affffffff4b007494624b0886946812680c8c02663494898887945294284b038c013e944e4e4e4affffffff4affffffff4b007494624b008694754b104b014b1074946289432040200000b85500000100000000000000408000002e000000fdffffffffffffff947494622e";
+
+    fn decode(hex_text: &str) -> NdArray {
+        let bytes = hex::decode(hex_text).unwrap();
+        let l = load(&bytes).unwrap();
+        array(&l.heap, l.root).unwrap()
+    }
+
+    #[test]
+    fn byte_order_and_fortran_layout() {
+        for text in [BIG_ENDIAN_FORTRAN_P2, BIG_ENDIAN_FORTRAN_P5] {
+            let a = decode(text);
+            assert_eq!(a.shape, vec![2, 3]);
+            assert!(a.fortran);
+            let want = [[1.5, -2.0, 3.25], [4.0, 5.5, -6.0]];
+            for (i, row) in want.iter().enumerate() {
+                for (j, v) in row.iter().enumerate() {
+                    assert_eq!(a.f64_at(&[i, j]), Some(*v), "[{i}, {j}]");
+                }
+            }
+            assert_eq!(a.f64_at(&[2, 0]), None);
+        }
+    }
+
+    #[test]
+    fn structured_fields_use_the_pickled_offsets() {
+        let a = decode(STRUCTURED_P4);
+        let (fa, fb) = (a.field("a").unwrap().clone(), a.field("b").unwrap().clone());
+        assert_eq!((fa.offset, fb.offset), (8, 0));
+        assert!(fb.big_endian && !fa.big_endian);
+        assert_eq!(a.record_i64(0, &fa), Some(1));
+        assert_eq!(a.record_i64(1, &fa), Some(-3));
+        assert_eq!(a.record_f64(0, &fb), Some(2.5));
+        assert_eq!(a.record_f64(1, &fb), Some(4.0));
+    }
+}
