@@ -457,3 +457,41 @@ fn corrupted_model_files_never_panic() {
         }
     }
 }
+
+/// Real scikit-learn models timber cannot reproduce are refused with an
+/// error that says why (exit code 2 from the command line).
+#[test]
+fn unsupported_models_are_refused_clearly() {
+    let r = dir().join("refused");
+    for (file, wants) in [
+        (
+            "multi_output.pkl",
+            &["field `n_outputs_`", "multi-output models (2 outputs)"][..],
+        ),
+        (
+            "hgb_categorical.pkl",
+            &[
+                "`sklearn.compose._column_transformer.ColumnTransformer`",
+                "categorical encoder",
+            ][..],
+        ),
+        (
+            "gb_linear_init.pkl",
+            &[
+                "`sklearn.linear_model._base.LinearRegression`",
+                "custom init estimators",
+            ][..],
+        ),
+        (
+            "tree.joblib.bz2",
+            &["compressed with bz2", "zlib and gzip"][..],
+        ),
+    ] {
+        let err = load_model(&r.join(file), FormatChoice::Auto)
+            .expect_err(file)
+            .to_string();
+        for want in wants {
+            assert!(err.contains(want), "{file}: {err}");
+        }
+    }
+}

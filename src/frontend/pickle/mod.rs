@@ -27,12 +27,14 @@ pub const MAX_DECOMPRESSED: u64 = 1 << 30;
 pub enum PickleError {
     #[error(
         "byte {offset}: global `{module}.{name}` is not an allowed scikit-learn/numpy name; \
-         refusing the file (unpickling it would import and may run `{module}.{name}`)"
+         refusing the file (unpickling it would import and may run `{module}.{name}`){hint}"
     )]
     ForbiddenGlobal {
         offset: usize,
         module: String,
         name: String,
+        /// Empty, or why a scikit-learn name is not on the list.
+        hint: String,
     },
     #[error("byte {offset}: {message}")]
     Malformed { offset: usize, message: String },

@@ -171,6 +171,14 @@ impl<'a> Machine<'a> {
                 offset: self.op_pos,
                 module: printable(module),
                 name: printable(name),
+                hint: if module.starts_with("sklearn.") {
+                    "; it is not part of a tree ensemble timber reads (pipelines, \
+                     preprocessors such as HistGradientBoosting's categorical encoder, and \
+                     custom init estimators are not supported)"
+                        .to_string()
+                } else {
+                    String::new()
+                },
             })
     }
 
