@@ -196,6 +196,32 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Random double thresholds (half of them next to a float32) and
+        /// random float32 inputs: the lowered stump sends every input where
+        /// `(double)x <= t` / `missing_go_to_left` does.
+        #[test]
+        fn lowered_stump_decides_like_scikit_learn(
+            tbits in proptest::prelude::any::<u64>(),
+            near in proptest::prelude::any::<bool>(),
+            xbits in proptest::collection::vec(proptest::prelude::any::<u32>(), 16),
+            ml in proptest::prelude::any::<bool>(),
+        ) {
+            let mut t = f64::from_bits(tbits);
+            proptest::prop_assume!(!t.is_nan());
+            if near {
+                t = f64::from((t as f32).clamp(-f32::MAX, f32::MAX));
+            }
+            let tree = lower_tree(&stump(t, ml), 0, 0).unwrap();
+            let t32 = t as f32;
+            let around = [t32, f32::from_bits(t32.to_bits().wrapping_add(1)), f32::from_bits(t32.to_bits().wrapping_sub(1))];
+            for x in xbits.into_iter().map(f32::from_bits).chain(around) {
+                let left = if x.is_nan() { ml } else { f64::from(x) <= t };
+                proptest::prop_assert_eq!(reached(&tree, x), if left { 1 } else { 2 }, "t {} x {}", t, x);
+            }
+        }
+    }
+
     #[test]
     fn bad_links_are_errors_not_panics() {
         let mut cyclic = stump(0.5, true);
