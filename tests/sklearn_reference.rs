@@ -36,17 +36,49 @@ fn dir() -> PathBuf {
     common::fixtures().join("sklearn")
 }
 
-/// Fixture directories that hold a model, sorted; at least 15.
+/// Fixture models as paths relative to `tests/fixtures/sklearn`, sorted:
+/// the main set (scikit-learn 1.7.2) and the older-version sets under
+/// `../sklearn_versions/<version>/`.
 fn models() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
-        .expect("fixture dir")
+    let mut names = Vec::new();
+    let versions = dir().join("../sklearn_versions");
+    let mut sets: Vec<(String, PathBuf)> = vec![(String::new(), dir())];
+    let mut older: Vec<_> = std::fs::read_dir(&versions)
+        .expect("sklearn_versions")
         .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("inputs.csv").exists())
-        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
         .collect();
-    names.sort();
-    assert!(names.len() >= 15, "fixtures missing: {names:?}");
+    older.sort();
+    assert!(!older.is_empty(), "no older-version fixtures");
+    sets.extend(
+        older
+            .into_iter()
+            .map(|(v, p)| (format!("../sklearn_versions/{v}/"), p)),
+    );
+    for (prefix, set) in sets {
+        let mut here: Vec<String> = std::fs::read_dir(&set)
+            .expect("fixture dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("inputs.csv").exists())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .map(|n| format!("{prefix}{n}"))
+            .collect();
+        here.sort();
+        names.extend(here);
+    }
+    assert!(names.len() >= 20, "fixtures missing: {names:?}");
     names
+}
+
+/// The scikit-learn version a fixture set was generated with (its
+/// MANIFEST.txt).
+fn manifest_version(name: &str) -> String {
+    let set = dir().join(name).join("..");
+    let text = std::fs::read_to_string(set.join("MANIFEST.txt")).expect("MANIFEST.txt");
+    text.lines()
+        .find_map(|l| l.strip_prefix("scikit-learn=="))
+        .expect("scikit-learn version in MANIFEST.txt")
+        .to_string()
 }
 
 fn model_path(name: &str) -> PathBuf {
@@ -81,8 +113,8 @@ fn evaluator_matches_sklearn_on_every_fixture() {
         let ens = load(&name);
         assert_eq!(ens.source.format, "sklearn-pickle");
         assert_eq!(
-            ens.source.framework_version.as_deref(),
-            Some("scikit-learn 1.7.2")
+            ens.source.framework_version,
+            Some(format!("scikit-learn {}", manifest_version(&name)))
         );
         formats.insert(model_path(&name).extension().map(|e| e.to_os_string()));
         let d = dir().join(&name);
@@ -154,7 +186,7 @@ fn evaluator_matches_sklearn_on_every_fixture() {
             None => "-".to_string(),
         };
         report.push(format!(
-            "{name:<20} rows {:>4}  trees {:>3}  IR nodes {:>5}  decisions identical  rows within 4 ulp {within:>4}  max margin ulp {max_margin:>5}  max output ulp {max_out:>4} {worst}",
+            "{name:<40} rows {:>4}  trees {:>3}  IR nodes {:>5}  decisions identical  rows within 4 ulp {within:>4}  max margin ulp {max_margin:>5}  max output ulp {max_out:>4} {worst}",
             inputs.len(),
             ens.trees.len(),
             ens.n_nodes(),
@@ -166,7 +198,7 @@ fn evaluator_matches_sklearn_on_every_fixture() {
         "both .pkl and .joblib fixtures: {formats:?}"
     );
     println!(
-        "timber reference evaluator (float32 IR) vs scikit-learn 1.7.2:\n{}",
+        "timber reference evaluator (float32 IR) vs scikit-learn 1.7.2 (and 1.3.2 under sklearn_versions):\n{}",
         report.join("\n")
     );
 }
@@ -316,7 +348,7 @@ fn generated_c_is_bit_identical_to_the_evaluator() {
             );
         }
         lines.push(format!(
-            "{name:<20} {:>5} rows  bit-identical on {}",
+            "{name:<40} {:>5} rows  bit-identical on {}",
             rows.len(),
             report
                 .targets

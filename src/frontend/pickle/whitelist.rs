@@ -74,6 +74,14 @@ whitelist! {
     HalfBinomialLoss => "sklearn._loss.loss", "HalfBinomialLoss";
     HalfMultinomialLoss => "sklearn._loss.loss", "HalfMultinomialLoss";
     ExponentialLoss => "sklearn._loss.loss", "ExponentialLoss";
+    // Gradient boosting losses of scikit-learn 1.1 to 1.3.
+    GbLeastSquaresError => "sklearn.ensemble._gb_losses", "LeastSquaresError";
+    GbLeastAbsoluteError => "sklearn.ensemble._gb_losses", "LeastAbsoluteError";
+    GbHuberLossFunction => "sklearn.ensemble._gb_losses", "HuberLossFunction";
+    GbQuantileLossFunction => "sklearn.ensemble._gb_losses", "QuantileLossFunction";
+    GbBinomialDeviance => "sklearn.ensemble._gb_losses", "BinomialDeviance";
+    GbMultinomialDeviance => "sklearn.ensemble._gb_losses", "MultinomialDeviance";
+    GbExponentialLoss => "sklearn.ensemble._gb_losses", "ExponentialLoss";
     IdentityLink => "sklearn._loss.link", "IdentityLink";
     LogLink => "sklearn._loss.link", "LogLink";
     LogitLink => "sklearn._loss.link", "LogitLink";
@@ -103,6 +111,13 @@ whitelist! {
 impl Global {
     /// The whitelisted global called `module.name`, if there is one.
     pub fn resolve(module: &str, name: &str) -> Option<Global> {
+        // The compiled loss module is pickled as `_loss` by scikit-learn
+        // >= 1.4 and as `sklearn._loss._loss` before.
+        let module = if module == "sklearn._loss._loss" {
+            "_loss"
+        } else {
+            module
+        };
         ENTRIES
             .iter()
             .find(|(_, m, n)| *m == module && *n == name)

@@ -519,18 +519,27 @@ fn forest(est: &ObjView, classifier: bool) -> Result<Model, FrontendError> {
 
 /// The link of a fitted loss object (`_loss`), as the IR post transform,
 /// plus the factor folded into margins (2 for the exponential loss, whose
-/// probability is `expit(2 raw)`).
-fn loss_link(est: &ObjView) -> Result<(PostTransform, f64), FrontendError> {
+/// probability is `expit(2 raw)`), and whether it is one of the gradient
+/// boosting losses of scikit-learn 1.1 to 1.3 (`_gb_losses`), whose init
+/// baseline is computed differently.
+fn loss_link(est: &ObjView) -> Result<(PostTransform, f64, bool), FrontendError> {
     let loss = est.child("_loss")?;
     Ok(match loss.class {
         Global::HalfSquaredError
         | Global::AbsoluteError
         | Global::PinballLoss
-        | Global::HuberLoss => (PostTransform::Identity, 1.0),
-        Global::HalfPoissonLoss | Global::HalfGammaLoss => (PostTransform::Exp, 1.0),
-        Global::HalfBinomialLoss => (PostTransform::Sigmoid, 1.0),
-        Global::ExponentialLoss => (PostTransform::Sigmoid, 2.0),
-        Global::HalfMultinomialLoss => (PostTransform::Softmax, 1.0),
+        | Global::HuberLoss => (PostTransform::Identity, 1.0, false),
+        Global::HalfPoissonLoss | Global::HalfGammaLoss => (PostTransform::Exp, 1.0, false),
+        Global::HalfBinomialLoss => (PostTransform::Sigmoid, 1.0, false),
+        Global::ExponentialLoss => (PostTransform::Sigmoid, 2.0, false),
+        Global::HalfMultinomialLoss => (PostTransform::Softmax, 1.0, false),
+        Global::GbLeastSquaresError
+        | Global::GbLeastAbsoluteError
+        | Global::GbHuberLossFunction
+        | Global::GbQuantileLossFunction => (PostTransform::Identity, 1.0, true),
+        Global::GbBinomialDeviance => (PostTransform::Sigmoid, 1.0, true),
+        Global::GbExponentialLoss => (PostTransform::Sigmoid, 2.0, true),
+        Global::GbMultinomialDeviance => (PostTransform::Softmax, 1.0, true),
         other => return Err(est.err("_loss", format!("{other} has no IR link"))),
     })
 }
@@ -573,7 +582,7 @@ fn object_array(est: &ObjView, key: &str) -> Result<(Vec<usize>, Vec<Value>), Fr
 fn gradient_boosting(est: &ObjView) -> Result<Model, FrontendError> {
     let heap = est.cx.heap;
     let classifier = est.class == Global::GradientBoostingClassifier;
-    let (post, scale) = loss_link(est)?;
+    let (post, scale, legacy_loss) = loss_link(est)?;
     let loss_name = est.string("loss")?;
     let lr = est.num("learning_rate")?;
     let (shape, items) = object_array(est, "estimators_")?;
@@ -620,12 +629,20 @@ fn gradient_boosting(est: &ObjView) -> Result<Model, FrontendError> {
                     if prior.len() != k {
                         return Err(dummy.err("class_prior_", format!("{} priors for {k} classes", prior.len())));
                     }
-                    numeric::multinomial_baseline(&prior)
+                    if legacy_loss {
+                        numeric::legacy_multinomial_baseline(&prior)
+                    } else {
+                        numeric::multinomial_baseline(&prior)
+                    }
                 } else {
                     let p1 = *prior.get(1).filter(|_| prior.len() == 2).ok_or_else(|| {
                         dummy.err("class_prior_", "not two priors for a binary model")
                     })?;
-                    let b = numeric::binary_baseline(p1);
+                    let b = if legacy_loss {
+                        numeric::legacy_binary_baseline(p1)
+                    } else {
+                        numeric::binary_baseline(p1)
+                    };
                     // ExponentialLoss's link is half the logit.
                     vec![if scale == 2.0 { 0.5 * b } else { b }]
                 }
@@ -667,7 +684,7 @@ fn gradient_boosting(est: &ObjView) -> Result<Model, FrontendError> {
 
 fn hist_gradient_boosting(est: &ObjView) -> Result<Model, FrontendError> {
     let heap = est.cx.heap;
-    let (post, _) = loss_link(est)?;
+    let (post, _, _) = loss_link(est)?;
     let loss_name = est.string("loss")?;
     if est.opt("_preprocessor").is_some() {
         return Err(est.err(

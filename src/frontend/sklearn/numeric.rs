@@ -82,6 +82,19 @@ pub fn multinomial_baseline(priors: &[f64]) -> Vec<f64> {
     p.iter().map(|v| (v / gm).ln()).collect()
 }
 
+/// Binary baseline of scikit-learn 1.1 to 1.3 (`BinomialDeviance`):
+/// `log(p / (1 - p))` of the clipped prior.
+pub fn legacy_binary_baseline(p1: f64) -> f64 {
+    let p = clip(p1);
+    (p / (1.0 - p)).ln()
+}
+
+/// Multiclass baseline of scikit-learn 1.1 to 1.3 (`MultinomialDeviance`):
+/// `log(p)` of the clipped priors.
+pub fn legacy_multinomial_baseline(priors: &[f64]) -> Vec<f64> {
+    priors.iter().map(|&v| clip(v).ln()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
