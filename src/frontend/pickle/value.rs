@@ -143,7 +143,7 @@ impl Heap {
                     return Some(Cow::Owned(out));
                 }
                 Obj::Call {
-                    callable: Global::Bytes | Global::ByteArray,
+                    callable: Global::Bytes | Global::BytesPy3 | Global::ByteArray,
                     args,
                     state: None,
                 } => match args.as_slice() {
