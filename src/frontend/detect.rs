@@ -11,6 +11,7 @@ pub enum Format {
     XgboostUbj,
     LightgbmText,
     CatboostJson,
+    Onnx,
 }
 
 impl Format {
@@ -21,6 +22,7 @@ impl Format {
             Format::XgboostUbj => "xgboost-ubj",
             Format::LightgbmText => "lightgbm-text",
             Format::CatboostJson => "catboost-json",
+            Format::Onnx => "onnx",
         }
     }
 }
@@ -28,7 +30,8 @@ impl Format {
 const TRIED: &str = "xgboost-json (a JSON object with a `learner` member), \
 xgboost-ubj (a UBJSON object with a `learner` member), \
 lightgbm-text (a text model starting with a `tree` line, then `version=`), \
-catboost-json (a JSON object with `oblivious_trees` and `features_info` members)";
+catboost-json (a JSON object with `oblivious_trees` and `features_info` members), \
+onnx (an ONNX protobuf ModelProto whose graph has an ai.onnx.ml node)";
 
 /// Decide the format of `bytes`; `path` is only used in the error message.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
@@ -51,6 +54,11 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
     }
     if looks_like_lightgbm_text(bytes) {
         return Ok(Format::LightgbmText);
+    }
+    // Last: a protobuf has no magic number, so only a successful decode
+    // with a tree-ensemble node tells.
+    if super::onnx::looks_like_onnx(bytes) {
+        return Ok(Format::Onnx);
     }
     Err(FrontendError::UnknownFormat {
         path: path.to_path_buf(),
@@ -124,7 +132,8 @@ mod tests {
                 err.contains("tried: xgboost-json")
                     && err.contains("xgboost-ubj")
                     && err.contains("lightgbm-text")
-                    && err.contains("catboost-json"),
+                    && err.contains("catboost-json")
+                    && err.contains("onnx"),
                 "{err}"
             );
         }

@@ -7,6 +7,7 @@
 pub mod catboost;
 pub mod detect;
 pub mod lightgbm;
+pub mod onnx;
 pub mod ubjson;
 pub mod xgboost;
 
@@ -61,6 +62,8 @@ pub enum FormatChoice {
     LightgbmText,
     /// CatBoost JSON (`model.save_model("m.json", format="json")`).
     CatboostJson,
+    /// ONNX-ML tree ensemble (skl2onnx, onnxmltools).
+    Onnx,
 }
 
 /// sha256 of bytes as lower-case hex.
@@ -89,12 +92,14 @@ pub fn load_model_bytes(
         FormatChoice::XgboostUbj => Format::XgboostUbj,
         FormatChoice::LightgbmText => Format::LightgbmText,
         FormatChoice::CatboostJson => Format::CatboostJson,
+        FormatChoice::Onnx => Format::Onnx,
     };
     let ens = match format {
         Format::XgboostJson => xgboost::from_json_bytes(path, bytes)?,
         Format::XgboostUbj => xgboost::from_ubj_bytes(path, bytes)?,
         Format::LightgbmText => lightgbm::from_text_bytes(path, bytes)?,
         Format::CatboostJson => catboost::from_json_bytes(path, bytes)?,
+        Format::Onnx => onnx::from_bytes(path, bytes)?,
     };
     crate::ir::validate(&ens).map_err(|source| FrontendError::Invalid {
         path: path.to_path_buf(),

@@ -165,7 +165,8 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
         }
         let slack = abs[g] * (terms[g] + 2.0) * REL + 1.0e-30;
         out.push(match ens.aggregation {
-            Aggregation::Sum => (lo[g] - slack, hi[g] + slack),
+            // The same terms in another order: the same bound.
+            Aggregation::Sum | Aggregation::SumThenBase => (lo[g] - slack, hi[g] + slack),
             // base + sum / count: within base +- the sum of |leaves|.
             Aggregation::Average => {
                 let b = f64::from(ens.base_score[g]);
@@ -189,7 +190,7 @@ pub fn exp_paths(ens: &Ensemble) -> ExpPaths {
         PostTransform::Sigmoid => ExpPaths::for_interval(-hi, -lo),
         // v[g] - max: never above +0 (v[g] == max gives +0), never below
         // the smallest margin minus the largest (plus rounding).
-        PostTransform::Softmax => {
+        PostTransform::Softmax | PostTransform::SoftmaxF32 => {
             let d = lo - hi;
             ExpPaths::for_interval(d - d.abs() * REL - 1.0e-30, 0.0)
         }
