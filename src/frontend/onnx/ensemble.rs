@@ -70,6 +70,31 @@ pub enum Post {
     Probit,
 }
 
+impl Aggregate {
+    /// The ONNX spelling, for messages.
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            Aggregate::Sum => "SUM",
+            Aggregate::Average => "AVERAGE",
+            Aggregate::Min => "MIN",
+            Aggregate::Max => "MAX",
+        }
+    }
+}
+
+impl Post {
+    /// The ONNX spelling, for messages.
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            Post::None => "NONE",
+            Post::Logistic => "LOGISTIC",
+            Post::Softmax => "SOFTMAX",
+            Post::SoftmaxZero => "SOFTMAX_ZERO",
+            Post::Probit => "PROBIT",
+        }
+    }
+}
+
 /// One decoded tree-ensemble node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forest {

@@ -279,7 +279,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
             format: super::Format::Onnx.id().to_string(),
             framework_version: producer,
             objective: format!(
-                "{} ai.onnx.ml opset {}{}",
+                "ai.onnx.ml:{}:opset{}{}",
                 tree_node.op_type(),
                 ml_opset.unwrap_or(1),
                 plan.note
@@ -321,7 +321,8 @@ struct Plan {
     base: Vec<f64>,
     aggregation: Aggregation,
     post: PostTransform,
-    /// Appended to the objective, for the reader of ir.json and the audit.
+    /// Appended to the objective, for the reader of ir.json and the audit:
+    /// which of onnxruntime's binary-classifier output pairs this is.
     note: &'static str,
 }
 
@@ -332,8 +333,8 @@ fn plan_outputs(f: &Forest, classifier: bool) -> Result<Plan, String> {
         Aggregate::Average => Aggregation::Average,
         Aggregate::Min | Aggregate::Max => {
             return Err(format!(
-                "aggregate_function {:?} is not supported (SUM and AVERAGE are)",
-                f.aggregate
+                "aggregate_function {} is not supported (SUM and AVERAGE are)",
+                f.aggregate.onnx_name()
             ))
         }
     };
@@ -343,7 +344,8 @@ fn plan_outputs(f: &Forest, classifier: bool) -> Result<Plan, String> {
             Post::Logistic => Ok(PostTransform::SymmetricSigmoid),
             Post::Softmax => Ok(PostTransform::SoftmaxF32),
             Post::SoftmaxZero | Post::Probit => Err(format!(
-                "post_transform {p:?} is not supported (NONE, LOGISTIC and SOFTMAX are)"
+                "post_transform {} is not supported (NONE, LOGISTIC and SOFTMAX are)",
+                p.onnx_name()
             )),
         }
     };
@@ -404,7 +406,7 @@ fn plan_outputs(f: &Forest, classifier: bool) -> Result<Plan, String> {
                     base: vec![-b, b],
                     aggregation,
                     post: PostTransform::SymmetricSigmoid,
-                    note: " (binary: [L(-s), L(s)])",
+                    note: ":binary-logistic-pair",
                 })
             }
             _ if all_positive => {
@@ -416,7 +418,7 @@ fn plan_outputs(f: &Forest, classifier: bool) -> Result<Plan, String> {
                     base: vec![1.0, 0.0],
                     aggregation,
                     post: PostTransform::Identity,
-                    note: " (binary: [1 - s, s])",
+                    note: ":binary-one-minus-s",
                 })
             }
             _ => Ok(Plan {
@@ -424,7 +426,7 @@ fn plan_outputs(f: &Forest, classifier: bool) -> Result<Plan, String> {
                 base: vec![-b, b],
                 aggregation,
                 post: PostTransform::Identity,
-                note: " (binary: [-s, s])",
+                note: ":binary-minus-s",
             }),
         };
     }
