@@ -244,9 +244,9 @@ fn generated_c_is_bit_identical_to_the_evaluator() {
     println!("{}", lines.join("\n"));
 }
 
-/// The command line, as a user runs it: `timber check` and `timber verify
-/// --targets host,cortex-m4f` exit 0 on ONNX fixtures (format detected
-/// from the content).
+/// The command line, as a user runs it: `timber compile`, `timber check`
+/// on its output and `timber verify --targets host,cortex-m4f` exit 0 on
+/// ONNX fixtures (format detected from the content).
 #[test]
 fn timber_check_and_verify_cli_pass_on_onnx_fixtures() {
     let all = targets::all().expect("embedded targets parse");
@@ -260,8 +260,33 @@ fn timber_check_and_verify_cli_pass_on_onnx_fixtures() {
         eprintln!("NOTICE: not run, a toolchain is missing: {e}");
         return;
     }
+    let work = tempfile::tempdir().expect("temp dir");
     for name in ["skl_rf_multi", "xgb_binary", "v5_members"] {
         let model = dir().join(name).join("model.onnx");
+        let out_dir = work.path().join(name);
+        let compiled = std::process::Command::new(env!("CARGO_BIN_EXE_timber"))
+            .args(["compile", "--model"])
+            .arg(&model)
+            .arg("--out")
+            .arg(&out_dir)
+            .output()
+            .expect("run timber compile");
+        assert!(
+            compiled.status.success(),
+            "{name}: compile: {}",
+            String::from_utf8_lossy(&compiled.stderr)
+        );
+        let checked = std::process::Command::new(env!("CARGO_BIN_EXE_timber"))
+            .arg("check")
+            .arg(&out_dir)
+            .output()
+            .expect("run timber check");
+        assert!(
+            checked.status.success(),
+            "{name}: check: {}\n{}",
+            String::from_utf8_lossy(&checked.stdout),
+            String::from_utf8_lossy(&checked.stderr)
+        );
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_timber"))
             .args(["verify", "--model"])
             .arg(&model)

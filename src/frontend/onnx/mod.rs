@@ -279,10 +279,16 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
             format: super::Format::Onnx.id().to_string(),
             framework_version: producer,
             objective: format!(
-                "ai.onnx.ml:{}:opset{}{}",
+                "ai.onnx.ml:{}:opset{}{}{}",
                 tree_node.op_type(),
                 ml_opset.unwrap_or(1),
-                plan.note
+                plan.note,
+                // Double weights are rounded to float32 in `to_f32`.
+                if forest.any_double {
+                    ":double-values"
+                } else {
+                    ""
+                }
             ),
             sha256: super::sha256_hex(bytes),
         },
