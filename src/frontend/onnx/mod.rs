@@ -30,9 +30,17 @@
 //! classifier, the values of a regressor). The only other operators
 //! accepted are those converters put around it that change no value:
 //! Identity, Cast, ZipMap, and Mul by a constant 1. Anything else is
-//! refused with the operator and node name, as are: double inputs,
-//! aggregate functions MIN and MAX, post transforms SOFTMAX_ZERO and
-//! PROBIT, and leaves with two weights for the same output.
+//! refused with the operator and node name, as are: aggregate functions
+//! MIN and MAX, post transforms SOFTMAX_ZERO and PROBIT, and leaves with
+//! two weights for the same output.
+//!
+//! Double precision: a double-input model (double `_as_tensor`
+//! thresholds, weights and base values) is read for float32 inputs, which
+//! the generated code takes: its double thresholds are compared exactly,
+//! but onnxruntime sums double weights in double while the IR sums
+//! float32 in float32. Weights become float32 in one place ([`to_f32`]),
+//! so a double-accumulating IR mode can take them as they are; until then
+//! the distance to onnxruntime is measured (tests/onnx_reference.rs).
 
 mod attrs;
 mod ensemble;
@@ -137,11 +145,12 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
         _ => return Err(cx.field(in_field, "is not a tensor")),
     };
     let elem = tensor.elem_type.unwrap_or(0);
-    if elem != proto::tensor_proto::DataType::Float as i32 {
+    let double_input = elem == proto::tensor_proto::DataType::Double as i32;
+    if elem != proto::tensor_proto::DataType::Float as i32 && !double_input {
         return Err(cx.field(
             in_field,
             format!(
-                "element type {}; timber reads models with a float input (onnxruntime computes a double-input model in double, which the generated float32 code does not reproduce)",
+                "element type {}; timber reads models with a float or double input",
                 attrs::data_type_name(elem)
             ),
         ));
@@ -279,7 +288,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
             format: super::Format::Onnx.id().to_string(),
             framework_version: producer,
             objective: format!(
-                "ai.onnx.ml:{}:opset{}{}{}",
+                "ai.onnx.ml:{}:opset{}{}{}{}",
                 tree_node.op_type(),
                 ml_opset.unwrap_or(1),
                 plan.note,
@@ -288,7 +297,8 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
                     ":double-values"
                 } else {
                     ""
-                }
+                },
+                if double_input { ":double-input" } else { "" }
             ),
             sha256: super::sha256_hex(bytes),
         },
