@@ -222,12 +222,39 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
             }
         }
     }
+    // The values derived from the score output (graph nodes are sorted
+    // topologically, so one pass finds them).
+    let score_index = usize::from(tree_node.op_type() == "TreeEnsembleClassifier");
+    let mut scores: std::collections::BTreeSet<&str> = tree_node
+        .output
+        .get(score_index)
+        .map(|o| o.as_str())
+        .into_iter()
+        .collect();
+    for n in &graph.node {
+        if n.input.iter().any(|i| scores.contains(i.as_str())) {
+            scores.extend(n.output.iter().map(String::as_str));
+        }
+    }
     for n in &graph.node {
         if std::ptr::eq(n, *tree_node) {
             continue;
         }
+        let on_scores = n.input.iter().any(|i| scores.contains(i.as_str()));
         let ok = match (n.domain(), n.op_type()) {
-            ("" | "ai.onnx", "Identity" | "Cast") => true,
+            ("" | "ai.onnx", "Identity") => true,
+            // A cast of the scores must keep their values (to float or
+            // double); the label may be cast to anything.
+            ("" | "ai.onnx", "Cast") => {
+                !on_scores
+                    || Attrs::new(n)
+                        .ok()
+                        .and_then(|a| a.int("to").ok().flatten())
+                        .is_some_and(|to| {
+                            to == proto::tensor_proto::DataType::Float as i64
+                                || to == proto::tensor_proto::DataType::Double as i64
+                        })
+            }
             ("ai.onnx.ml", "ZipMap") => true,
             ("" | "ai.onnx", "Mul") => n.input.iter().any(|i| {
                 initializers
@@ -241,12 +268,19 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
             return Err(cx.field(
                 format!("graph.node {}", node_label(n)),
                 format!(
-                    "operator `{}` (domain `{}`) is not supported around a tree ensemble; timber accepts Identity, Cast, ZipMap and Mul by 1 after it",
+                    "operator `{}` (domain `{}`) is not supported around a tree ensemble; timber accepts Identity, Cast (of the scores: to float or double), ZipMap and Mul by 1 after it",
                     n.op_type(),
                     n.domain()
                 ),
             ));
         }
+    }
+
+    if !graph.output.iter().any(|o| scores.contains(o.name())) {
+        return Err(cx.field(
+            "graph.output",
+            "no graph output carries the tree ensemble's scores (class scores or values), which is what timber computes",
+        ));
     }
 
     let attrs = Attrs::new(tree_node).map_err(|m| cx.field(tfield.clone(), m))?;

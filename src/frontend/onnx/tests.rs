@@ -367,6 +367,33 @@ fn wrong_domain_and_foreign_ops_are_refused_by_name() {
         "{e}"
     );
 
+    // A cast of the scores to an integer would change them.
+    let mut m = good();
+    let g = m.graph.as_mut().expect("graph");
+    g.node[0].output = vec!["t".into()];
+    g.node.push(NodeProto {
+        input: vec!["t".into()],
+        output: vec!["y".into()],
+        name: Some("to_int".into()),
+        op_type: Some("Cast".into()),
+        domain: Some(String::new()),
+        attribute: vec![AttributeProto {
+            name: Some("to".into()),
+            r#type: Some(AttributeType::Int as i32),
+            i: Some(DataType::Int64 as i64),
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let e = refused(&m);
+    assert!(e.contains("node `to_int` (Cast)"), "{e}");
+
+    // The scores must reach a graph output.
+    let mut m = good();
+    m.graph.as_mut().expect("graph").node[0].output = vec!["unused".into()];
+    let e = refused(&m);
+    assert!(e.contains("graph.output"), "{e}");
+
     let m = model(
         vec![tree_node(
             "TreeEnsembleRegressor",
