@@ -535,7 +535,11 @@ fn deeper(pt: PostTransform, agg: Aggregation, base: f32) -> Ensemble {
 #[test]
 fn deeper_trees_identity_and_average() {
     let mut rng = Rng(2);
-    for agg in [Aggregation::Sum, Aggregation::Average] {
+    for agg in [
+        Aggregation::Sum,
+        Aggregation::Average,
+        Aggregation::SumThenBase,
+    ] {
         let ens = deeper(PostTransform::Identity, agg, 0.3);
         let rows = rows_for(&ens, &mut rng, 300);
         check(&ens, &rows);
@@ -549,13 +553,16 @@ fn sigmoid_exp_hinge_with_huge_margins() {
         PostTransform::Sigmoid,
         PostTransform::Exp,
         PostTransform::Hinge,
+        PostTransform::SymmetricSigmoid,
     ] {
         for base in [
             0.0f32, -0.0, 0.5, 88.0, 89.0, -87.0, -104.0, -200.0, 300.0, 1e30, -1e30,
         ] {
-            let ens = deeper(pt, Aggregation::Sum, base);
-            let rows = rows_for(&ens, &mut rng, 120);
-            check(&ens, &rows);
+            for agg in [Aggregation::Sum, Aggregation::SumThenBase] {
+                let ens = deeper(pt, agg, base);
+                let rows = rows_for(&ens, &mut rng, 120);
+                check(&ens, &rows);
+            }
         }
     }
 }
@@ -592,6 +599,7 @@ fn multiclass_softmax_argmax_and_vector_leaves() {
         PostTransform::Softmax,
         PostTransform::ArgMax,
         PostTransform::Identity,
+        PostTransform::SoftmaxF32,
     ] {
         for scale in [0.1f32, 3.0, 50.0, 1e6] {
             let ens = multiclass(pt, scale);

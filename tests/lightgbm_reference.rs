@@ -84,7 +84,7 @@ fn evaluator_matches_lightgbm_on_every_fixture() {
                 // LightGBM's raw score in random-forest mode is the plain
                 // sum; its prediction divides by the iteration count.
                 let want = match ens.aggregation {
-                    Aggregation::Sum => ml * scale,
+                    Aggregation::Sum | Aggregation::SumThenBase => ml * scale,
                     Aggregation::Average => ml * scale / n_iter,
                 };
                 let d = ulp_distance(m, want as f32);
@@ -148,7 +148,7 @@ fn margin_bounds(ens: &Ensemble, leaves: &[u32]) -> Vec<f64> {
         .map(|g| {
             let b = 1.01 * u * acc[g];
             match ens.aggregation {
-                Aggregation::Sum => b,
+                Aggregation::Sum | Aggregation::SumThenBase => b,
                 Aggregation::Average => {
                     b / f64::from(counts[g].max(1)) + u * f64::from(sums[g].abs())
                 }

@@ -448,7 +448,8 @@ fn reports_are_identical_across_runs_once_timings_are_cleared() {
 
 /// The generator's own stack estimate (no compiler) is an upper bound of
 /// the stack painted and measured on every Cortex-M target, for a softmax,
-/// a sigmoid and an argmax model, in every layout;
+/// a sigmoid and an argmax model and two ONNX models (onnxruntime's
+/// logistic and float32 softmax), in every layout they take;
 /// the four figures are printed.
 #[test]
 fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
@@ -472,6 +473,17 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
         })
         .collect();
     models.push(("three_tree_sigmoid".into(), three_tree_sigmoid()));
+    // onnxruntime's logistic (a binary pair) and float32 softmax, with the
+    // base added after the trees.
+    let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx");
+    for m in ["skl_gb_binary", "xgb_multi"] {
+        let ens = timber::frontend::load_model(
+            &onnx.join(m).join("model.onnx"),
+            timber::frontend::FormatChoice::Auto,
+        )
+        .expect("fixture loads");
+        models.push((m.to_string(), ens));
+    }
     assert!(models
         .iter()
         .any(|(_, e)| e.post_transform == PostTransform::Softmax));
@@ -479,8 +491,14 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
         .iter()
         .any(|(_, e)| e.post_transform == PostTransform::Sigmoid));
     let runs = models.iter().flat_map(|(name, ens)| {
+        // The compact layout takes scalar leaves only.
+        let vector = ens.trees.iter().flat_map(|t| &t.nodes).any(|n| match n {
+            timber::ir::Node::Leaf(l) => l.values.len() > 1,
+            timber::ir::Node::Split(_) => false,
+        });
         [Layout::Table, Layout::Branches, Layout::Compact]
             .into_iter()
+            .filter(move |l| !(vector && *l == Layout::Compact))
             .map(move |layout| (name, ens, layout))
     });
     for (name, ens, layout) in runs {

@@ -316,6 +316,41 @@ fn every_xgboost_fixture_is_bit_identical_to_the_reference_in_node() {
     }
 }
 
+#[test]
+fn every_onnx_fixture_is_bit_identical_to_the_reference_in_node() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = common::fixtures().join("onnx");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("model.onnx").exists())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 16, "{names:?}");
+    let mut cases = Vec::new();
+    for name in names {
+        let ens = load_model(&dir.join(&name).join("model.onnx"), FormatChoice::Auto).unwrap();
+        let mut rows = common::read_csv_f32(&dir.join(&name).join("inputs.csv"));
+        let opts = VectorOptions {
+            random_rows: 64,
+            ..VectorOptions::default()
+        };
+        rows.extend(generate(&ens, &opts).rows);
+        cases.push(write_case(
+            root.path(),
+            &name,
+            ens,
+            rows,
+            NanPolicy::Missing,
+        ));
+    }
+    let results = run_node(root.path(), &cases);
+    for (c, r) in cases.iter().zip(&results) {
+        check(c, r);
+    }
+}
+
 /// A small deterministic generator (xorshift64*), so the synthetic
 /// ensembles are the same on every run.
 struct Rng(u64);
@@ -403,7 +438,11 @@ fn synthetic(
     vector: bool,
 ) -> Ensemble {
     let n_features = 4;
-    let n_groups = if vector || matches!(pt, PostTransform::Softmax | PostTransform::ArgMax) {
+    let n_groups = if vector
+        || matches!(
+            pt,
+            PostTransform::Softmax | PostTransform::ArgMax | PostTransform::SoftmaxF32
+        ) {
         3
     } else {
         1
@@ -447,10 +486,16 @@ fn synthetic_ensembles_cover_every_operator_leaf_shape_aggregation_and_transform
         PostTransform::Exp,
         PostTransform::Hinge,
         PostTransform::ArgMax,
+        PostTransform::SymmetricSigmoid,
+        PostTransform::SoftmaxF32,
     ];
     let op_sets: [&[SplitOp]; 3] = [&[SplitOp::Lt], &[SplitOp::Le], &[SplitOp::Lt, SplitOp::Le]];
     for pt in transforms {
-        for aggregation in [Aggregation::Sum, Aggregation::Average] {
+        for aggregation in [
+            Aggregation::Sum,
+            Aggregation::Average,
+            Aggregation::SumThenBase,
+        ] {
             for (o, ops) in op_sets.iter().enumerate() {
                 for vector in [false, true] {
                     let ens = synthetic(&mut rng, pt, aggregation, ops, vector);

@@ -12,6 +12,7 @@ pub enum Format {
     LightgbmText,
     CatboostJson,
     SklearnPickle,
+    Onnx,
 }
 
 impl Format {
@@ -23,6 +24,7 @@ impl Format {
             Format::LightgbmText => "lightgbm-text",
             Format::CatboostJson => "catboost-json",
             Format::SklearnPickle => "sklearn-pickle",
+            Format::Onnx => "onnx",
         }
     }
 }
@@ -32,7 +34,8 @@ xgboost-ubj (a UBJSON object with a `learner` member), \
 lightgbm-text (a text model starting with a `tree` line, then `version=`), \
 catboost-json (a JSON object with `oblivious_trees` and `features_info` members), \
 sklearn-pickle (a pickle of protocol 2 to 5 starting with 0x80, or a joblib file \
-compressed with zlib, gzip, bz2, lzma, xz or lz4)";
+compressed with zlib, gzip, bz2, lzma, xz or lz4), \
+onnx (an ONNX protobuf ModelProto whose graph has an ai.onnx.ml node)";
 
 /// Decide the format of `bytes`; `path` is only used in the error message.
 pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
@@ -62,6 +65,11 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Result<Format, FrontendError> {
         || super::pickle::unsupported_compression(bytes).is_some()
     {
         return Ok(Format::SklearnPickle);
+    }
+    // Last: a protobuf has no magic number, so only a successful decode
+    // with a tree-ensemble node tells.
+    if super::onnx::looks_like_onnx(bytes) {
+        return Ok(Format::Onnx);
     }
     Err(FrontendError::UnknownFormat {
         path: path.to_path_buf(),
@@ -146,7 +154,8 @@ mod tests {
                     && err.contains("xgboost-ubj")
                     && err.contains("lightgbm-text")
                     && err.contains("catboost-json")
-                    && err.contains("sklearn-pickle"),
+                    && err.contains("sklearn-pickle")
+                    && err.contains("onnx"),
                 "{err}"
             );
         }

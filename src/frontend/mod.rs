@@ -10,6 +10,7 @@ pub mod lightgbm;
 pub mod pickle;
 pub mod sklearn;
 pub mod threshold;
+pub mod onnx;
 pub mod ubjson;
 pub mod xgboost;
 
@@ -67,6 +68,8 @@ pub enum FormatChoice {
     /// scikit-learn estimator saved with `pickle.dump` (protocol 2-5) or
     /// `joblib.dump` (uncompressed, zlib or gzip); read without running it.
     SklearnPickle,
+    /// ONNX-ML tree ensemble (skl2onnx, onnxmltools).
+    Onnx,
 }
 
 /// sha256 of bytes as lower-case hex.
@@ -96,6 +99,7 @@ pub fn load_model_bytes(
         FormatChoice::LightgbmText => Format::LightgbmText,
         FormatChoice::CatboostJson => Format::CatboostJson,
         FormatChoice::SklearnPickle => Format::SklearnPickle,
+        FormatChoice::Onnx => Format::Onnx,
     };
     let ens = match format {
         Format::XgboostJson => xgboost::from_json_bytes(path, bytes)?,
@@ -103,6 +107,7 @@ pub fn load_model_bytes(
         Format::LightgbmText => lightgbm::from_text_bytes(path, bytes)?,
         Format::CatboostJson => catboost::from_json_bytes(path, bytes)?,
         Format::SklearnPickle => sklearn::from_pickle_bytes(path, bytes)?,
+        Format::Onnx => onnx::from_bytes(path, bytes)?,
     };
     crate::ir::validate(&ens).map_err(|source| FrontendError::Invalid {
         path: path.to_path_buf(),

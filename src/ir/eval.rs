@@ -73,6 +73,7 @@ pub fn evaluate_into(ens: &Ensemble, row: &[f32], margins: &mut [f32], out: &mut
     match ens.aggregation {
         Aggregation::Sum => sums.copy_from_slice(&ens.base_score),
         Aggregation::Average => {}
+        Aggregation::SumThenBase => {}
     }
     for tree in &ens.trees {
         let leaf = leaf_index(tree, row);
@@ -91,6 +92,7 @@ pub fn evaluate_into(ens: &Ensemble, row: &[f32], margins: &mut [f32], out: &mut
                 let n = if counts[g] == 0 { 1 } else { counts[g] };
                 ens.base_score[g] + sums[g] / (n as f32)
             }
+            Aggregation::SumThenBase => sums[g] + ens.base_score[g],
         };
     }
     apply_post_transform(ens.post_transform, margins, out);
@@ -121,6 +123,15 @@ pub fn apply_post_transform(pt: PostTransform, margins: &[f32], out: &mut [f32])
         }
         PostTransform::ArgMax => {
             out[0] = mathfn::argmax(margins) as f32;
+        }
+        PostTransform::SymmetricSigmoid => {
+            for (o, m) in out.iter_mut().zip(margins) {
+                *o = mathfn::symmetric_sigmoid(*m);
+            }
+        }
+        PostTransform::SoftmaxF32 => {
+            out.copy_from_slice(margins);
+            mathfn::softmax_f32(out);
         }
     }
 }

@@ -142,6 +142,40 @@ pub fn softmax(v: &mut [f32]) {
     }
 }
 
+/// onnxruntime's logistic: `v = 1 / (1 + exp(-|x|))` in float32, then
+/// `1 - v` for negative `x` (so negative inputs lose the relative
+/// precision that [`sigmoid`] keeps; this is the framework's arithmetic).
+pub fn symmetric_sigmoid(x: f32) -> f32 {
+    let v = 1.0_f32 / (1.0_f32 + exp(-x.abs()));
+    if x < 0.0 {
+        1.0_f32 - v
+    } else {
+        v
+    }
+}
+
+/// onnxruntime's softmax, in place: max in f32, exps in f32, their sum in
+/// f32 in order, each divided by the sum.
+pub fn softmax_f32(v: &mut [f32]) {
+    if v.is_empty() {
+        return;
+    }
+    let mut wmax = v[0];
+    for &m in &v[1..] {
+        if m > wmax {
+            wmax = m;
+        }
+    }
+    let mut s = 0.0_f32;
+    for m in v.iter_mut() {
+        *m = exp(*m - wmax);
+        s += *m;
+    }
+    for m in v.iter_mut() {
+        *m /= s;
+    }
+}
+
 /// Index of the first largest value (ties keep the earlier index).
 pub fn argmax(v: &[f32]) -> usize {
     let mut best = 0usize;

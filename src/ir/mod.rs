@@ -81,6 +81,9 @@ pub enum Aggregation {
     /// margin = base + (sum of leaves) / (number of trees in the group)
     /// (random forests).
     Average,
+    /// margin = (sum of leaves, starting from 0) + base: the base added
+    /// after the trees, in `f32` (onnxruntime's tree ensembles).
+    SumThenBase,
 }
 
 /// The link function from margins to outputs.
@@ -101,6 +104,12 @@ pub enum PostTransform {
     /// One output: the index of the first largest margin, as `f32`
     /// (multi:softmax).
     ArgMax,
+    /// onnxruntime's logistic: `v = 1 / (1 + exp(-|x|))` in `f32`, and
+    /// `1 - v` for negative `x`.
+    SymmetricSigmoid,
+    /// onnxruntime's softmax: max in `f32`, exponentials in `f32`, their
+    /// sum in `f32` in group order, each divided by the sum.
+    SoftmaxF32,
 }
 
 impl PostTransform {

@@ -322,6 +322,32 @@ pub fn suite() -> Vec<Case> {
             -0.5,
             2.0,
         ),
+        // onnxruntime's arithmetic: base added last, its logistic and
+        // float32 softmax.
+        (
+            "sum-then-base",
+            PostTransform::Identity,
+            Aggregation::SumThenBase,
+            1,
+            0.3,
+            2.0,
+        ),
+        (
+            "symmetric-sigmoid",
+            PostTransform::SymmetricSigmoid,
+            Aggregation::SumThenBase,
+            2,
+            -0.2,
+            6.0,
+        ),
+        (
+            "softmax-f32",
+            PostTransform::SoftmaxF32,
+            Aggregation::SumThenBase,
+            3,
+            0.5,
+            4.0,
+        ),
     ] {
         let n_features = 5;
         let mut trees = Vec::new();

@@ -538,9 +538,11 @@ pub fn prediction_rows(old: &Ensemble, new: &Ensemble, opts: &VectorOptions) -> 
 /// -> output > 0.5.
 pub fn class_rule(e: &Ensemble) -> Option<&'static str> {
     match e.post_transform {
-        PostTransform::Softmax => Some("argmax"),
+        PostTransform::Softmax | PostTransform::SoftmaxF32 => Some("argmax"),
         PostTransform::ArgMax => Some("class index"),
-        PostTransform::Sigmoid | PostTransform::Hinge if e.n_outputs() == 1 => {
+        PostTransform::Sigmoid | PostTransform::Hinge | PostTransform::SymmetricSigmoid
+            if e.n_outputs() == 1 =>
+        {
             Some("threshold 0.5")
         }
         _ => None,

@@ -53,7 +53,7 @@ const BLOCK_STACK_BYTES: u32 = 2048;
 /// [`LANES`] rows fit.
 fn block_rows(ens: &Ensemble) -> u32 {
     let per_group = match ens.aggregation {
-        Aggregation::Sum => 4,
+        Aggregation::Sum | Aggregation::SumThenBase => 4,
         Aggregation::Average => 8,
     };
     let per_row = ens.n_groups.saturating_mul(per_group).max(1);
@@ -474,7 +474,11 @@ impl Context {
         };
         let needs_exp = matches!(
             ens.post_transform,
-            PostTransform::Sigmoid | PostTransform::Softmax | PostTransform::Exp
+            PostTransform::Sigmoid
+                | PostTransform::Softmax
+                | PostTransform::Exp
+                | PostTransform::SymmetricSigmoid
+                | PostTransform::SoftmaxF32
         );
         let paths = if needs_exp {
             exp_paths(ens)
@@ -543,6 +547,7 @@ impl Context {
             aggregation: match ens.aggregation {
                 Aggregation::Sum => "sum",
                 Aggregation::Average => "average",
+                Aggregation::SumThenBase => "sum_then_base",
             },
             post_transform: match ens.post_transform {
                 PostTransform::Identity => "identity",
@@ -551,6 +556,8 @@ impl Context {
                 PostTransform::Exp => "exp",
                 PostTransform::Hinge => "hinge",
                 PostTransform::ArgMax => "argmax",
+                PostTransform::SymmetricSigmoid => "symmetric_sigmoid",
+                PostTransform::SoftmaxF32 => "softmax_f32",
             },
             needs_exp,
             reject_nan: opts.nan_policy == NanPolicy::Reject,

@@ -165,7 +165,8 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
         }
         let slack = abs[g] * (terms[g] + 2.0) * REL + 1.0e-30;
         out.push(match ens.aggregation {
-            Aggregation::Sum => (lo[g] - slack, hi[g] + slack),
+            // The same terms in another order: the same bound.
+            Aggregation::Sum | Aggregation::SumThenBase => (lo[g] - slack, hi[g] + slack),
             // base + sum / count: within base +- the sum of |leaves|.
             Aggregation::Average => {
                 let b = f64::from(ens.base_score[g]);
@@ -187,9 +188,22 @@ pub fn exp_paths(ens: &Ensemble) -> ExpPaths {
     match ens.post_transform {
         PostTransform::Exp => ExpPaths::for_interval(lo, hi),
         PostTransform::Sigmoid => ExpPaths::for_interval(-hi, -lo),
+        // exp(-|m|): from minus the largest |m| up to minus the smallest.
+        // The argument is never above -0, and at -0 both rounding paths
+        // give k = 0 (`(int)(-0 - 0.5f)` is 0), so the upper end is kept
+        // below 0: the non-negative rounding path is never needed.
+        PostTransform::SymmetricSigmoid => {
+            let far = lo.abs().max(hi.abs());
+            let near = if lo <= 0.0 && hi >= 0.0 {
+                0.0
+            } else {
+                lo.abs().min(hi.abs())
+            };
+            ExpPaths::for_interval(-far, (-near).min(-f64::MIN_POSITIVE))
+        }
         // v[g] - max: never above +0 (v[g] == max gives +0), never below
         // the smallest margin minus the largest (plus rounding).
-        PostTransform::Softmax => {
+        PostTransform::Softmax | PostTransform::SoftmaxF32 => {
             let d = lo - hi;
             ExpPaths::for_interval(d - d.abs() * REL - 1.0e-30, 0.0)
         }

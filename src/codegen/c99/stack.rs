@@ -257,6 +257,8 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     let lanes = u64::from(ctx.lanes);
     let groups = u64::from(ctx.n_groups.max(1));
     let average = ctx.aggregation == "average";
+    // Averages and sums with the base added last keep a margins array.
+    let base_last = ctx.aggregation == "sum_then_base";
     // Accumulator slots: the groups, and the padding scratch slot if any.
     let slots = u64::from(ctx.n_slots.max(1));
     let acc_bytes = slots * u64::from(f) + if average { slots * 4 } else { 0 };
@@ -267,6 +269,8 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     let transform: Option<&'static str> = match ctx.post_transform {
         "sigmoid" => Some("timber_sigmoid"),
         "softmax" => Some("timber_softmax"),
+        "symmetric_sigmoid" => Some("timber_symmetric_sigmoid"),
+        "softmax_f32" => Some("timber_softmax_f32"),
         "exp" => Some("timber_exp"),
         "hinge" => Some("timber_hinge"),
         "argmax" => Some("timber_argmax"),
@@ -304,6 +308,28 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
                 arrays: 0,
                 float: true,
                 soft_helper: soft_f || m.soft_double,
+            },
+            calls: vec!["timber_exp"],
+        }),
+        "symmetric_sigmoid" => v.push(Func {
+            name: "timber_symmetric_sigmoid",
+            // x; ax, v
+            locals: Locals {
+                scalars: vec![f, f, f],
+                arrays: 0,
+                float: true,
+                soft_helper: soft_f,
+            },
+            calls: vec!["timber_exp"],
+        }),
+        "softmax_f32" => v.push(Func {
+            name: "timber_softmax_f32",
+            // v; wmax, s, g
+            locals: Locals {
+                scalars: vec![p, f, f, 4],
+                arrays: 0,
+                float: true,
+                soft_helper: soft_f,
             },
             calls: vec!["timber_exp"],
         }),
@@ -371,7 +397,11 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
         // acc, out; g, n; margins[N_GROUPS] (average)
         locals: Locals {
             scalars: vec![p, p, 4, 4],
-            arrays: if average { groups * u64::from(f) } else { 0 },
+            arrays: if average || base_last {
+                groups * u64::from(f)
+            } else {
+                0
+            },
             float: true,
             soft_helper: soft_f,
         },
@@ -477,6 +507,8 @@ fn branches_functions(
     let f = m.float_bytes;
     let groups = u64::from(ctx.n_groups.max(1));
     let average = ctx.aggregation == "average";
+    // Averages and sums with the base added last keep a margins array.
+    let base_last = ctx.aggregation == "sum_then_base";
     let tree_fn = if ctx.layout == "compact" {
         Func {
             name: "timber_tree_value",
@@ -519,7 +551,11 @@ fn branches_functions(
         name: "timber_acc_finish",
         locals: Locals {
             scalars: vec![p, p, 4, 4],
-            arrays: if average { groups * u64::from(f) } else { 0 },
+            arrays: if average || base_last {
+                groups * u64::from(f)
+            } else {
+                0
+            },
             float: true,
             soft_helper: m.soft_float,
         },

@@ -96,7 +96,11 @@ pub struct Layout {
 pub fn needs_exp(pt: PostTransform) -> bool {
     matches!(
         pt,
-        PostTransform::Sigmoid | PostTransform::Exp | PostTransform::Softmax
+        PostTransform::Sigmoid
+            | PostTransform::Exp
+            | PostTransform::Softmax
+            | PostTransform::SymmetricSigmoid
+            | PostTransform::SoftmaxF32
     )
 }
 

@@ -389,15 +389,23 @@ fn row_function(
     // into it, which leaves every float's bits as they are (x + -0 == x,
     // -0 + -0 == -0).
     let one_sum = n_groups == 1 && !average && layout.scalar_leaves;
+    // The base score added after the trees (onnxruntime's order).
+    let base_last = ens.aggregation == Aggregation::SumThenBase;
     // Sums start at the base scores (sum) or 0 with zero counts (average).
     if one_sum {
-        s.i32_const(0)
-            .f32_load(mem(layout.base_score))
-            .local_set(ACC);
+        if base_last {
+            s.f32_const(f32c(0.0)).local_set(ACC);
+        } else {
+            s.i32_const(0)
+                .f32_load(mem(layout.base_score))
+                .local_set(ACC);
+        }
     } else {
         for_each_group(&mut s, n_groups, |s| {
             s.local_get(G);
-            if average {
+            if base_last {
+                s.f32_const(f32c(0.0)).f32_store(mem(sums));
+            } else if average {
                 s.f32_const(f32c(0.0))
                     .f32_store(mem(sums))
                     .local_get(G)
@@ -506,6 +514,17 @@ fn row_function(
 
     if one_sum {
         s.i32_const(0).local_get(ACC).f32_store(mem(sums));
+    }
+    if base_last {
+        for_each_group(&mut s, n_groups, |s| {
+            s.local_get(G)
+                .local_get(G)
+                .f32_load(mem(sums))
+                .local_get(G)
+                .f32_load(mem(layout.base_score))
+                .f32_add()
+                .f32_store(mem(sums));
+        });
     }
     // Margins, in place in the sums: base + sum / max(count, 1).
     if average {
@@ -630,6 +649,83 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
             out_and_margin(s);
             s.call(exp).f32_store(mem(0));
         }),
+        PostTransform::SymmetricSigmoid => for_each_group(s, n_groups, |s| {
+            // v = 1 / (1 + exp(-|m|)); out = m < 0 ? 1 - v : v.
+            s.f32_const(f32c(1.0))
+                .f32_const(f32c(1.0))
+                .local_get(G)
+                .f32_load(mem(sums))
+                .f32_abs()
+                .f32_neg()
+                .call(exp)
+                .f32_add()
+                .f32_div()
+                .local_set(M);
+            s.local_get(OUT)
+                .local_get(G)
+                .i32_add()
+                .f32_const(f32c(1.0))
+                .local_get(M)
+                .f32_sub()
+                .local_get(M)
+                .local_get(G)
+                .f32_load(mem(sums))
+                .f32_const(f32c(0.0))
+                .f32_lt()
+                .select()
+                .f32_store(mem(0));
+        }),
+        PostTransform::SoftmaxF32 => {
+            // wmax: the first largest margin.
+            s.i32_const(0).f32_load(mem(sums)).local_set(WMAX);
+            for_each_group(s, n_groups, |s| {
+                s.local_get(G)
+                    .f32_load(mem(sums))
+                    .local_tee(M)
+                    .local_get(WMAX)
+                    .local_get(M)
+                    .local_get(WMAX)
+                    .f32_gt()
+                    .select()
+                    .local_set(WMAX);
+            });
+            // exps in f32, their sum in f32, in group order.
+            s.f32_const(f32c(0.0)).local_set(S);
+            for_each_group(s, n_groups, |s| {
+                s.local_get(OUT)
+                    .local_get(G)
+                    .i32_add()
+                    .local_get(G)
+                    .f32_load(mem(sums))
+                    .local_get(WMAX)
+                    .f32_sub()
+                    .call(exp)
+                    .local_tee(M)
+                    .f32_store(mem(0))
+                    .local_get(S)
+                    .local_get(M)
+                    .f32_add()
+                    .local_set(S);
+            });
+            for_each_group(s, n_groups, |s| {
+                s.local_get(OUT)
+                    .local_get(G)
+                    .i32_add()
+                    .local_get(OUT)
+                    .local_get(G)
+                    .i32_add()
+                    .f32_load(mem(0))
+                    .local_get(S)
+                    .f32_div()
+                    .local_tee(M)
+                    .f32_const(Ieee32::new(CANONICAL_NAN))
+                    .local_get(M)
+                    .local_get(M)
+                    .f32_eq()
+                    .select()
+                    .f32_store(mem(0));
+            });
+        }
         PostTransform::Hinge => for_each_group(s, n_groups, |s| {
             s.local_get(OUT).local_get(G).i32_add();
             s.f32_const(f32c(1.0))
