@@ -494,9 +494,9 @@ fn branches_functions(
         // The codes array lives in timber_infer_row's frame.
         Func {
             name: "timber_tree_value",
-            // codes, t; r, node, code, missing_left, go_left
+            // codes, t; r, node, code, missing_left, cmp, go_left
             locals: Locals {
-                scalars: vec![p, 4, 4, p, 4, 4, 4],
+                scalars: vec![p, 4, 4, p, 4, 4, 4, 4],
                 arrays: 0,
                 float: false,
                 soft_helper: false,
