@@ -1,4 +1,4 @@
-//! The exact integer mode (`--numeric int`): every split becomes a
+//! The exact integer mode (`--numeric int`): every split becomes one
 //! comparison of small unsigned integers, so a microcontroller without an
 //! FPU walks the trees with integer instructions only. Each used feature's
 //! float value is turned into an integer *code* once per row; the only
@@ -15,8 +15,6 @@
 //! below(x) = #{ i : t_i <  x }      at_or_below(x) = #{ i : t_i <= x }
 //! code(x)  = below(x) + at_or_below(x)            (0 ..= 2k)
 //! ```
-//!
-//! A NaN gets [`NumericTables::nan_code`], larger than every other code.
 //!
 //! # Why a comparison of codes equals the float comparison
 //!
@@ -35,12 +33,24 @@
 //! float `x` that is not NaN, `±inf` and `±0` included, because only the
 //! IEEE-754 order of `x` against the `t_i` enters: it is the same order the
 //! float comparison uses (`-0.0 == +0.0`, `-inf` below and `+inf` above
-//! every finite value). A NaN makes the float comparison false and the
-//! walk take the split's missing direction; its code is never compared with
-//! a limit: the walk tests `code == nan_code` first and goes the missing
-//! way, exactly like the float walk tests `x != x`.
+//! every finite value).
 //!
-//! # How the generated C computes it
+//! # NaN without a branch
+//!
+//! The walk compares *stored* codes `code + 1` with stored limits
+//! `limit + 1` (the same order). Under the NaN policy `missing` every used
+//! feature has two code slots: in the *missing-left* slot a NaN is stored
+//! as `0`, below every stored limit (`>= 1`), so every split reading it
+//! goes left; in the *missing-right* slot a NaN is stored as
+//! [`FeatureThresholds::nan_high`], above every stored limit, so every
+//! split reading it goes right. A non-NaN value has the same stored code in
+//! both. Each split reads the slot of its own missing direction, so the
+//! walk is one unsigned comparison per node, NaN included, and takes
+//! exactly the float walk's branch (the float comparison is false for NaN
+//! and the float walk then follows the missing direction). Under
+//! `reject` no NaN reaches the walk and each feature has one slot.
+//!
+//! # How the generated C computes the code
 //!
 //! `below` is found by a binary search with float `<` over the feature's
 //! ascending thresholds; `at_or_below` is `below + 1` exactly when the
@@ -49,19 +59,22 @@
 //! each feature's list ends with a sentinel `FLT_MAX`; reading it can add 1
 //! only when `below == k` (code `2k` becomes `2k + 1`, for `x >= FLT_MAX`),
 //! and both are above every limit of the feature (at most `2k - 1`), so no
-//! decision changes. [`encode`] is that computation in Rust, sentinel
-//! included; the proptest below checks it against [`crate::ir::evaluate`]'s
-//! walk on thresholds, their neighbouring floats, NaN, `±inf` and `±0`.
+//! decision changes. [`code`] is that computation in Rust, sentinel
+//! included; the proptests below check the whole walk against
+//! [`crate::ir::eval`]'s on thresholds, their neighbouring floats, NaN,
+//! `±inf` and `±0`, and the code against counting.
 //!
 //! # Types
 //!
-//! Codes are `uint8_t` when `2k + 2` fits (k <= 126 thresholds on the
-//! busiest feature), else `uint16_t`; a feature with more distinct
-//! thresholds than that is refused ([`MAX_THRESHOLDS_PER_FEATURE`]). Rows
-//! hold the limit, the code slot (an index among the used features), a
-//! child offset relative to the row (the right child is the next row) and
-//! the flags, each the narrowest unsigned type that fits: 4 bytes a row on
-//! most models, against 8 for the float compact layout.
+//! Stored codes are `uint8_t` when `2k + 3` fits (k <= 126 thresholds on
+//! the busiest feature), else `uint16_t`; a feature with more distinct
+//! thresholds than that is refused ([`MAX_THRESHOLDS_PER_FEATURE`]). A row
+//! holds the stored limit, the code slot and the offset of its left child
+//! from the row (the right child is the next row), each the narrowest
+//! unsigned type that fits: 3 or 4 bytes a row, against 8 for the float
+//! compact layout. A leaf is the row whose offset is 0; its `limit` field
+//! is the index of its value among its tree's leaf values (the value table
+//! is separate, 4 bytes a leaf).
 
 use super::conv::{f32_literal, uint_type_for};
 use super::CodegenError;
@@ -69,9 +82,10 @@ use crate::ir::{Ensemble, MissingGoes, Node, SplitOp};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
-/// Most distinct thresholds one feature may have: its codes `0..=2k`, the
-/// sentinel's `2k + 1` and the NaN code must fit `uint16_t`.
-pub const MAX_THRESHOLDS_PER_FEATURE: usize = (u16::MAX as usize - 2) / 2;
+/// Most distinct thresholds one feature may have: its stored codes
+/// `1..=2k + 2` (the sentinel's included) and the high NaN code `2k + 3`
+/// must fit `uint16_t`.
+pub const MAX_THRESHOLDS_PER_FEATURE: usize = (u16::MAX as usize - 3) / 2;
 
 /// The sorted distinct thresholds of every feature some split uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,19 +153,21 @@ impl FeatureThresholds {
         self.thresholds.iter().map(Vec::len).max().unwrap_or(0)
     }
 
-    /// The code NaN gets: above every code a value can get (`2k + 1` with
-    /// the sentinel), for the busiest feature's `k`.
-    pub fn nan_code(&self) -> u32 {
-        2 * self.max_count() as u32 + 2
+    /// The stored code of NaN in a missing-right slot: above every stored
+    /// code a value can get (`2k + 2`, the sentinel's), for the busiest
+    /// feature's `k`.
+    pub fn nan_high(&self) -> u32 {
+        2 * self.max_count() as u32 + 3
     }
 }
 
-/// The code of `x` against one feature's ascending distinct thresholds,
-/// computed the way the generated C does (binary search with float `<`,
-/// then one `<=` against the next threshold or the `FLT_MAX` sentinel).
-pub fn encode(x: f32, thresholds: &[f32], nan_code: u32) -> u32 {
+/// The code of a non-NaN `x` against one feature's ascending distinct
+/// thresholds, computed the way the generated C does (binary search with
+/// float `<`, then one `<=` against the next threshold or the `FLT_MAX`
+/// sentinel); None for NaN.
+pub fn code(x: f32, thresholds: &[f32]) -> Option<u32> {
     if x.is_nan() {
-        return nan_code;
+        return None;
     }
     let (mut lo, mut len) = (0usize, thresholds.len());
     while len > 0 {
@@ -164,11 +180,22 @@ pub fn encode(x: f32, thresholds: &[f32], nan_code: u32) -> u32 {
         }
     }
     let next = thresholds.get(lo).copied().unwrap_or(f32::MAX);
-    2 * lo as u32 + u32::from(next <= x)
+    Some(2 * lo as u32 + u32::from(next <= x))
+}
+
+/// The code stored in a slot: `code + 1`, or for NaN `0` (missing-left
+/// slot) or `nan_high` (missing-right slot).
+pub fn stored_code(x: f32, thresholds: &[f32], missing_left: bool, nan_high: u32) -> u32 {
+    match code(x, thresholds) {
+        Some(c) => c + 1,
+        None if missing_left => 0,
+        None => nan_high,
+    }
 }
 
 /// The limit of a split on the `j`-th distinct threshold: it goes left
-/// exactly when `code <= limit` (see the module docs).
+/// exactly when `code <= limit` (see the module docs; rows store
+/// `limit + 1`).
 pub fn split_limit(op: SplitOp, j: usize) -> u32 {
     match op {
         SplitOp::Lt => 2 * j as u32,
@@ -179,14 +206,15 @@ pub fn split_limit(op: SplitOp, j: usize) -> u32 {
 /// One row of the integer node table.
 #[derive(Debug, Serialize, Clone)]
 pub struct IntRow {
-    /// Split: goes left when the code is `<= limit`. Leaf: 0.
-    pub limit: u32,
-    /// Split: the code slot (index among the used features). Leaf: 0.
+    /// Split: goes left when the stored code is `<= limit` (the split's
+    /// limit + 1). Leaf: the index of its value among its tree's leaf
+    /// values.
+    pub limit: u64,
+    /// Split: the code slot it reads. Leaf: 0.
     pub slot: u32,
-    /// Split: left child row minus this row (the right child is one
-    /// further). Leaf: index of its value among its tree's leaf values.
+    /// Split: left child row minus this row (>= 1; the right child is one
+    /// further). Leaf: 0.
     pub next: u64,
-    pub flags: &'static str,
     pub tree: u32,
     pub node: u32,
 }
@@ -200,11 +228,14 @@ pub struct IntTree {
     pub tree: u32,
 }
 
-/// One used feature: its input index and its thresholds' first position
-/// in the threshold table.
+/// One used feature: its input index, its thresholds' first position in
+/// the threshold table, and its code slots (`slot` for missing-left and
+/// `slot + 1` for missing-right splits under `missing`; `slot` only under
+/// `reject`).
 #[derive(Debug, Serialize)]
 pub struct IntFeature {
     pub feature: u32,
+    pub slot: u32,
     pub first: u64,
     pub count: usize,
 }
@@ -226,7 +257,10 @@ pub struct IntTables {
     pub leaf_values: Vec<super::context::LeafValueRow>,
     pub features: Vec<IntFeature>,
     pub thresholds: Vec<ThresholdRow>,
-    pub nan_code: u32,
+    /// The stored code of NaN in a missing-right slot.
+    pub nan_high: u32,
+    /// Code slots per row (`TIMBER_N_SLOTS`).
+    pub n_slots: u32,
     pub code_type: &'static str,
     pub slot_type: &'static str,
     pub next_type: &'static str,
@@ -237,16 +271,6 @@ pub struct IntTables {
     pub count_type: &'static str,
     /// Type of an input feature index.
     pub feature_type: &'static str,
-}
-
-/// A split's flags: only the missing direction (the operator is folded
-/// into the limit).
-fn flags(missing_left: bool) -> &'static str {
-    if missing_left {
-        "TIMBER_NODE_MISSING_LEFT"
-    } else {
-        "0U"
-    }
 }
 
 /// Why int mode cannot express this ensemble, if it cannot.
@@ -316,11 +340,17 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<IntTables, CodegenErro
                     let j = ft.thresholds[slot]
                         .binary_search_by(|v| v.total_cmp(&t))
                         .map_err(|_| what("threshold not in its feature's list", s.source_id))?;
+                    // Under `missing`: slot 2s (NaN left) or 2s + 1 (NaN
+                    // right); under `reject`: slot s.
+                    let slot = if reject_nan {
+                        slot
+                    } else {
+                        2 * slot + usize::from(s.missing == MissingGoes::Right)
+                    };
                     Ok(IntRow {
-                        limit: split_limit(s.op, j),
+                        limit: u64::from(split_limit(s.op, j)) + 1,
                         slot: slot as u32,
                         next: 0,
-                        flags: flags(!reject_nan && s.missing == MissingGoes::Left),
                         tree: tree.source_id,
                         node: s.source_id,
                     })
@@ -328,7 +358,7 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<IntTables, CodegenErro
                 Some(Node::Leaf(l)) => {
                     let value = f32_literal(l.values[0])
                         .ok_or_else(|| what("NaN leaf value", l.source_id))?;
-                    let next = leaf_values.len() as u64 - leaf_first;
+                    let limit = leaf_values.len() as u64 - leaf_first;
                     leaf_values.push(super::context::LeafValueRow {
                         value,
                         tree: tree.source_id,
@@ -336,10 +366,9 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<IntTables, CodegenErro
                         pad: false,
                     });
                     Ok(IntRow {
-                        limit: 0,
+                        limit,
                         slot: 0,
-                        next,
-                        flags: "TIMBER_NODE_LEAF",
+                        next: 0,
                         tree: tree.source_id,
                         node: l.source_id,
                     })
@@ -362,9 +391,11 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<IntTables, CodegenErro
     }
     let mut features = Vec::with_capacity(ft.features.len());
     let mut thresholds = Vec::new();
-    for (feature, ts) in ft.features.iter().zip(&ft.thresholds) {
+    let slots_per_feature = if reject_nan { 1 } else { 2 };
+    for (s, (feature, ts)) in ft.features.iter().zip(&ft.thresholds).enumerate() {
         features.push(IntFeature {
             feature: *feature,
+            slot: (s * slots_per_feature) as u32,
             first: thresholds.len() as u64,
             count: ts.len(),
         });
@@ -383,18 +414,21 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<IntTables, CodegenErro
             sentinel: true,
         });
     }
-    let nan_code = ft.nan_code();
+    let nan_high = ft.nan_high();
     let max_next = rows.iter().map(|r| r.next).max().unwrap_or(0);
+    let max_limit = rows.iter().map(|r| r.limit).max().unwrap_or(0);
+    let n_slots = (features.len() * slots_per_feature) as u32;
     Ok(IntTables {
-        code_type: uint_type_for(u64::from(nan_code)),
-        slot_type: uint_type_for(features.len().saturating_sub(1) as u64),
+        code_type: uint_type_for(u64::from(nan_high).max(max_limit)),
+        slot_type: uint_type_for(u64::from(n_slots.saturating_sub(1))),
         next_type: uint_type_for(max_next),
         index_type: uint_type_for(rows.len() as u64),
         leaf_index_type: uint_type_for(leaf_values.len() as u64),
         threshold_index_type: uint_type_for(thresholds.len() as u64),
         count_type: uint_type_for(ft.max_count() as u64),
         feature_type: uint_type_for(u64::from(ft.features.last().copied().unwrap_or(0))),
-        nan_code,
+        nan_high,
+        n_slots,
         rows,
         trees,
         leaf_values,
@@ -413,24 +447,22 @@ mod tests {
     /// first, then integer comparisons only.
     fn leaf_value(t: &IntTables, ens: &Ensemble, tree: usize, x: &[f32]) -> f32 {
         let ft = FeatureThresholds::of(ens).unwrap();
-        let codes: Vec<u32> = ft
-            .features
-            .iter()
-            .zip(&ft.thresholds)
-            .map(|(f, ts)| encode(x[*f as usize], ts, t.nan_code))
-            .collect();
+        let mut codes = vec![0u32; t.n_slots as usize];
+        for (f, ts) in t.features.iter().zip(&ft.thresholds) {
+            let s = f.slot as usize;
+            let v = x[f.feature as usize];
+            codes[s] = stored_code(v, ts, true, t.nan_high);
+            if t.n_slots as usize == 2 * t.features.len() {
+                codes[s + 1] = stored_code(v, ts, false, t.nan_high);
+            }
+        }
         let mut r = t.trees[tree].root as usize;
-        while t.rows[r].flags != "TIMBER_NODE_LEAF" {
+        while t.rows[r].next != 0 {
             let row = &t.rows[r];
-            let code = codes[row.slot as usize];
-            let go_left = if code == t.nan_code {
-                row.flags == "TIMBER_NODE_MISSING_LEFT"
-            } else {
-                code <= row.limit
-            };
+            let go_left = u64::from(codes[row.slot as usize]) <= row.limit;
             r += row.next as usize + usize::from(!go_left);
         }
-        let v = &t.leaf_values[(t.trees[tree].leaf_first + t.rows[r].next) as usize];
+        let v = &t.leaf_values[(t.trees[tree].leaf_first + t.rows[r].limit) as usize];
         v.value.trim_end_matches('f').parse().unwrap()
     }
 
@@ -556,11 +588,13 @@ mod tests {
         ) {
             let ens = ensemble(trees_on(ta, tb, ops, misses));
             let t = tables(&ens, false).unwrap();
+            let t_reject = tables(&ens, true).unwrap();
             let mut xs = probes(&[ta, tb]);
             xs.extend(extra);
             for x0 in &xs {
                 for x1 in &xs {
                     let row = [*x0, *x1];
+                    let nan_free = !x0.is_nan() && !x1.is_nan();
                     for tree in 0..2 {
                         let want = crate::ir::eval::leaf_index(&ens.trees[tree], &row);
                         let Node::Leaf(l) = &ens.trees[tree].nodes[want as usize] else {
@@ -568,6 +602,10 @@ mod tests {
                         };
                         let got = leaf_value(&t, &ens, tree, &row);
                         prop_assert_eq!(got.to_bits(), l.values[0].to_bits(), "row {:?}", row);
+                        if nan_free {
+                            let got = leaf_value(&t_reject, &ens, tree, &row);
+                            prop_assert_eq!(got.to_bits(), l.values[0].to_bits(), "reject {:?}", row);
+                        }
                     }
                 }
             }
@@ -585,11 +623,14 @@ mod tests {
             }
             ts.sort_by(f32::total_cmp);
             ts.dedup();
-            let nan = 2 * ts.len() as u32 + 2;
-            let code = encode(x, &ts, nan);
+            let nan = 2 * ts.len() as u32 + 3;
+            let code = stored_code(x, &ts, false, nan);
             if x.is_nan() {
                 prop_assert_eq!(code, nan);
+                prop_assert_eq!(stored_code(x, &ts, true, nan), 0);
             } else {
+                prop_assert_eq!(code, stored_code(x, &ts, true, nan));
+                let code = code - 1;
                 let below = ts.iter().filter(|t| **t < x).count() as u32;
                 let at = ts.iter().filter(|t| **t <= x).count() as u32;
                 let want = below + at;
@@ -599,7 +640,7 @@ mod tests {
                 } else {
                     prop_assert_eq!(code, want);
                 }
-                prop_assert!(code < nan);
+                prop_assert!(code + 1 < nan);
             }
         }
     }
@@ -655,7 +696,8 @@ mod tests {
             values,
             ["0e0f", "5e-1f", "3.4028235e38f", "5e-1f", "3.4028235e38f"]
         );
-        // Reject: no missing direction anywhere.
-        assert!(t.rows.iter().all(|r| r.flags != "TIMBER_NODE_MISSING_LEFT"));
+        // Reject: one slot per feature; missing: two.
+        assert_eq!(t.n_slots, 2);
+        assert_eq!(tables(&ens, false).unwrap().n_slots, 4);
     }
 }

@@ -482,9 +482,9 @@ fn branches_functions(
     let tree_fn = if int.is_some() {
         v.push(Func {
             name: "timber_encode",
-            // in, codes; s, x, first, lo, len, code, half
+            // in, codes; s, x, slot, first, lo, len, code, half
             locals: Locals {
-                scalars: vec![p, p, 4, f, 4, 4, 4, 4, 4],
+                scalars: vec![p, p, 4, f, 4, 4, 4, 4, 4, 4],
                 arrays: 0,
                 float: true,
                 soft_helper: m.soft_float,
@@ -494,9 +494,9 @@ fn branches_functions(
         // The codes array lives in timber_infer_row's frame.
         Func {
             name: "timber_tree_value",
-            // codes, t; r, node, code, missing_left, cmp, go_left
+            // codes, t; r, node, go_left
             locals: Locals {
-                scalars: vec![p, 4, 4, p, 4, 4, 4, 4],
+                scalars: vec![p, 4, 4, p, 4],
                 arrays: 0,
                 float: false,
                 soft_helper: false,
@@ -551,9 +551,9 @@ fn branches_functions(
         },
         calls: transform.into_iter().collect(),
     });
-    // Int mode: the row's codes, one per used feature.
+    // Int mode: the row's codes, one per code slot.
     let codes_bytes = int.map_or(0, |it| {
-        it.features.len() as u64 * u64::from(type_bytes(it.code_type))
+        u64::from(it.n_slots) * u64::from(type_bytes(it.code_type))
     });
     let mut row_calls = vec!["timber_acc_init", tree_name, "timber_acc_finish"];
     if int.is_some() {
