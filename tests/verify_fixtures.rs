@@ -245,8 +245,13 @@ fn integer_mode_is_bit_identical_on_every_target() {
                     t.mismatches.iter().take(3).collect::<Vec<_>>()
                 );
             }
+            let passed = report
+                .targets
+                .iter()
+                .filter(|t| t.status == TargetStatus::Pass)
+                .count();
             lines.push(format!(
-                "{label:<36} int {:<7} {:>5} rows  {} targets bit-identical",
+                "{label:<36} int {:<7} {:>5} rows  {passed}/{} targets bit-identical",
                 nan_policy.name(),
                 rows.len(),
                 report.targets.len()
