@@ -77,6 +77,46 @@ fn generated_c_for_every_fixture_has_zero_findings() {
     println!("{files} generated files checked: 0 findings");
 }
 
+/// The integer mode for the LightGBM and CatBoost fixtures too (both NaN
+/// policies; the XGBoost ones are in the test above): zero findings.
+#[test]
+fn integer_mode_for_lightgbm_and_catboost_fixtures_has_zero_findings() {
+    let mut checked = 0usize;
+    for (sub, ext) in [("lightgbm", "txt"), ("catboost", "json")] {
+        let dir = common::fixtures().join(sub);
+        for name in common::models_with_extension(&dir, ext, 1) {
+            let ens = load_model(&dir.join(format!("{name}.{ext}")), FormatChoice::Auto)
+                .unwrap_or_else(|e| panic!("{sub}/{name}: {e}"));
+            for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
+                let opts = Options {
+                    nan_policy,
+                    layout: Layout::Auto,
+                    numeric: Numeric::Int,
+                };
+                if opts.unsupported(&ens).is_some() {
+                    continue;
+                }
+                let sources: Vec<(String, String)> = emit_c99(&ens, &opts)
+                    .unwrap_or_else(|e| panic!("{sub}/{name}: {e}"))
+                    .into_iter()
+                    .map(|f| (f.name, f.contents))
+                    .collect();
+                let report = check_sources(sources, &Config::default())
+                    .unwrap_or_else(|e| panic!("{sub}/{name}: {e}"));
+                assert!(
+                    report.findings.is_empty() && report.parse_issues.is_empty(),
+                    "{sub}/{name} ({nan_policy:?}): {:?} {:?}",
+                    report.findings.first(),
+                    report.parse_issues
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} integer-mode runs checked");
+    println!("{checked} integer-mode runs checked: 0 findings");
+}
+
 fn expectations(text: &str) -> BTreeSet<(usize, String)> {
     let mut out = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
