@@ -174,7 +174,7 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
         };
         // Every concrete layout that can express this case (issue 9: every
         // layout is qualified).
-        // And the integer mode (issue 8), which has one layout.
+        // And the integer mode, which has one layout.
         let layouts: Vec<(Layout, Numeric)> = [
             (Layout::Table, Numeric::Float),
             (Layout::Branches, Numeric::Float),
