@@ -23,7 +23,7 @@ use crate::audit::record::{
 use crate::audit::{toolchain, traceability};
 use crate::check::catalogue::Guideline;
 use crate::check::deviation::{Deviation, Recategorization};
-use crate::codegen::c99::{emit_c99, Layout, NanPolicy, Options as C99Options};
+use crate::codegen::c99::{emit_c99, Layout, NanPolicy, Numeric, Options as C99Options};
 use crate::coverage::{self, CoverageOptions, CoverageReport};
 use crate::frontend::{self, FormatChoice};
 use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
@@ -53,6 +53,9 @@ pub struct CertifyOptions {
     /// Code layout (`auto` is resolved for the model and recorded as the
     /// concrete layout in certification.json).
     pub layout: Layout,
+    /// Float or integer comparisons in the tree walk (recorded in
+    /// certification.json).
+    pub numeric: Numeric,
     /// The bundle directory (must not exist unless `force`).
     pub out: PathBuf,
     pub force: bool,
@@ -168,6 +171,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
     let codegen = C99Options {
         nan_policy,
         layout: opts.layout,
+        numeric: opts.numeric,
     }
     .resolved(&ens);
     let files = emit_c99(&ens, &codegen).map_err(|e| CertifyError::Codegen(e.to_string()))?;
@@ -302,6 +306,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         options: GenerationOptions {
             nan_policy: profile.numeric.nan_policy.clone(),
             layout: codegen.layout.name().to_string(),
+            numeric: codegen.numeric.name().to_string(),
             seed: opts.seed,
             random_rows: opts.random_rows,
         },

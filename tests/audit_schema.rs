@@ -39,6 +39,7 @@ fn certify_into(model: &str, out: &Path) -> Option<()> {
         .expect("ASIL-A");
     let opts = CertifyOptions {
         layout: timber::codegen::c99::Layout::Auto,
+        numeric: timber::codegen::c99::Numeric::Float,
         model: common::fixtures().join("xgboost").join(model),
         format: FormatChoice::Auto,
         profile: prof,

@@ -38,6 +38,7 @@ fn certify_into(model: &Path, out: &Path) -> Option<()> {
         .expect("ASIL-A");
     let opts = CertifyOptions {
         layout: timber::codegen::c99::Layout::Auto,
+        numeric: timber::codegen::c99::Numeric::Float,
         model: model.to_path_buf(),
         format: FormatChoice::Auto,
         profile: prof,

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
+use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Numeric, Options};
 use timber::ir::{
     evaluate, mathfn, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
     SplitOp, Tree, IR_SCHEMA_VERSION,
@@ -412,14 +412,17 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// Every concrete layout that can express `ens`.
-fn layouts_for(ens: &Ensemble) -> Vec<Layout> {
-    let mut v = vec![Layout::Table];
+/// Every concrete layout (and numeric mode) that can express `ens`.
+fn layouts_for(ens: &Ensemble) -> Vec<(Layout, Numeric)> {
+    let mut v = vec![(Layout::Table, Numeric::Float)];
     if timber::codegen::c99::branches::supports(ens) {
-        v.push(Layout::Branches);
+        v.push((Layout::Branches, Numeric::Float));
     }
     if timber::codegen::c99::compact::supports(ens) {
-        v.push(Layout::Compact);
+        v.push((Layout::Compact, Numeric::Float));
+    }
+    if timber::codegen::c99::numint::supports(ens) {
+        v.push((Layout::Compact, Numeric::Int));
     }
     v
 }
@@ -433,19 +436,27 @@ fn check(ens: &Ensemble, rows: &[Vec<f32>]) -> RunResult {
 
 fn check_with(ens: &Ensemble, rows: &[Vec<f32>], extra: &[&str]) -> RunResult {
     let mut first = None;
-    for layout in layouts_for(ens) {
-        let res = check_layout(ens, rows, extra, layout);
+    for (layout, numeric) in layouts_for(ens) {
+        let res = check_layout(ens, rows, extra, layout, numeric);
         first.get_or_insert(res);
     }
     first.expect("the table layout always runs")
 }
 
-fn check_layout(ens: &Ensemble, rows: &[Vec<f32>], extra: &[&str], layout: Layout) -> RunResult {
+fn check_layout(
+    ens: &Ensemble,
+    rows: &[Vec<f32>],
+    extra: &[&str],
+    layout: Layout,
+    numeric: Numeric,
+) -> RunResult {
     timber::ir::validate(ens).expect("test ensemble is valid");
     let opts = Options {
         layout,
+        numeric,
         ..Options::default()
     };
+    let layout = (layout, numeric);
     let built = build_with(ens, &opts, extra);
     let res = run(&built, ens.n_features as usize, rows);
     assert_eq!(res.batch_status, 0);
@@ -857,14 +868,16 @@ fn nan_policy_reject() {
         .into_iter()
         .filter(|r| !r.iter().any(|v| v.is_nan()))
         .collect();
-    for layout in layouts_for(&ens) {
+    for (layout, numeric) in layouts_for(&ens) {
         let built = build(
             &ens,
             &Options {
                 nan_policy: NanPolicy::Reject,
                 layout,
+                numeric,
             },
         );
+        let layout = (layout, numeric);
         let rows = vec![vec![0.0, 1.0, 2.0], vec![0.0, f32::NAN, 2.0]];
         let res = run(&built, 3, &rows);
         assert_eq!(res.single_status, vec![0, 2], "{layout:?}");
@@ -1146,15 +1159,19 @@ fn cppcheck_misra_addon_finds_nothing() {
         (multiclass(PostTransform::Softmax, 1.0), Options::default()),
         (multiclass(PostTransform::ArgMax, 1.0), Options::default()),
     ];
-    // The compact layout, both NaN policies, mixed ops and averaging.
+    // The compact layout and the integer mode, both NaN policies, mixed
+    // ops and averaging.
     for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
-        models.push((
-            deeper(PostTransform::Exp, Aggregation::Average, 1.0),
-            Options {
-                nan_policy,
-                layout: Layout::Compact,
-            },
-        ));
+        for numeric in [Numeric::Float, Numeric::Int] {
+            models.push((
+                deeper(PostTransform::Exp, Aggregation::Average, 1.0),
+                Options {
+                    nan_policy,
+                    layout: Layout::Compact,
+                    numeric,
+                },
+            ));
+        }
     }
     // The branches layout, both NaN policies, scalar and vector leaves.
     for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
@@ -1163,6 +1180,7 @@ fn cppcheck_misra_addon_finds_nothing() {
             Options {
                 nan_policy,
                 layout: Layout::Branches,
+                ..Options::default()
             },
         ));
         models.push((
@@ -1170,6 +1188,7 @@ fn cppcheck_misra_addon_finds_nothing() {
             Options {
                 nan_policy,
                 layout: Layout::Branches,
+                ..Options::default()
             },
         ));
     }

@@ -1,6 +1,7 @@
 //! The checker against the generator, from both sides:
 //! - every C file timber emits for every fixture model (XGBoost 1.7, 2.1,
-//!   3.2 sets; both NaN policies; table, branches and compact layouts) has zero
+//!   3.2 sets; both NaN policies; table, branches and compact layouts, and
+//!   the integer mode wherever it can express the model) has zero
 //!   findings and parses cleanly;
 //! - a mutation test: each implemented rule's violation (its non-compliant
 //!   fixture) is injected into generated model.c and must be reported at
@@ -10,7 +11,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use timber::check::{check_sources, Config};
-use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
+use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Numeric, Options};
 use timber::frontend::{load_model, FormatChoice};
 
 fn generated_sources(name: &str, dir: &std::path::Path, opts: &Options) -> Vec<(String, String)> {
@@ -28,20 +29,32 @@ fn generated_c_for_every_fixture_has_zero_findings() {
     let mut files = 0usize;
     for dir in common::xgboost_fixture_dirs() {
         for name in common::xgboost_models_in(&dir) {
-            for (policy, layout) in [NanPolicy::Missing, NanPolicy::Reject]
+            for (policy, layout, numeric) in [NanPolicy::Missing, NanPolicy::Reject]
                 .into_iter()
                 .flat_map(|p| {
                     [
-                        (p, Layout::Table),
-                        (p, Layout::Branches),
-                        (p, Layout::Compact),
+                        (p, Layout::Table, Numeric::Float),
+                        (p, Layout::Branches, Numeric::Float),
+                        (p, Layout::Compact, Numeric::Float),
+                        (p, Layout::Compact, Numeric::Int),
                     ]
                 })
             {
                 let opts = Options {
                     nan_policy: policy,
                     layout,
+                    numeric,
                 };
+                if let Some(why) = opts.unsupported(
+                    &load_model(&dir.join(format!("{name}.json")), FormatChoice::Auto)
+                        .unwrap_or_else(|e| panic!("{name}: {e}")),
+                ) {
+                    // Only the integer mode may refuse a model (e.g. a
+                    // stump without splits), with a reason.
+                    assert_eq!(numeric, Numeric::Int, "{name}: {why}");
+                    continue;
+                }
+                let layout = (layout, numeric);
                 let sources = generated_sources(&name, &dir, &opts);
                 files += sources.len();
                 let report = check_sources(sources, &Config::default())
@@ -62,6 +75,46 @@ fn generated_c_for_every_fixture_has_zero_findings() {
         }
     }
     println!("{files} generated files checked: 0 findings");
+}
+
+/// The integer mode for the LightGBM and CatBoost fixtures too (both NaN
+/// policies; the XGBoost ones are in the test above): zero findings.
+#[test]
+fn integer_mode_for_lightgbm_and_catboost_fixtures_has_zero_findings() {
+    let mut checked = 0usize;
+    for (sub, ext) in [("lightgbm", "txt"), ("catboost", "json")] {
+        let dir = common::fixtures().join(sub);
+        for name in common::models_with_extension(&dir, ext, 1) {
+            let ens = load_model(&dir.join(format!("{name}.{ext}")), FormatChoice::Auto)
+                .unwrap_or_else(|e| panic!("{sub}/{name}: {e}"));
+            for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
+                let opts = Options {
+                    nan_policy,
+                    layout: Layout::Auto,
+                    numeric: Numeric::Int,
+                };
+                if opts.unsupported(&ens).is_some() {
+                    continue;
+                }
+                let sources: Vec<(String, String)> = emit_c99(&ens, &opts)
+                    .unwrap_or_else(|e| panic!("{sub}/{name}: {e}"))
+                    .into_iter()
+                    .map(|f| (f.name, f.contents))
+                    .collect();
+                let report = check_sources(sources, &Config::default())
+                    .unwrap_or_else(|e| panic!("{sub}/{name}: {e}"));
+                assert!(
+                    report.findings.is_empty() && report.parse_issues.is_empty(),
+                    "{sub}/{name} ({nan_policy:?}): {:?} {:?}",
+                    report.findings.first(),
+                    report.parse_issues
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} integer-mode runs checked");
+    println!("{checked} integer-mode runs checked: 0 findings");
 }
 
 fn expectations(text: &str) -> BTreeSet<(usize, String)> {

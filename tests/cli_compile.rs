@@ -141,3 +141,54 @@ fn inspect_reports_the_model() {
     assert!(v["trees"].as_u64().unwrap() > 0);
     assert!(v["estimated_table_bytes"].as_u64().unwrap() > 0);
 }
+
+/// `--numeric int`: byte-identical on rerun, recorded in model.h and the
+/// summary line; the options it cannot honour are refused with exit 2
+/// and a message naming them, before anything is written.
+#[test]
+fn numeric_int_is_deterministic_and_refuses_what_it_cannot_do() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let m = model("binary_nan.json");
+    for dir in [&a, &b] {
+        let o = timber(
+            &["compile", "--model", &m, "--out", "gen", "--numeric", "int"],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("layout compact, numeric int"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    for name in ["model.c", "model.h", "model_data.c", "model_data.h"] {
+        let x = std::fs::read(a.path().join("gen").join(name)).unwrap();
+        let y = std::fs::read(b.path().join("gen").join(name)).unwrap();
+        assert_eq!(x, y, "{name} differs between runs");
+    }
+    let header = std::fs::read_to_string(a.path().join("gen/model.h")).unwrap();
+    assert!(header.contains("Numeric: int"));
+    for (extra, says) in [
+        (
+            &["--layout", "branches"][..],
+            "--layout branches is float only",
+        ),
+        (&["--target", "wasm"][..], "applies to the C99 target only"),
+    ] {
+        let mut args = vec![
+            "compile",
+            "--model",
+            &m,
+            "--out",
+            "refused",
+            "--numeric",
+            "int",
+        ];
+        args.extend_from_slice(extra);
+        let o = timber(&args, a.path());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{extra:?}: {}", stderr(&o));
+        assert!(!a.path().join("refused/model.c").exists());
+    }
+}

@@ -2,8 +2,8 @@
 //! `timber certify` records it: statement and branch coverage with gcc and
 //! gcov, MC/DC with clang-19 and llvm-cov, on every XGBoost fixture model
 //! (the XGBoost 3.2 set and the 1.7 / 2.1 version fixtures) under both NaN
-//! policies, in the table and compact layouts and (for the models `auto`
-//! gives it to) the branches layout, driven through the public API with the vectors
+//! policies, in the table and compact layouts, the integer mode and (for
+//! the models `auto` gives it to) the branches layout, driven through the public API with the vectors
 //! `timber::verify::generate` makes.
 //!
 //! The generator emits only code the model can execute (it bounds every
@@ -18,7 +18,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
+use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Numeric, Options};
 use timber::codegen::GeneratedFile;
 use timber::coverage::{
     gcov, llvm, measure, CoverageError, CoverageOptions, CoverageReport, Uncovered,
@@ -33,24 +33,39 @@ fn load(name: &str) -> Ensemble {
 }
 
 fn emit(ens: &Ensemble, nan_policy: NanPolicy) -> Vec<GeneratedFile> {
-    emit_layout(ens, nan_policy, Layout::Table)
+    emit_layout(ens, nan_policy, (Layout::Table, Numeric::Float))
 }
 
-fn emit_layout(ens: &Ensemble, nan_policy: NanPolicy, layout: Layout) -> Vec<GeneratedFile> {
-    emit_c99(ens, &Options { nan_policy, layout }).unwrap_or_else(|e| panic!("emit: {e}"))
+fn emit_layout(
+    ens: &Ensemble,
+    nan_policy: NanPolicy,
+    (layout, numeric): (Layout, Numeric),
+) -> Vec<GeneratedFile> {
+    emit_c99(
+        ens,
+        &Options {
+            nan_policy,
+            layout,
+            numeric,
+        },
+    )
+    .unwrap_or_else(|e| panic!("emit: {e}"))
 }
 
 /// The layouts measured for a model: the table and compact always, the branches
 /// layout for every model `auto` gives it to (the big models' nests take
 /// minutes to build with coverage instrumentation, and `auto` never
-/// emits them).
-fn layouts_for(ens: &Ensemble) -> Vec<Layout> {
-    let mut v = vec![Layout::Table];
+/// emits them); the integer mode wherever it can express the model.
+fn layouts_for(ens: &Ensemble) -> Vec<(Layout, Numeric)> {
+    let mut v = vec![(Layout::Table, Numeric::Float)];
     if Layout::Auto.resolve(ens) == Layout::Branches {
-        v.push(Layout::Branches);
+        v.push((Layout::Branches, Numeric::Float));
     }
     if timber::codegen::c99::compact::supports(ens) {
-        v.push(Layout::Compact);
+        v.push((Layout::Compact, Numeric::Float));
+    }
+    if timber::codegen::c99::numint::supports(ens) {
+        v.push((Layout::Compact, Numeric::Int));
     }
     v
 }

@@ -71,6 +71,7 @@ fn record(failed: &[&str]) -> Certification {
         options: GenerationOptions {
             nan_policy: "missing".to_string(),
             layout: "table".to_string(),
+            numeric: "float".to_string(),
             seed: 42,
             random_rows: 1000,
         },

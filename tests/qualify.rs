@@ -130,22 +130,27 @@ fn the_suite_passes_and_certify_accepts_only_the_toolchain_it_covers() {
     )
     .expect("json");
     assert_eq!(report["verdict"], "pass");
-    // cases x layouts (table, branches, compact) x NaN policies x flag
-    // sets x targets
+    // cases x (layouts table, branches, compact in float mode, and the
+    // integer mode) x NaN policies x flag sets x targets
     assert_eq!(
         report["results"].as_array().map(|a| a.len()),
-        Some(CASES.len() * 3 * 2 * 2 * 2)
+        Some(CASES.len() * 4 * 2 * 2 * 2)
     );
-    for layout in ["table", "branches", "compact"] {
+    for (layout, numeric) in [
+        ("table", "float"),
+        ("branches", "float"),
+        ("compact", "float"),
+        ("compact", "int"),
+    ] {
         assert_eq!(
             report["results"]
                 .as_array()
                 .expect("results")
                 .iter()
-                .filter(|r| r["layout"] == layout)
+                .filter(|r| r["layout"] == layout && r["numeric"] == numeric)
                 .count(),
             CASES.len() * 2 * 2 * 2,
-            "{layout}"
+            "{layout} {numeric}"
         );
     }
     assert!(report["results"]

@@ -184,6 +184,7 @@ fn passing() -> Certification {
         options: GenerationOptions {
             nan_policy: "missing".to_string(),
             layout: "table".to_string(),
+            numeric: "float".to_string(),
             seed: 42,
             random_rows: 1_000,
         },
@@ -1020,6 +1021,7 @@ fn certify_real(profile: &str, level: Option<&str>, out: &Path) -> Option<Certif
         .expect("level");
     let opts = timber::certify::CertifyOptions {
         layout: timber::codegen::c99::Layout::Table,
+        numeric: timber::codegen::c99::Numeric::Float,
         model: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xgboost/binary_nan.json"),
         format: timber::frontend::FormatChoice::Auto,
         profile: prof,

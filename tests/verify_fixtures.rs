@@ -13,7 +13,7 @@
 
 mod common;
 
-use timber::codegen::c99::{emit_c99, Layout, Options};
+use timber::codegen::c99::{emit_c99, numint, Layout, NanPolicy, Numeric, Options};
 use timber::frontend::{load_model, FormatChoice};
 use timber::verify::{self, targets, vectors, TargetStatus, VerifyOptions};
 
@@ -142,4 +142,122 @@ fn branches_and_compact_layouts_are_bit_identical_on_every_target() {
             report.targets.len()
         );
     }
+}
+
+/// The integer mode (`--numeric int`) on every target, for every XGBoost
+/// 3.2 fixture model and every LightGBM and CatBoost fixture model it can
+/// express: the IR-derived vectors (thresholds, the floats next to them,
+/// NaN, infinities, both zeros, one row per leaf, random rows) plus the
+/// fixture's own inputs, both NaN policies (NaN-free rows under
+/// `reject`). Every row's bits equal the reference evaluator's, so the
+/// integer walk takes the float walk's decisions everywhere.
+#[test]
+fn integer_mode_is_bit_identical_on_every_target() {
+    let all = targets::all().expect("embedded targets parse");
+    if let Err(e) = verify::check_tools(&all) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and a toolchain is missing: {e}"
+        );
+        eprintln!("NOTICE: not run, a toolchain is missing: {e}");
+        return;
+    }
+    let fixtures = common::fixtures();
+    let mut models: Vec<(std::path::PathBuf, std::path::PathBuf)> = Vec::new();
+    let xgb = fixtures.join("xgboost");
+    for name in common::xgboost_models_in(&xgb) {
+        models.push((
+            xgb.join(format!("{name}.json")),
+            xgb.join(format!("{name}.inputs.csv")),
+        ));
+    }
+    for (sub, ext) in [("lightgbm", "txt"), ("catboost", "json")] {
+        let dir = fixtures.join(sub);
+        for name in common::models_with_extension(&dir, ext, 1) {
+            models.push((
+                dir.join(format!("{name}.{ext}")),
+                dir.join(format!("{name}.inputs.csv")),
+            ));
+        }
+    }
+    let mut lines = Vec::new();
+    let mut int_models = 0;
+    for (model, inputs) in &models {
+        let label = model
+            .strip_prefix(&fixtures)
+            .unwrap_or(model)
+            .display()
+            .to_string();
+        let ens = load_model(model, FormatChoice::Auto).unwrap_or_else(|e| panic!("{label}: {e}"));
+        if let Some(why) = numint::unsupported(&ens) {
+            lines.push(format!("{label:<36} refused: {why}"));
+            continue;
+        }
+        int_models += 1;
+        let mut rows = vectors::generate(&ens, &Default::default()).rows;
+        rows.extend(common::read_csv_f32(inputs));
+        for nan_policy in [NanPolicy::Missing, NanPolicy::Reject] {
+            let opts = Options {
+                nan_policy,
+                layout: Layout::Auto,
+                numeric: Numeric::Int,
+            };
+            let files = emit_c99(&ens, &opts).unwrap_or_else(|e| panic!("{label}: {e}"));
+            let rows: Vec<Vec<f32>> = match nan_policy {
+                NanPolicy::Missing => rows.clone(),
+                NanPolicy::Reject => rows
+                    .iter()
+                    .filter(|r| !r.iter().any(|v| v.is_nan()))
+                    .cloned()
+                    .collect(),
+            };
+            let report = verify::verify_with(
+                &files,
+                &rows,
+                &all,
+                ens.n_features as usize,
+                ens.n_outputs() as usize,
+                &|row: &[f32]| timber::ir::evaluate(&ens, row),
+                &VerifyOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!(report.targets.len(), all.len());
+            for t in &report.targets {
+                if t.status == TargetStatus::DoesNotFit {
+                    // As in float mode: only the 256 KiB micro:bit may be
+                    // too small, when the larger board of the same core
+                    // passed.
+                    assert_eq!(t.target, "cortex-m0", "{label}: {} does not fit", t.target);
+                    let big = report
+                        .targets
+                        .iter()
+                        .find(|x| x.target == "cortex-m0-mps2")
+                        .expect("cortex-m0-mps2 target");
+                    assert_eq!(big.status, TargetStatus::Pass, "{label}: cortex-m0-mps2");
+                    continue;
+                }
+                assert_eq!(
+                    t.status,
+                    TargetStatus::Pass,
+                    "{label} (int, {nan_policy:?}) on {}: {:?} first mismatches {:?}",
+                    t.target,
+                    t.message,
+                    t.mismatches.iter().take(3).collect::<Vec<_>>()
+                );
+            }
+            let passed = report
+                .targets
+                .iter()
+                .filter(|t| t.status == TargetStatus::Pass)
+                .count();
+            lines.push(format!(
+                "{label:<36} int {:<7} {:>5} rows  {passed}/{} targets bit-identical",
+                nan_policy.name(),
+                rows.len(),
+                report.targets.len()
+            ));
+        }
+    }
+    println!("{}", lines.join("\n"));
+    assert!(int_models >= 20, "only {int_models} models ran in int mode");
 }

@@ -11,7 +11,7 @@
 #![allow(clippy::approx_constant, clippy::manual_clamp)]
 
 use std::path::Path;
-use timber::codegen::c99::Layout;
+use timber::codegen::c99::{Layout, Numeric};
 use timber::codegen::GeneratedFile;
 use timber::ir::{
     Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
@@ -449,7 +449,8 @@ fn reports_are_identical_across_runs_once_timings_are_cleared() {
 /// The generator's own stack estimate (no compiler) is an upper bound of
 /// the stack painted and measured on every Cortex-M target, for a softmax,
 /// a sigmoid and an argmax model and two ONNX models (onnxruntime's
-/// logistic and float32 softmax), in every layout they take;
+/// logistic and float32 softmax), in every layout they take and the
+/// integer mode;
 /// the four figures are printed.
 #[test]
 fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
@@ -491,19 +492,25 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
         .iter()
         .any(|(_, e)| e.post_transform == PostTransform::Sigmoid));
     let runs = models.iter().flat_map(|(name, ens)| {
-        // The compact layout takes scalar leaves only.
+        // The compact layout and the integer mode take scalar leaves only.
         let vector = ens.trees.iter().flat_map(|t| &t.nodes).any(|n| match n {
             timber::ir::Node::Leaf(l) => l.values.len() > 1,
             timber::ir::Node::Split(_) => false,
         });
-        [Layout::Table, Layout::Branches, Layout::Compact]
-            .into_iter()
-            .filter(move |l| !(vector && *l == Layout::Compact))
-            .map(move |layout| (name, ens, layout))
+        [
+            (Layout::Table, Numeric::Float),
+            (Layout::Branches, Numeric::Float),
+            (Layout::Compact, Numeric::Float),
+            (Layout::Compact, Numeric::Int),
+        ]
+        .into_iter()
+        .filter(move |(l, _)| !(vector && *l == Layout::Compact))
+        .map(move |(layout, numeric)| (name, ens, layout, numeric))
     });
-    for (name, ens, layout) in runs {
+    for (name, ens, layout, numeric) in runs {
         let opts = timber::codegen::c99::Options {
             layout,
+            numeric,
             ..Default::default()
         };
         let files = timber::codegen::c99::emit_c99(ens, &opts).expect("emits");
@@ -525,7 +532,7 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
         )
         .expect("runs");
         verify::attach_stack_estimates(&mut report, ens, &opts, &targets);
-        let name = format!("{name} ({})", layout.name());
+        let name = format!("{name} ({}, {})", layout.name(), numeric.name());
         for t in &report.targets {
             assert_eq!(t.status, TargetStatus::Pass, "{name} on {}", t.target);
             let st = t.stack.as_ref().expect("stack figures");

@@ -90,6 +90,10 @@ fn default_layout() -> String {
     "table".to_string()
 }
 
+fn default_numeric() -> String {
+    "float".to_string()
+}
+
 /// Everything that, with the model, determines the generated files and the
 /// vectors: `audit verify --model` regenerates from these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +106,10 @@ pub struct GenerationOptions {
     /// Bundles written before layouts existed have none: `table`.
     #[serde(default = "default_layout")]
     pub layout: String,
+    /// `float` or `int` (the comparisons of the tree walk). Bundles written
+    /// before the integer mode existed have none: `float`.
+    #[serde(default = "default_numeric")]
+    pub numeric: String,
     /// Seed and count of the random test vectors.
     pub seed: u64,
     pub random_rows: usize,

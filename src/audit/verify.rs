@@ -28,7 +28,7 @@ use super::error::AuditError;
 use super::layout;
 use super::manifest::{self, check_bundle_path, is_sha256_hex, Found, Manifest, RefusedKind};
 use super::record::{Certification, CERTIFICATION_SCHEMA_VERSION};
-use crate::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
+use crate::codegen::c99::{emit_c99, Layout, NanPolicy, Numeric, Options};
 use crate::frontend::{load_model_bytes, sha256_hex, FormatChoice};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -649,12 +649,31 @@ fn check_model(
         check.skipped = Some("unknown layout in certification.json".into());
         return Ok(check);
     };
+    let Some(numeric) = Numeric::from_name(&cert.options.numeric) else {
+        problems.push(Problem::new(
+            layout::CERTIFICATION,
+            ProblemKind::CertificationInvalid,
+            format!(
+                "options.numeric {:?} is neither \"float\" nor \"int\"",
+                cert.options.numeric
+            ),
+        ));
+        check.skipped = Some("unknown numeric mode in certification.json".into());
+        return Ok(check);
+    };
     let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
-    let generated =
-        emit_c99(&ens, &Options { nan_policy, layout }).map_err(|source| AuditError::Codegen {
-            path: model.to_path_buf(),
-            source,
-        })?;
+    let generated = emit_c99(
+        &ens,
+        &Options {
+            nan_policy,
+            layout,
+            numeric,
+        },
+    )
+    .map_err(|source| AuditError::Codegen {
+        path: model.to_path_buf(),
+        source,
+    })?;
 
     let mut expected: Vec<(String, String)> = vec![(layout::IR.into(), ens.to_canonical_json())];
     expected.extend(

@@ -80,6 +80,12 @@ pub struct Args {
     /// together), `table` above; `compact` is the smallest in flash.
     #[arg(long, value_enum, default_value = "auto")]
     pub layout: timber::codegen::c99::Layout,
+    /// How the tree walk compares inputs with thresholds; both give the
+    /// same output bits. `int` encodes each used feature once per row into
+    /// a small integer and walks the trees with integer comparisons only
+    /// (for cores without an FPU); it uses the compact node table.
+    #[arg(long, value_enum, default_value = "float")]
+    pub numeric: timber::codegen::c99::Numeric,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -130,6 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         seed: args.seed,
         random_rows: args.random_rows,
         layout: args.layout,
+        numeric: args.numeric,
         out: args.out.clone(),
         force: args.force,
         verify: display.options(None, args.jobs),

@@ -63,6 +63,12 @@ pub struct Args {
     /// together), `table` above; `compact` is the smallest in flash.
     #[arg(long, value_enum, default_value = "auto")]
     pub layout: timber::codegen::c99::Layout,
+    /// How the tree walk compares inputs with thresholds; both give the
+    /// same output bits. `int` encodes each used feature once per row into
+    /// a small integer and walks the trees with integer comparisons only
+    /// (for cores without an FPU); it uses the compact node table.
+    #[arg(long, value_enum, default_value = "float")]
+    pub numeric: timber::codegen::c99::Numeric,
     /// What to generate.
     #[arg(long, value_enum, default_value = "c99")]
     pub target: Target,
@@ -90,6 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let opts = timber::codegen::c99::Options {
                 nan_policy,
                 layout: args.layout,
+                numeric: args.numeric,
             };
             timber::codegen::c99::emit_c99(&ens, &opts)?
                 .into_iter()
@@ -97,6 +104,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 .collect()
         }
         Target::Wasm => {
+            if args.numeric != timber::codegen::c99::Numeric::Float {
+                anyhow::bail!(
+                    "--numeric {} applies to the C99 target only; the WebAssembly module \
+                     compares floats",
+                    args.numeric.name()
+                );
+            }
             let opts = timber::codegen::wasm::Options { nan_policy };
             let module = timber::codegen::wasm::emit_wasm(&ens, &opts)?;
             module
@@ -117,7 +131,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     written.push("ir.json".into());
     // The C layouts do not apply to the WebAssembly module (its own table).
     let layout = match args.target {
-        Target::C99 => format!("layout {}", args.layout.resolve(&ens).name()),
+        Target::C99 => {
+            let opts = timber::codegen::c99::Options {
+                nan_policy,
+                layout: args.layout,
+                numeric: args.numeric,
+            };
+            format!(
+                "layout {}, numeric {}",
+                opts.layout(&ens).name(),
+                args.numeric.name()
+            )
+        }
         Target::Wasm => "WebAssembly".to_string(),
     };
     eprintln!(

@@ -84,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .filter(|r| r.status == "not-applicable")
         .count();
     let mut text = format!(
-        "timber {} qualification: {} ({} cases x layouts x 2 NaN policies x {} flag sets x {} targets = {} runs; {} failed, {} not applicable)\n",
+        "timber {} qualification: {} ({} cases x layouts and numeric modes x 2 NaN policies x {} flag sets x {} targets = {} runs; {} failed, {} not applicable)\n",
         report.timber_version,
         report.verdict.to_uppercase(),
         report.cases.len(),
@@ -96,9 +96,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     );
     for r in &failed {
         text.push_str(&format!(
-            "  FAIL {} ({} layout, {} NaN) on {} with {}: {} mismatches of {} rows{}\n",
+            "  FAIL {} ({} layout, {} numeric, {} NaN) on {} with {}: {} mismatches of {} rows{}\n",
             r.case,
             r.layout,
+            r.numeric,
             r.nan_policy,
             r.target,
             r.flags,

@@ -70,6 +70,12 @@ pub struct Args {
     /// together), `table` above; `compact` is the smallest in flash.
     #[arg(long, value_enum, default_value = "auto")]
     pub layout: timber::codegen::c99::Layout,
+    /// How the tree walk compares inputs with thresholds; both give the
+    /// same output bits. `int` encodes each used feature once per row into
+    /// a small integer and walks the trees with integer comparisons only
+    /// (for cores without an FPU); it uses the compact node table.
+    #[arg(long, value_enum, default_value = "float")]
+    pub numeric: timber::codegen::c99::Numeric,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -88,6 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let ens = load_model(&args.model, args.model_format)?;
     let codegen = timber::codegen::c99::Options {
         layout: args.layout,
+        numeric: args.numeric,
         ..Default::default()
     };
     let files = timber::codegen::c99::emit_c99(&ens, &codegen)?;
@@ -213,6 +220,7 @@ fn run_targets(
     display.finish();
     let codegen = timber::codegen::c99::Options {
         layout: args.layout,
+        numeric: args.numeric,
         ..Default::default()
     };
     verify::attach_stack_estimates(&mut report, ens, &codegen, targets);

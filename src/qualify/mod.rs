@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-use crate::codegen::c99::{branches, compact, emit_c99, Layout, NanPolicy, Options};
+use crate::codegen::c99::{branches, emit_c99, Layout, NanPolicy, Numeric, Options};
 use crate::verify::{self, TargetSpec, TargetStatus, VerifyOptions};
 
 /// Schema version of `qualification.json`.
@@ -58,6 +58,10 @@ pub struct CaseResult {
     /// layouts existed ran the table only.
     #[serde(default = "table_layout")]
     pub layout: String,
+    /// `float` or `int`; reports written before the integer mode existed
+    /// ran float only.
+    #[serde(default = "float_numeric")]
+    pub numeric: String,
     pub target: String,
     pub flags: String,
     /// `pass`, `fail` or `not-applicable` (the model does not fit the
@@ -70,6 +74,10 @@ pub struct CaseResult {
 
 fn table_layout() -> String {
     Layout::Table.name().to_string()
+}
+
+fn float_numeric() -> String {
+    Numeric::Float.name().to_string()
 }
 
 /// A tool that took part, per target.
@@ -166,26 +174,38 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
         };
         // Every concrete layout that can express this case (issue 9: every
         // layout is qualified).
-        let layouts: Vec<Layout> = [Layout::Table, Layout::Branches, Layout::Compact]
-            .into_iter()
-            .filter(|l| match l {
-                Layout::Branches => branches::supports(ens),
-                Layout::Compact => compact::supports(ens),
-                _ => true,
-            })
-            .collect();
+        // And the integer mode, which has one layout.
+        let layouts: Vec<(Layout, Numeric)> = [
+            (Layout::Table, Numeric::Float),
+            (Layout::Branches, Numeric::Float),
+            (Layout::Compact, Numeric::Float),
+            (Layout::Compact, Numeric::Int),
+        ]
+        .into_iter()
+        .filter(|(layout, numeric)| {
+            Options {
+                nan_policy: NanPolicy::Missing,
+                layout: *layout,
+                numeric: *numeric,
+            }
+            .unsupported(ens)
+            .is_none()
+                && (*layout != Layout::Branches || branches::supports(ens))
+        })
+        .collect();
         let runs = layouts.iter().flat_map(|l| {
             [NanPolicy::Missing, NanPolicy::Reject]
                 .into_iter()
                 .map(move |p| (*l, p))
         });
-        for (layout, policy) in runs {
+        for ((layout, numeric), policy) in runs {
             let policy_name = policy.name();
             let files = emit_c99(
                 ens,
                 &Options {
                     nan_policy: policy,
                     layout,
+                    numeric,
                 },
             )
             .map_err(|e| QualifyError::Case {
@@ -228,9 +248,10 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
                     },
                 })?;
                 let mut line = format!(
-                    "{:<22} {:<8} {:<7} {:<24}",
+                    "{:<22} {:<8} {:<5} {:<7} {:<24}",
                     case.name,
                     layout.name(),
+                    numeric.name(),
                     policy_name,
                     flags
                 );
@@ -260,6 +281,7 @@ pub fn qualify(opts: &QualifyOptions) -> Result<QualificationReport, QualifyErro
                         case: case.name.clone(),
                         nan_policy: policy_name.into(),
                         layout: layout.name().into(),
+                        numeric: numeric.name().into(),
                         target: t.target.clone(),
                         flags: flags.clone(),
                         status: status.into(),

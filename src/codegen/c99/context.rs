@@ -68,8 +68,12 @@ pub struct Context {
     pub layout: &'static str,
     /// The branches layout's tree functions (empty for other layouts).
     pub branch_trees: Vec<BranchTree>,
-    /// The compact layout's tables (None for other layouts).
+    /// The compact layout's tables (None for other layouts and int mode).
     pub compact: Option<super::compact::CompactTables>,
+    /// `float` or `int` (see [`super::Numeric`]).
+    pub numeric: &'static str,
+    /// Int mode's tables (None in float mode).
+    pub int: Option<super::numint::IntTables>,
     pub generator_version: &'static str,
     pub abi_version: u32,
     pub model_sha256: String,
@@ -465,7 +469,11 @@ impl Context {
             });
         }
         let max_group = trees.iter().map(|t| t.group).max().unwrap_or(0);
-        let layout = opts.layout.resolve(ens);
+        if let Some(why) = opts.unsupported(ens) {
+            return Err(CodegenError::Unsupported { what: why });
+        }
+        let layout = opts.layout(ens);
+        let int_mode = opts.numeric == super::Numeric::Int;
         // The branches layout has no padding trees, hence no scratch slot.
         let n_slots = if layout == Layout::Table && average && trees.iter().any(|t| t.pad) {
             ens.n_groups + 1
@@ -493,7 +501,15 @@ impl Context {
         } else {
             Vec::new()
         };
-        let compact = if layout == Layout::Compact {
+        let int = if int_mode {
+            Some(super::numint::tables(
+                ens,
+                opts.nan_policy == NanPolicy::Reject,
+            )?)
+        } else {
+            None
+        };
+        let compact = if layout == Layout::Compact && !int_mode {
             Some(super::compact::tables(
                 ens,
                 opts.nan_policy == NanPolicy::Reject,
@@ -505,6 +521,8 @@ impl Context {
             layout: layout.name(),
             branch_trees,
             compact,
+            numeric: opts.numeric.name(),
+            int,
             generator_version: crate::version::TIMBER_VERSION,
             abi_version: ABI_VERSION,
             model_sha256: ens.source.sha256.to_ascii_lowercase(),

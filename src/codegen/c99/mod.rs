@@ -25,6 +25,7 @@ pub mod branches;
 pub mod compact;
 mod context;
 pub mod conv;
+pub mod numint;
 mod range;
 pub mod stack;
 
@@ -141,21 +142,82 @@ impl Layout {
     }
 }
 
+/// How the generated code compares inputs with thresholds. Both give the
+/// same output bits (the reference evaluator's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Numeric {
+    /// Float comparisons in the tree walk.
+    #[default]
+    Float,
+    /// Each used feature is encoded once per row into a small integer
+    /// code; the tree walk compares integers only (see [`numint`]). For
+    /// cores without an FPU. Uses the compact node table.
+    Int,
+}
+
+impl Numeric {
+    /// Every numeric mode name the CLI accepts.
+    pub const NAMES: [&'static str; 2] = ["float", "int"];
+
+    /// The name the CLI, `model.h` and the audit bundle use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Numeric::Float => "float",
+            Numeric::Int => "int",
+        }
+    }
+
+    /// The mode of a name in [`Numeric::NAMES`].
+    pub fn from_name(name: &str) -> Option<Numeric> {
+        match name {
+            "float" => Some(Numeric::Float),
+            "int" => Some(Numeric::Int),
+            _ => None,
+        }
+    }
+}
+
 /// Options of the C99 backend.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub nan_policy: NanPolicy,
     pub layout: Layout,
+    pub numeric: Numeric,
 }
 
 impl Options {
     /// These options with `auto` replaced by the layout it picks for
     /// `ens`: what the audit bundle records, so regenerating never
     /// depends on the threshold of the timber version that re-runs it.
+    /// In int mode `auto` is `compact`, the one layout int mode has.
     pub fn resolved(&self, ens: &Ensemble) -> Options {
         Options {
             nan_policy: self.nan_policy,
-            layout: self.layout.resolve(ens),
+            layout: self.layout(ens),
+            numeric: self.numeric,
+        }
+    }
+
+    /// The concrete layout these options emit for `ens`.
+    pub fn layout(&self, ens: &Ensemble) -> Layout {
+        match (self.numeric, self.layout) {
+            (Numeric::Int, Layout::Auto) => Layout::Compact,
+            (_, layout) => layout.resolve(ens),
+        }
+    }
+
+    /// Why these options cannot generate C for `ens`, if they cannot
+    /// (checked before any file is written).
+    pub fn unsupported(&self, ens: &Ensemble) -> Option<String> {
+        match (self.numeric, self.layout(ens)) {
+            (Numeric::Int, Layout::Compact) => numint::unsupported(ens),
+            (Numeric::Int, other) => Some(format!(
+                "--numeric int uses the compact node table; --layout {} is float only \
+                 (use --layout auto or compact)",
+                other.name()
+            )),
+            (Numeric::Float, Layout::Compact) => compact::unsupported(ens),
+            (Numeric::Float, _) => None,
         }
     }
 }

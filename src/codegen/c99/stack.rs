@@ -17,6 +17,7 @@
 //! branches and compact layouts (no lanes, no blocks, no add_leaf):
 //! timber_infer_single / timber_infer -> timber_infer_row
 //!     -> timber_acc_init / timber_tree_<i> (timber_tree_value) / timber_acc_finish
+//!     -> timber_encode (numeric int: the row's codes, before the trees)
 //! post transform: timber_sigmoid -> timber_exp
 //!                 timber_softmax -> timber_exp
 //!                 timber_exp, timber_hinge, timber_argmax
@@ -509,7 +510,32 @@ fn branches_functions(
     let average = ctx.aggregation == "average";
     // Averages and sums with the base added last keep a margins array.
     let base_last = ctx.aggregation == "sum_then_base";
-    let tree_fn = if ctx.layout == "compact" {
+    let int = ctx.int.as_ref();
+    let tree_fn = if int.is_some() {
+        v.push(Func {
+            name: "timber_encode",
+            // in, codes; s, x, slot, first, lo, len, code, half
+            locals: Locals {
+                scalars: vec![p, p, 4, f, 4, 4, 4, 4, 4, 4],
+                arrays: 0,
+                float: true,
+                soft_helper: m.soft_float,
+            },
+            calls: vec![],
+        });
+        // The codes array lives in timber_infer_row's frame.
+        Func {
+            name: "timber_tree_value",
+            // codes, t; r, node, go_left
+            locals: Locals {
+                scalars: vec![p, 4, 4, p, 4],
+                arrays: 0,
+                float: false,
+                soft_helper: false,
+            },
+            calls: vec![],
+        }
+    } else if ctx.layout == "compact" {
         Func {
             name: "timber_tree_value",
             // in, t; node, x, flags, missing_left, cmp, go_left, next
@@ -561,16 +587,25 @@ fn branches_functions(
         },
         calls: transform.into_iter().collect(),
     });
+    // Int mode: the row's codes, one per code slot.
+    let codes_bytes = int.map_or(0, |it| {
+        u64::from(it.n_slots) * u64::from(type_bytes(it.code_type))
+    });
+    let mut row_calls = vec!["timber_acc_init", tree_name, "timber_acc_finish"];
+    if int.is_some() {
+        row_calls.push("timber_encode");
+    }
     v.push(Func {
         name: "timber_infer_row",
-        // in, out; acc, the tree's value being added, t, grp (compact)
+        // in, out; acc, the tree's value being added, t, grp (compact);
+        // codes[N_USED] (int)
         locals: Locals {
             scalars: vec![p, p, f, 4, 4],
-            arrays: acc_bytes,
+            arrays: acc_bytes + codes_bytes,
             float: true,
             soft_helper: m.soft_float,
         },
-        calls: vec!["timber_acc_init", tree_name, "timber_acc_finish"],
+        calls: row_calls,
     });
     if ctx.reject_nan {
         v.push(Func {
