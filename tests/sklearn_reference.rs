@@ -212,7 +212,7 @@ fn margin_bounds(ens: &Ensemble, leaves: &[u32]) -> Vec<f64> {
     let u = f64::from(f32::EPSILON) / 2.0;
     let n = ens.n_groups as usize;
     let mut sums = match ens.aggregation {
-        Aggregation::Sum => ens.base_score.clone(),
+        Aggregation::Sum | Aggregation::SumThenBase => ens.base_score.clone(),
         Aggregation::Average => vec![0.0; n],
     };
     let mut acc: Vec<f64> = sums.iter().map(|b| f64::from(b.abs())).collect();
@@ -231,7 +231,7 @@ fn margin_bounds(ens: &Ensemble, leaves: &[u32]) -> Vec<f64> {
         .map(|g| {
             let b = 1.01 * u * acc[g];
             match ens.aggregation {
-                Aggregation::Sum => b,
+                Aggregation::Sum | Aggregation::SumThenBase => b,
                 Aggregation::Average => {
                     b / f64::from(counts[g].max(1)) + u * f64::from(sums[g].abs())
                 }
