@@ -7,10 +7,10 @@
 pub mod catboost;
 pub mod detect;
 pub mod lightgbm;
+pub mod onnx;
 pub mod pickle;
 pub mod sklearn;
 pub mod threshold;
-pub mod onnx;
 pub mod ubjson;
 pub mod xgboost;
 
