@@ -9,7 +9,7 @@
 //! reproducible.
 
 use crate::ir::{
-    Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
     IR_SCHEMA_VERSION,
 };
 
@@ -27,7 +27,7 @@ pub struct Case {
 fn leaf(id: u32, values: &[f32]) -> Node {
     Node::Leaf(Leaf {
         source_id: id,
-        values: values.to_vec(),
+        values: values.iter().map(|v| f64::from(*v)).collect(),
     })
 }
 
@@ -79,7 +79,8 @@ fn ensemble(
         n_features,
         feature_names: vec![],
         n_groups: base_score.len() as u32,
-        base_score,
+        accumulator: Accumulator::F32,
+        base_score: base_score.iter().map(|b| f64::from(*b)).collect(),
         aggregation,
         post_transform,
         trees,

@@ -31,6 +31,31 @@ pub fn f32_literal(v: f32) -> Option<String> {
     }
 }
 
+/// A C99 `double` constant expression whose value is exactly `v` (the
+/// double-accumulation tables and constants): Rust's shortest round-trip
+/// scientific form without a suffix, which a C compiler parses to the
+/// nearest double, i.e. `v`. Infinities never reach the generator
+/// (validation refuses them); they and NaN map to `None`.
+pub fn f64_literal(v: f64) -> Option<String> {
+    if v.is_finite() {
+        Some(format!("{v:e}"))
+    } else {
+        None
+    }
+}
+
+/// A leaf value or base score as C text in the accumulator's type: the
+/// one place that decides how the summed values are written, shared by
+/// every layout. Under float32 accumulation the value is exactly a float32
+/// (validated) and written as a `float` literal; under double
+/// accumulation as a `double` literal.
+pub fn leaf_literal(acc: crate::ir::Accumulator, v: f64) -> Option<String> {
+    match acc {
+        crate::ir::Accumulator::F32 => f32_literal(v as f32),
+        crate::ir::Accumulator::F64 => f64_literal(v),
+    }
+}
+
 /// The narrowest C unsigned fixed-width type that holds every value in
 /// `0..=max`.
 pub fn uint_type_for(max: u64) -> &'static str {

@@ -143,6 +143,17 @@ fn push_u32(data: &mut Vec<u8>, v: u32) {
 impl Layout {
     /// Lay out a validated ensemble.
     pub fn new(ens: &Ensemble) -> Result<Layout, WasmError> {
+        // The module sums in float32; double accumulation is refused
+        // rather than approximated.
+        if ens.accumulator != crate::ir::Accumulator::F32 {
+            return Err(WasmError::Unsupported {
+                what: format!(
+                    "double accumulation (accumulator {}, as LightGBM and CatBoost sum) is not \
+                     supported by the WebAssembly backend yet; use the C99 backend",
+                    ens.accumulator.name()
+                ),
+            });
+        }
         if ens.n_features > FEATURE_MASK || ens.n_groups > FEATURE_MASK {
             return Err(WasmError::Unsupported {
                 what: format!(
@@ -215,7 +226,7 @@ impl Layout {
 
         let mut data = Vec::with_capacity(data_end as usize);
         for &b in &ens.base_score {
-            push_f32(&mut data, b);
+            push_f32(&mut data, b as f32);
         }
         if pow2_at.is_some() {
             for k in POW2_K_MIN..=POW2_K_MAX {
@@ -270,12 +281,12 @@ impl Layout {
                     }
                     Node::Leaf(l) => {
                         if scalar_leaves {
-                            push_f32(&mut data, l.values[0]);
+                            push_f32(&mut data, l.values[0] as f32);
                         } else {
                             push_u32(&mut data, leaf_data.len() as u32);
                             push_u32(&mut leaf_data, l.values.len() as u32);
                             for &v in &l.values {
-                                push_f32(&mut leaf_data, v);
+                                push_f32(&mut leaf_data, v as f32);
                             }
                         }
                         push_u32(&mut data, 0);
