@@ -640,7 +640,7 @@ mod tests {
         assert_eq!(e.base_score, vec![0.0]);
         assert_eq!(e.post_transform, PostTransform::Sigmoid);
         let e = lower_str(&model("count:poisson", "2E0", "")).unwrap();
-        assert_eq!(e.base_score, vec![std::f32::consts::LN_2]);
+        assert_eq!(e.base_score, vec![f64::from(std::f32::consts::LN_2)]);
     }
 
     #[test]

@@ -930,11 +930,11 @@ mod tests {
                 }),
                 Node::Leaf(Leaf {
                     source_id: 1,
-                    values: vec![l],
+                    values: vec![f64::from(l)],
                 }),
                 Node::Leaf(Leaf {
                     source_id: 2,
-                    values: vec![r],
+                    values: vec![f64::from(r)],
                 }),
             ],
         }
@@ -952,6 +952,7 @@ mod tests {
             n_features: 2,
             feature_names: vec![],
             n_groups: 1,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Sigmoid,

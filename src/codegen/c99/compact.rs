@@ -218,7 +218,7 @@ mod tests {
                 right: r,
             })
         };
-        let leaf = |id: u32, v: f32| {
+        let leaf = |id: u32, v: f64| {
             Node::Leaf(Leaf {
                 source_id: id,
                 values: vec![v],
@@ -247,6 +247,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: 1,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Identity,

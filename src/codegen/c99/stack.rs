@@ -724,6 +724,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: groups,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0; groups as usize],
             aggregation: Aggregation::Sum,
             post_transform: transform,

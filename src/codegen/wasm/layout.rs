@@ -398,7 +398,7 @@ mod tests {
         let leaf = |values: Vec<f32>| {
             Node::Leaf(Leaf {
                 source_id: 0,
-                values,
+                values: values.into_iter().map(f64::from).collect(),
             })
         };
         // Children stored out of order; one root-only tree; vector leaves.
@@ -430,6 +430,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: 3,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0; 3],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Identity,
@@ -477,7 +478,9 @@ mod tests {
                 assert_eq!(u32_at(l.nodes + node + 12), node);
                 let entry = l.leaf_values + u32_at(l.nodes + node);
                 let count = u32_at(entry);
-                let values: Vec<f32> = (0..count).map(|i| f32_at(entry + 4 + 4 * i)).collect();
+                let values: Vec<f64> = (0..count)
+                    .map(|i| f64::from(f32_at(entry + 4 + 4 * i)))
+                    .collect();
                 let group = u32_at(at + 4 + 4 * LANES + 4 * lane);
                 match ens.trees.get(slot as usize) {
                     Some(tree) => {
@@ -490,7 +493,7 @@ mod tests {
                     }
                     None => {
                         assert_eq!(values.len(), 1);
-                        assert_eq!(values[0].to_bits(), (-0.0f32).to_bits());
+                        assert_eq!(values[0].to_bits(), (-0.0f64).to_bits());
                         assert_eq!(
                             group,
                             ens.n_groups * 4,
