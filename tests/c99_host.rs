@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 
 use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Options};
 use timber::ir::{
-    evaluate, mathfn, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
-    SplitOp, Tree, IR_SCHEMA_VERSION,
+    evaluate, mathfn, Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform,
+    Source, Split, SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 
 const CFLAGS: &[&str] = &[
@@ -33,14 +33,14 @@ const CFLAGS: &[&str] = &[
 fn leaf(id: u32, v: f32) -> Node {
     Node::Leaf(Leaf {
         source_id: id,
-        values: vec![v],
+        values: vec![f64::from(v)],
     })
 }
 
 fn leafv(id: u32, values: &[f32]) -> Node {
     Node::Leaf(Leaf {
         source_id: id,
-        values: values.to_vec(),
+        values: values.iter().map(|v| f64::from(*v)).collect(),
     })
 }
 
@@ -90,7 +90,8 @@ fn ensemble(
         n_features,
         feature_names: vec![],
         n_groups: base_score.len() as u32,
-        base_score,
+        accumulator: Accumulator::F32,
+        base_score: base_score.iter().map(|b| f64::from(*b)).collect(),
         aggregation,
         post_transform,
         trees,
@@ -748,7 +749,7 @@ fn random_tree(rng: &mut Rng, source_id: u32, group: u32, shape: &Shape) -> Tree
             }
             Proto::Leaf(values) => Node::Leaf(Leaf {
                 source_id: sid,
-                values,
+                values: values.into_iter().map(f64::from).collect(),
             }),
         });
     }
@@ -1744,7 +1745,7 @@ int main(void)
         for n in &t.nodes {
             match n {
                 Node::Split(s) => want.push(s.threshold.to_bits()),
-                Node::Leaf(l) => want.push(l.values[0].to_bits()),
+                Node::Leaf(l) => want.push((l.values[0] as f32).to_bits()),
             }
         }
     }

@@ -255,7 +255,7 @@ fn split(source_id: u32, feature: u32, threshold: f32, left: u32, right: u32) ->
 fn leaf(source_id: u32, v: f32) -> Node {
     Node::Leaf(Leaf {
         source_id,
-        values: vec![v],
+        values: vec![f64::from(v)],
     })
 }
 
@@ -283,7 +283,8 @@ fn three_tree_sigmoid() -> Ensemble {
         n_features: 3,
         feature_names: Vec::new(),
         n_groups: 1,
-        base_score: vec![-0.2],
+        accumulator: timber::ir::Accumulator::F32,
+        base_score: vec![f64::from(-0.2f32)],
         aggregation: Aggregation::Sum,
         post_transform: PostTransform::Sigmoid,
         trees: vec![

@@ -384,7 +384,7 @@ fn random_tree(
             };
             nodes[i] = Node::Leaf(Leaf {
                 source_id: i as u32,
-                values: (0..width).map(|_| rng.value()).collect(),
+                values: (0..width).map(|_| f64::from(rng.value())).collect(),
             });
         }
     }
@@ -428,7 +428,8 @@ fn synthetic(
         n_features,
         feature_names: Vec::new(),
         n_groups,
-        base_score: (0..n_groups).map(|_| rng.value()).collect(),
+        accumulator: timber::ir::Accumulator::F32,
+        base_score: (0..n_groups).map(|_| f64::from(rng.value())).collect(),
         aggregation,
         post_transform: pt,
         trees,
@@ -487,7 +488,7 @@ fn constant_tree(group: u32, v: f32) -> Tree {
         group,
         nodes: vec![Node::Leaf(Leaf {
             source_id: 0,
-            values: vec![v],
+            values: vec![f64::from(v)],
         })],
     }
 }

@@ -32,8 +32,8 @@
 
 use super::{Format, FrontendError};
 use crate::ir::{
-    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -202,7 +202,10 @@ pub fn from_json_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendEr
     for (i, b) in bias_v.iter().enumerate() {
         let v = cx.f64(b, &format!("{sb_field}/1/{i}"))?;
         if !v.is_finite() {
-            return Err(cx.err(&format!("{sb_field}/1/{i}"), format!("bias {v} is not finite")));
+            return Err(cx.err(
+                &format!("{sb_field}/1/{i}"),
+                format!("bias {v} is not finite"),
+            ));
         }
         bias.push(v);
     }

@@ -54,8 +54,8 @@
 
 use super::{Format, FrontendError};
 use crate::ir::{
-    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION, MAX_DEPTH,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION, MAX_DEPTH,
 };
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -20,8 +20,8 @@
 
 use super::{ubjson, Format, FrontendError};
 use crate::ir::{
-    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 use serde_json::Value;
 use std::path::Path;

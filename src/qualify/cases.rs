@@ -9,8 +9,8 @@
 //! reproducible.
 
 use crate::ir::{
-    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 
 /// One ensemble of the suite and the constructs it exists for.

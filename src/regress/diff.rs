@@ -460,7 +460,10 @@ fn tree_change(i: usize, old: &crate::ir::Tree, new: &crate::ir::Tree) -> Option
                 if x.threshold.to_bits() != y.threshold.to_bits() {
                     nc.fields
                         .push(change("threshold", x.threshold, y.threshold));
-                    nc.threshold = Some(ValueChange::new(f64::from(x.threshold), f64::from(y.threshold)));
+                    nc.threshold = Some(ValueChange::new(
+                        f64::from(x.threshold),
+                        f64::from(y.threshold),
+                    ));
                 }
                 if x.op != y.op {
                     nc.fields.push(change("op", snake(&x.op), snake(&y.op)));

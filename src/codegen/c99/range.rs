@@ -117,7 +117,7 @@ const REL: f64 = 1.0 / 8_388_608.0;
 /// produce, or None when a margin may not be finite.
 pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
     let n = ens.n_groups as usize;
-    let mut lo: Vec<f64> = ens.base_score.iter().map(|b| f64::from(*b)).collect();
+    let mut lo: Vec<f64> = ens.base_score.to_vec();
     let mut hi = lo.clone();
     let mut abs: Vec<f64> = lo.iter().map(|b| b.abs()).collect();
     let mut terms = vec![1.0f64; n];
@@ -143,7 +143,7 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
             for node in &tree.nodes {
                 if let Node::Leaf(l) = node {
                     // A leaf without value i adds nothing to group g.
-                    let v = l.values.get(i).map_or(0.0, |v| f64::from(*v));
+                    let v = l.values.get(i).copied().unwrap_or(0.0);
                     if !v.is_finite() {
                         return None;
                     }
@@ -168,7 +168,7 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
             Aggregation::Sum => (lo[g] - slack, hi[g] + slack),
             // base + sum / count: within base +- the sum of |leaves|.
             Aggregation::Average => {
-                let b = f64::from(ens.base_score[g]);
+                let b = ens.base_score[g];
                 let r = abs[g] * (1.0 + (terms[g] + 4.0) * REL) + 1.0e-30;
                 (b - r, b + r)
             }
