@@ -41,8 +41,12 @@ pub use validate::{validate, ValidationError, MAX_DEPTH};
 pub const IR_SCHEMA_VERSION: u32 = 1;
 
 /// A whole tree ensemble: what to compute, independent of any format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Serialised by hand (see the `Serialize` impl below) so a float32
+/// model's base scores print as the float32 digits they always had, and
+/// read through [`EnsembleWire`], which rounds them back to float32.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "EnsembleWire")]
 pub struct Ensemble {
     /// Always [`IR_SCHEMA_VERSION`] when written by this version.
     pub schema_version: u32,
@@ -59,11 +63,9 @@ pub struct Ensemble {
     /// Precision of the sums, the averaging and the link function.
     /// Omitted from `ir.json` when `f32` (the default), so a float32 model's
     /// `ir.json` reads as it did before the field existed.
-    #[serde(default, skip_serializing_if = "Accumulator::is_f32")]
     pub accumulator: Accumulator,
     /// Initial value of each group's sum, in margin space, one per group.
     /// Exactly a float32 under [`Accumulator::F32`].
-    #[serde(with = "f64_bits_vec")]
     pub base_score: Vec<f64>,
     /// How the tree sums become margins.
     pub aggregation: Aggregation,
@@ -71,6 +73,92 @@ pub struct Ensemble {
     pub post_transform: PostTransform,
     /// The trees, in the order their leaves are added.
     pub trees: Vec<Tree>,
+}
+
+/// `ir.json` as read: the fields of [`Ensemble`], in its order.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnsembleWire {
+    schema_version: u32,
+    source: Source,
+    n_features: u32,
+    #[serde(default)]
+    feature_names: Vec<String>,
+    n_groups: u32,
+    #[serde(default)]
+    accumulator: Accumulator,
+    #[serde(with = "f64_bits_vec")]
+    base_score: Vec<f64>,
+    aggregation: Aggregation,
+    post_transform: PostTransform,
+    trees: Vec<Tree>,
+}
+
+impl From<EnsembleWire> for Ensemble {
+    fn from(w: EnsembleWire) -> Ensemble {
+        // A float32 model's base scores are written as float32 digits;
+        // read as doubles they are rounded back to the float32 they name.
+        let base_score = match w.accumulator {
+            Accumulator::F32 => w
+                .base_score
+                .into_iter()
+                .map(|b| f64::from(b as f32))
+                .collect(),
+            Accumulator::F64 => w.base_score,
+        };
+        Ensemble {
+            schema_version: w.schema_version,
+            source: w.source,
+            n_features: w.n_features,
+            feature_names: w.feature_names,
+            n_groups: w.n_groups,
+            accumulator: w.accumulator,
+            base_score,
+            aggregation: w.aggregation,
+            post_transform: w.post_transform,
+            trees: w.trees,
+        }
+    }
+}
+
+impl Serialize for Ensemble {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let f32_acc = self.accumulator.is_f32();
+        let n_fields = if f32_acc { 10 } else { 11 };
+        let mut st = s.serialize_struct("Ensemble", n_fields)?;
+        st.serialize_field("schema_version", &self.schema_version)?;
+        st.serialize_field("source", &self.source)?;
+        st.serialize_field("n_features", &self.n_features)?;
+        st.serialize_field("feature_names", &self.feature_names)?;
+        st.serialize_field("n_groups", &self.n_groups)?;
+        if f32_acc {
+            st.skip_field("accumulator")?;
+            // Float32 digits (the values are float32, validated).
+            let base: Vec<F32Repr> = self
+                .base_score
+                .iter()
+                .map(|b| F32Repr::from_f64(f64::from(*b as f32)))
+                .map(|r| match r {
+                    F32Repr::Num(x) => F32Repr::Short(x as f32),
+                    other => other,
+                })
+                .collect();
+            st.serialize_field("base_score", &base)?;
+        } else {
+            st.serialize_field("accumulator", &self.accumulator)?;
+            let base: Vec<F32Repr> = self
+                .base_score
+                .iter()
+                .map(|b| F32Repr::from_f64(*b))
+                .collect();
+            st.serialize_field("base_score", &base)?;
+        }
+        st.serialize_field("aggregation", &self.aggregation)?;
+        st.serialize_field("post_transform", &self.post_transform)?;
+        st.serialize_field("trees", &self.trees)?;
+        st.end()
+    }
 }
 
 /// Provenance of a model, carried into the generated code and the audit.
@@ -332,6 +420,9 @@ mod f64_bits_vec {
 enum F32Repr {
     Num(f64),
     Special(String),
+    /// Written with float32's shortest digits (never read back as this).
+    #[serde(skip_deserializing)]
+    Short(f32),
 }
 
 impl From<f32> for F32Repr {
@@ -364,6 +455,7 @@ impl F32Repr {
     fn to_f64(&self) -> Result<f64, String> {
         match self {
             F32Repr::Num(x) => Ok(*x),
+            F32Repr::Short(x) => Ok(f64::from(*x)),
             F32Repr::Special(s) => match s.as_str() {
                 "nan" => Ok(f64::NAN),
                 "inf" => Ok(f64::INFINITY),
@@ -383,6 +475,7 @@ impl F32Repr {
                     Err(format!("{x} is not exactly representable as float32"))
                 }
             }
+            F32Repr::Short(x) => Ok(*x),
             F32Repr::Special(s) => match s.as_str() {
                 "nan" => Ok(f32::NAN),
                 "inf" => Ok(f32::INFINITY),
