@@ -37,7 +37,7 @@
 
 use super::branches::{branch_trees, BranchTree};
 use super::conv::{f32_literal, f64_literal, is_plain_c_text, leaf_literal, uint_type_for};
-use super::range::{exp_paths, ExpPaths};
+use super::range::{exp64_paths, exp_paths, Exp64Paths, ExpPaths};
 use super::{CodegenError, Layout, NanPolicy, Options};
 use crate::ir::mathfn;
 use crate::ir::validate::tree_depth;
@@ -207,10 +207,16 @@ pub struct Exp64Constants {
     pub two_p64: String,
     pub two_m64: String,
     pub scale_k: i32,
+    /// The paths this model's exp64 arguments can take.
+    pub paths: Exp64Paths,
+    /// 2^k for k = k_min..=k_max (exact powers of two, the values of
+    /// mathfn's products), and -k_min, the index bias.
+    pub pow2: Vec<Pow2Row>,
+    pub pow2_bias: i32,
 }
 
 impl Exp64Constants {
-    fn new() -> Result<Self, CodegenError> {
+    fn new(paths: Exp64Paths) -> Result<Self, CodegenError> {
         let l = |v: f64, what: &str| {
             f64_literal(v).ok_or_else(|| CodegenError::Unsupported {
                 what: format!("{what} is not finite"),
@@ -231,6 +237,16 @@ impl Exp64Constants {
             two_p64: l(mathfn::TWO_P64, "TWO_P64")?,
             two_m64: l(mathfn::TWO_M64, "TWO_M64")?,
             scale_k: mathfn::EXP64_SCALE_K,
+            pow2: (paths.k_min..=paths.k_max)
+                .map(|k| {
+                    Ok(Pow2Row {
+                        value: l(mathfn::pow2_int64(k), "2^k")?,
+                        k,
+                    })
+                })
+                .collect::<Result<_, CodegenError>>()?,
+            pow2_bias: -paths.k_min,
+            paths,
         })
     }
 }
@@ -630,7 +646,7 @@ impl Context {
                 "timber_float32_t"
             },
             exp64: if needs_exp && f64_acc {
-                Some(Exp64Constants::new()?)
+                Some(Exp64Constants::new(exp64_paths(ens))?)
             } else {
                 None
             },

@@ -365,10 +365,9 @@ fn double_transform_functions(
     if ctx.needs_exp {
         v.push(Func {
             name: "timber_exp64",
-            // x; result, xc, kf, k, kk, hi, r, q, p, e, scale, mag, bit,
-            // negative, minus_k
+            // x; result, xc, kf, k, kk, hi, r, q, p, e, idx
             locals: Locals {
-                scalars: vec![d, d, d, d, 4, d, d, d, d, d, d, d, 4, 4, 4, 4],
+                scalars: vec![d, d, d, d, 4, d, d, d, d, d, d, 4],
                 arrays: 0,
                 float: true,
                 soft_helper: soft_d,
