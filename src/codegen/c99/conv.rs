@@ -123,6 +123,45 @@ mod tests {
     }
 
     #[test]
+    fn double_literals_round_trip_exactly() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut samples = vec![
+            0.0f64,
+            -0.0,
+            0.1,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::from_bits(1),
+        ];
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push(f64::from_bits(x));
+        }
+        for v in samples.into_iter().filter(|v| v.is_finite()) {
+            let lit = f64_literal(v).expect("finite");
+            assert!(!lit.ends_with('f'), "{lit}");
+            // A C compiler parses an unsuffixed literal to the nearest double.
+            assert_eq!(
+                lit.parse::<f64>().expect("parses").to_bits(),
+                v.to_bits(),
+                "{lit}"
+            );
+        }
+        assert_eq!(f64_literal(f64::NAN), None);
+        assert_eq!(f64_literal(f64::INFINITY), None);
+        assert_eq!(
+            leaf_literal(crate::ir::Accumulator::F32, 0.5).as_deref(),
+            Some("5e-1f")
+        );
+        assert_eq!(
+            leaf_literal(crate::ir::Accumulator::F64, 0.1).as_deref(),
+            Some("1e-1")
+        );
+    }
+
+    #[test]
     fn negative_zero_keeps_its_sign() {
         assert_eq!(f32_literal(-0.0).as_deref(), Some("-0e0f"));
         assert_eq!(f32_literal(0.0).as_deref(), Some("0e0f"));
