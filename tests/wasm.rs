@@ -800,3 +800,16 @@ document.getElementById("out").textContent = "bits:" + Array.from(new Uint32Arra
     let got: Vec<u32> = got.split(',').map(|v| v.parse().unwrap()).collect();
     assert_batch("binary_nan in Chromium", &ens, &rows, &got);
 }
+
+/// A double-accumulation model (LightGBM) is refused, naming why, rather
+/// than summed in float32.
+#[test]
+fn double_accumulation_models_are_refused() {
+    let path = common::fixtures().join("lightgbm/binary_nan.txt");
+    let ens = load_model(&path, FormatChoice::Auto).expect("loads");
+    assert_eq!(ens.accumulator, timber::ir::Accumulator::F64);
+    let err = emit_wasm(&ens, &Options::default())
+        .expect_err("f64 models are refused")
+        .to_string();
+    assert!(err.contains("double accumulation"), "{err}");
+}
