@@ -243,5 +243,13 @@ pub fn estimate_table_bytes(ens: &Ensemble) -> usize {
             crate::ir::Node::Split(_) => 0,
         })
         .sum();
-    nodes * 12 + leaf_values * 4 + ens.trees.len() * 8 + ens.base_score.len() * 4
+    // Leaf values and base scores are doubles under double accumulation.
+    let value_bytes = match ens.accumulator {
+        crate::ir::Accumulator::F32 => 4,
+        crate::ir::Accumulator::F64 => 8,
+    };
+    nodes * 12
+        + leaf_values * value_bytes
+        + ens.trees.len() * 8
+        + ens.base_score.len() * value_bytes
 }
