@@ -473,6 +473,18 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
         })
         .collect();
     models.push(("three_tree_sigmoid".into(), three_tree_sigmoid()));
+    // Double accumulation: double sums, tables and link (soft double on
+    // every Cortex-M but the M7).
+    let lgb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lightgbm");
+    for m in ["multiclass", "binary_nan", "poisson"] {
+        let ens = timber::frontend::load_model(
+            &lgb.join(format!("{m}.txt")),
+            timber::frontend::FormatChoice::Auto,
+        )
+        .expect("fixture loads");
+        assert_eq!(ens.accumulator, timber::ir::Accumulator::F64);
+        models.push((format!("lightgbm {m}"), ens));
+    }
     assert!(models
         .iter()
         .any(|(_, e)| e.post_transform == PostTransform::Softmax));
