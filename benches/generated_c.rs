@@ -59,7 +59,7 @@ fn complete_tree(rng: &mut Rng, source_id: u32, depth: u32) -> Tree {
             } else {
                 Node::Leaf(Leaf {
                     source_id: i,
-                    values: vec![(rng.unit() - 0.5) * 0.2],
+                    values: vec![f64::from((rng.unit() - 0.5) * 0.2)],
                 })
             }
         })
@@ -84,6 +84,7 @@ fn synthetic(n_trees: u32, depth: u32, seed: u64) -> Ensemble {
         n_features: N_FEATURES,
         feature_names: vec![],
         n_groups: 1,
+        accumulator: timber::ir::Accumulator::F32,
         base_score: vec![0.0],
         aggregation: Aggregation::Sum,
         post_transform: PostTransform::Sigmoid,

@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 
 use timber::codegen::c99::{emit_c99, Layout, NanPolicy, Numeric, Options};
 use timber::ir::{
-    evaluate, mathfn, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
-    SplitOp, Tree, IR_SCHEMA_VERSION,
+    evaluate, mathfn, Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform,
+    Source, Split, SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 
 const CFLAGS: &[&str] = &[
@@ -33,14 +33,14 @@ const CFLAGS: &[&str] = &[
 fn leaf(id: u32, v: f32) -> Node {
     Node::Leaf(Leaf {
         source_id: id,
-        values: vec![v],
+        values: vec![f64::from(v)],
     })
 }
 
 fn leafv(id: u32, values: &[f32]) -> Node {
     Node::Leaf(Leaf {
         source_id: id,
-        values: values.to_vec(),
+        values: values.iter().map(|v| f64::from(*v)).collect(),
     })
 }
 
@@ -90,7 +90,8 @@ fn ensemble(
         n_features,
         feature_names: vec![],
         n_groups: base_score.len() as u32,
-        base_score,
+        accumulator: Accumulator::F32,
+        base_score: base_score.iter().map(|b| f64::from(*b)).collect(),
         aggregation,
         post_transform,
         trees,
@@ -767,7 +768,7 @@ fn random_tree(rng: &mut Rng, source_id: u32, group: u32, shape: &Shape) -> Tree
             }
             Proto::Leaf(values) => Node::Leaf(Leaf {
                 source_id: sid,
-                values,
+                values: values.into_iter().map(f64::from).collect(),
             }),
         });
     }
@@ -1103,6 +1104,182 @@ fn timber_exp_matches_mathfn_exp_bit_for_bit() {
         total += count as usize;
     }
     assert!(total > 4_000_000, "{total}");
+}
+
+// ------------------------------------------------- double accumulation
+
+const EXP64_HARNESS: &str = r#"/* timber_exp64 over doubles read as 16-hex-digit bit patterns, one per
+ * line of the file argv[1]; writes each result's bits as 16 hex digits,
+ * one per line. */
+#include <stdio.h>
+#include <string.h>
+#include "model.c"
+
+int main(int argc, char **argv)
+{
+    unsigned long long b;
+    FILE *in;
+    if (argc != 2) {
+        return 2;
+    }
+    in = fopen(argv[1], "r");
+    if (in == NULL) {
+        return 2;
+    }
+    while (fscanf(in, "%llx", &b) == 1) {
+        double x;
+        double y;
+        memcpy(&x, &b, sizeof x);
+        y = timber_exp64(x);
+        memcpy(&b, &y, sizeof b);
+        printf("%016llx\n", b);
+    }
+    return 0;
+}
+"#;
+
+/// A double-accumulation copy of `ens`: accumulator f64, and every leaf
+/// and base value moved off the float32 grid (a double that no float32
+/// equals), so a float32 sum anywhere would show.
+fn as_double_model(mut ens: Ensemble, rng: &mut Rng) -> Ensemble {
+    ens.accumulator = Accumulator::F64;
+    let mut nudge = |v: f64| {
+        if v.abs() > 1e30 || v == 0.0 {
+            v
+        } else {
+            v * (1.0 + (rng.below(1000) + 1) as f64 * 1e-12)
+        }
+    };
+    for b in &mut ens.base_score {
+        *b = nudge(*b);
+    }
+    for t in &mut ens.trees {
+        for n in &mut t.nodes {
+            if let Node::Leaf(l) = n {
+                for v in &mut l.values {
+                    *v = nudge(*v);
+                }
+            }
+        }
+    }
+    ens
+}
+
+#[test]
+fn double_accumulation_is_bit_exact_in_every_layout() {
+    let mut rng = Rng(0x5eed_0064);
+    for case in 0..30 {
+        let ens = as_double_model(random_ensemble(&mut rng), &mut rng);
+        let rows = rows_for(&ens, &mut rng, 300);
+        eprintln!(
+            "f64 case {case}: {} trees, {} groups, {:?} {:?}",
+            ens.trees.len(),
+            ens.n_groups,
+            ens.aggregation,
+            ens.post_transform
+        );
+        check(&ens, &rows);
+    }
+    // Margins at the ends of exp64's range (overflow, subnormal, zero) and
+    // beyond float32's: every link and both aggregations.
+    for pt in [
+        PostTransform::Sigmoid,
+        PostTransform::Exp,
+        PostTransform::Hinge,
+        PostTransform::Identity,
+    ] {
+        for agg in [Aggregation::Sum, Aggregation::Average] {
+            for base in [0.0f32, 0.3, 88.0, 700.0, 709.0, -740.0, -746.0, 1e30] {
+                let ens = as_double_model(deeper(pt, agg, base), &mut rng);
+                let rows = rows_for(&ens, &mut rng, 100);
+                check(&ens, &rows);
+            }
+        }
+    }
+    for pt in [PostTransform::Softmax, PostTransform::ArgMax] {
+        for scale in [0.1f32, 50.0, 1e6] {
+            let ens = as_double_model(multiclass(pt, scale), &mut rng);
+            let rows = rows_for(&ens, &mut rng, 150);
+            check(&ens, &rows);
+        }
+    }
+}
+
+#[test]
+fn timber_exp64_matches_mathfn_exp64_bit_for_bit() {
+    let ens = as_double_model(
+        ensemble(
+            1,
+            vec![0.5],
+            Aggregation::Sum,
+            PostTransform::Exp,
+            vec![tree(0, 0, vec![leaf(0, 1.0)])],
+        ),
+        &mut Rng(64),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_sources(&ens, &Options::default(), dir.path());
+    std::fs::write(dir.path().join("exp64_harness.c"), EXP64_HARNESS).expect("write");
+    let exe = dir.path().join("exp64_harness");
+    compile(dir.path(), &["exp64_harness.c", "model_data.c"], &exe);
+    // Random doubles over the whole range, dense near 0, and the edges:
+    // overflow, subnormal results, the pre-scaling points, specials.
+    let mut rng = Rng(0x6464);
+    let mut xs: Vec<f64> = vec![
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        709.782712893384,
+        709.7827128933841,
+        710.0,
+        -745.1332191019411,
+        -745.1332191019412,
+        -746.0,
+        -708.4,
+        693.5,
+        -693.5,
+        1e300,
+        -1e300,
+    ];
+    for _ in 0..200_000 {
+        let u = f64::from(rng.unit());
+        let v = f64::from(rng.unit());
+        xs.push((u - 0.5) * 1500.0 + v * 1e-6);
+        xs.push((u - 0.5) * 2.0 + v * 1e-9);
+    }
+    let input: String = xs
+        .iter()
+        .map(|x| format!("{:016x}\n", x.to_bits()))
+        .collect();
+    let input_path = dir.path().join("exp64_inputs.txt");
+    std::fs::write(&input_path, input).expect("write inputs");
+    let out = Command::new(&exe)
+        .arg(&input_path)
+        .output()
+        .expect("run exp64 harness");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let got: Vec<u64> = text
+        .lines()
+        .map(|l| u64::from_str_radix(l, 16).expect("hex"))
+        .collect();
+    assert_eq!(got.len(), xs.len());
+    for (x, g) in xs.iter().zip(&got) {
+        let want = mathfn::exp64(*x);
+        // NaN: any NaN (its payload is the input's).
+        if want.is_nan() {
+            assert!(f64::from_bits(*g).is_nan(), "exp64({x:e})");
+        } else {
+            assert_eq!(
+                *g,
+                want.to_bits(),
+                "exp64({x:e}): C {g:016x} vs Rust {:016x}",
+                want.to_bits()
+            );
+        }
+    }
 }
 
 // ------------------------------------------- cross-check with cppcheck
@@ -1771,7 +1948,7 @@ int main(void)
         for n in &t.nodes {
             match n {
                 Node::Split(s) => want.push(s.threshold.to_bits()),
-                Node::Leaf(l) => want.push(l.values[0].to_bits()),
+                Node::Leaf(l) => want.push((l.values[0] as f32).to_bits()),
             }
         }
     }

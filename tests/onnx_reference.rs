@@ -111,7 +111,7 @@ fn evaluator_matches_onnxruntime_on_every_fixture() {
                 let want = tree_scores[r][tree.source_id as usize];
                 assert_eq!(
                     l.values[pick],
-                    want,
+                    f64::from(want),
                     "{name} row {r} tree {}: leaf {} holds {:e}, onnxruntime's tree gives {want:e}; row {row:?}",
                     tree.source_id,
                     l.source_id,

@@ -255,7 +255,7 @@ fn split(source_id: u32, feature: u32, threshold: f32, left: u32, right: u32) ->
 fn leaf(source_id: u32, v: f32) -> Node {
     Node::Leaf(Leaf {
         source_id,
-        values: vec![v],
+        values: vec![f64::from(v)],
     })
 }
 
@@ -283,7 +283,8 @@ fn three_tree_sigmoid() -> Ensemble {
         n_features: 3,
         feature_names: Vec::new(),
         n_groups: 1,
-        base_score: vec![-0.2],
+        accumulator: timber::ir::Accumulator::F32,
+        base_score: vec![f64::from(-0.2f32)],
         aggregation: Aggregation::Sum,
         post_transform: PostTransform::Sigmoid,
         trees: vec![
@@ -484,6 +485,18 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
         )
         .expect("fixture loads");
         models.push((m.to_string(), ens));
+    }
+    // Double accumulation: double sums, tables and link (soft double on
+    // every Cortex-M but the M7).
+    let lgb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lightgbm");
+    for m in ["multiclass", "binary_nan", "poisson"] {
+        let ens = timber::frontend::load_model(
+            &lgb.join(format!("{m}.txt")),
+            timber::frontend::FormatChoice::Auto,
+        )
+        .expect("fixture loads");
+        assert_eq!(ens.accumulator, timber::ir::Accumulator::F64);
+        models.push((format!("lightgbm {m}"), ens));
     }
     assert!(models
         .iter()

@@ -419,7 +419,7 @@ fn random_tree(
             };
             nodes[i] = Node::Leaf(Leaf {
                 source_id: i as u32,
-                values: (0..width).map(|_| rng.value()).collect(),
+                values: (0..width).map(|_| f64::from(rng.value())).collect(),
             });
         }
     }
@@ -467,7 +467,8 @@ fn synthetic(
         n_features,
         feature_names: Vec::new(),
         n_groups,
-        base_score: (0..n_groups).map(|_| rng.value()).collect(),
+        accumulator: timber::ir::Accumulator::F32,
+        base_score: (0..n_groups).map(|_| f64::from(rng.value())).collect(),
         aggregation,
         post_transform: pt,
         trees,
@@ -532,7 +533,7 @@ fn constant_tree(group: u32, v: f32) -> Tree {
         group,
         nodes: vec![Node::Leaf(Leaf {
             source_id: 0,
-            values: vec![v],
+            values: vec![f64::from(v)],
         })],
     }
 }
@@ -843,4 +844,17 @@ document.getElementById("out").textContent = "bits:" + Array.from(new Uint32Arra
         });
     let got: Vec<u32> = got.split(',').map(|v| v.parse().unwrap()).collect();
     assert_batch("binary_nan in Chromium", &ens, &rows, &got);
+}
+
+/// A double-accumulation model (LightGBM) is refused, naming why, rather
+/// than summed in float32.
+#[test]
+fn double_accumulation_models_are_refused() {
+    let path = common::fixtures().join("lightgbm/binary_nan.txt");
+    let ens = load_model(&path, FormatChoice::Auto).expect("loads");
+    assert_eq!(ens.accumulator, timber::ir::Accumulator::F64);
+    let err = emit_wasm(&ens, &Options::default())
+        .expect_err("f64 models are refused")
+        .to_string();
+    assert!(err.contains("double accumulation"), "{err}");
 }

@@ -38,7 +38,9 @@ struct Summary {
     groups: u32,
     outputs: u32,
     post_transform: String,
-    base_score: Vec<f32>,
+    accumulator: &'static str,
+    #[serde(serialize_with = "shortest")]
+    base_score: Vec<f64>,
     trees: usize,
     trees_per_group: BTreeMap<u32, usize>,
     nodes: usize,
@@ -46,6 +48,29 @@ struct Summary {
     leaves: usize,
     max_depth: usize,
     estimated_table_bytes: usize,
+}
+
+/// A float32 value as its shortest float32 digits, any other double as
+/// its shortest double digits (so float32 models print as they always did).
+fn shortest_text(v: f64) -> String {
+    if timber::ir::validate::is_exact_f32(v) {
+        format!("{:?}", v as f32)
+    } else {
+        format!("{v:?}")
+    }
+}
+
+fn shortest<S: serde::Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for &x in v {
+        if timber::ir::validate::is_exact_f32(x) {
+            seq.serialize_element(&(x as f32))?;
+        } else {
+            seq.serialize_element(&x)?;
+        }
+    }
+    seq.end()
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -76,6 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         groups: ens.n_groups,
         outputs: ens.n_outputs(),
         post_transform: format!("{:?}", ens.post_transform).to_lowercase(),
+        accumulator: ens.accumulator.name(),
         base_score: ens.base_score.clone(),
         trees: ens.trees.len(),
         trees_per_group: per_group,
@@ -105,7 +131,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 "outputs          {} ({} margin groups)",
                 s.outputs, s.groups
             );
-            println!("base margin      {:?}", s.base_score);
+            let base: Vec<String> = s.base_score.iter().map(|b| shortest_text(*b)).collect();
+            println!("base margin      [{}]", base.join(", "));
+            println!("accumulator      {}", s.accumulator);
             println!("trees            {}", s.trees);
             println!(
                 "nodes            {} ({} splits, {} leaves)",

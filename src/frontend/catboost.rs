@@ -17,18 +17,23 @@
 //! borders are float32 values printed as doubles, so they are read back
 //! exactly (a border that is not a float32 is refused).
 //!
-//! Precision: CatBoost sums in double, the IR in float32; `bias` becomes
-//! the base score and `scale` is folded into the leaves only when it is a
-//! power of two (exact). The distance to CatBoost's predictions is measured
-//! on the fixtures (tests/catboost_reference.rs).
+//! Precision: CatBoost keeps leaf values as doubles, sums each dimension
+//! in double from 0 in tree order, then computes `scale * sum + bias` and
+//! its link in double. The IR reproduces that with [`Accumulator::F64`]:
+//! the leaves are the exact doubles times `scale` (folded in only when it
+//! is a power of two, so `scale * sum` equals the sum of scaled leaves),
+//! the base score is 0, and `bias` is added last, as one extra one-leaf
+//! tree (source id = the number of CatBoost trees, leaf id 0) after every
+//! real tree: the same additions in the same order. Outputs are rounded to
+//! float32 once; tests/catboost_reference.rs asserts at most 4 ulps.
 //!
 //! Refused with an error naming the field: categorical, text and embedding
 //! features (CTRs), non-float splits, unknown losses, and malformed fields.
 
 use super::{Format, FrontendError};
 use crate::ir::{
-    Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -195,7 +200,14 @@ pub fn from_json_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendEr
     };
     let mut bias = Vec::with_capacity(bias_v.len());
     for (i, b) in bias_v.iter().enumerate() {
-        bias.push(cx.f64(b, &format!("{sb_field}/1/{i}"))? as f32);
+        let v = cx.f64(b, &format!("{sb_field}/1/{i}"))?;
+        if !v.is_finite() {
+            return Err(cx.err(
+                &format!("{sb_field}/1/{i}"),
+                format!("bias {v} is not finite"),
+            ));
+        }
+        bias.push(v);
     }
     let dims = bias.len().max(1);
     if bias.is_empty() {
@@ -220,6 +232,17 @@ pub fn from_json_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendEr
     for (t, tv) in trees_v.iter().enumerate() {
         trees.push(lower_tree(&cx, tv, t, &float_features, dims, scale)?);
     }
+    // CatBoost adds the bias after scaling the finished sum: one more
+    // addition after the last tree, here a one-leaf tree.
+    trees.push(Tree {
+        source_id: u32::try_from(trees_v.len())
+            .map_err(|_| cx.err(trees_field, "too many trees"))?,
+        group: 0,
+        nodes: vec![Node::Leaf(Leaf {
+            source_id: 0,
+            values: bias,
+        })],
+    });
     let version = doc
         .pointer("/model_info/catboost_version_info")
         .and_then(Value::as_str)
@@ -240,7 +263,9 @@ pub fn from_json_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendEr
         n_features: n_features as u32,
         feature_names: Vec::new(),
         n_groups: dims as u32,
-        base_score: bias,
+        // CatBoost sums and links in double.
+        accumulator: Accumulator::F64,
+        base_score: vec![0.0; dims],
         aggregation: Aggregation::Sum,
         post_transform: post,
         trees,
@@ -317,15 +342,17 @@ fn lower_tree(
     }
     let mut values = Vec::with_capacity(lv.len());
     for (i, v) in lv.iter().enumerate() {
-        let x = cx.f64(v, &format!("{lv_field}/{i}"))? * scale;
-        let f = x as f32;
-        if !f.is_finite() {
+        let raw = cx.f64(v, &format!("{lv_field}/{i}"))?;
+        let x = raw * scale;
+        // Scaling by a power of two is exact unless it overflows or
+        // leaves the normal range.
+        if !x.is_finite() || (x != 0.0 && x.abs() < f64::MIN_POSITIVE && scale != 1.0) {
             return Err(cx.err(
                 &format!("{lv_field}/{i}"),
-                format!("leaf value {x} overflows float32"),
+                format!("leaf value {raw} times scale {scale} is not a finite, normal double"),
             ));
         }
-        values.push(f);
+        values.push(x);
     }
 
     // A complete tree, level k testing split k; a right turn sets bit k.
@@ -395,7 +422,18 @@ mod tests {
     fn oblivious_tree_leaf_index_bits() {
         let e = lower(&model("RMSE", "")).unwrap();
         crate::ir::validate(&e).unwrap();
-        assert_eq!(e.base_score, vec![0.25]);
+        assert_eq!(e.accumulator, crate::ir::Accumulator::F64);
+        assert_eq!(e.base_score, vec![0.0]);
+        // The bias is one last one-leaf tree, added after the real trees.
+        let bias_tree = e.trees.last().unwrap();
+        assert_eq!(bias_tree.source_id, 1);
+        assert_eq!(
+            bias_tree.nodes,
+            vec![Node::Leaf(Leaf {
+                source_id: 0,
+                values: vec![0.25]
+            })]
+        );
         // bit 0: x0 > 0.5 (NaN true), bit 1: x1 > 1.5 (NaN false).
         for (row, leaf) in [
             ([0.5f32, 1.5f32], 0u32),

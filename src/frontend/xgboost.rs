@@ -20,8 +20,8 @@
 
 use super::{ubjson, Format, FrontendError};
 use crate::ir::{
-    Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -332,7 +332,7 @@ fn lower(
     };
     let base_score = bs
         .iter()
-        .map(|&b| base_margin(&cx, link, b, &bs_field))
+        .map(|&b| base_margin(&cx, link, b, &bs_field).map(f64::from))
         .collect::<Result<Vec<_>, _>>()?;
 
     // Booster.
@@ -452,6 +452,8 @@ fn lower(
         n_features,
         feature_names,
         n_groups,
+        // XGBoost sums its float32 leaves in float32.
+        accumulator: Accumulator::F32,
         base_score,
         aggregation: Aggregation::Sum,
         post_transform: post,
@@ -545,7 +547,7 @@ fn lower_tree(
             };
             nodes.push(Node::Leaf(Leaf {
                 source_id: i as u32,
-                values: vec![v],
+                values: vec![f64::from(v)],
             }));
         } else {
             let child = |c: i64, k: &str| -> Result<u32, FrontendError> {
@@ -638,7 +640,7 @@ mod tests {
         assert_eq!(e.base_score, vec![0.0]);
         assert_eq!(e.post_transform, PostTransform::Sigmoid);
         let e = lower_str(&model("count:poisson", "2E0", "")).unwrap();
-        assert_eq!(e.base_score, vec![std::f32::consts::LN_2]);
+        assert_eq!(e.base_score, vec![f64::from(std::f32::consts::LN_2)]);
     }
 
     #[test]

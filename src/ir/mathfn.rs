@@ -17,6 +17,22 @@
 //! over all 2,239,849,421 float32 inputs with a finite non-zero result: max
 //! error 1 ulp, 0.81 % not correctly rounded (`exp_error_exhaustive`, an
 //! ignored test run on demand).
+//!
+//! exp64 (double accumulation, [`crate::ir::Accumulator::F64`]): the same
+//! shape in double: Cody-Waite with fdlibm's two-part ln2 (the high part
+//! has 32 significant bits, so `k * LN2_HI64` is exact for |k| < 2^21), a
+//! degree-13 Taylor polynomial on |r| <= ln2/2 (truncation error below
+//! 2^-60 relative), evaluated as `1 + (r + r^2 * q(r))`, and scaling by
+//! 2^k built from exact power-of-two products, with a 2^64 pre-scale near
+//! the ends of double's range. Every constant is the double nearest its
+//! mathematical value (1/k! for the coefficients). The generated C reads
+//! 2^k from a table of the same exact values instead of multiplying them
+//! out (its pruned paths need no data-dependent loop). Error against the
+//! platform exp is checked by a proptest over the whole domain
+//! (`exp64_close_to_std_over_the_domain`: within 2 double ulps); that is
+//! about 2^-28 float32 ulps, so after the final rounding to float32 the
+//! result is the correctly rounded float32 of the exact value except in
+//! near-tie cases.
 
 /// log2(e) rounded to float32.
 pub const LOG2E: f32 = std::f32::consts::LOG2_E;
@@ -112,6 +128,152 @@ pub fn exp(x: f32) -> f32 {
         k += 32;
     }
     e * pow2_int(k)
+}
+
+/// log2(e) rounded to double.
+pub const LOG2E64: f64 = std::f64::consts::LOG2_E;
+/// High part of ln 2 (fdlibm's `ln2_hi`, 0x3FE62E42FEE00000): 32
+/// significant bits, so `k * LN2_HI64` is exact for every k exp64 uses.
+pub const LN2_HI64: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+/// ln 2 - LN2_HI64 rounded to double (fdlibm's `ln2_lo`).
+pub const LN2_LO64: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
+/// Inputs above this give +inf (exp overflows for x > ln(DBL_MAX) ~
+/// 709.78); the clamp keeps the integer conversion in range.
+pub const EXP64_CLAMP_HI: f64 = 710.0;
+/// Inputs below this give +0 (exp(x) < 2^-1075 rounds to zero).
+pub const EXP64_CLAMP_LO: f64 = -746.0;
+/// 1/k! for k = 2..13, each the nearest double.
+pub const EXP64_C: [f64; 12] = [
+    f64::from_bits(0x3FE0_0000_0000_0000),
+    f64::from_bits(0x3FC5_5555_5555_5555),
+    f64::from_bits(0x3FA5_5555_5555_5555),
+    f64::from_bits(0x3F81_1111_1111_1111),
+    f64::from_bits(0x3F56_C16C_16C1_6C17),
+    f64::from_bits(0x3F2A_01A0_1A01_A01A),
+    f64::from_bits(0x3EFA_01A0_1A01_A01A),
+    f64::from_bits(0x3EC7_1DE3_A556_C734),
+    f64::from_bits(0x3E92_7E4F_B778_9F5C),
+    f64::from_bits(0x3E5A_E645_67F5_44E4),
+    f64::from_bits(0x3E21_EED8_EFF8_D898),
+    f64::from_bits(0x3DE6_1246_13A8_6D09),
+];
+/// 2^(2^i) for i = 0..9 and their reciprocals: exact powers of two; their
+/// products give 2^k for |k| <= 1023.
+pub const POW2_UP64: [f64; 10] = [
+    2.0,
+    4.0,
+    16.0,
+    256.0,
+    65_536.0,
+    4_294_967_296.0,
+    1.844_674_407_370_955_2e19,
+    3.402_823_669_209_385e38,
+    1.157_920_892_373_162e77,
+    1.340_780_792_994_259_7e154,
+];
+pub const POW2_DOWN64: [f64; 10] = [
+    0.5,
+    0.25,
+    0.062_5,
+    0.003_906_25,
+    1.525_878_906_25e-5,
+    2.328_306_436_538_696_3e-10,
+    5.421_010_862_427_522e-20,
+    2.938_735_877_055_719e-39,
+    8.636_168_555_094_445e-78,
+    7.458_340_731_200_207e-155,
+];
+/// 2^64 and 2^-64, the pre-scale that keeps 2^k a normal double.
+pub const TWO_P64: f64 = 1.844_674_407_370_955_2e19;
+pub const TWO_M64: f64 = 5.421_010_862_427_522e-20;
+/// Pre-scale when k exceeds this in magnitude (|k| <= 1077 before it).
+pub const EXP64_SCALE_K: i32 = 1000;
+
+/// 2^k for |k| <= 1023, exactly, as a product of powers of two.
+pub fn pow2_int64(k: i32) -> f64 {
+    let negative = k < 0;
+    let mut mag = k.unsigned_abs();
+    let mut scale = 1.0_f64;
+    let mut bit = 0usize;
+    while bit < 10 {
+        if (mag & 1) != 0 {
+            scale *= if negative {
+                POW2_DOWN64[bit]
+            } else {
+                POW2_UP64[bit]
+            };
+        }
+        mag >>= 1;
+        bit += 1;
+    }
+    scale
+}
+
+/// exp(x) in double, bit-identical to `timber_exp64` in the generated C
+/// (and the WebAssembly build).
+pub fn exp64(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    let xc = x.clamp(EXP64_CLAMP_LO, EXP64_CLAMP_HI);
+    let kf = xc * LOG2E64;
+    let mut k = if kf >= 0.0 {
+        (kf + 0.5) as i32
+    } else {
+        (kf - 0.5) as i32
+    };
+    let kk = f64::from(k);
+    let hi = xc - kk * LN2_HI64;
+    let r = hi - kk * LN2_LO64;
+    let c = &EXP64_C;
+    let q = c[0]
+        + r * (c[1]
+            + r * (c[2]
+                + r * (c[3]
+                    + r * (c[4]
+                        + r * (c[5]
+                            + r * (c[6]
+                                + r * (c[7]
+                                    + r * (c[8] + r * (c[9] + r * (c[10] + r * c[11]))))))))));
+    let p = (r * r) * q;
+    let mut e = 1.0_f64 + (r + p);
+    if k > EXP64_SCALE_K {
+        e *= TWO_P64;
+        k -= 64;
+    } else if k < -EXP64_SCALE_K {
+        e *= TWO_M64;
+        k += 64;
+    }
+    e * pow2_int64(k)
+}
+
+/// LightGBM's and CatBoost's sigmoid: `1 / (1 + exp(-x))` in double.
+pub fn sigmoid64(x: f64) -> f64 {
+    1.0_f64 / (1.0_f64 + exp64(-x))
+}
+
+/// LightGBM's and CatBoost's softmax, in place, all in double: the max,
+/// `exp(v - max)` for each, their sum in order, each divided by the sum.
+pub fn softmax64(v: &mut [f64]) {
+    if v.is_empty() {
+        return;
+    }
+    let mut wmax = v[0];
+    for &m in &v[1..] {
+        if m > wmax {
+            wmax = m;
+        }
+    }
+    for m in v.iter_mut() {
+        *m = exp64(*m - wmax);
+    }
+    let mut wsum = 0.0_f64;
+    for m in v.iter() {
+        wsum += *m;
+    }
+    for m in v.iter_mut() {
+        *m /= wsum;
+    }
 }
 
 /// XGBoost's sigmoid: `1 / (1 + exp(-x))` in float32.
@@ -329,6 +491,91 @@ mod tests {
         let s: f32 = v.iter().sum();
         assert!((s - 1.0).abs() < 1e-6);
         assert_eq!(argmax(&[1.0, 3.0, 3.0]), 1);
+    }
+
+    /// Distance in double ulps (same monotone mapping as [`ulp_distance`]).
+    fn ulp_distance64(a: f64, b: f64) -> u64 {
+        fn key(x: f64) -> i128 {
+            let bits = x.to_bits() as i64;
+            if bits < 0 {
+                i128::from(i64::MIN) - i128::from(bits)
+            } else {
+                i128::from(bits)
+            }
+        }
+        u64::try_from((key(a) - key(b)).unsigned_abs()).unwrap_or(u64::MAX)
+    }
+
+    #[test]
+    fn exp64_constants_and_special_values() {
+        for (i, (&up, &down)) in POW2_UP64.iter().zip(POW2_DOWN64.iter()).enumerate() {
+            let e = 1i32 << i;
+            assert_eq!(up, 2f64.powi(e));
+            assert_eq!(down, 2f64.powi(-e));
+        }
+        assert_eq!(TWO_P64, 2f64.powi(64));
+        assert_eq!(TWO_M64, 2f64.powi(-64));
+        // k * LN2_HI64 exact: the high part has at least 21 trailing zeros.
+        assert!(LN2_HI64.to_bits().trailing_zeros() >= 21);
+        let fact = |k: u32| (1..=k).map(f64::from).product::<f64>();
+        for (i, c) in EXP64_C.iter().enumerate() {
+            // 1/k! rounded once: within half an ulp of the f64 quotient.
+            let k = i as u32 + 2;
+            assert!(ulp_distance64(*c, 1.0 / fact(k)) <= 1, "1/{k}!");
+        }
+        for k in -1023..=1023 {
+            assert_eq!(pow2_int64(k), 2f64.powi(k), "2^{k}");
+        }
+        assert!(exp64(f64::NAN).is_nan());
+        assert_eq!(exp64(f64::INFINITY), f64::INFINITY);
+        assert_eq!(exp64(f64::NEG_INFINITY), 0.0);
+        assert_eq!(exp64(0.0), 1.0);
+        assert_eq!(exp64(709.8), f64::INFINITY);
+        assert_eq!(exp64(-745.2), 0.0);
+        assert!(exp64(709.78).is_finite());
+        assert!(exp64(-745.0) > 0.0);
+        assert_eq!(sigmoid64(0.0), 0.5);
+        assert_eq!(sigmoid64(-800.0), 0.0);
+        assert_eq!(sigmoid64(800.0), 1.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Over the whole range where exp is finite and normal, exp64 is
+        /// within 2 double ulps of the platform's exp.
+        #[test]
+        fn exp64_close_to_std_over_the_domain(x in -708.0f64..709.7) {
+            let d = ulp_distance64(exp64(x), x.exp());
+            proptest::prop_assert!(d <= 2, "exp64({x:e}) off by {d} ulp");
+        }
+
+        /// Near zero, where most margins lie, and in the subnormal tail.
+        #[test]
+        fn exp64_close_to_std_near_zero_and_tail(x in -40.0f64..40.0, t in -745.0f64..-708.0) {
+            proptest::prop_assert!(ulp_distance64(exp64(x), x.exp()) <= 2);
+            // Subnormal results: within 2 ulps of the subnormal grid.
+            let d = (exp64(t) - t.exp()).abs();
+            proptest::prop_assert!(d <= 2.0 * f64::from_bits(1), "exp64({t:e})");
+        }
+
+        #[test]
+        fn sigmoid64_close_to_std(x in -740.0f64..740.0) {
+            let want = 1.0 / (1.0 + (-x).exp());
+            proptest::prop_assert!(ulp_distance64(sigmoid64(x), want) <= 3);
+        }
+
+        #[test]
+        fn softmax64_close_to_std(v in proptest::collection::vec(-50.0f64..50.0, 1..8)) {
+            let mut got = v.clone();
+            softmax64(&mut got);
+            let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let exps: Vec<f64> = v.iter().map(|m| (m - max).exp()).collect();
+            let sum: f64 = exps.iter().sum();
+            for (g, e) in got.iter().zip(&exps) {
+                proptest::prop_assert!(ulp_distance64(*g, e / sum) <= 8);
+            }
+        }
     }
 
     #[test]

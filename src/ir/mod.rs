@@ -11,9 +11,18 @@
 //!   turn it into the exactly equivalent `f32` comparison;
 //! - a NaN input follows the node's [`MissingGoes`] direction;
 //! - per output group, the sum starts at the group's base score and adds
-//!   each tree's leaf value in tree order, in `f32`;
+//!   each tree's leaf value in tree order, in the ensemble's
+//!   [`Accumulator`] precision: `f32` (XGBoost, which sums in float32) or
+//!   `f64` (LightGBM, CatBoost, scikit-learn, which sum in double);
 //! - then [`Aggregation`] and [`PostTransform`] are applied, with the
-//!   arithmetic of [`eval`].
+//!   arithmetic of [`eval`]: in `f32` under [`Accumulator::F32`]; under
+//!   [`Accumulator::F64`] the average divides in `f64`, the link function
+//!   runs in `f64` ([`mathfn::exp64`] and friends) and each output is
+//!   rounded to `f32` exactly once, at the end.
+//!
+//! Leaf values and base scores are held as `f64`. Under
+//! [`Accumulator::F32`] validation requires each to be exactly a float32
+//! (a widened `f32` is exact), so the `f32` arithmetic loses nothing.
 //!
 //! `ir.json` (see [`Ensemble::to_canonical_json`]) is the canonical,
 //! versioned serialisation: struct fields in declaration order, maps sorted,
@@ -32,8 +41,12 @@ pub use validate::{validate, ValidationError, MAX_DEPTH};
 pub const IR_SCHEMA_VERSION: u32 = 1;
 
 /// A whole tree ensemble: what to compute, independent of any format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Serialised by hand (see the `Serialize` impl below) so a float32
+/// model's base scores print as the float32 digits they always had, and
+/// read through [`EnsembleWire`], which rounds them back to float32.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "EnsembleWire")]
 pub struct Ensemble {
     /// Always [`IR_SCHEMA_VERSION`] when written by this version.
     pub schema_version: u32,
@@ -47,14 +60,105 @@ pub struct Ensemble {
     /// Number of margin groups the trees add into (1 for regression and
     /// binary classification, the class count for multiclass).
     pub n_groups: u32,
+    /// Precision of the sums, the averaging and the link function.
+    /// Omitted from `ir.json` when `f32` (the default), so a float32 model's
+    /// `ir.json` reads as it did before the field existed.
+    pub accumulator: Accumulator,
     /// Initial value of each group's sum, in margin space, one per group.
-    pub base_score: Vec<f32>,
+    /// Exactly a float32 under [`Accumulator::F32`].
+    pub base_score: Vec<f64>,
     /// How the tree sums become margins.
     pub aggregation: Aggregation,
     /// The link function applied to the margins.
     pub post_transform: PostTransform,
     /// The trees, in the order their leaves are added.
     pub trees: Vec<Tree>,
+}
+
+/// `ir.json` as read: the fields of [`Ensemble`], in its order.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnsembleWire {
+    schema_version: u32,
+    source: Source,
+    n_features: u32,
+    #[serde(default)]
+    feature_names: Vec<String>,
+    n_groups: u32,
+    #[serde(default)]
+    accumulator: Accumulator,
+    #[serde(with = "f64_bits_vec")]
+    base_score: Vec<f64>,
+    aggregation: Aggregation,
+    post_transform: PostTransform,
+    trees: Vec<Tree>,
+}
+
+impl From<EnsembleWire> for Ensemble {
+    fn from(w: EnsembleWire) -> Ensemble {
+        // A float32 model's base scores are written as float32 digits;
+        // read as doubles they are rounded back to the float32 they name.
+        let base_score = match w.accumulator {
+            Accumulator::F32 => w
+                .base_score
+                .into_iter()
+                .map(|b| f64::from(b as f32))
+                .collect(),
+            Accumulator::F64 => w.base_score,
+        };
+        Ensemble {
+            schema_version: w.schema_version,
+            source: w.source,
+            n_features: w.n_features,
+            feature_names: w.feature_names,
+            n_groups: w.n_groups,
+            accumulator: w.accumulator,
+            base_score,
+            aggregation: w.aggregation,
+            post_transform: w.post_transform,
+            trees: w.trees,
+        }
+    }
+}
+
+impl Serialize for Ensemble {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let f32_acc = self.accumulator.is_f32();
+        let n_fields = if f32_acc { 10 } else { 11 };
+        let mut st = s.serialize_struct("Ensemble", n_fields)?;
+        st.serialize_field("schema_version", &self.schema_version)?;
+        st.serialize_field("source", &self.source)?;
+        st.serialize_field("n_features", &self.n_features)?;
+        st.serialize_field("feature_names", &self.feature_names)?;
+        st.serialize_field("n_groups", &self.n_groups)?;
+        if f32_acc {
+            st.skip_field("accumulator")?;
+            // Float32 digits (the values are float32, validated).
+            let base: Vec<F32Repr> = self
+                .base_score
+                .iter()
+                .map(|b| F32Repr::from_f64(f64::from(*b as f32)))
+                .map(|r| match r {
+                    F32Repr::Num(x) => F32Repr::Short(x as f32),
+                    other => other,
+                })
+                .collect();
+            st.serialize_field("base_score", &base)?;
+        } else {
+            st.serialize_field("accumulator", &self.accumulator)?;
+            let base: Vec<F32Repr> = self
+                .base_score
+                .iter()
+                .map(|b| F32Repr::from_f64(*b))
+                .collect();
+            st.serialize_field("base_score", &base)?;
+        }
+        st.serialize_field("aggregation", &self.aggregation)?;
+        st.serialize_field("post_transform", &self.post_transform)?;
+        st.serialize_field("trees", &self.trees)?;
+        st.end()
+    }
 }
 
 /// Provenance of a model, carried into the generated code and the audit.
@@ -70,6 +174,34 @@ pub struct Source {
     pub objective: String,
     /// sha256 (lower-case hex) of the model file's bytes.
     pub sha256: String,
+}
+
+/// The precision in which an ensemble's leaves are summed and its link
+/// function is computed (outputs are always `f32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Accumulator {
+    /// float32 sums, float32 link function (XGBoost).
+    #[default]
+    F32,
+    /// double sums and link function, one rounding to float32 at the end
+    /// (LightGBM, CatBoost, scikit-learn).
+    F64,
+}
+
+impl Accumulator {
+    /// The name `ir.json`, the CLI summary and the audit use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Accumulator::F32 => "f32",
+            Accumulator::F64 => "f64",
+        }
+    }
+
+    /// Is this the float32 default (left out of `ir.json`)?
+    pub fn is_f32(&self) -> bool {
+        *self == Accumulator::F32
+    }
 }
 
 /// How group sums become margins before the post transform.
@@ -167,8 +299,9 @@ pub struct Split {
 pub struct Leaf {
     /// The node's id in the source model (traceability).
     pub source_id: u32,
-    #[serde(with = "f32_bits_vec")]
-    pub values: Vec<f32>,
+    /// Exactly a float32 each under [`Accumulator::F32`].
+    #[serde(with = "f64_bits_vec")]
+    pub values: Vec<f64>,
 }
 
 /// The comparison a split makes; `true` goes left.
@@ -270,18 +403,23 @@ mod f32_bits {
     }
 }
 
-mod f32_bits_vec {
+/// Serialise `f64` values (leaf values, base scores) as JSON numbers that
+/// parse back to the same bits: serde_json prints the shortest round-trip
+/// form, so a widened float32 prints exactly as the float32 did before
+/// these fields were `f64`. Non-finite values (refused by validation) are
+/// written as the strings `nan`, `inf`, `-inf`.
+mod f64_bits_vec {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
-        let reprs: Vec<super::F32Repr> = v.iter().map(|x| super::F32Repr::from(*x)).collect();
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let reprs: Vec<super::F32Repr> = v.iter().map(|x| super::F32Repr::from_f64(*x)).collect();
         reprs.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
         Vec::<super::F32Repr>::deserialize(d)?
             .into_iter()
-            .map(|r| r.to_f32().map_err(serde::de::Error::custom))
+            .map(|r| r.to_f64().map_err(serde::de::Error::custom))
             .collect()
     }
 }
@@ -291,6 +429,9 @@ mod f32_bits_vec {
 enum F32Repr {
     Num(f64),
     Special(String),
+    /// Written with float32's shortest digits (never read back as this).
+    #[serde(skip_deserializing)]
+    Short(f32),
 }
 
 impl From<f32> for F32Repr {
@@ -308,6 +449,31 @@ impl From<f32> for F32Repr {
 }
 
 impl F32Repr {
+    fn from_f64(v: f64) -> Self {
+        if v.is_finite() {
+            F32Repr::Num(v)
+        } else if v.is_nan() {
+            F32Repr::Special("nan".into())
+        } else if v > 0.0 {
+            F32Repr::Special("inf".into())
+        } else {
+            F32Repr::Special("-inf".into())
+        }
+    }
+
+    fn to_f64(&self) -> Result<f64, String> {
+        match self {
+            F32Repr::Num(x) => Ok(*x),
+            F32Repr::Short(x) => Ok(f64::from(*x)),
+            F32Repr::Special(s) => match s.as_str() {
+                "nan" => Ok(f64::NAN),
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                other => Err(format!("`{other}` is not a number")),
+            },
+        }
+    }
+
     fn to_f32(&self) -> Result<f32, String> {
         match self {
             F32Repr::Num(x) => {
@@ -318,6 +484,7 @@ impl F32Repr {
                     Err(format!("{x} is not exactly representable as float32"))
                 }
             }
+            F32Repr::Short(x) => Ok(*x),
             F32Repr::Special(s) => match s.as_str() {
                 "nan" => Ok(f32::NAN),
                 "inf" => Ok(f32::INFINITY),

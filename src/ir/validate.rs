@@ -6,7 +6,12 @@
 //! parents) yields an error naming the tree and node, never a stack
 //! overflow, a hang or a panic.
 
-use super::{Ensemble, Node, IR_SCHEMA_VERSION};
+use super::{Accumulator, Ensemble, Node, PostTransform, IR_SCHEMA_VERSION};
+
+/// Is a finite `v` exactly a float32 (so narrowing it loses nothing)?
+pub fn is_exact_f32(v: f64) -> bool {
+    f64::from(v as f32) == v
+}
 
 /// Deepest tree accepted (root at depth 0). Generated code walks each tree
 /// with a loop bounded by the model's actual depth; this limit keeps that
@@ -31,7 +36,11 @@ pub enum ValidationError {
     #[error("base_score has {found} values but n_groups is {expected}")]
     BaseScoreLen { found: usize, expected: u32 },
     #[error("base_score[{group}] is {value}, not a finite number")]
-    BaseScoreNotFinite { group: usize, value: f32 },
+    BaseScoreNotFinite { group: usize, value: f64 },
+    #[error("base_score[{group}] is {value}, not exactly a float32; a model with float32 accumulation needs float32 values (double values need accumulator f64)")]
+    BaseScoreNotF32 { group: usize, value: f64 },
+    #[error("post transform {transform} is defined on float32 margins (onnxruntime's arithmetic); it cannot follow accumulator f64")]
+    Float32TransformAfterF64 { transform: &'static str },
     #[error("tree {tree} (source tree {source_tree}) has no nodes")]
     EmptyTree { tree: usize, source_tree: u32 },
     #[error("tree {tree} (source tree {source_tree}) adds into group {group} but n_groups is {n_groups}")]
@@ -94,7 +103,15 @@ pub enum ValidationError {
         source_tree: u32,
         node: usize,
         source_node: u32,
-        value: f32,
+        value: f64,
+    },
+    #[error("tree {tree} (source tree {source_tree}), node {node} (source node {source_node}): leaf value {value} is not exactly a float32; a model with float32 accumulation needs float32 values (double values need accumulator f64)")]
+    LeafNotF32 {
+        tree: usize,
+        source_tree: u32,
+        node: usize,
+        source_node: u32,
+        value: f64,
     },
     #[error("tree {tree} (source tree {source_tree}), node {node} (source node {source_node}): leaf has {len} values; with group {group} it must fit in n_groups {n_groups} and be non-empty")]
     LeafWidth {
@@ -142,6 +159,31 @@ pub fn validate(ens: &Ensemble) -> Result<(), ValidationError> {
         .find(|(_, v)| !v.is_finite())
     {
         return Err(E::BaseScoreNotFinite { group, value });
+    }
+    if ens.accumulator == Accumulator::F64 {
+        match ens.post_transform {
+            PostTransform::SymmetricSigmoid => {
+                return Err(E::Float32TransformAfterF64 {
+                    transform: "symmetric_sigmoid",
+                })
+            }
+            PostTransform::SoftmaxF32 => {
+                return Err(E::Float32TransformAfterF64 {
+                    transform: "softmax_f32",
+                })
+            }
+            _ => {}
+        }
+    }
+    if ens.accumulator == Accumulator::F32 {
+        if let Some((group, &value)) = ens
+            .base_score
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !is_exact_f32(**v))
+        {
+            return Err(E::BaseScoreNotF32 { group, value });
+        }
     }
     for t in 0..ens.trees.len() {
         validate_tree(ens, t)?;
@@ -214,6 +256,17 @@ fn validate_tree(ens: &Ensemble, t: usize) -> Result<(), ValidationError> {
                         value,
                     });
                 }
+                if ens.accumulator == Accumulator::F32 {
+                    if let Some(&value) = leaf.values.iter().find(|v| !is_exact_f32(**v)) {
+                        return Err(E::LeafNotF32 {
+                            tree: t,
+                            source_tree: st,
+                            node: n,
+                            source_node: sn,
+                            value,
+                        });
+                    }
+                }
             }
             Node::Split(s) => {
                 if depth >= MAX_DEPTH {
@@ -285,7 +338,7 @@ mod tests {
     use super::*;
     use crate::ir::*;
 
-    fn leaf(id: u32, v: f32) -> Node {
+    fn leaf(id: u32, v: f64) -> Node {
         Node::Leaf(Leaf {
             source_id: id,
             values: vec![v],
@@ -316,6 +369,7 @@ mod tests {
             n_features: 2,
             feature_names: vec![],
             n_groups: 1,
+            accumulator: Accumulator::F32,
             base_score: vec![0.5],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Identity,
@@ -398,13 +452,32 @@ mod tests {
         ));
         let inf = ensemble(vec![
             split(0, 0, 1, 2),
-            leaf(1, f32::INFINITY),
+            leaf(1, f64::INFINITY),
             leaf(2, 1.0),
         ]);
         assert!(matches!(
             validate(&inf),
             Err(ValidationError::LeafNotFinite { node: 1, .. })
         ));
+    }
+
+    #[test]
+    fn float32_accumulation_refuses_double_values_f64_accepts_them() {
+        let tenth = ensemble(vec![split(0, 0, 1, 2), leaf(1, 0.1), leaf(2, 1.0)]);
+        assert!(matches!(
+            validate(&tenth),
+            Err(ValidationError::LeafNotF32 { node: 1, .. })
+        ));
+        let mut base = ensemble(vec![leaf(0, 1.0)]);
+        base.base_score = vec![0.1];
+        assert!(matches!(
+            validate(&base),
+            Err(ValidationError::BaseScoreNotF32 { group: 0, .. })
+        ));
+        for mut e in [tenth, base] {
+            e.accumulator = Accumulator::F64;
+            assert_eq!(validate(&e), Ok(()));
+        }
     }
 
     #[test]

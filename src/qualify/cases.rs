@@ -2,15 +2,18 @@
 //! the templates emit every construct they can — each split operator and
 //! missing-value direction, every aggregation and post transform, vector
 //! leaves, single-leaf trees, margins large enough to reach exp's guards,
-//! and node tables of every index width — so that a target compiler that
-//! miscompiles any of them is caught.
+//! node tables of every index width, and double accumulation (double
+//! leaf tables and sums, the double exp, sigmoid and softmax, whose
+//! arithmetic is a libgcc routine on soft-float and single-precision FPU
+//! targets) — so that a target compiler that miscompiles any of them is
+//! caught.
 //!
 //! Every case is deterministic (fixed seeds), so a qualification report is
 //! reproducible.
 
 use crate::ir::{
-    Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 
 /// One ensemble of the suite and the constructs it exists for.
@@ -27,7 +30,7 @@ pub struct Case {
 fn leaf(id: u32, values: &[f32]) -> Node {
     Node::Leaf(Leaf {
         source_id: id,
-        values: values.to_vec(),
+        values: values.iter().map(|v| f64::from(*v)).collect(),
     })
 }
 
@@ -79,10 +82,31 @@ fn ensemble(
         n_features,
         feature_names: vec![],
         n_groups: base_score.len() as u32,
-        base_score,
+        accumulator: Accumulator::F32,
+        base_score: base_score.iter().map(|b| f64::from(*b)).collect(),
         aggregation,
         post_transform,
         trees,
+    }
+}
+
+/// Turn a float32 case into a double-accumulation one whose every leaf
+/// and base value lies off the float32 grid (scaled by 1 + 2^-40), so a
+/// target that summed in float would differ.
+fn to_double(ens: &mut Ensemble) {
+    let nudge = |v: f64| v * (1.0 + 2f64.powi(-40));
+    ens.accumulator = Accumulator::F64;
+    for b in &mut ens.base_score {
+        *b = nudge(*b);
+    }
+    for t in &mut ens.trees {
+        for n in &mut t.nodes {
+            if let Node::Leaf(l) = n {
+                for v in &mut l.values {
+                    *v = nudge(*v);
+                }
+            }
+        }
     }
 }
 
@@ -407,6 +431,91 @@ pub fn suite() -> Vec<Case> {
             ],
         ),
     );
+
+    // Double accumulation: leaves and base scores off the float32 grid,
+    // summed and linked in double; margins reaching exp64's guards.
+    let mut rng = Rng(0x0066_3634);
+    for (name, pt, agg, groups, base, scale) in [
+        (
+            "f64-sum-identity",
+            PostTransform::Identity,
+            Aggregation::Sum,
+            1u32,
+            0.3f32,
+            2.0f32,
+        ),
+        (
+            "f64-average-identity",
+            PostTransform::Identity,
+            Aggregation::Average,
+            2,
+            0.1,
+            2.0,
+        ),
+        (
+            "f64-sigmoid",
+            PostTransform::Sigmoid,
+            Aggregation::Sum,
+            1,
+            -0.2,
+            3.0,
+        ),
+        (
+            "f64-exp-guards",
+            PostTransform::Exp,
+            Aggregation::Sum,
+            1,
+            -400.0,
+            900.0,
+        ),
+        (
+            "f64-softmax",
+            PostTransform::Softmax,
+            Aggregation::Sum,
+            3,
+            0.5,
+            4.0,
+        ),
+        (
+            "f64-hinge",
+            PostTransform::Hinge,
+            Aggregation::Sum,
+            1,
+            0.0,
+            2.0,
+        ),
+        (
+            "f64-argmax",
+            PostTransform::ArgMax,
+            Aggregation::Sum,
+            3,
+            0.0,
+            2.0,
+        ),
+    ] {
+        let n_features = 5;
+        let mut trees = Vec::new();
+        for t in 0..(groups * 7) {
+            trees.push(random_tree(&mut rng, t, t % groups, n_features, 6, scale));
+        }
+        let constructs: Vec<String> = vec![
+            "double accumulation".into(),
+            format!("post transform {pt:?} in double"),
+            format!("aggregation {agg:?}"),
+            format!("{groups} output group(s)"),
+        ];
+        let c: Vec<&str> = constructs.iter().map(String::as_str).collect();
+        let mut ens = ensemble(
+            name,
+            n_features,
+            vec![base; groups as usize],
+            agg,
+            pt,
+            trees,
+        );
+        to_double(&mut ens);
+        case(name, &c, ens);
+    }
 
     // Node tables past 255 and past 65535 rows: 16- and 32-bit indices.
     let mut rng = Rng(42);

@@ -18,6 +18,7 @@
 
 use crate::audit::layout;
 use crate::frontend::{load_model, FormatChoice, FrontendError};
+use crate::ir::validate::is_exact_f32;
 use crate::ir::{mathfn, Ensemble, Node, PostTransform};
 use crate::verify::{generate, VectorOptions};
 use serde::Serialize;
@@ -101,34 +102,50 @@ pub struct FieldChange {
     pub new: String,
 }
 
-/// A numeric change of one float32 value.
+/// A numeric change of one value (a float32 threshold, or a leaf value
+/// or base score, which are doubles under double accumulation). In JSON
+/// both values are their exact f64 value (as `ir.json` writes them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValueChange {
-    #[serde(serialize_with = "exact")]
-    pub old: f32,
-    #[serde(serialize_with = "exact")]
-    pub new: f32,
-    /// `new - old`, computed in f64 (exact).
+    pub old: f64,
+    pub new: f64,
+    /// `new - old`, computed in f64 (exact for two float32 values).
     pub delta: f64,
-    /// Distance in float32 ulps.
+    /// Distance in float32 ulps, when both values are float32.
     pub ulps: Option<u32>,
 }
 
-/// A float32 in JSON as its exact f64 value (as `ir.json` writes them), so
-/// `new - old` of the JSON numbers is `delta` exactly.
+/// A float32 in JSON as its exact f64 value.
 fn exact<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(f64::from(*v))
 }
 
 impl ValueChange {
-    fn new(old: f32, new: f32) -> ValueChange {
-        let d = mathfn::ulp_distance(old, new);
+    fn new(old: f64, new: f64) -> ValueChange {
+        let as_f32 = |x: f64| is_exact_f32(x).then_some(x as f32);
+        let ulps = match (as_f32(old), as_f32(new)) {
+            (Some(a), Some(b)) => {
+                let d = mathfn::ulp_distance(a, b);
+                (d != u32::MAX).then_some(d)
+            }
+            _ => None,
+        };
         ValueChange {
             old,
             new,
-            delta: f64::from(new) - f64::from(old),
-            ulps: (d != u32::MAX).then_some(d),
+            delta: new - old,
+            ulps,
         }
+    }
+}
+
+/// A value as text: a float32 value prints as the float32 it is (so the
+/// text does not show its widening digits), any other double as a double.
+fn num_text(x: f64) -> String {
+    if is_exact_f32(x) {
+        (x as f32).to_string()
+    } else {
+        x.to_string()
     }
 }
 
@@ -340,12 +357,12 @@ fn snake<T: Serialize>(v: &T) -> String {
     }
 }
 
-fn floats(v: &[f32]) -> String {
-    let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+fn floats(v: &[f64]) -> String {
+    let items: Vec<String> = v.iter().map(|x| num_text(*x)).collect();
     format!("[{}]", items.join(", "))
 }
 
-fn same_bits(a: &[f32], b: &[f32]) -> bool {
+fn same_bits(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
@@ -370,6 +387,13 @@ fn header_changes(old: &Ensemble, new: &Ensemble) -> Vec<FieldChange> {
             "aggregation",
             snake(&old.aggregation),
             snake(&new.aggregation),
+        ));
+    }
+    if old.accumulator != new.accumulator {
+        h.push(change(
+            "accumulator",
+            old.accumulator.name(),
+            new.accumulator.name(),
         ));
     }
     if !same_bits(&old.base_score, &new.base_score) {
@@ -436,7 +460,10 @@ fn tree_change(i: usize, old: &crate::ir::Tree, new: &crate::ir::Tree) -> Option
                 if x.threshold.to_bits() != y.threshold.to_bits() {
                     nc.fields
                         .push(change("threshold", x.threshold, y.threshold));
-                    nc.threshold = Some(ValueChange::new(x.threshold, y.threshold));
+                    nc.threshold = Some(ValueChange::new(
+                        f64::from(x.threshold),
+                        f64::from(y.threshold),
+                    ));
                 }
                 if x.op != y.op {
                     nc.fields.push(change("op", snake(&x.op), snake(&y.op)));
@@ -673,7 +700,12 @@ fn signed(x: f64) -> String {
 
 fn value_change_text(v: &ValueChange) -> String {
     let ulps = v.ulps.map(|u| format!(", {u} ulp")).unwrap_or_default();
-    format!("{} -> {} (delta {}{ulps})", v.old, v.new, signed(v.delta))
+    format!(
+        "{} -> {} (delta {}{ulps})",
+        num_text(v.old),
+        num_text(v.new),
+        signed(v.delta)
+    )
 }
 
 fn positions(v: &[usize]) -> String {
@@ -903,11 +935,11 @@ mod tests {
                 }),
                 Node::Leaf(Leaf {
                     source_id: 1,
-                    values: vec![l],
+                    values: vec![f64::from(l)],
                 }),
                 Node::Leaf(Leaf {
                     source_id: 2,
-                    values: vec![r],
+                    values: vec![f64::from(r)],
                 }),
             ],
         }
@@ -925,6 +957,7 @@ mod tests {
             n_features: 2,
             feature_names: vec![],
             n_groups: 1,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Sigmoid,

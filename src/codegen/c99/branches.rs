@@ -24,9 +24,9 @@
 //! Each `if` and each leaf line carries `/* tree T node N */`, the source
 //! model's ids, which the audit's traceability map reads back.
 
-use super::conv::f32_literal;
+use super::conv::{f32_literal, leaf_literal};
 use super::{CodegenError, NanPolicy};
-use crate::ir::{Ensemble, MissingGoes, Node, SplitOp, Tree};
+use crate::ir::{Accumulator, Ensemble, MissingGoes, Node, SplitOp, Tree};
 use serde::Serialize;
 
 /// Deepest tree the layout emits. C99 (5.2.4.1) only guarantees 127 nested
@@ -77,17 +77,19 @@ fn comparison(op: SplitOp, missing: MissingGoes, nan: NanPolicy) -> (&'static st
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn leaf_lines(
     tree: &Tree,
-    values: &[f32],
+    acc: Accumulator,
+    values: &[f64],
     source_id: u32,
     style: LeafStyle,
     indent: &str,
     out: &mut Vec<String>,
 ) -> Result<(), CodegenError> {
     let trace = format!("/* tree {} node {} */", tree.source_id, source_id);
-    let lit = |v: f32| {
-        f32_literal(v).ok_or_else(|| CodegenError::Unsupported {
+    let lit = |v: f64| {
+        leaf_literal(acc, v).ok_or_else(|| CodegenError::Unsupported {
             what: format!("tree {} node {}: NaN leaf value", tree.source_id, source_id),
         })
     };
@@ -212,7 +214,7 @@ enum Step {
 /// stays, on its own line.
 #[cfg(test)]
 fn tree_lines(tree: &Tree, style: LeafStyle, nan: NanPolicy) -> Result<Vec<String>, CodegenError> {
-    Ok(nest(tree, style, nan)?.lines)
+    Ok(nest(tree, style, nan, Accumulator::F32)?.lines)
 }
 
 /// A tree's nest, and whether it tests anything.
@@ -221,10 +223,15 @@ struct Nest {
     /// At least one `if`: the nest reads its input.
     tests: bool,
     /// The last leaf emitted (with no test, the only one): values, id.
-    last_leaf: Option<(Vec<f32>, u32)>,
+    last_leaf: Option<(Vec<f64>, u32)>,
 }
 
-fn nest(tree: &Tree, style: LeafStyle, nan: NanPolicy) -> Result<Nest, CodegenError> {
+fn nest(
+    tree: &Tree,
+    style: LeafStyle,
+    nan: NanPolicy,
+    acc: Accumulator,
+) -> Result<Nest, CodegenError> {
     let mut out = Vec::new();
     let mut tests = false;
     let mut last_leaf = None;
@@ -253,7 +260,7 @@ fn nest(tree: &Tree, style: LeafStyle, nan: NanPolicy) -> Result<Nest, CodegenEr
         let indent = "    ".repeat(depth);
         match tree.nodes.get(idx as usize) {
             Some(Node::Leaf(l)) => {
-                leaf_lines(tree, &l.values, l.source_id, style, &indent, &mut out)?;
+                leaf_lines(tree, acc, &l.values, l.source_id, style, &indent, &mut out)?;
                 last_leaf = Some((l.values.clone(), l.source_id));
             }
             Some(Node::Split(s)) => {
@@ -351,7 +358,7 @@ pub fn branch_trees(
         .iter()
         .enumerate()
         .map(|(index, tree)| {
-            let n = nest(tree, style, nan)?;
+            let n = nest(tree, style, nan, ens.accumulator)?;
             // A tree that tests nothing (a single leaf, or one whose every
             // reachable path was pruned to one leaf) gets no function: it
             // would not read its input (MISRA 2.7). Its value is added in
@@ -373,6 +380,7 @@ pub fn branch_trees(
                     .collect();
                 leaf_lines(
                     tree,
+                    ens.accumulator,
                     &values,
                     leaf_id,
                     LeafStyle::Inline { average },
@@ -415,7 +423,7 @@ pub fn unsupported(ens: &Ensemble) -> Option<String> {
     // Under `reject` a nest loses at least the sides `missing` loses, so a
     // test that survives there survives under both policies.
     let tests = |t: &Tree| {
-        nest(t, LeafStyle::Return, NanPolicy::Reject)
+        nest(t, LeafStyle::Return, NanPolicy::Reject, Accumulator::F64)
             .map(|n| n.tests)
             .unwrap_or(false)
     };
@@ -472,7 +480,7 @@ mod tests {
         let leaf = |id: u32| {
             Node::Leaf(Leaf {
                 source_id: id,
-                values: vec![id as f32],
+                values: vec![f64::from(id)],
             })
         };
         let tree = |missing_inner| Tree {

@@ -12,15 +12,18 @@
 //! two children are placed together when the split is visited, so the
 //! right child is always at `child + 1` and every child index is larger
 //! than its parent's (the walk only moves forward, so it ends). A leaf
-//! row holds its value in `threshold` and the leaf flag. Only ensembles
+//! row holds its value in `threshold` and the leaf flag; under double
+//! accumulation (a float threshold cannot hold a double) it holds in
+//! `child` the index of its value in the double table
+//! `timber_leaf_values[]` instead. Only ensembles
 //! whose leaves hold one value each use this layout (every XGBoost model).
 //!
 //! Each row carries `/* tree T node N */` (the source model's ids), which
 //! the audit's traceability map reads back.
 
-use super::conv::{f32_literal, uint_type_for};
+use super::conv::{f32_literal, leaf_literal, uint_type_for};
 use super::CodegenError;
-use crate::ir::{Ensemble, MissingGoes, Node, SplitOp};
+use crate::ir::{Accumulator, Ensemble, MissingGoes, Node, SplitOp};
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -28,7 +31,9 @@ use std::collections::VecDeque;
 #[derive(Debug, Serialize, Clone)]
 pub struct CompactRow {
     pub threshold: String,
-    /// Split: index of the left child (the right one is next). Leaf: 0.
+    /// Split: index of the left child (the right one is next). Leaf: 0,
+    /// or under double accumulation the index of its value in
+    /// `timber_leaf_values[]`.
     pub child: u64,
     pub feature: u32,
     pub flags: &'static str,
@@ -44,10 +49,21 @@ pub struct CompactTree {
     pub tree: u32,
 }
 
+/// A leaf's double value (double accumulation only), with its source ids.
+#[derive(Debug, Serialize)]
+pub struct CompactLeafValue {
+    pub value: String,
+    pub tree: u32,
+    pub node: u32,
+}
+
 /// The compact tables and the types that fit them.
 #[derive(Debug, Serialize)]
 pub struct CompactTables {
     pub rows: Vec<CompactRow>,
+    /// Double accumulation: every leaf's value, in row order (empty under
+    /// float32 accumulation, where a leaf row holds its value).
+    pub leaf_values: Vec<CompactLeafValue>,
     pub trees: Vec<CompactTree>,
     /// Narrowest unsigned type of a row index.
     pub index_type: &'static str,
@@ -89,9 +105,11 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<CompactTables, Codegen
         return Err(CodegenError::Unsupported { what: why });
     }
     let mut rows: Vec<CompactRow> = Vec::with_capacity(ens.n_nodes());
+    let mut leaf_values: Vec<CompactLeafValue> = Vec::new();
     let mut trees = Vec::with_capacity(ens.trees.len());
+    let f64_leaves = ens.accumulator == Accumulator::F64;
     for tree in &ens.trees {
-        let row_of = |idx: u32| -> Result<CompactRow, CodegenError> {
+        let mut row_of = |idx: u32| -> Result<CompactRow, CodegenError> {
             let what = |kind: &str, id: u32| CodegenError::Unsupported {
                 what: format!("tree {} node {id}: {kind}", tree.source_id),
             };
@@ -105,8 +123,24 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<CompactTables, Codegen
                     tree: tree.source_id,
                     node: s.source_id,
                 }),
+                Some(Node::Leaf(l)) if f64_leaves => {
+                    leaf_values.push(CompactLeafValue {
+                        value: leaf_literal(ens.accumulator, l.values[0])
+                            .ok_or_else(|| what("non-finite leaf value", l.source_id))?,
+                        tree: tree.source_id,
+                        node: l.source_id,
+                    });
+                    Ok(CompactRow {
+                        threshold: "0e0f".to_string(),
+                        child: (leaf_values.len() - 1) as u64,
+                        feature: 0,
+                        flags: "TIMBER_NODE_LEAF",
+                        tree: tree.source_id,
+                        node: l.source_id,
+                    })
+                }
                 Some(Node::Leaf(l)) => Ok(CompactRow {
-                    threshold: f32_literal(l.values[0])
+                    threshold: leaf_literal(ens.accumulator, l.values[0])
                         .ok_or_else(|| what("NaN leaf value", l.source_id))?,
                     child: 0,
                     feature: 0,
@@ -141,6 +175,7 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<CompactTables, Codegen
     Ok(CompactTables {
         index_type: uint_type_for(max_index),
         rows,
+        leaf_values,
         trees,
     })
 }
@@ -183,7 +218,7 @@ mod tests {
                 right: r,
             })
         };
-        let leaf = |id: u32, v: f32| {
+        let leaf = |id: u32, v: f64| {
             Node::Leaf(Leaf {
                 source_id: id,
                 values: vec![v],
@@ -212,6 +247,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: 1,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Identity,

@@ -24,16 +24,24 @@
 //!   deepest depth among them: the walk's step count for that group.
 //! - `timber_base_score[]`: per group.
 //!
+//! Double accumulation ([`Accumulator::F64`]): leaf values and base scores
+//! are `timber_float64_t` tables (a float row field cannot hold them), so
+//! the table layout always uses `timber_leaf_values[]` (no scalar-leaf
+//! self-loop), the sums are doubles, and `timber_exp64` and its sigmoid
+//! and softmax replace the float ones. The accumulator's C type is
+//! [`Context::acc_type`]; every leaf and base literal comes from
+//! [`super::conv::leaf_literal`].
+//!
 //! Index, feature, group and depth fields use the narrowest unsigned
 //! fixed-width type that fits this model (`timber_index_t` and friends).
 
 use super::branches::{branch_trees, BranchTree};
-use super::conv::{f32_literal, is_plain_c_text, uint_type_for};
-use super::range::{exp_paths, ExpPaths};
+use super::conv::{f32_literal, f64_literal, is_plain_c_text, leaf_literal, uint_type_for};
+use super::range::{exp64_paths, exp_paths, Exp64Paths, ExpPaths};
 use super::{CodegenError, Layout, NanPolicy, Options};
 use crate::ir::mathfn;
 use crate::ir::validate::tree_depth;
-use crate::ir::{Aggregation, Ensemble, MissingGoes, Node, PostTransform, SplitOp};
+use crate::ir::{Accumulator, Aggregation, Ensemble, MissingGoes, Node, PostTransform, SplitOp};
 use serde::Serialize;
 
 /// Version of the generated C API (`timber_abi_version()`); bump when a
@@ -52,9 +60,13 @@ const BLOCK_STACK_BYTES: u32 = 2048;
 /// [`BLOCK_STACK_BYTES`]; 0 (evaluate row by row) when not even
 /// [`LANES`] rows fit.
 fn block_rows(ens: &Ensemble) -> u32 {
+    let sum_bytes = match ens.accumulator {
+        Accumulator::F32 => 4,
+        Accumulator::F64 => 8,
+    };
     let per_group = match ens.aggregation {
-        Aggregation::Sum | Aggregation::SumThenBase => 4,
-        Aggregation::Average => 8,
+        Aggregation::Sum | Aggregation::SumThenBase => sum_bytes,
+        Aggregation::Average => sum_bytes + 4,
     };
     let per_row = ens.n_groups.saturating_mul(per_group).max(1);
     let fit = (BLOCK_STACK_BYTES / per_row).min(16);
@@ -117,6 +129,13 @@ pub struct Context {
     pub exp_note: Vec<String>,
     pub aggregation: &'static str,
     pub post_transform: &'static str,
+    /// `f32` or `f64`: the precision of sums and link function.
+    pub accumulator: &'static str,
+    /// The C type of the sums, leaf values and base scores.
+    pub acc_type: &'static str,
+    /// The double exp's constants (double accumulation with a link that
+    /// exponentiates).
+    pub exp64: Option<Exp64Constants>,
     pub needs_exp: bool,
     pub reject_nan: bool,
     pub nodes: Vec<NodeRow>,
@@ -176,6 +195,64 @@ pub struct ExpConstants {
     /// index bias.
     pub pow2: Vec<Pow2Row>,
     pub pow2_bias: i32,
+}
+
+/// The constants of [`mathfn::exp64`], printed from the Rust constants.
+#[derive(Debug, Serialize)]
+pub struct Exp64Constants {
+    pub log2e: String,
+    pub ln2_hi: String,
+    pub ln2_lo: String,
+    pub clamp_hi: String,
+    pub clamp_lo: String,
+    pub c: Vec<String>,
+    pub pow2_up: Vec<String>,
+    pub pow2_down: Vec<String>,
+    pub two_p64: String,
+    pub two_m64: String,
+    pub scale_k: i32,
+    /// The paths this model's exp64 arguments can take.
+    pub paths: Exp64Paths,
+    /// 2^k for k = k_min..=k_max (exact powers of two, the values of
+    /// mathfn's products), and -k_min, the index bias.
+    pub pow2: Vec<Pow2Row>,
+    pub pow2_bias: i32,
+}
+
+impl Exp64Constants {
+    fn new(paths: Exp64Paths) -> Result<Self, CodegenError> {
+        let l = |v: f64, what: &str| {
+            f64_literal(v).ok_or_else(|| CodegenError::Unsupported {
+                what: format!("{what} is not finite"),
+            })
+        };
+        let ls = |vs: &[f64], what: &str| -> Result<Vec<String>, CodegenError> {
+            vs.iter().map(|v| l(*v, what)).collect()
+        };
+        Ok(Exp64Constants {
+            log2e: l(mathfn::LOG2E64, "LOG2E64")?,
+            ln2_hi: l(mathfn::LN2_HI64, "LN2_HI64")?,
+            ln2_lo: l(mathfn::LN2_LO64, "LN2_LO64")?,
+            clamp_hi: l(mathfn::EXP64_CLAMP_HI, "EXP64_CLAMP_HI")?,
+            clamp_lo: l(mathfn::EXP64_CLAMP_LO, "EXP64_CLAMP_LO")?,
+            c: ls(&mathfn::EXP64_C, "EXP64_C")?,
+            pow2_up: ls(&mathfn::POW2_UP64, "POW2_UP64")?,
+            pow2_down: ls(&mathfn::POW2_DOWN64, "POW2_DOWN64")?,
+            two_p64: l(mathfn::TWO_P64, "TWO_P64")?,
+            two_m64: l(mathfn::TWO_M64, "TWO_M64")?,
+            scale_k: mathfn::EXP64_SCALE_K,
+            pow2: (paths.k_min..=paths.k_max)
+                .map(|k| {
+                    Ok(Pow2Row {
+                        value: l(mathfn::pow2_int64(k), "2^k")?,
+                        k,
+                    })
+                })
+                .collect::<Result<_, CodegenError>>()?,
+            pow2_bias: -paths.k_min,
+            paths,
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -320,12 +397,23 @@ impl Context {
         let mut trees = Vec::with_capacity(ens.trees.len());
         let mut max_depth = 0usize;
         let mut max_leaf_width = 1usize;
-        let scalar_leaves = ens.trees.iter().all(|t| {
-            t.nodes.iter().all(|n| match n {
-                Node::Leaf(l) => l.values.len() == 1,
-                Node::Split(_) => true,
+        let acc = ens.accumulator;
+        let f64_acc = acc == Accumulator::F64;
+        let layout = opts.layout.resolve(ens);
+        // Under double accumulation the table layout's leaves cannot hold
+        // their value in the float threshold: they use the value table.
+        let scalar_leaves = !(f64_acc && layout == Layout::Table)
+            && ens.trees.iter().all(|t| {
+                t.nodes.iter().all(|n| match n {
+                    Node::Leaf(l) => l.values.len() == 1,
+                    Node::Split(_) => true,
+                })
+            });
+        let leaf_lit = |v: f64, what: &str| {
+            leaf_literal(acc, v).ok_or_else(|| CodegenError::Unsupported {
+                what: format!("{what} is not finite"),
             })
-        });
+        };
         let (mut any_lt, mut any_le) = (false, false);
         for tree in &ens.trees {
             let first = nodes.len() as u64;
@@ -374,7 +462,7 @@ impl Context {
                         // `left` and `right`.
                         let own = nodes.len() as u64;
                         NodeRow {
-                            threshold: lit(
+                            threshold: leaf_lit(
                                 l.values[0],
                                 &format!("tree {} node {} leaf value", tree.source_id, l.source_id),
                             )?,
@@ -391,7 +479,7 @@ impl Context {
                         let offset = leaf_values.len() as u64;
                         for v in &l.values {
                             leaf_values.push(LeafValueRow {
-                                value: lit(
+                                value: leaf_lit(
                                     *v,
                                     &format!(
                                         "tree {} node {} leaf value",
@@ -429,7 +517,7 @@ impl Context {
             } else {
                 let offset = leaf_values.len() as u64;
                 leaf_values.push(LeafValueRow {
-                    value: "-0e0f".to_string(),
+                    value: leaf_lit(-0.0, "padding")?,
                     tree: 0,
                     node: 0,
                     pad: true,
@@ -488,7 +576,7 @@ impl Context {
                 | PostTransform::SymmetricSigmoid
                 | PostTransform::SoftmaxF32
         );
-        let paths = if needs_exp {
+        let paths = if needs_exp && !f64_acc {
             exp_paths(ens)
         } else {
             ExpPaths::ALL
@@ -577,12 +665,27 @@ impl Context {
                 PostTransform::SymmetricSigmoid => "symmetric_sigmoid",
                 PostTransform::SoftmaxF32 => "softmax_f32",
             },
+            accumulator: acc.name(),
+            acc_type: if f64_acc {
+                "timber_float64_t"
+            } else {
+                "timber_float32_t"
+            },
+            exp64: if needs_exp && f64_acc {
+                Some(Exp64Constants::new(exp64_paths(ens))?)
+            } else {
+                None
+            },
             needs_exp,
             reject_nan: opts.nan_policy == NanPolicy::Reject,
             nodes,
             leaf_values,
             trees,
-            base_score: lits(&ens.base_score, "base_score")?,
+            base_score: ens
+                .base_score
+                .iter()
+                .map(|b| leaf_lit(*b, "base_score"))
+                .collect::<Result<_, _>>()?,
             exp: ExpConstants::new(&paths)?,
         })
     }

@@ -31,6 +31,31 @@ pub fn f32_literal(v: f32) -> Option<String> {
     }
 }
 
+/// A C99 `double` constant expression whose value is exactly `v` (the
+/// double-accumulation tables and constants): Rust's shortest round-trip
+/// scientific form without a suffix, which a C compiler parses to the
+/// nearest double, i.e. `v`. Infinities never reach the generator
+/// (validation refuses them); they and NaN map to `None`.
+pub fn f64_literal(v: f64) -> Option<String> {
+    if v.is_finite() {
+        Some(format!("{v:e}"))
+    } else {
+        None
+    }
+}
+
+/// A leaf value or base score as C text in the accumulator's type: the
+/// one place that decides how the summed values are written, shared by
+/// every layout. Under float32 accumulation the value is exactly a float32
+/// (validated) and written as a `float` literal; under double
+/// accumulation as a `double` literal.
+pub fn leaf_literal(acc: crate::ir::Accumulator, v: f64) -> Option<String> {
+    match acc {
+        crate::ir::Accumulator::F32 => f32_literal(v as f32),
+        crate::ir::Accumulator::F64 => f64_literal(v),
+    }
+}
+
 /// The narrowest C unsigned fixed-width type that holds every value in
 /// `0..=max`.
 pub fn uint_type_for(max: u64) -> &'static str {
@@ -95,6 +120,45 @@ mod tests {
             assert!(lit.ends_with('f'), "{lit}");
             assert_eq!(parse_back(&lit).to_bits(), v.to_bits(), "{lit}");
         }
+    }
+
+    #[test]
+    fn double_literals_round_trip_exactly() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut samples = vec![
+            0.0f64,
+            -0.0,
+            0.1,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::from_bits(1),
+        ];
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push(f64::from_bits(x));
+        }
+        for v in samples.into_iter().filter(|v| v.is_finite()) {
+            let lit = f64_literal(v).expect("finite");
+            assert!(!lit.ends_with('f'), "{lit}");
+            // A C compiler parses an unsuffixed literal to the nearest double.
+            assert_eq!(
+                lit.parse::<f64>().expect("parses").to_bits(),
+                v.to_bits(),
+                "{lit}"
+            );
+        }
+        assert_eq!(f64_literal(f64::NAN), None);
+        assert_eq!(f64_literal(f64::INFINITY), None);
+        assert_eq!(
+            leaf_literal(crate::ir::Accumulator::F32, 0.5).as_deref(),
+            Some("5e-1f")
+        );
+        assert_eq!(
+            leaf_literal(crate::ir::Accumulator::F64, 0.1).as_deref(),
+            Some("1e-1")
+        );
     }
 
     #[test]

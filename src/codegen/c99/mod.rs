@@ -8,9 +8,15 @@
 //! binary is one qualified generator.
 //!
 //! The generated inference reproduces [`crate::ir::evaluate`] bit for bit:
-//! the same comparisons, the same float32 accumulation order (per group,
-//! base score first, then each tree in order), and `timber_exp`, sigmoid
-//! and softmax written operation for operation like `mathfn`.
+//! the same comparisons, the same accumulation order (per group, base
+//! score first, then each tree in order) in the ensemble's accumulator
+//! precision, and `timber_exp`, sigmoid and softmax written operation for
+//! operation like `mathfn` (`timber_exp64`, `timber_sigmoid64` and
+//! `timber_softmax64` in double for [`crate::ir::Accumulator::F64`], with
+//! one cast to float per output). Leaf summation lives in one place per
+//! layout: the `timber_acc_t` functions of `model.c.j2` (table), the row
+//! function's additions (branches, compact), all typed by the context's
+//! `acc_type`; leaf literals come from [`conv::leaf_literal`].
 //!
 //! Speed without changing a bit: the tree walk is branch-free and runs
 //! several walks interleaved (several trees of one row, or one tree over
@@ -299,5 +305,13 @@ pub fn estimate_table_bytes(ens: &Ensemble) -> usize {
             crate::ir::Node::Split(_) => 0,
         })
         .sum();
-    nodes * 12 + leaf_values * 4 + ens.trees.len() * 8 + ens.base_score.len() * 4
+    // Leaf values and base scores are doubles under double accumulation.
+    let value_bytes = match ens.accumulator {
+        crate::ir::Accumulator::F32 => 4,
+        crate::ir::Accumulator::F64 => 8,
+    };
+    nodes * 12
+        + leaf_values * value_bytes
+        + ens.trees.len() * 8
+        + ens.base_score.len() * value_bytes
 }

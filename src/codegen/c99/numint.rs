@@ -76,7 +76,7 @@
 //! is the index of its value among its tree's leaf values (the value table
 //! is separate, 4 bytes a leaf).
 
-use super::conv::{f32_literal, uint_type_for};
+use super::conv::{f32_literal, leaf_literal, uint_type_for};
 use super::CodegenError;
 use crate::ir::{Ensemble, MissingGoes, Node, SplitOp};
 use serde::Serialize;
@@ -356,8 +356,8 @@ pub fn tables(ens: &Ensemble, reject_nan: bool) -> Result<IntTables, CodegenErro
                     })
                 }
                 Some(Node::Leaf(l)) => {
-                    let value = f32_literal(l.values[0])
-                        .ok_or_else(|| what("NaN leaf value", l.source_id))?;
+                    let value = leaf_literal(ens.accumulator, l.values[0])
+                        .ok_or_else(|| what("non-finite leaf value", l.source_id))?;
                     let limit = leaf_values.len() as u64 - leaf_first;
                     leaf_values.push(super::context::LeafValueRow {
                         value,
@@ -445,7 +445,7 @@ mod tests {
 
     /// Walk the int rows the way the generated C does, in Rust: codes
     /// first, then integer comparisons only.
-    fn leaf_value(t: &IntTables, ens: &Ensemble, tree: usize, x: &[f32]) -> f32 {
+    fn leaf_value(t: &IntTables, ens: &Ensemble, tree: usize, x: &[f32]) -> f64 {
         let ft = FeatureThresholds::of(ens).unwrap();
         let mut codes = vec![0u32; t.n_slots as usize];
         for (f, ts) in t.features.iter().zip(&ft.thresholds) {
@@ -481,7 +481,7 @@ mod tests {
     fn leaf(id: u32, v: f32) -> Node {
         Node::Leaf(Leaf {
             source_id: id,
-            values: vec![v],
+            values: vec![f64::from(v)],
         })
     }
 
@@ -497,6 +497,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: 1,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Identity,

@@ -107,6 +107,113 @@ impl ExpPaths {
     }
 }
 
+/// Which paths of `timber_exp64` (double accumulation) the model needs:
+/// the same guards as [`ExpPaths`] at exp64's thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Exp64Paths {
+    pub nan: bool,
+    /// `x > EXP64_CLAMP_HI` (710) may happen.
+    pub clamp_hi: bool,
+    /// `x < EXP64_CLAMP_LO` (-746) may happen.
+    pub clamp_lo: bool,
+    pub round_pos: bool,
+    pub round_neg: bool,
+    /// `k > 1000` may happen.
+    pub scale_hi: bool,
+    /// `k < -1000` may happen.
+    pub scale_lo: bool,
+    /// Every k exp64 scales by (after the pre-scaling) is in
+    /// `k_min..=k_max`: the range of its exact 2^k table.
+    pub k_min: i32,
+    pub k_max: i32,
+}
+
+impl Exp64Paths {
+    /// Every path (the full function).
+    pub const ALL: Exp64Paths = Exp64Paths {
+        nan: true,
+        clamp_hi: true,
+        clamp_lo: true,
+        round_pos: true,
+        round_neg: true,
+        scale_hi: true,
+        scale_lo: true,
+        k_min: -1012,
+        k_max: 1000,
+    };
+
+    /// The paths an argument in `[lo, hi]` (an over-approximation of
+    /// every double argument) can take; thresholds with slack towards
+    /// emitting the path, as in [`ExpPaths::for_interval`].
+    pub fn for_interval(lo: f64, hi: f64) -> Exp64Paths {
+        if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+            return Exp64Paths::ALL;
+        }
+        // Clamps at 710 and -746; k = round(x log2 e) > 1000 needs
+        // x >= 693.5..., k < -1000 needs x <= -693.5...
+        let log2e = std::f64::consts::LOG2_E;
+        let lo_c = lo.clamp(-746.0, 710.0);
+        let hi_c = hi.clamp(-746.0, 710.0);
+        let k_lo = (lo_c * log2e).floor() as i32 - 2;
+        let k_hi = (hi_c * log2e).ceil() as i32 + 2;
+        // Raw k above 1000 or below -1000 is pre-scaled by 64.
+        let mut parts = Vec::new();
+        if k_hi > 1000 {
+            parts.push((k_lo.max(1001) - 64, k_hi - 64));
+        }
+        if k_lo < -1000 {
+            parts.push((k_lo + 64, k_hi.min(-1001) + 64));
+        }
+        if k_lo <= 1000 && k_hi >= -1000 {
+            parts.push((k_lo.max(-1000), k_hi.min(1000)));
+        }
+        let all = Exp64Paths::ALL;
+        let k_min = parts
+            .iter()
+            .map(|p| p.0)
+            .min()
+            .unwrap_or(all.k_min)
+            .max(all.k_min);
+        let k_max = parts
+            .iter()
+            .map(|p| p.1)
+            .max()
+            .unwrap_or(all.k_max)
+            .min(all.k_max);
+        Exp64Paths {
+            k_min,
+            k_max,
+            nan: false,
+            clamp_hi: hi > 709.0,
+            clamp_lo: lo < -745.0,
+            round_pos: hi >= 0.0,
+            round_neg: lo < 0.0,
+            scale_hi: hi > 693.0,
+            scale_lo: lo < -693.0,
+        }
+    }
+}
+
+/// The exp64 paths the model's post transform can take (double
+/// accumulation; the float32 summation allowance of [`margin_intervals`]
+/// is far wider than the double sum's rounding).
+pub fn exp64_paths(ens: &Ensemble) -> Exp64Paths {
+    let Some(m) = margin_intervals(ens) else {
+        return Exp64Paths::ALL;
+    };
+    let lo = m.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let hi = m.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    match ens.post_transform {
+        PostTransform::Exp => Exp64Paths::for_interval(lo, hi),
+        PostTransform::Sigmoid => Exp64Paths::for_interval(-hi, -lo),
+        PostTransform::Softmax => {
+            let d = lo - hi;
+            Exp64Paths::for_interval(d - d.abs() * REL - 1.0e-30, 0.0)
+        }
+        _ => Exp64Paths::ALL,
+    }
+}
+
 /// Beyond this bound (f64) a float32 margin might overflow: prove nothing.
 const FINITE_LIMIT: f64 = 1.0e37;
 
@@ -117,7 +224,7 @@ const REL: f64 = 1.0 / 8_388_608.0;
 /// produce, or None when a margin may not be finite.
 pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
     let n = ens.n_groups as usize;
-    let mut lo: Vec<f64> = ens.base_score.iter().map(|b| f64::from(*b)).collect();
+    let mut lo: Vec<f64> = ens.base_score.to_vec();
     let mut hi = lo.clone();
     let mut abs: Vec<f64> = lo.iter().map(|b| b.abs()).collect();
     let mut terms = vec![1.0f64; n];
@@ -143,7 +250,7 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
             for node in &tree.nodes {
                 if let Node::Leaf(l) = node {
                     // A leaf without value i adds nothing to group g.
-                    let v = l.values.get(i).map_or(0.0, |v| f64::from(*v));
+                    let v = l.values.get(i).copied().unwrap_or(0.0);
                     if !v.is_finite() {
                         return None;
                     }
@@ -169,7 +276,7 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
             Aggregation::Sum | Aggregation::SumThenBase => (lo[g] - slack, hi[g] + slack),
             // base + sum / count: within base +- the sum of |leaves|.
             Aggregation::Average => {
-                let b = f64::from(ens.base_score[g]);
+                let b = ens.base_score[g];
                 let r = abs[g] * (1.0 + (terms[g] + 4.0) * REL) + 1.0e-30;
                 (b - r, b + r)
             }
@@ -215,6 +322,40 @@ pub fn exp_paths(ens: &Ensemble) -> ExpPaths {
 mod tests {
     use super::*;
     use crate::ir::mathfn;
+
+    /// exp64's guards never fire outside the paths the interval keeps,
+    /// and every pre-scaled k is in the table.
+    #[test]
+    fn exp64_thresholds_are_conservative() {
+        let mut x = -800.0f64;
+        while x <= 800.0 {
+            let p = Exp64Paths::for_interval(x, x);
+            let xc = x.clamp(mathfn::EXP64_CLAMP_LO, mathfn::EXP64_CLAMP_HI);
+            let kf = xc * mathfn::LOG2E64;
+            let k = if kf >= 0.0 {
+                (kf + 0.5) as i32
+            } else {
+                (kf - 0.5) as i32
+            };
+            assert!(p.clamp_hi || x <= mathfn::EXP64_CLAMP_HI, "{x}");
+            assert!(p.clamp_lo || x >= mathfn::EXP64_CLAMP_LO, "{x}");
+            assert!(p.scale_hi || k <= mathfn::EXP64_SCALE_K, "{x}");
+            assert!(p.scale_lo || k >= -mathfn::EXP64_SCALE_K, "{x}");
+            assert!(p.round_pos || kf < 0.0, "{x}");
+            assert!(p.round_neg || kf >= 0.0, "{x}");
+            let ks = if k > mathfn::EXP64_SCALE_K {
+                k - 64
+            } else if k < -mathfn::EXP64_SCALE_K {
+                k + 64
+            } else {
+                k
+            };
+            assert!((p.k_min..=p.k_max).contains(&ks), "{x}: {ks} {p:?}");
+            let all = Exp64Paths::ALL;
+            assert!((all.k_min..=all.k_max).contains(&ks), "{x}: {ks}");
+            x += 0.0137;
+        }
+    }
 
     #[test]
     fn all_paths_when_unbounded() {

@@ -21,6 +21,10 @@
 //! post transform: timber_sigmoid -> timber_exp
 //!                 timber_softmax -> timber_exp
 //!                 timber_exp, timber_hinge, timber_argmax
+//! double accumulation: the same graph with the `64` variants
+//! (timber_sigmoid64 -> timber_exp64, ...), sums and leaf values of
+//! `double_bytes`, and the libgcc helper allowance wherever double
+//! arithmetic happens on a `soft_double` target.
 //! ```
 //!
 //! Each function's frame is estimated as
@@ -254,17 +258,25 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     let p = m.pointer_bytes;
     let f = m.float_bytes;
     let d = m.double_bytes;
-    let idx = type_bytes(ctx.index_type);
-    let lanes = u64::from(ctx.lanes);
-    let groups = u64::from(ctx.n_groups.max(1));
     let average = ctx.aggregation == "average";
-    // Averages and sums with the base added last keep a margins array.
-    let base_last = ctx.aggregation == "sum_then_base";
     // Accumulator slots: the groups, and the padding scratch slot if any.
     let slots = u64::from(ctx.n_slots.max(1));
-    let acc_bytes = slots * u64::from(f) + if average { slots * 4 } else { 0 };
+    let f64_acc = ctx.accumulator == "f64";
+    // Bytes of one sum (and leaf value).
+    let a = if f64_acc { d } else { f };
+    let acc_bytes = slots * u64::from(a) + if average { slots * 4 } else { 0 };
     let soft_f = m.soft_float;
     let mut v = Vec::new();
+
+    if f64_acc {
+        let transform = double_transform_functions(ctx, m, &mut v);
+        if ctx.layout == "branches" || ctx.layout == "compact" {
+            branches_functions(ctx, m, acc_bytes, transform, &mut v);
+        } else {
+            table_functions(ctx, m, acc_bytes, transform, &mut v);
+        }
+        return v;
+    }
 
     // The post transform acc_finish calls, if any.
     let transform: Option<&'static str> = match ctx.post_transform {
@@ -360,6 +372,77 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
         branches_functions(ctx, m, acc_bytes, transform, &mut v);
         return v;
     }
+    table_functions(ctx, m, acc_bytes, transform, &mut v);
+    v
+}
+
+/// The double link functions (double accumulation), as `model.c.j2`
+/// writes them; returns the one `timber_acc_finish` calls.
+fn double_transform_functions(
+    ctx: &Context,
+    m: &StackModel,
+    v: &mut Vec<Func>,
+) -> Option<&'static str> {
+    let p = m.pointer_bytes;
+    let f = m.float_bytes;
+    let d = m.double_bytes;
+    let soft_d = m.soft_float || m.soft_double;
+    if ctx.needs_exp {
+        v.push(Func {
+            name: "timber_exp64",
+            // x; result, xc, kf, k, kk, hi, r, q, p, e, idx
+            locals: Locals {
+                scalars: vec![d, d, d, d, 4, d, d, d, d, d, d, 4],
+                arrays: 0,
+                float: true,
+                soft_helper: soft_d,
+            },
+            calls: vec![],
+        });
+    }
+    let (name, scalars, calls): (&'static str, Vec<u32>, Vec<&'static str>) =
+        match ctx.post_transform {
+            "sigmoid" => ("timber_sigmoid64", vec![d], vec!["timber_exp64"]),
+            // v; wmax, wsum, g
+            "softmax" => ("timber_softmax64", vec![p, d, d, 4], vec!["timber_exp64"]),
+            "exp" => return Some("timber_exp64"),
+            "hinge" => ("timber_hinge64", vec![d, f], vec![]),
+            "argmax" => ("timber_argmax64", vec![p, 4, 4], vec![]),
+            _ => return None,
+        };
+    v.push(Func {
+        name,
+        locals: Locals {
+            scalars,
+            arrays: 0,
+            float: true,
+            soft_helper: soft_d,
+        },
+        calls,
+    });
+    Some(name)
+}
+
+/// The table layout's walk, accumulator and row functions.
+fn table_functions(
+    ctx: &Context,
+    m: &StackModel,
+    acc_bytes: u64,
+    transform: Option<&'static str>,
+    v: &mut Vec<Func>,
+) {
+    let p = m.pointer_bytes;
+    let f = m.float_bytes;
+    let f64_acc = ctx.accumulator == "f64";
+    let a = if f64_acc { m.double_bytes } else { f };
+    let soft_f = m.soft_float;
+    // Sums with the base added last keep a margins array.
+    let base_last = ctx.aggregation == "sum_then_base";
+    let soft_acc = m.soft_float || (f64_acc && m.soft_double);
+    let idx = type_bytes(ctx.index_type);
+    let lanes = u64::from(ctx.lanes);
+    let groups = u64::from(ctx.n_groups.max(1));
+    let average = ctx.aggregation == "average";
     v.push(Func {
         name: "timber_walk",
         // root, row, n_lanes, steps, leaf; lane, step, node, x, flags,
@@ -389,22 +472,22 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
             scalars: vec![p, 4, idx, p, 4, 4],
             arrays: 0,
             float: true,
-            soft_helper: soft_f,
+            soft_helper: soft_acc,
         },
         calls: vec![],
     });
     v.push(Func {
         name: "timber_acc_finish",
-        // acc, out; g, n; margins[N_GROUPS] (average)
+        // acc, out; g, n; margins[N_GROUPS] (average, or a double softmax)
         locals: Locals {
             scalars: vec![p, p, 4, 4],
-            arrays: if average || base_last {
-                groups * u64::from(f)
+            arrays: if average || base_last || (f64_acc && ctx.post_transform == "softmax") {
+                groups * u64::from(a)
             } else {
                 0
             },
             float: true,
-            soft_helper: soft_f,
+            soft_helper: soft_acc,
         },
         calls: transform.into_iter().collect(),
     });
@@ -490,7 +573,6 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
         },
         calls: batch_calls,
     });
-    v
 }
 
 /// The functions of the branches and compact layouts after the post
@@ -506,6 +588,9 @@ fn branches_functions(
 ) {
     let p = m.pointer_bytes;
     let f = m.float_bytes;
+    let f64_acc = ctx.accumulator == "f64";
+    let a = if f64_acc { m.double_bytes } else { f };
+    let soft_acc = m.soft_float || (f64_acc && m.soft_double);
     let groups = u64::from(ctx.n_groups.max(1));
     let average = ctx.aggregation == "average";
     // Averages and sums with the base added last keep a margins array.
@@ -553,10 +638,10 @@ fn branches_functions(
             // in, v (scalar leaves) or in, acc (vector leaves); the nest's
             // comparisons hold at most one input and one literal at a time.
             locals: Locals {
-                scalars: vec![p, f.max(p), f, f],
+                scalars: vec![p, a.max(p), f, f],
                 arrays: 0,
                 float: true,
-                soft_helper: m.soft_float,
+                soft_helper: soft_acc,
             },
             calls: vec![],
         }
@@ -577,13 +662,13 @@ fn branches_functions(
         name: "timber_acc_finish",
         locals: Locals {
             scalars: vec![p, p, 4, 4],
-            arrays: if average || base_last {
-                groups * u64::from(f)
+            arrays: if average || base_last || (f64_acc && ctx.post_transform == "softmax") {
+                groups * u64::from(a)
             } else {
                 0
             },
             float: true,
-            soft_helper: m.soft_float,
+            soft_helper: soft_acc,
         },
         calls: transform.into_iter().collect(),
     });
@@ -600,10 +685,10 @@ fn branches_functions(
         // in, out; acc, the tree's value being added, t, grp (compact);
         // codes[N_USED] (int)
         locals: Locals {
-            scalars: vec![p, p, f, 4, 4],
+            scalars: vec![p, p, a, 4, 4],
             arrays: acc_bytes + codes_bytes,
             float: true,
-            soft_helper: m.soft_float,
+            soft_helper: soft_acc,
         },
         calls: row_calls,
     });
@@ -701,6 +786,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: groups,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0; groups as usize],
             aggregation: Aggregation::Sum,
             post_transform: transform,

@@ -147,6 +147,17 @@ fn push_u32(data: &mut Vec<u8>, v: u32) {
 impl Layout {
     /// Lay out a validated ensemble.
     pub fn new(ens: &Ensemble) -> Result<Layout, WasmError> {
+        // The module sums in float32; double accumulation is refused
+        // rather than approximated.
+        if ens.accumulator != crate::ir::Accumulator::F32 {
+            return Err(WasmError::Unsupported {
+                what: format!(
+                    "double accumulation (accumulator {}, as LightGBM and CatBoost sum) is not \
+                     supported by the WebAssembly backend yet; use the C99 backend",
+                    ens.accumulator.name()
+                ),
+            });
+        }
         if ens.n_features > FEATURE_MASK || ens.n_groups > FEATURE_MASK {
             return Err(WasmError::Unsupported {
                 what: format!(
@@ -219,7 +230,7 @@ impl Layout {
 
         let mut data = Vec::with_capacity(data_end as usize);
         for &b in &ens.base_score {
-            push_f32(&mut data, b);
+            push_f32(&mut data, b as f32);
         }
         if pow2_at.is_some() {
             for k in POW2_K_MIN..=POW2_K_MAX {
@@ -274,12 +285,12 @@ impl Layout {
                     }
                     Node::Leaf(l) => {
                         if scalar_leaves {
-                            push_f32(&mut data, l.values[0]);
+                            push_f32(&mut data, l.values[0] as f32);
                         } else {
                             push_u32(&mut data, leaf_data.len() as u32);
                             push_u32(&mut leaf_data, l.values.len() as u32);
                             for &v in &l.values {
-                                push_f32(&mut leaf_data, v);
+                                push_f32(&mut leaf_data, v as f32);
                             }
                         }
                         push_u32(&mut data, 0);
@@ -391,7 +402,7 @@ mod tests {
         let leaf = |values: Vec<f32>| {
             Node::Leaf(Leaf {
                 source_id: 0,
-                values,
+                values: values.into_iter().map(f64::from).collect(),
             })
         };
         // Children stored out of order; one root-only tree; vector leaves.
@@ -423,6 +434,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: 3,
+            accumulator: crate::ir::Accumulator::F32,
             base_score: vec![0.0; 3],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Identity,
@@ -470,7 +482,9 @@ mod tests {
                 assert_eq!(u32_at(l.nodes + node + 12), node);
                 let entry = l.leaf_values + u32_at(l.nodes + node);
                 let count = u32_at(entry);
-                let values: Vec<f32> = (0..count).map(|i| f32_at(entry + 4 + 4 * i)).collect();
+                let values: Vec<f64> = (0..count)
+                    .map(|i| f64::from(f32_at(entry + 4 + 4 * i)))
+                    .collect();
                 let group = u32_at(at + 4 + 4 * LANES + 4 * lane);
                 match ens.trees.get(slot as usize) {
                     Some(tree) => {
@@ -483,7 +497,7 @@ mod tests {
                     }
                     None => {
                         assert_eq!(values.len(), 1);
-                        assert_eq!(values[0].to_bits(), (-0.0f32).to_bits());
+                        assert_eq!(values[0].to_bits(), (-0.0f64).to_bits());
                         assert_eq!(
                             group,
                             ens.n_groups * 4,

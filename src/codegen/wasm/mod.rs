@@ -10,6 +10,10 @@
 //! `wasmparser` (WebAssembly 1.0 features only, so every engine runs it)
 //! before anything is returned.
 //!
+//! Ensembles with double accumulation ([`crate::ir::Accumulator::F64`],
+//! LightGBM and CatBoost) are refused with an error for now: the module
+//! sums in float32 and would not reproduce them.
+//!
 //! The module reproduces [`crate::ir::evaluate`] bit for bit, like the C:
 //! the same float32 comparisons (NaN follows the split's missing
 //! direction), the same accumulation order (per group, base score first,

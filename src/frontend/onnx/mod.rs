@@ -339,7 +339,9 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, FrontendError> 
         n_features,
         feature_names: Vec::new(),
         n_groups: plan.columns.len() as u32,
-        base_score,
+        // onnxruntime sums float models in float32.
+        accumulator: crate::ir::Accumulator::F32,
+        base_score: base_score.into_iter().map(f64::from).collect(),
         aggregation: plan.aggregation,
         post_transform: plan.post,
         trees,
@@ -656,7 +658,7 @@ impl Builder<'_> {
         }
         self.push(Node::Leaf(IrLeaf {
             source_id: leaf.source_id,
-            values,
+            values: values.into_iter().map(f64::from).collect(),
         }))
     }
 

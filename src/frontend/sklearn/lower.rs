@@ -35,10 +35,10 @@ pub enum SrcNode {
 }
 
 /// The one place where a value the framework keeps in double becomes an IR
-/// value. Today's IR holds float32 (rounded to nearest); an IR with double
-/// leaves and base scores would return the f64 unchanged here.
-pub fn ir_value(v: f64) -> f32 {
-    v as f32
+/// value: scikit-learn sums in double, so the ensemble accumulates in f64
+/// (see [`crate::ir::Accumulator::F64`]) and the value is kept exactly.
+pub fn ir_value(v: f64) -> f64 {
+    v
 }
 
 #[derive(Clone, Copy)]

@@ -125,6 +125,8 @@ pub fn from_pickle_bytes(path: &Path, bytes: &[u8]) -> Result<Ensemble, Frontend
         n_features,
         feature_names,
         n_groups: model.n_groups,
+        // scikit-learn sums and averages in double.
+        accumulator: crate::ir::Accumulator::F64,
         base_score: model.base.iter().map(|v| ir_value(*v)).collect(),
         aggregation: model.aggregation,
         post_transform: model.post,
