@@ -408,7 +408,7 @@ pub fn suite() -> Vec<Case> {
 
     // Double accumulation: leaves and base scores off the float32 grid,
     // summed and linked in double; margins reaching exp64's guards.
-    let mut rng = Rng(0x6636_34);
+    let mut rng = Rng(0x0066_3634);
     for (name, pt, agg, groups, base, scale) in [
         (
             "f64-sum-identity",
