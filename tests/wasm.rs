@@ -1,9 +1,11 @@
-//! The WebAssembly backend, run for real: every XGBoost fixture model (and
-//! synthetic ensembles covering what XGBoost never emits: `<=` splits,
-//! mixed operators, vector leaves, averaging, every post transform) is
-//! compiled to `model.wasm` + `model.mjs`, loaded in Node.js through the
-//! generated loader, and every output bit is compared with
-//! `timber::ir::evaluate`, under both NaN policies.
+//! The WebAssembly backend, run for real: every XGBoost, ONNX, LightGBM,
+//! CatBoost and scikit-learn fixture model (the last three sum in double)
+//! and synthetic ensembles covering what the fixtures never emit (`<=`
+//! splits, mixed operators, vector leaves, averaging, every post transform,
+//! float32 and double accumulation) is compiled to `model.wasm` +
+//! `model.mjs`, loaded in Node.js through the generated loader, and every
+//! output bit is compared with `timber::ir::evaluate`, under both NaN
+//! policies.
 //!
 //! Node.js is required: without it these tests fail (they never skip).
 
@@ -15,8 +17,8 @@ use std::process::Command;
 use timber::codegen::wasm::{emit_wasm, NanPolicy, Options, WasmModule, CANONICAL_NAN};
 use timber::frontend::{load_model, FormatChoice};
 use timber::ir::{
-    Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split, SplitOp, Tree,
-    IR_SCHEMA_VERSION,
+    Accumulator, Aggregation, Ensemble, Leaf, MissingGoes, Node, PostTransform, Source, Split,
+    SplitOp, Tree, IR_SCHEMA_VERSION,
 };
 use timber::verify::vectors::{generate, VectorOptions};
 
@@ -351,6 +353,79 @@ fn every_onnx_fixture_is_bit_identical_to_the_reference_in_node() {
     }
 }
 
+/// The double-accumulation fixtures: (name, model, inputs.csv) of every
+/// LightGBM, CatBoost and scikit-learn fixture model, sorted per framework.
+fn f64_fixtures() -> Vec<(String, PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    let lightgbm = common::fixtures().join("lightgbm");
+    for name in common::models_with_extension(&lightgbm, "txt", 15) {
+        out.push((
+            format!("lightgbm-{name}"),
+            lightgbm.join(format!("{name}.txt")),
+            lightgbm.join(format!("{name}.inputs.csv")),
+        ));
+    }
+    let catboost = common::fixtures().join("catboost");
+    for name in common::models_with_extension(&catboost, "json", 4) {
+        out.push((
+            format!("catboost-{name}"),
+            catboost.join(format!("{name}.json")),
+            catboost.join(format!("{name}.inputs.csv")),
+        ));
+    }
+    let sklearn = common::fixtures().join("sklearn");
+    let mut names: Vec<String> = std::fs::read_dir(&sklearn)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("inputs.csv").exists())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 15, "{names:?}");
+    for name in names {
+        let d = sklearn.join(&name);
+        let model = ["model.pkl", "model.joblib"]
+            .iter()
+            .map(|f| d.join(f))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("sklearn/{name}: no model file"));
+        out.push((format!("sklearn-{name}"), model, d.join("inputs.csv")));
+    }
+    out
+}
+
+#[test]
+fn every_double_accumulation_fixture_is_bit_identical_to_the_reference_in_node() {
+    let root = tempfile::tempdir().unwrap();
+    let mut cases = Vec::new();
+    for (name, model, inputs) in f64_fixtures() {
+        let ens = load_model(&model, FormatChoice::Auto).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(ens.accumulator, Accumulator::F64, "{name}");
+        let mut rows = common::read_csv_f32(&inputs);
+        let opts = VectorOptions {
+            random_rows: 64,
+            ..VectorOptions::default()
+        };
+        rows.extend(generate(&ens, &opts).rows);
+        assert!(
+            rows.iter().any(|r| r.iter().any(|v| v.is_nan())),
+            "{name}: no NaN rows"
+        );
+        for policy in [NanPolicy::Missing, NanPolicy::Reject] {
+            let case = write_case(root.path(), &name, ens.clone(), rows.clone(), policy);
+            // Deterministic: a second compilation gives the same bytes.
+            let again = emit_wasm(&ens, &Options { nan_policy: policy }).unwrap();
+            assert!(again == case.module, "{name}: two compilations differ");
+            cases.push(case);
+        }
+    }
+    assert!(cases.len() >= 2 * 40, "only {} cases", cases.len());
+    let results = run_node(root.path(), &cases);
+    for (c, r) in cases.iter().zip(&results) {
+        check(c, r);
+    }
+}
+
 /// A small deterministic generator (xorshift64*), so the synthetic
 /// ensembles are the same on every run.
 struct Rng(u64);
@@ -430,8 +505,12 @@ fn random_tree(
     }
 }
 
+/// A synthetic ensemble. Under double accumulation every leaf value and
+/// base score is divided by 3 in double, so almost none is a float32 and
+/// a float32 sum anywhere would show.
 fn synthetic(
     rng: &mut Rng,
+    accumulator: Accumulator,
     pt: PostTransform,
     aggregation: Aggregation,
     ops: &[SplitOp],
@@ -447,12 +526,23 @@ fn synthetic(
     } else {
         1
     };
+    let widen = |v: f64| match accumulator {
+        Accumulator::F32 => v,
+        Accumulator::F64 => v / 3.0,
+    };
     // 13 trees: not a multiple of the lanes the walk interleaves.
     let trees = (0..13)
         .map(|i| {
             let group = if vector { 0 } else { i % n_groups };
             let mut t = random_tree(rng, n_features, n_groups, group, ops, vector);
             t.source_id = i;
+            for n in &mut t.nodes {
+                if let Node::Leaf(l) = n {
+                    for v in &mut l.values {
+                        *v = widen(*v);
+                    }
+                }
+            }
             t
         })
         .collect();
@@ -467,8 +557,10 @@ fn synthetic(
         n_features,
         feature_names: Vec::new(),
         n_groups,
-        accumulator: timber::ir::Accumulator::F32,
-        base_score: (0..n_groups).map(|_| f64::from(rng.value())).collect(),
+        accumulator,
+        base_score: (0..n_groups)
+            .map(|_| widen(f64::from(rng.value())))
+            .collect(),
         aggregation,
         post_transform: pt,
         trees,
@@ -491,7 +583,19 @@ fn synthetic_ensembles_cover_every_operator_leaf_shape_aggregation_and_transform
         PostTransform::SoftmaxF32,
     ];
     let op_sets: [&[SplitOp]; 3] = [&[SplitOp::Lt], &[SplitOp::Le], &[SplitOp::Lt, SplitOp::Le]];
-    for pt in transforms {
+    for (accumulator, pt) in [Accumulator::F32, Accumulator::F64]
+        .into_iter()
+        .flat_map(|a| transforms.map(|pt| (a, pt)))
+        // Defined on float32 margins only (validation refuses them after
+        // double accumulation).
+        .filter(|&(a, pt)| {
+            a == Accumulator::F32
+                || !matches!(
+                    pt,
+                    PostTransform::SymmetricSigmoid | PostTransform::SoftmaxF32
+                )
+        })
+    {
         for aggregation in [
             Aggregation::Sum,
             Aggregation::Average,
@@ -499,7 +603,7 @@ fn synthetic_ensembles_cover_every_operator_leaf_shape_aggregation_and_transform
         ] {
             for (o, ops) in op_sets.iter().enumerate() {
                 for vector in [false, true] {
-                    let ens = synthetic(&mut rng, pt, aggregation, ops, vector);
+                    let ens = synthetic(&mut rng, accumulator, pt, aggregation, ops, vector);
                     timber::ir::validate(&ens).unwrap();
                     let opts = VectorOptions {
                         random_rows: 48,
@@ -507,7 +611,7 @@ fn synthetic_ensembles_cover_every_operator_leaf_shape_aggregation_and_transform
                     };
                     let rows = generate(&ens, &opts).rows;
                     let name = format!(
-                        "{pt:?}-{aggregation:?}-ops{o}-{}",
+                        "{accumulator:?}-{pt:?}-{aggregation:?}-ops{o}-{}",
                         if vector { "vector" } else { "scalar" }
                     );
                     let policy = if o == 2 {
@@ -520,6 +624,7 @@ fn synthetic_ensembles_cover_every_operator_leaf_shape_aggregation_and_transform
             }
         }
     }
+    assert_eq!(cases.len(), (8 + 6) * 3 * 3 * 2);
     let results = run_node(root.path(), &cases);
     for (c, r) in cases.iter().zip(&results) {
         check(c, r);
@@ -527,13 +632,13 @@ fn synthetic_ensembles_cover_every_operator_leaf_shape_aggregation_and_transform
 }
 
 /// A one-leaf tree adding `v` into `group`.
-fn constant_tree(group: u32, v: f32) -> Tree {
+fn constant_tree(group: u32, v: f64) -> Tree {
     Tree {
         source_id: group,
         group,
         nodes: vec![Node::Leaf(Leaf {
             source_id: 0,
-            values: vec![f64::from(v)],
+            values: vec![v],
         })],
     }
 }
@@ -542,25 +647,42 @@ fn constant_tree(group: u32, v: f32) -> Tree {
 fn softmax_over_an_infinite_margin_gives_the_canonical_nan() {
     let root = tempfile::tempdir().unwrap();
     let mut rng = Rng(7);
-    let mut ens = synthetic(
-        &mut rng,
-        PostTransform::Softmax,
-        Aggregation::Sum,
-        &[SplitOp::Lt],
-        false,
-    );
-    // Groups 0 and 1 overflow to +inf (inf - inf = NaN in the softmax).
-    for g in [0, 1] {
-        for _ in 0..2 {
-            ens.trees.push(constant_tree(g, 3.0e38));
+    let mut cases = Vec::new();
+    // The largest leaf each sum holds: twice it overflows to +inf.
+    for (accumulator, huge) in [
+        (Accumulator::F32, f64::from(3.0e38f32)),
+        (Accumulator::F64, 1.0e308),
+    ] {
+        let mut ens = synthetic(
+            &mut rng,
+            accumulator,
+            PostTransform::Softmax,
+            Aggregation::Sum,
+            &[SplitOp::Lt],
+            false,
+        );
+        // Groups 0 and 1 overflow to +inf (inf - inf = NaN in the softmax).
+        for g in [0, 1] {
+            for _ in 0..2 {
+                ens.trees.push(constant_tree(g, huge));
+            }
         }
+        let rows = generate(&ens, &VectorOptions::default()).rows;
+        let probe = timber::ir::evaluate(&ens, &rows[0]);
+        assert!(probe.iter().all(|v| v.is_nan()), "reference gave {probe:?}");
+        let name = format!("softmax_inf_{accumulator:?}");
+        cases.push(write_case(
+            root.path(),
+            &name,
+            ens,
+            rows,
+            NanPolicy::Missing,
+        ));
     }
-    let rows = generate(&ens, &VectorOptions::default()).rows;
-    let probe = timber::ir::evaluate(&ens, &rows[0]);
-    assert!(probe.iter().all(|v| v.is_nan()), "reference gave {probe:?}");
-    let case = write_case(root.path(), "softmax_inf", ens, rows, NanPolicy::Missing);
-    let results = run_node(root.path(), std::slice::from_ref(&case));
-    check(&case, &results[0]);
+    let results = run_node(root.path(), &cases);
+    for (c, r) in cases.iter().zip(&results) {
+        check(c, r);
+    }
 }
 
 #[test]
@@ -783,14 +905,25 @@ fn the_loader_runs_in_a_browser_with_the_same_bits() {
     let Some(browser) = chromium() else {
         return;
     };
+    // One float32 and one double-accumulation model.
+    for (name, model) in [
+        ("xgboost/binary_nan", "xgboost/binary_nan.json"),
+        ("lightgbm/binary_nan", "lightgbm/binary_nan.txt"),
+    ] {
+        run_in_browser(&browser, name, model);
+    }
+}
+
+/// Load fixture `model` (its `name.inputs.csv` beside it) in headless
+/// Chromium through the loader and compare the bits with the reference.
+fn run_in_browser(browser: &Path, name: &str, model: &str) {
     let root = tempfile::tempdir().unwrap();
-    let name = "binary_nan";
-    let path = common::fixtures().join(format!("xgboost/{name}.json"));
+    let path = common::fixtures().join(model);
     let ens = load_model(&path, FormatChoice::Auto).unwrap();
-    let rows = common::read_csv_f32(&common::fixtures().join(format!("xgboost/{name}.inputs.csv")));
+    let rows = common::read_csv_f32(&common::fixtures().join(format!("{name}.inputs.csv")));
     let case = write_case(
         root.path(),
-        name,
+        &name.replace('/', "-"),
         ens.clone(),
         rows.clone(),
         NanPolicy::Missing,
@@ -843,18 +976,5 @@ document.getElementById("out").textContent = "bits:" + Array.from(new Uint32Arra
             )
         });
     let got: Vec<u32> = got.split(',').map(|v| v.parse().unwrap()).collect();
-    assert_batch("binary_nan in Chromium", &ens, &rows, &got);
-}
-
-/// A double-accumulation model (LightGBM) is refused, naming why, rather
-/// than summed in float32.
-#[test]
-fn double_accumulation_models_are_refused() {
-    let path = common::fixtures().join("lightgbm/binary_nan.txt");
-    let ens = load_model(&path, FormatChoice::Auto).expect("loads");
-    assert_eq!(ens.accumulator, timber::ir::Accumulator::F64);
-    let err = emit_wasm(&ens, &Options::default())
-        .expect_err("f64 models are refused")
-        .to_string();
-    assert!(err.contains("double accumulation"), "{err}");
+    assert_batch(&format!("{name} in Chromium"), &ens, &rows, &got);
 }

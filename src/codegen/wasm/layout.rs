@@ -1,20 +1,26 @@
 //! The linear-memory image: the IR turned into little-endian tables that
 //! the generated code walks, and the memory map around them.
 //!
-//! Memory map (byte offsets, every table 4-byte aligned):
+//! Memory map (byte offsets). `V` is the width of a value: 4 (f32) under
+//! float32 accumulation, 8 (f64) under double accumulation
+//! ([`crate::ir::Accumulator::F64`]), where every table of values is
+//! 8-byte aligned:
 //!
 //! ```text
-//! base_score   n_groups x f32          the groups' starting values
-//! pow2         POW2_LEN x f32          2^k for k = POW2_K_MIN..=POW2_K_MAX (exp only)
+//! base_score   n_groups x V            the groups' starting values
+//! pow2         POW2_LEN x f32          2^k for k = POW2_K_MIN..=POW2_K_MAX (float32 exp only)
 //! slots        per group of LANES trees: u32 steps, LANES x u32 root,
 //!              LANES x u32 sum offset   (trees in the order leaves are added)
 //! nodes        n_nodes + 1 nodes of 16 bytes, see below
-//! leaf_values  vector leaves only: per leaf, u32 count then count x f32
+//! leaf_values  see below; absent for float32 scalar leaves
 //! ---- end of the data segment ----
-//! sums         (n_groups + 1) x f32    one row's running sums, then a scratch slot
-//! counts       (n_groups + 1) x u32    averaging only
+//! sums         (n_groups + 1) x V      one row's running sums, then a scratch slot
+//! counts       (n_groups + 1) x V      averaging only (a u32 in each slot's first 4 bytes)
 //! io_base      16-byte aligned         inputs, then outputs (the loader's)
 //! ```
+//!
+//! A group's sum offset is `group * V`, and the same offset indexes the
+//! base scores, the sums and the counts.
 //!
 //! A node is `(f32 threshold, u32 word, u32 left, u32 right)`; `left` and
 //! `right` are byte offsets into the node table. Every tree's nodes are
@@ -23,19 +29,24 @@
 //! [`FLAG_LE`] and, below them, the split's feature. A leaf's `left` and
 //! `right` both point at the leaf itself and its word is 0 (feature 0, a
 //! valid read): a walk that reached a leaf stays there, so the walk needs
-//! no "is this a leaf" test and can take a fixed number of steps. A scalar
-//! leaf (every leaf of the model has one value, the common case) keeps its
-//! value in `threshold`; a vector leaf keeps there the bits of the byte
-//! offset of its entry in `leaf_values`.
+//! no "is this a leaf" test and can take a fixed number of steps.
+//!
+//! Where a leaf keeps its values: under float32 accumulation a scalar leaf
+//! (every leaf of the model has one value, the common case) keeps its
+//! value in `threshold`. Otherwise `threshold` holds the bits of the byte
+//! offset of the leaf's entry in `leaf_values`: a double scalar leaf's
+//! entry is its f64 value; a vector leaf's entry is a u32 count, padded to
+//! V bytes, then count values of V bytes (a double leaf's f64 cannot share
+//! the node's 16 bytes with a walkable split word and two children).
 //!
 //! The walk runs [`LANES`] trees side by side, so their loads overlap; the
 //! tree slots are padded to a multiple of [`LANES`] with a padding leaf (the
-//! last node) that adds into the scratch slot, which is never read. Leaves
-//! are still added in tree order.
+//! last node, value -0) that adds into the scratch slot, which is never
+//! read. Leaves are still added in tree order.
 
 use super::WasmError;
 use crate::ir::validate::tree_depth;
-use crate::ir::{Aggregation, Ensemble, MissingGoes, Node, PostTransform, SplitOp};
+use crate::ir::{Accumulator, Aggregation, Ensemble, MissingGoes, Node, PostTransform, SplitOp};
 
 /// `word` flag: a NaN input goes to the left child.
 pub const FLAG_MISSING_LEFT: u32 = 1 << 30;
@@ -86,6 +97,8 @@ pub struct Layout {
     pub counts: u32,
     /// First byte the loader may use for inputs and outputs.
     pub io_base: u32,
+    /// Double accumulation: values, sums and counts are 8 bytes wide.
+    pub wide: bool,
     /// Pages the module declares (tables, scratch and one row of I/O).
     pub min_pages: u64,
     pub scalar_leaves: bool,
@@ -140,6 +153,10 @@ fn push_f32(data: &mut Vec<u8>, v: f32) {
     data.extend_from_slice(&v.to_bits().to_le_bytes());
 }
 
+fn push_f64(data: &mut Vec<u8>, v: f64) {
+    data.extend_from_slice(&v.to_bits().to_le_bytes());
+}
+
 fn push_u32(data: &mut Vec<u8>, v: u32) {
     data.extend_from_slice(&v.to_le_bytes());
 }
@@ -147,14 +164,20 @@ fn push_u32(data: &mut Vec<u8>, v: u32) {
 impl Layout {
     /// Lay out a validated ensemble.
     pub fn new(ens: &Ensemble) -> Result<Layout, WasmError> {
-        // The module sums in float32; double accumulation is refused
-        // rather than approximated.
-        if ens.accumulator != crate::ir::Accumulator::F32 {
+        let wide = ens.accumulator == Accumulator::F64;
+        if wide
+            && matches!(
+                ens.post_transform,
+                PostTransform::SymmetricSigmoid | PostTransform::SoftmaxF32
+            )
+        {
+            // Validation refuses these already; never compute them on a
+            // silently rounded margin.
             return Err(WasmError::Unsupported {
                 what: format!(
-                    "double accumulation (accumulator {}, as LightGBM and CatBoost sum) is not \
-                     supported by the WebAssembly backend yet; use the C99 backend",
-                    ens.accumulator.name()
+                    "post transform {:?} is defined on float32 margins, not after double \
+                     accumulation",
+                    ens.post_transform
                 ),
             });
         }
@@ -166,36 +189,44 @@ impl Layout {
                 ),
             });
         }
+        // Bytes per value (leaf value, base score, sum, count slot).
+        let vb: u32 = if wide { 8 } else { 4 };
         let scalar_leaves = ens
             .trees
             .iter()
             .flat_map(|t| t.nodes.iter())
             .all(|n| !matches!(n, Node::Leaf(l) if l.values.len() != 1));
+        // Leaves whose values live in `leaf_values` (not in the node).
+        let leaf_table = wide || !scalar_leaves;
         let split_ops = split_ops(ens);
         // The model's nodes and the padding leaf.
         let n_nodes = ens.n_nodes() + 1;
         let n_trees = ens.trees.len();
         let n_slot_groups = n_trees.div_ceil(LANES as usize);
         let n_groups = ens.n_groups as usize;
-        let n_leaf_words: usize = if scalar_leaves {
-            0
-        } else {
-            1 + 1
+        // Values of `vb` bytes in the leaf table, the padding leaf's too:
+        // a scalar entry is one value, a vector entry a count then values.
+        let entry = |width: usize| if scalar_leaves { 1 } else { 1 + width };
+        let n_leaf_slots: usize = if leaf_table {
+            entry(1)
                 + ens
                     .trees
                     .iter()
                     .flat_map(|t| t.nodes.iter())
                     .map(|n| match n {
-                        Node::Leaf(l) => 1 + l.values.len(),
+                        Node::Leaf(l) => entry(l.values.len()),
                         Node::Split(_) => 0,
                     })
                     .sum::<usize>()
+        } else {
+            0
         };
+        let align = |at: u64| at.div_ceil(u64::from(vb)) * u64::from(vb);
 
         // Offsets first, every one checked against the address space.
         let base_score = 0u64;
-        let mut at = span(base_score, n_groups, 4, "the base scores")?;
-        let pow2_at = if needs_exp(ens.post_transform) {
+        let mut at = span(base_score, n_groups, u64::from(vb), "the base scores")?;
+        let pow2_at = if needs_exp(ens.post_transform) && !wide {
             let p = at;
             at = span(at, POW2_LEN as usize, 4, "the 2^k table")?;
             Some(p)
@@ -212,14 +243,14 @@ impl Layout {
         let slots_end = at;
         let nodes = at;
         at = span(at, n_nodes, u64::from(NODE_BYTES), "the node table")?;
-        let leaf_values = at;
-        at = span(at, n_leaf_words, 4, "the leaf values")?;
+        let leaf_values = align(at);
+        at = span(leaf_values, n_leaf_slots, u64::from(vb), "the leaf values")?;
         let data_end = at;
-        let sums = at;
-        at = span(at, n_groups + 1, 4, "the sums")?;
+        let sums = align(at);
+        at = span(sums, n_groups + 1, u64::from(vb), "the sums")?;
         let counts = at;
         if ens.aggregation == Aggregation::Average {
-            at = span(at, n_groups + 1, 4, "the counts")?;
+            at = span(at, n_groups + 1, u64::from(vb), "the counts")?;
         }
         let io_base = at.div_ceil(16) * 16;
         let row_io = (u64::from(ens.n_features) + u64::from(ens.n_outputs())) * 4;
@@ -230,7 +261,11 @@ impl Layout {
 
         let mut data = Vec::with_capacity(data_end as usize);
         for &b in &ens.base_score {
-            push_f32(&mut data, b as f32);
+            if wide {
+                push_f64(&mut data, b);
+            } else {
+                push_f32(&mut data, b as f32);
+            }
         }
         if pow2_at.is_some() {
             for k in POW2_K_MIN..=POW2_K_MAX {
@@ -246,7 +281,7 @@ impl Layout {
             first += tree.nodes.len() as u32;
         }
         let padding_node = first;
-        let scratch = ens.n_groups * 4;
+        let scratch = ens.n_groups * vb;
         for chunk in 0..n_slot_groups {
             let lanes = chunk * LANES as usize..(chunk + 1) * LANES as usize;
             let steps = lanes
@@ -260,12 +295,30 @@ impl Layout {
                 push_u32(&mut data, root * NODE_BYTES);
             }
             for t in lanes {
-                let group = ens.trees.get(t).map_or(scratch, |tree| tree.group * 4);
+                let group = ens.trees.get(t).map_or(scratch, |tree| tree.group * vb);
                 push_u32(&mut data, group);
             }
         }
         // Nodes, then the padding leaf (value -0, one value).
-        let mut leaf_data: Vec<u8> = Vec::with_capacity(n_leaf_words * 4);
+        let mut leaf_data: Vec<u8> = Vec::with_capacity(n_leaf_slots * vb as usize);
+        // Append one leaf's entry; its byte offset in the leaf table.
+        let push_entry = |leaf_data: &mut Vec<u8>, values: &[f64]| -> u32 {
+            let entry_at = leaf_data.len() as u32;
+            if !scalar_leaves {
+                push_u32(leaf_data, values.len() as u32);
+                if wide {
+                    push_u32(leaf_data, 0);
+                }
+            }
+            for &v in values {
+                if wide {
+                    push_f64(leaf_data, v);
+                } else {
+                    push_f32(leaf_data, v as f32);
+                }
+            }
+            entry_at
+        };
         for (tree, &first) in ens.trees.iter().zip(&first_node) {
             for (n, node) in tree.nodes.iter().enumerate() {
                 let at = (first + n as u32) * NODE_BYTES;
@@ -284,14 +337,11 @@ impl Layout {
                         push_u32(&mut data, (first + s.right) * NODE_BYTES);
                     }
                     Node::Leaf(l) => {
-                        if scalar_leaves {
-                            push_f32(&mut data, l.values[0] as f32);
+                        if leaf_table {
+                            let entry_at = push_entry(&mut leaf_data, &l.values);
+                            push_u32(&mut data, entry_at);
                         } else {
-                            push_u32(&mut data, leaf_data.len() as u32);
-                            push_u32(&mut leaf_data, l.values.len() as u32);
-                            for &v in &l.values {
-                                push_f32(&mut leaf_data, v as f32);
-                            }
+                            push_f32(&mut data, l.values[0] as f32);
                         }
                         push_u32(&mut data, 0);
                         push_u32(&mut data, at);
@@ -301,16 +351,17 @@ impl Layout {
             }
         }
         let at = padding_node * NODE_BYTES;
-        if scalar_leaves {
-            push_f32(&mut data, -0.0);
+        if leaf_table {
+            let entry_at = push_entry(&mut leaf_data, &[-0.0]);
+            push_u32(&mut data, entry_at);
         } else {
-            push_u32(&mut data, leaf_data.len() as u32);
-            push_u32(&mut leaf_data, 1);
-            push_f32(&mut leaf_data, -0.0);
+            push_f32(&mut data, -0.0);
         }
         push_u32(&mut data, 0);
         push_u32(&mut data, at);
         push_u32(&mut data, at);
+        // Zero padding up to the (aligned) leaf table.
+        data.resize(leaf_values as usize, 0);
         data.extend_from_slice(&leaf_data);
         debug_assert_eq!(data.len() as u64, data_end);
 
@@ -325,6 +376,7 @@ impl Layout {
             sums: off(sums),
             counts: off(counts),
             io_base: off(io_base),
+            wide,
             min_pages,
             scalar_leaves,
             split_ops,
@@ -383,9 +435,23 @@ mod tests {
     /// Read the tables back as the documented format says and walk them
     /// like the generated code: every tree must reach the leaf (and the
     /// values) the reference evaluator reaches, padding slots must reach
-    /// the padding leaf in the scratch slot.
+    /// the padding leaf in the scratch slot; under both accumulators.
     #[test]
     fn tables_walked_as_documented_reach_the_reference_leaves() {
+        tables_reach_the_reference_leaves(crate::ir::Accumulator::F32);
+        tables_reach_the_reference_leaves(crate::ir::Accumulator::F64);
+    }
+
+    fn tables_reach_the_reference_leaves(accumulator: crate::ir::Accumulator) {
+        let wide = accumulator == crate::ir::Accumulator::F64;
+        // Doubles that are no float32 under double accumulation.
+        let widen = |v: f32| {
+            if wide {
+                f64::from(v) / 3.0
+            } else {
+                f64::from(v)
+            }
+        };
         use crate::ir::eval::leaf_index;
         use crate::ir::{Leaf, Source, Split, Tree, IR_SCHEMA_VERSION};
         let split = |f: u32, t: f32, op, missing, left, right| {
@@ -402,7 +468,7 @@ mod tests {
         let leaf = |values: Vec<f32>| {
             Node::Leaf(Leaf {
                 source_id: 0,
-                values: values.into_iter().map(f64::from).collect(),
+                values: values.into_iter().map(widen).collect(),
             })
         };
         // Children stored out of order; one root-only tree; vector leaves.
@@ -434,7 +500,7 @@ mod tests {
             n_features: 2,
             feature_names: Vec::new(),
             n_groups: 3,
-            accumulator: crate::ir::Accumulator::F32,
+            accumulator,
             base_score: vec![0.0; 3],
             aggregation: Aggregation::Sum,
             post_transform: PostTransform::Identity,
@@ -442,6 +508,11 @@ mod tests {
         };
         crate::ir::validate(&ens).unwrap();
         let l = Layout::new(&ens).unwrap();
+        assert_eq!(l.wide, wide);
+        let vb: u32 = if wide { 8 } else { 4 };
+        for at in [l.base_score, l.leaf_values, l.sums, l.counts] {
+            assert_eq!(at % vb, 0, "{at} not aligned to {vb}");
+        }
         assert!(!l.scalar_leaves);
         assert_eq!(l.split_ops, SplitOps::Mixed);
         let d = &l.data;
@@ -450,6 +521,15 @@ mod tests {
             u32::from_le_bytes([d[a], d[a + 1], d[a + 2], d[a + 3]])
         };
         let f32_at = |at: u32| f32::from_bits(u32_at(at));
+        let value_at = |at: u32| {
+            if wide {
+                let lo = u64::from(u32_at(at));
+                let hi = u64::from(u32_at(at + 4));
+                f64::from_bits(lo | (hi << 32))
+            } else {
+                f64::from(f32_at(at))
+            }
+        };
         let n_slots = (l.slots_end - l.slots) / SLOT_GROUP_BYTES;
         assert_eq!(n_slots, 2);
         for row in [
@@ -482,9 +562,7 @@ mod tests {
                 assert_eq!(u32_at(l.nodes + node + 12), node);
                 let entry = l.leaf_values + u32_at(l.nodes + node);
                 let count = u32_at(entry);
-                let values: Vec<f64> = (0..count)
-                    .map(|i| f64::from(f32_at(entry + 4 + 4 * i)))
-                    .collect();
+                let values: Vec<f64> = (0..count).map(|i| value_at(entry + vb * (i + 1))).collect();
                 let group = u32_at(at + 4 + 4 * LANES + 4 * lane);
                 match ens.trees.get(slot as usize) {
                     Some(tree) => {
@@ -493,14 +571,14 @@ mod tests {
                             Node::Split(_) => unreachable!(),
                         };
                         assert_eq!(values, want, "tree {slot}, row {row:?}");
-                        assert_eq!(group, tree.group * 4);
+                        assert_eq!(group, tree.group * vb);
                     }
                     None => {
                         assert_eq!(values.len(), 1);
                         assert_eq!(values[0].to_bits(), (-0.0f64).to_bits());
                         assert_eq!(
                             group,
-                            ens.n_groups * 4,
+                            ens.n_groups * vb,
                             "padding adds into the scratch slot"
                         );
                     }

@@ -16,17 +16,28 @@ pub fn render(ens: &Ensemble, opts: &Options) -> Result<String, WasmError> {
         name: "model.mjs".into(),
         message: e.to_string(),
     };
-    // Values printed into JavaScript source: the hash and objective go
-    // inside string literals, so they must be plain text.
+    // Values printed into JavaScript source: the hash goes inside a string
+    // literal, so it must be plain text; the objective goes in a `//`
+    // comment (LightGBM's and scikit-learn's hold spaces, `=` and
+    // parentheses), so it must not end the line: printable ASCII only.
     let plain = |s: &str| {
         s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '.'))
     };
-    for (what, value) in [
-        ("model sha256", ens.source.sha256.as_str()),
-        ("objective", ens.source.objective.as_str()),
+    let one_line = |s: &str| s.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+    for (what, value, ok) in [
+        (
+            "model sha256",
+            ens.source.sha256.as_str(),
+            plain(&ens.source.sha256),
+        ),
+        (
+            "objective",
+            ens.source.objective.as_str(),
+            one_line(&ens.source.objective),
+        ),
     ] {
-        if !plain(value) {
+        if !ok {
             return Err(WasmError::Unsupported {
                 what: format!("{what} {value:?} holds characters the loader cannot print"),
             });

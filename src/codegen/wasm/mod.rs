@@ -10,15 +10,16 @@
 //! `wasmparser` (WebAssembly 1.0 features only, so every engine runs it)
 //! before anything is returned.
 //!
-//! Ensembles with double accumulation ([`crate::ir::Accumulator::F64`],
-//! LightGBM and CatBoost) are refused with an error for now: the module
-//! sums in float32 and would not reproduce them.
-//!
 //! The module reproduces [`crate::ir::evaluate`] bit for bit, like the C:
 //! the same float32 comparisons (NaN follows the split's missing
 //! direction), the same accumulation order (per group, base score first,
 //! then each tree in order), and `exp`, sigmoid and softmax operation for
-//! operation as [`crate::ir::mathfn`]. The trees are data, not code: the
+//! operation as [`crate::ir::mathfn`]. Under double accumulation
+//! ([`crate::ir::Accumulator::F64`]: LightGBM, CatBoost, scikit-learn) the
+//! base scores and leaf values are f64 tables, the sums, the average and
+//! the post transform (`exp64`, `sigmoid64`, `softmax64`) run in f64, and
+//! each output is demoted to float32 once; float32 models get exactly the
+//! module they got before double accumulation existed. The trees are data, not code: the
 //! walk reads the node table in the data segment (see `layout` for its
 //! format), so the code is the same few hundred bytes for every model.
 //!

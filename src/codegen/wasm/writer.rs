@@ -3,13 +3,19 @@
 //! arithmetic of [`crate::ir::eval`] and [`crate::ir::mathfn`].
 //!
 //! Functions (the name section carries these names into `model.wat`):
-//! - `exp (f32) -> f32`: `mathfn::exp`, only when the post transform uses it;
+//! - `exp (f32) -> f32`: `mathfn::exp`, only when the post transform uses it
+//!   (under double accumulation `exp64 (f64) -> f64`, `mathfn::exp64`);
 //! - `infer_row (in, out)`: one row, inputs already checked: the sums start
 //!   at the base scores (or 0 for averaging); the trees are walked
 //!   [`LANES`] at a time, side by side, and their leaves added in tree
 //!   order; then margins and the post transform;
 //! - `predict (in, n_rows, out) -> status`: the exported entry, with the
 //!   bounds check and, under [`NanPolicy::Reject`], the NaN scan first.
+//!
+//! Under double accumulation ([`Layout::wide`]) the base scores, leaf
+//! values and sums are f64, the average divides in f64, the post transform
+//! runs in f64 (`eval::apply_post_transform64`), and each output is
+//! demoted to f32 once, as it is stored.
 //!
 //! WebAssembly's f32/f64 arithmetic is IEEE-754 binary32/binary64 with
 //! round-to-nearest-even and never fuses a multiply and an add, so the same
@@ -42,6 +48,7 @@ pub const STATUS_BOUNDS: i32 = 3;
 pub const CANONICAL_NAN: u32 = 0x7FC0_0000;
 
 const F32_ALIGN: u32 = 2;
+const F64_ALIGN: u32 = 3;
 
 fn mem(offset: u32) -> MemArg {
     MemArg {
@@ -49,6 +56,71 @@ fn mem(offset: u32) -> MemArg {
         align: F32_ALIGN,
         memory_index: 0,
     }
+}
+
+fn mem64(offset: u32) -> MemArg {
+    MemArg {
+        offset: u64::from(offset),
+        align: F64_ALIGN,
+        memory_index: 0,
+    }
+}
+
+/// The type of the values summed: f32, or f64 under double accumulation.
+/// Its instructions are the only difference between the two sums.
+#[derive(Debug, Clone, Copy)]
+struct Num {
+    wide: bool,
+}
+
+impl Num {
+    fn bytes(self) -> u32 {
+        if self.wide {
+            8
+        } else {
+            4
+        }
+    }
+    fn load(self, s: &mut InstructionSink<'_>, offset: u32) {
+        if self.wide {
+            s.f64_load(mem64(offset));
+        } else {
+            s.f32_load(mem(offset));
+        }
+    }
+    fn store(self, s: &mut InstructionSink<'_>, offset: u32) {
+        if self.wide {
+            s.f64_store(mem64(offset));
+        } else {
+            s.f32_store(mem(offset));
+        }
+    }
+    fn add(self, s: &mut InstructionSink<'_>) {
+        if self.wide {
+            s.f64_add();
+        } else {
+            s.f32_add();
+        }
+    }
+    fn zero(self, s: &mut InstructionSink<'_>) {
+        if self.wide {
+            s.f64_const(Ieee64::from(0.0));
+        } else {
+            s.f32_const(f32c(0.0));
+        }
+    }
+    /// The top i32 (a count) as a value, then the division.
+    fn div_by_count(self, s: &mut InstructionSink<'_>) {
+        if self.wide {
+            s.f64_convert_i32_u().f64_div();
+        } else {
+            s.f32_convert_i32_u().f32_div();
+        }
+    }
+}
+
+fn f64c(v: f64) -> Ieee64 {
+    Ieee64::from(v)
 }
 
 fn f32c(v: f32) -> Ieee32 {
@@ -66,10 +138,15 @@ struct Funcs {
 /// code, data and the name and `timber` custom sections.
 pub fn encode(ens: &Ensemble, layout: &Layout, opts: &Options, about: &str) -> Vec<u8> {
     let has_exp = needs_exp(ens.post_transform);
+    let exp_val = if layout.wide {
+        ValType::F64
+    } else {
+        ValType::F32
+    };
     let mut types = TypeSection::new();
     let mut next_type = 0u32;
     let exp_type = has_exp.then(|| {
-        types.ty().function([ValType::F32], [ValType::F32]);
+        types.ty().function([exp_val], [exp_val]);
         next_type += 1;
         next_type - 1
     });
@@ -122,7 +199,11 @@ pub fn encode(ens: &Ensemble, layout: &Layout, opts: &Options, about: &str) -> V
     let mut code = CodeSection::new();
     let mut local_names = IndirectNameMap::new();
     if let Some(i) = funcs.exp {
-        let (f, names) = exp_function(layout);
+        let (f, names) = if layout.wide {
+            exp64_function()
+        } else {
+            exp_function(layout)
+        };
         code.function(&f);
         local_names.append(i, &names);
     }
@@ -140,7 +221,7 @@ pub fn encode(ens: &Ensemble, layout: &Layout, opts: &Options, about: &str) -> V
     names.module("timber_model");
     let mut fnames = NameMap::new();
     if let Some(i) = funcs.exp {
-        fnames.append(i, "exp");
+        fnames.append(i, if layout.wide { "exp64" } else { "exp" });
     }
     fnames.append(funcs.infer_row, "infer_row");
     fnames.append(funcs.predict, "predict");
@@ -305,6 +386,139 @@ fn exp_function(layout: &Layout) -> (wasm_encoder::Function, NameMap) {
     (f, names)
 }
 
+/// `mathfn::exp64`, operation for operation. 2^k is built from its
+/// exponent bits, `(k + 1023) << 52`: after the clamps and the 2^+-64
+/// pre-scale, k lies in [-1012, 1000], where 2^k is a normal double, so
+/// the value is exactly `mathfn::pow2_int64`'s (checked by
+/// `exp64_powers_of_two_from_exponent_bits_are_the_reference_ones`).
+fn exp64_function() -> (wasm_encoder::Function, NameMap) {
+    const X: u32 = 0;
+    const XC: u32 = 1;
+    const KF: u32 = 2;
+    const K: u32 = 3;
+    const KK: u32 = 4;
+    const R: u32 = 5;
+    const E: u32 = 6;
+    let names = name_map(&["x", "xc", "kf", "k", "kk", "r", "e"]);
+    let mut f =
+        wasm_encoder::Function::new([(2, ValType::F64), (1, ValType::I32), (3, ValType::F64)]);
+    let c = mathfn::EXP64_C;
+    let scale_k = mathfn::EXP64_SCALE_K;
+    let mut s = f.instructions();
+    // NaN: returned as it is.
+    s.local_get(X)
+        .local_get(X)
+        .f64_ne()
+        .if_(BlockType::Empty)
+        .local_get(X)
+        .return_()
+        .end();
+    // xc = clamp(x, LO, HI): x < LO ? LO : x, then > HI ? HI : that.
+    s.f64_const(f64c(mathfn::EXP64_CLAMP_LO))
+        .local_get(X)
+        .local_get(X)
+        .f64_const(f64c(mathfn::EXP64_CLAMP_LO))
+        .f64_lt()
+        .select()
+        .local_set(XC);
+    s.f64_const(f64c(mathfn::EXP64_CLAMP_HI))
+        .local_get(XC)
+        .local_get(XC)
+        .f64_const(f64c(mathfn::EXP64_CLAMP_HI))
+        .f64_gt()
+        .select()
+        .local_set(XC);
+    // kf = xc * LOG2E64; k = trunc(kf >= 0 ? kf + 0.5 : kf - 0.5).
+    s.local_get(XC)
+        .f64_const(f64c(mathfn::LOG2E64))
+        .f64_mul()
+        .local_set(KF);
+    s.local_get(KF)
+        .f64_const(f64c(0.5))
+        .f64_add()
+        .local_get(KF)
+        .f64_const(f64c(0.5))
+        .f64_sub()
+        .local_get(KF)
+        .f64_const(f64c(0.0))
+        .f64_ge()
+        .select()
+        .i32_trunc_f64_s()
+        .local_tee(K)
+        .f64_convert_i32_s()
+        .local_set(KK);
+    // r = (xc - kk * LN2_HI64) - kk * LN2_LO64.
+    s.local_get(XC)
+        .local_get(KK)
+        .f64_const(f64c(mathfn::LN2_HI64))
+        .f64_mul()
+        .f64_sub()
+        .local_get(KK)
+        .f64_const(f64c(mathfn::LN2_LO64))
+        .f64_mul()
+        .f64_sub()
+        .local_set(R);
+    // q = C0 + r*(C1 + r*(... + r*(C10 + r*C11))), innermost first.
+    let last = c.len() - 1;
+    s.local_get(R).f64_const(f64c(c[last])).f64_mul();
+    for i in (0..last).rev() {
+        s.f64_const(f64c(c[i])).f64_add();
+        if i > 0 {
+            s.local_get(R).f64_mul();
+        }
+    }
+    // e = 1 + (r + (r * r) * q), q on the stack.
+    s.local_get(R)
+        .local_get(R)
+        .f64_mul()
+        .f64_mul()
+        .local_get(R)
+        .f64_add()
+        .f64_const(f64c(1.0))
+        .f64_add()
+        .local_set(E);
+    // Pre-scale so 2^k stays a normal double.
+    s.local_get(K)
+        .i32_const(scale_k)
+        .i32_gt_s()
+        .if_(BlockType::Empty)
+        .local_get(E)
+        .f64_const(f64c(mathfn::TWO_P64))
+        .f64_mul()
+        .local_set(E)
+        .local_get(K)
+        .i32_const(64)
+        .i32_sub()
+        .local_set(K)
+        .else_()
+        .local_get(K)
+        .i32_const(-scale_k)
+        .i32_lt_s()
+        .if_(BlockType::Empty)
+        .local_get(E)
+        .f64_const(f64c(mathfn::TWO_M64))
+        .f64_mul()
+        .local_set(E)
+        .local_get(K)
+        .i32_const(64)
+        .i32_add()
+        .local_set(K)
+        .end()
+        .end();
+    // e * 2^k, 2^k's bits = (k + 1023) << 52.
+    s.local_get(E)
+        .local_get(K)
+        .i32_const(1023)
+        .i32_add()
+        .i64_extend_i32_s()
+        .i64_const(52)
+        .i64_shl()
+        .f64_reinterpret_i64()
+        .f64_mul()
+        .end();
+    (f, names)
+}
+
 /// Locals of `infer_row`.
 mod row {
     use super::LANES;
@@ -326,14 +540,21 @@ mod row {
     /// The running sum when it is the only one (see `one_sum`).
     pub const ACC: u32 = X + 4;
     pub const WSUM: u32 = X + 5;
-    /// i32, f32 and f64 locals after the two parameters.
+    /// Double accumulation only: the running sum, a margin, the largest.
+    pub const ACC64: u32 = X + 6;
+    pub const M64: u32 = X + 7;
+    pub const WMAX64: u32 = X + 8;
+    /// i32, f32 and f64 locals after the two parameters (f64: WSUM, and
+    /// under double accumulation ACC64, M64 and WMAX64 too).
     pub const N_I32: u32 = X - 2;
     pub const N_F32: u32 = 5;
+    pub const N_F64_WIDE: u32 = 4;
     pub const NAMES: [&str; 9] = ["in", "out", "t", "steps", "word", "g", "n", "v", "best"];
     pub const F_NAMES: [&str; 6] = ["x", "m", "wmax", "s", "acc", "wsum"];
+    pub const F64_NAMES: [&str; 3] = ["acc64", "m64", "wmax64"];
 }
 
-fn row_names() -> NameMap {
+fn row_names(wide: bool) -> NameMap {
     let mut m = NameMap::new();
     for (i, n) in row::NAMES.iter().enumerate() {
         m.append(i as u32, n);
@@ -344,22 +565,29 @@ fn row_names() -> NameMap {
     for (i, n) in row::F_NAMES.iter().enumerate() {
         m.append(row::X + i as u32, n);
     }
+    if wide {
+        for (i, n) in row::F64_NAMES.iter().enumerate() {
+            m.append(row::ACC64 + i as u32, n);
+        }
+    }
     m
 }
 
-/// `for g in (0..n_groups*4).step_by(4) { body }` with `g` in local G.
+/// `for g in (0..n_groups*step).step_by(step) { body }` with `g` in local
+/// G (`step` is the width of a value, so `g` is the group's sum offset).
 fn for_each_group(
     s: &mut InstructionSink<'_>,
     n_groups: u32,
+    step: u32,
     body: impl Fn(&mut InstructionSink<'_>),
 ) {
     s.i32_const(0).local_set(row::G).loop_(BlockType::Empty);
     body(s);
     s.local_get(row::G)
-        .i32_const(4)
+        .i32_const(step as i32)
         .i32_add()
         .local_tee(row::G)
-        .i32_const((n_groups * 4) as i32)
+        .i32_const((n_groups * step) as i32)
         .i32_ne()
         .br_if(0)
         .end();
@@ -372,16 +600,20 @@ fn row_function(
     funcs: &Funcs,
 ) -> (wasm_encoder::Function, NameMap) {
     use row::*;
+    let num = Num { wide: layout.wide };
+    let vb = num.bytes();
+    let n_f64 = if layout.wide { N_F64_WIDE } else { 1 };
     let mut f = wasm_encoder::Function::new([
         (N_I32, ValType::I32),
         (N_F32, ValType::F32),
-        (1, ValType::F64),
+        (n_f64, ValType::F64),
     ]);
     let n_groups = ens.n_groups;
     let average = ens.aggregation == Aggregation::Average;
     let sums = layout.sums;
     let counts = layout.counts;
     let nodes = layout.nodes;
+    let acc = if layout.wide { ACC64 } else { ACC };
     let mut s = f.instructions();
 
     // One group, summed, scalar leaves (binary and regression models): the
@@ -394,30 +626,39 @@ fn row_function(
     // Sums start at the base scores (sum) or 0 with zero counts (average).
     if one_sum {
         if base_last {
-            s.f32_const(f32c(0.0)).local_set(ACC);
+            num.zero(&mut s);
         } else {
-            s.i32_const(0)
-                .f32_load(mem(layout.base_score))
-                .local_set(ACC);
+            s.i32_const(0);
+            num.load(&mut s, layout.base_score);
         }
+        s.local_set(acc);
     } else {
-        for_each_group(&mut s, n_groups, |s| {
+        for_each_group(&mut s, n_groups, vb, |s| {
             s.local_get(G);
             if base_last {
-                s.f32_const(f32c(0.0)).f32_store(mem(sums));
+                num.zero(s);
+                num.store(s, sums);
             } else if average {
-                s.f32_const(f32c(0.0))
-                    .f32_store(mem(sums))
-                    .local_get(G)
-                    .i32_const(0)
-                    .i32_store(mem(counts));
+                num.zero(s);
+                num.store(s, sums);
+                s.local_get(G).i32_const(0).i32_store(mem(counts));
             } else {
-                s.local_get(G)
-                    .f32_load(mem(layout.base_score))
-                    .f32_store(mem(sums));
+                s.local_get(G);
+                num.load(s, layout.base_score);
+                num.store(s, sums);
             }
         });
     }
+    // A scalar leaf's value on the stack, from the node `lane` is at.
+    let scalar_leaf = |s: &mut InstructionSink<'_>, lane: u32| {
+        if layout.wide {
+            s.local_get(lane)
+                .i32_load(mem(nodes))
+                .f64_load(mem64(layout.leaf_values));
+        } else {
+            s.local_get(lane).f32_load(mem(nodes));
+        }
+    };
 
     // The trees, LANES at a time: walk them side by side for the slot
     // group's step count, then add their leaves in tree order.
@@ -448,29 +689,27 @@ fn row_function(
     for l in 0..LANES {
         let lane = LANE0 + l;
         if one_sum {
-            s.local_get(ACC)
-                .local_get(lane)
-                .f32_load(mem(nodes))
-                .f32_add()
-                .local_set(ACC);
+            s.local_get(acc);
+            scalar_leaf(&mut s, lane);
+            num.add(&mut s);
+            s.local_set(acc);
             continue;
         }
         s.local_get(T)
             .i32_load(mem(4 + 4 * LANES + 4 * l))
             .local_set(G);
         if layout.scalar_leaves {
-            s.local_get(G)
-                .local_get(G)
-                .f32_load(mem(sums))
-                .local_get(lane)
-                .f32_load(mem(nodes))
-                .f32_add()
-                .f32_store(mem(sums));
+            s.local_get(G).local_get(G);
+            num.load(&mut s, sums);
+            scalar_leaf(&mut s, lane);
+            num.add(&mut s);
+            num.store(&mut s, sums);
             if average {
                 count_one(&mut s, counts);
             }
         } else {
-            // The leaf's entry: a count, then the values.
+            // The leaf's entry: a count (padded to a value's width), then
+            // the values.
             s.local_get(lane)
                 .i32_load(mem(nodes))
                 .local_tee(V)
@@ -478,21 +717,21 @@ fn row_function(
                 .local_set(N)
                 .loop_(BlockType::Empty)
                 .local_get(V)
-                .i32_const(4)
+                .i32_const(vb as i32)
                 .i32_add()
                 .local_set(V)
                 .local_get(G)
-                .local_get(G)
-                .f32_load(mem(sums))
-                .local_get(V)
-                .f32_load(mem(layout.leaf_values))
-                .f32_add()
-                .f32_store(mem(sums));
+                .local_get(G);
+            num.load(&mut s, sums);
+            s.local_get(V);
+            num.load(&mut s, layout.leaf_values);
+            num.add(&mut s);
+            num.store(&mut s, sums);
             if average {
                 count_one(&mut s, counts);
             }
             s.local_get(G)
-                .i32_const(4)
+                .i32_const(vb as i32)
                 .i32_add()
                 .local_set(G)
                 .local_get(N)
@@ -513,42 +752,44 @@ fn row_function(
         .end(); // slot loop
 
     if one_sum {
-        s.i32_const(0).local_get(ACC).f32_store(mem(sums));
+        s.i32_const(0).local_get(acc);
+        num.store(&mut s, sums);
     }
     if base_last {
-        for_each_group(&mut s, n_groups, |s| {
-            s.local_get(G)
-                .local_get(G)
-                .f32_load(mem(sums))
-                .local_get(G)
-                .f32_load(mem(layout.base_score))
-                .f32_add()
-                .f32_store(mem(sums));
+        for_each_group(&mut s, n_groups, vb, |s| {
+            s.local_get(G).local_get(G);
+            num.load(s, sums);
+            s.local_get(G);
+            num.load(s, layout.base_score);
+            num.add(s);
+            num.store(s, sums);
         });
     }
     // Margins, in place in the sums: base + sum / max(count, 1).
     if average {
-        for_each_group(&mut s, n_groups, |s| {
+        for_each_group(&mut s, n_groups, vb, |s| {
+            s.local_get(G).local_get(G);
+            num.load(s, layout.base_score);
+            s.local_get(G);
+            num.load(s, sums);
             s.local_get(G)
-                .local_get(G)
-                .f32_load(mem(layout.base_score))
-                .local_get(G)
-                .f32_load(mem(sums))
-                .local_get(G)
                 .i32_load(mem(counts))
                 .local_tee(N)
                 .i32_const(1)
                 .local_get(N)
-                .select()
-                .f32_convert_i32_u()
-                .f32_div()
-                .f32_add()
-                .f32_store(mem(sums));
+                .select();
+            num.div_by_count(s);
+            num.add(s);
+            num.store(s, sums);
         });
     }
-    post_transform(&mut s, ens, layout, funcs);
+    if layout.wide {
+        post_transform64(&mut s, ens, layout, funcs);
+    } else {
+        post_transform(&mut s, ens, layout, funcs);
+    }
     s.end();
-    (f, row_names())
+    (f, row_names(layout.wide))
 }
 
 /// One level of one lane's walk: the lane's node becomes its left child
@@ -630,11 +871,11 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
             .f32_load(mem(sums));
     };
     match ens.post_transform {
-        PostTransform::Identity => for_each_group(s, n_groups, |s| {
+        PostTransform::Identity => for_each_group(s, n_groups, 4, |s| {
             out_and_margin(s);
             s.f32_store(mem(0));
         }),
-        PostTransform::Sigmoid => for_each_group(s, n_groups, |s| {
+        PostTransform::Sigmoid => for_each_group(s, n_groups, 4, |s| {
             s.local_get(OUT).local_get(G).i32_add().f32_const(f32c(1.0));
             s.f32_const(f32c(1.0))
                 .local_get(G)
@@ -645,11 +886,11 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
                 .f32_div()
                 .f32_store(mem(0));
         }),
-        PostTransform::Exp => for_each_group(s, n_groups, |s| {
+        PostTransform::Exp => for_each_group(s, n_groups, 4, |s| {
             out_and_margin(s);
             s.call(exp).f32_store(mem(0));
         }),
-        PostTransform::SymmetricSigmoid => for_each_group(s, n_groups, |s| {
+        PostTransform::SymmetricSigmoid => for_each_group(s, n_groups, 4, |s| {
             // v = 1 / (1 + exp(-|m|)); out = m < 0 ? 1 - v : v.
             s.f32_const(f32c(1.0))
                 .f32_const(f32c(1.0))
@@ -678,7 +919,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
         PostTransform::SoftmaxF32 => {
             // wmax: the first largest margin.
             s.i32_const(0).f32_load(mem(sums)).local_set(WMAX);
-            for_each_group(s, n_groups, |s| {
+            for_each_group(s, n_groups, 4, |s| {
                 s.local_get(G)
                     .f32_load(mem(sums))
                     .local_tee(M)
@@ -691,7 +932,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
             });
             // exps in f32, their sum in f32, in group order.
             s.f32_const(f32c(0.0)).local_set(S);
-            for_each_group(s, n_groups, |s| {
+            for_each_group(s, n_groups, 4, |s| {
                 s.local_get(OUT)
                     .local_get(G)
                     .i32_add()
@@ -707,7 +948,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
                     .f32_add()
                     .local_set(S);
             });
-            for_each_group(s, n_groups, |s| {
+            for_each_group(s, n_groups, 4, |s| {
                 s.local_get(OUT)
                     .local_get(G)
                     .i32_add()
@@ -726,7 +967,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
                     .f32_store(mem(0));
             });
         }
-        PostTransform::Hinge => for_each_group(s, n_groups, |s| {
+        PostTransform::Hinge => for_each_group(s, n_groups, 4, |s| {
             s.local_get(OUT).local_get(G).i32_add();
             s.f32_const(f32c(1.0))
                 .f32_const(f32c(0.0))
@@ -740,7 +981,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
         PostTransform::Softmax => {
             // wmax: the first largest margin.
             s.i32_const(0).f32_load(mem(sums)).local_set(WMAX);
-            for_each_group(s, n_groups, |s| {
+            for_each_group(s, n_groups, 4, |s| {
                 s.local_get(G)
                     .f32_load(mem(sums))
                     .local_tee(M)
@@ -753,7 +994,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
             });
             // exps in f32, their sum in f64, in group order.
             s.f64_const(Ieee64::from(0.0)).local_set(WSUM);
-            for_each_group(s, n_groups, |s| {
+            for_each_group(s, n_groups, 4, |s| {
                 s.local_get(OUT)
                     .local_get(G)
                     .i32_add()
@@ -771,7 +1012,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
                     .local_set(WSUM);
             });
             s.local_get(WSUM).f32_demote_f64().local_set(S);
-            for_each_group(s, n_groups, |s| {
+            for_each_group(s, n_groups, 4, |s| {
                 s.local_get(OUT)
                     .local_get(G)
                     .i32_add()
@@ -792,7 +1033,7 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
         }
         PostTransform::ArgMax => {
             s.i32_const(0).local_set(BEST);
-            for_each_group(s, n_groups, |s| {
+            for_each_group(s, n_groups, 4, |s| {
                 s.local_get(G)
                     .local_get(BEST)
                     .local_get(G)
@@ -809,6 +1050,140 @@ fn post_transform(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, 
                 .i32_shr_u()
                 .f32_convert_i32_u()
                 .f32_store(mem(0));
+        }
+    }
+}
+
+/// Double margins (in the sums) to float32 outputs at `out`, as
+/// `eval::apply_post_transform64`: the link function in f64, then one
+/// demotion per output.
+fn post_transform64(s: &mut InstructionSink<'_>, ens: &Ensemble, layout: &Layout, funcs: &Funcs) {
+    use row::*;
+    let sums = layout.sums;
+    let n_groups = ens.n_groups;
+    let exp = funcs.exp.unwrap_or(0);
+    let each = |s: &mut InstructionSink<'_>, body: &dyn Fn(&mut InstructionSink<'_>)| {
+        for_each_group(s, n_groups, 8, body)
+    };
+    // The output address: out + g / 2 (a group's sum is 8 bytes, its
+    // output 4).
+    let out_at = |s: &mut InstructionSink<'_>| {
+        s.local_get(OUT)
+            .local_get(G)
+            .i32_const(1)
+            .i32_shr_u()
+            .i32_add();
+    };
+    // The f64 on the stack, demoted once and stored; a NaN is stored as
+    // the canonical NaN (WebAssembly leaves a created NaN's bits, and
+    // those a demotion keeps, to the engine).
+    let store_out = |s: &mut InstructionSink<'_>| {
+        s.f32_demote_f64()
+            .local_tee(M)
+            .f32_const(Ieee32::new(CANONICAL_NAN))
+            .local_get(M)
+            .local_get(M)
+            .f32_eq()
+            .select()
+            .f32_store(mem(0));
+    };
+    match ens.post_transform {
+        PostTransform::Identity => each(s, &|s| {
+            out_at(s);
+            s.local_get(G).f64_load(mem64(sums));
+            store_out(s);
+        }),
+        PostTransform::Sigmoid => each(s, &|s| {
+            out_at(s);
+            s.f64_const(f64c(1.0))
+                .f64_const(f64c(1.0))
+                .local_get(G)
+                .f64_load(mem64(sums))
+                .f64_neg()
+                .call(exp)
+                .f64_add()
+                .f64_div();
+            store_out(s);
+        }),
+        PostTransform::Exp => each(s, &|s| {
+            out_at(s);
+            s.local_get(G).f64_load(mem64(sums)).call(exp);
+            store_out(s);
+        }),
+        PostTransform::Hinge => each(s, &|s| {
+            out_at(s);
+            s.f32_const(f32c(1.0))
+                .f32_const(f32c(0.0))
+                .local_get(G)
+                .f64_load(mem64(sums))
+                .f64_const(f64c(0.0))
+                .f64_gt()
+                .select()
+                .f32_store(mem(0));
+        }),
+        PostTransform::Softmax => {
+            // wmax: the first largest margin.
+            s.i32_const(0).f64_load(mem64(sums)).local_set(WMAX64);
+            each(s, &|s| {
+                s.local_get(G)
+                    .f64_load(mem64(sums))
+                    .local_tee(M64)
+                    .local_get(WMAX64)
+                    .local_get(M64)
+                    .local_get(WMAX64)
+                    .f64_gt()
+                    .select()
+                    .local_set(WMAX64);
+            });
+            // exp(m - wmax) in place, their sum in group order.
+            s.f64_const(f64c(0.0)).local_set(WSUM);
+            each(s, &|s| {
+                s.local_get(G)
+                    .local_get(G)
+                    .f64_load(mem64(sums))
+                    .local_get(WMAX64)
+                    .f64_sub()
+                    .call(exp)
+                    .local_tee(M64)
+                    .f64_store(mem64(sums))
+                    .local_get(WSUM)
+                    .local_get(M64)
+                    .f64_add()
+                    .local_set(WSUM);
+            });
+            each(s, &|s| {
+                out_at(s);
+                s.local_get(G)
+                    .f64_load(mem64(sums))
+                    .local_get(WSUM)
+                    .f64_div();
+                store_out(s);
+            });
+        }
+        PostTransform::ArgMax => {
+            s.i32_const(0).local_set(BEST);
+            each(s, &|s| {
+                s.local_get(G)
+                    .local_get(BEST)
+                    .local_get(G)
+                    .f64_load(mem64(sums))
+                    .local_get(BEST)
+                    .f64_load(mem64(sums))
+                    .f64_gt()
+                    .select()
+                    .local_set(BEST);
+            });
+            s.local_get(OUT)
+                .local_get(BEST)
+                .i32_const(3)
+                .i32_shr_u()
+                .f32_convert_i32_u()
+                .f32_store(mem(0));
+        }
+        // Defined on float32 margins: `Layout::new` refuses them under
+        // double accumulation, so this code is never generated.
+        PostTransform::SymmetricSigmoid | PostTransform::SoftmaxF32 => {
+            s.unreachable();
         }
     }
 }
@@ -918,4 +1293,49 @@ fn predict_function(
         .i32_const(STATUS_OK)
         .end();
     (f, name_map(&NAMES))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::mathfn;
+
+    /// The k `exp64` scales by, from its clamps and pre-scale, all give a
+    /// normal double whose bits `(k + 1023) << 52` are the reference's
+    /// product of powers of two.
+    #[test]
+    fn exp64_powers_of_two_from_exponent_bits_are_the_reference_ones() {
+        let k_of = |x: f64| {
+            let kf = x * mathfn::LOG2E64;
+            let mut k = if kf >= 0.0 {
+                (kf + 0.5) as i32
+            } else {
+                (kf - 0.5) as i32
+            };
+            if k > mathfn::EXP64_SCALE_K {
+                k -= 64;
+            } else if k < -mathfn::EXP64_SCALE_K {
+                k += 64;
+            }
+            k
+        };
+        let mut lo = i32::MAX;
+        let mut hi = i32::MIN;
+        // Every k the clamped domain reaches (k is monotone in x).
+        let mut x = mathfn::EXP64_CLAMP_LO;
+        while x <= mathfn::EXP64_CLAMP_HI {
+            let k = k_of(x);
+            lo = lo.min(k);
+            hi = hi.max(k);
+            x += 0.125;
+        }
+        for x in [mathfn::EXP64_CLAMP_LO, mathfn::EXP64_CLAMP_HI] {
+            lo = lo.min(k_of(x));
+            hi = hi.max(k_of(x));
+        }
+        assert!(lo >= -1022 && hi <= 1023, "k in [{lo}, {hi}]");
+        for k in lo..=hi {
+            let bits = ((i64::from(k) + 1023) as u64) << 52;
+            assert_eq!(bits, mathfn::pow2_int64(k).to_bits(), "2^{k}");
+        }
+    }
 }
