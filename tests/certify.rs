@@ -584,3 +584,58 @@ fn the_integer_mode_is_certified_and_regenerated_by_audit_verify() {
         text(&o)
     );
 }
+
+/// Random forests certify under ISO 26262 ASIL-D: an average divides by a
+/// tree count that is a constant of the model, so the generated code has
+/// no branch that no input can take and coverage reaches 100 %. An ONNX
+/// AVERAGE ensemble (float sums) and a scikit-learn RandomForest
+/// classifier (double sums, one value per class in every leaf) both pass,
+/// and their bundles verify against the model.
+#[test]
+fn averaging_models_pass_asil_d() {
+    if !tools_ready() {
+        return;
+    }
+    let fixtures = root().join("tests/fixtures");
+    for rel in ["onnx/v5_members/model.onnx", "sklearn/rf_clf/model.joblib"] {
+        let path = fixtures.join(rel);
+        let ens = timber::frontend::load_model(&path, timber::frontend::FormatChoice::Auto)
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(ens.aggregation, timber::ir::Aggregation::Average, "{rel}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = timber(dir.path())
+            .arg("certify")
+            .arg(&path)
+            .args([
+                "--profile",
+                "iso26262",
+                "--level",
+                "ASIL-D",
+                "--out",
+                "bundle",
+            ])
+            .output()
+            .expect("run timber");
+        assert_eq!(out.status.code(), Some(0), "{rel}: {}", text(&out));
+        let bundle = dir.path().join("bundle");
+        let cert = certification(&bundle);
+        assert_eq!(cert["verdict"], "pass", "{rel}");
+        assert_eq!(cert["profile"]["level"], "ASIL-D");
+        for m in ["statement", "branch", "mcdc"] {
+            let r = &cert["coverage"][m];
+            assert_eq!(r["covered"], r["total"], "{rel} {m}: {r}");
+            assert!(r["total"].as_u64().unwrap_or(0) > 0, "{rel} {m}");
+        }
+        // The divisors are a table; nothing counts trees at run time.
+        let data = std::fs::read_to_string(bundle.join("src/model_data.c")).expect("model_data.c");
+        assert!(data.contains("timber_average_divisor"), "{rel}: {data}");
+        let code = std::fs::read_to_string(bundle.join("src/model.c")).expect("model.c");
+        assert!(!code.contains("counts"), "{rel}: runtime counts in model.c");
+        let v = timber(dir.path())
+            .args(["audit", "verify", "bundle", "--model"])
+            .arg(&path)
+            .output()
+            .expect("run audit verify");
+        assert_eq!(v.status.code(), Some(0), "{rel}: {}", text(&v));
+    }
+}

@@ -5,6 +5,8 @@
 //! policies, in the table and compact layouts, the integer mode and (for
 //! the models `auto` gives it to) the branches layout, driven through the public API with the vectors
 //! `timber::verify::generate` makes.
+//! The averaging (random forest) fixtures of LightGBM, scikit-learn and
+//! ONNX are measured the same way, in every layout that can express them.
 //!
 //! The generator emits only code the model can execute (it bounds every
 //! exp argument from the leaves, pads the trees to whole lane groups,
@@ -24,7 +26,7 @@ use timber::coverage::{
     gcov, llvm, measure, CoverageError, CoverageOptions, CoverageReport, Uncovered,
 };
 use timber::frontend::{load_model, FormatChoice};
-use timber::ir::Ensemble;
+use timber::ir::{Aggregation, Ensemble, Node};
 use timber::verify::{generate, VectorOptions};
 
 fn load(name: &str) -> Ensemble {
@@ -137,6 +139,66 @@ fn load_path(path: &Path) -> Ensemble {
     load_model(path, FormatChoice::Auto).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Measure `ens` in each of `layouts` under both NaN policies with the
+/// vectors `generate` makes, appending a line per run to `table` and every
+/// shortfall from 100 % statement, branch and MC/DC to `failures`. False
+/// when a tool is missing outside CI (the caller skips).
+fn measure_full(
+    name: &str,
+    ens: &Ensemble,
+    layouts: &[(Layout, Numeric)],
+    table: &mut String,
+    failures: &mut Vec<String>,
+) -> bool {
+    let vectors = generate(ens, &VectorOptions::default());
+    let runs = layouts.iter().flat_map(|&l| {
+        [NanPolicy::Missing, NanPolicy::Reject]
+            .into_iter()
+            .map(move |p| (l, p))
+    });
+    for (layout, policy) in runs {
+        let files = emit_layout(ens, policy, layout);
+        let Some(r) = measure_or_skip(&files, &vectors.rows, &mcdc()) else {
+            return false;
+        };
+        let Some(m) = r.mcdc else {
+            panic!("{name}: MC/DC asked for but not measured");
+        };
+        table.push_str(&format!(
+            "    {name} {layout:?} {policy:?}: statement {}/{}, branch {}/{}, MC/DC {}/{}\n",
+            r.statement.covered,
+            r.statement.total,
+            r.branch.covered,
+            r.branch.total,
+            m.covered,
+            m.total
+        ));
+        for u in &r.uncovered {
+            failures.push(format!(
+                "{name} {layout:?} {policy:?}: {}:{} {} not covered: {} [{}]",
+                u.file,
+                u.line,
+                u.kind,
+                u.detail,
+                line_text(&files, u).trim()
+            ));
+        }
+        for (kind, ratio) in [
+            ("statement", r.statement),
+            ("branch", r.branch),
+            ("condition", m),
+        ] {
+            if ratio.covered != ratio.total || ratio.total == 0 {
+                failures.push(format!(
+                    "{name} {layout:?} {policy:?}: {kind} coverage {}/{}",
+                    ratio.covered, ratio.total
+                ));
+            }
+        }
+    }
+    true
+}
+
 #[test]
 fn every_fixture_model_reaches_full_coverage() {
     let mut table = String::new();
@@ -145,54 +207,78 @@ fn every_fixture_model_reaches_full_coverage() {
     assert!(models.len() > 17, "{models:?}");
     for (name, path) in &models {
         let ens = load_path(path);
-        let vectors = generate(&ens, &VectorOptions::default());
-        let runs = layouts_for(&ens).into_iter().flat_map(|l| {
-            [NanPolicy::Missing, NanPolicy::Reject]
-                .into_iter()
-                .map(move |p| (l, p))
-        });
-        for (layout, policy) in runs {
-            let files = emit_layout(&ens, policy, layout);
-            let Some(r) = measure_or_skip(&files, &vectors.rows, &mcdc()) else {
-                return;
-            };
-            let Some(m) = r.mcdc else {
-                panic!("{name}: MC/DC asked for but not measured");
-            };
-            table.push_str(&format!(
-                "    {name} {layout:?} {policy:?}: statement {}/{}, branch {}/{}, MC/DC {}/{}\n",
-                r.statement.covered,
-                r.statement.total,
-                r.branch.covered,
-                r.branch.total,
-                m.covered,
-                m.total
-            ));
-            for u in &r.uncovered {
-                failures.push(format!(
-                    "{name} {layout:?} {policy:?}: {}:{} {} not covered: {} [{}]",
-                    u.file,
-                    u.line,
-                    u.kind,
-                    u.detail,
-                    line_text(&files, u).trim()
-                ));
-            }
-            for (kind, ratio) in [
-                ("statement", r.statement),
-                ("branch", r.branch),
-                ("condition", m),
-            ] {
-                if ratio.covered != ratio.total || ratio.total == 0 {
-                    failures.push(format!(
-                        "{name} {layout:?} {policy:?}: {kind} coverage {}/{}",
-                        ratio.covered, ratio.total
-                    ));
-                }
-            }
+        if !measure_full(name, &ens, &layouts_for(&ens), &mut table, &mut failures) {
+            return;
         }
     }
     println!("coverage per model:\n{table}");
+    assert!(
+        failures.is_empty(),
+        "{}\n\nmeasured figures:\n{table}",
+        failures.join("\n")
+    );
+}
+
+/// The averaging (random forest) fixtures of every format that has them:
+/// LightGBM `average_output`, scikit-learn RandomForest / ExtraTrees
+/// classifiers (vector leaves) and regressors, an ONNX AVERAGE ensemble
+/// (skl2onnx writes forests as SUM with divided weights, so its fixtures
+/// are not averages).
+fn averaging_fixture_models() -> Vec<(&'static str, PathBuf)> {
+    let root = common::fixtures();
+    [
+        ("lightgbm/rf", "lightgbm/rf.txt"),
+        ("sklearn/rf_clf", "sklearn/rf_clf/model.joblib"),
+        ("sklearn/rf_reg", "sklearn/rf_reg/model.pkl"),
+        ("sklearn/et_clf", "sklearn/et_clf/model.joblib"),
+        ("sklearn/et_reg", "sklearn/et_reg/model.joblib"),
+        ("onnx/v5_members", "onnx/v5_members/model.onnx"),
+    ]
+    .into_iter()
+    .map(|(name, rel)| (name, root.join(rel)))
+    .collect()
+}
+
+#[test]
+fn every_averaging_model_reaches_full_coverage() {
+    // An average divides each group's sum by its tree count, a constant
+    // of the model: nothing in the generated code depends on how many
+    // trees a row reached, so no branch is left that no input can take.
+    // Every layout that can express the model is measured (the branches
+    // layout too, whatever `auto` would pick), and the integer mode.
+    let mut table = String::new();
+    let mut failures = Vec::new();
+    let (mut vector_leaves, mut accumulators) = (false, std::collections::BTreeSet::new());
+    for (name, path) in averaging_fixture_models() {
+        let ens = load_path(&path);
+        assert_eq!(ens.aggregation, Aggregation::Average, "{name}");
+        accumulators.insert(ens.accumulator.name());
+        vector_leaves |= ens.trees.iter().any(|t| {
+            t.nodes
+                .iter()
+                .any(|n| matches!(n, Node::Leaf(l) if l.values.len() > 1))
+        });
+        let mut layouts = vec![(Layout::Table, Numeric::Float)];
+        if timber::codegen::c99::branches::unsupported(&ens).is_none() {
+            layouts.push((Layout::Branches, Numeric::Float));
+        }
+        if timber::codegen::c99::compact::supports(&ens) {
+            layouts.push((Layout::Compact, Numeric::Float));
+        }
+        if timber::codegen::c99::numint::supports(&ens) {
+            layouts.push((Layout::Compact, Numeric::Int));
+        }
+        // Vector leaves have no compact or integer form; the table and
+        // branches layouts express every fixture here.
+        assert!(layouts.len() >= 2, "{name}: only {layouts:?}");
+        if !measure_full(name, &ens, &layouts, &mut table, &mut failures) {
+            return;
+        }
+    }
+    // Both accumulators and vector leaves are among the models measured.
+    assert_eq!(accumulators.into_iter().collect::<Vec<_>>(), ["f32", "f64"]);
+    assert!(vector_leaves);
+    println!("coverage per averaging model:\n{table}");
     assert!(
         failures.is_empty(),
         "{}\n\nmeasured figures:\n{table}",

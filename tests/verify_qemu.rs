@@ -450,8 +450,8 @@ fn reports_are_identical_across_runs_once_timings_are_cleared() {
 /// The generator's own stack estimate (no compiler) is an upper bound of
 /// the stack painted and measured on every Cortex-M target, for a softmax,
 /// a sigmoid and an argmax model and two ONNX models (onnxruntime's
-/// logistic and float32 softmax), in every layout they take and the
-/// integer mode;
+/// logistic and float32 softmax), averaging models (ONNX AVERAGE, LightGBM
+/// random forest), in every layout they take and the integer mode;
 /// the four figures are printed.
 #[test]
 fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
@@ -478,7 +478,8 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
     // onnxruntime's logistic (a binary pair) and float32 softmax, with the
     // base added after the trees.
     let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx");
-    for m in ["skl_gb_binary", "xgb_multi"] {
+    // v5_members: an AVERAGE ensemble (constant divisors, no counts).
+    for m in ["skl_gb_binary", "xgb_multi", "v5_members"] {
         let ens = timber::frontend::load_model(
             &onnx.join(m).join("model.onnx"),
             timber::frontend::FormatChoice::Auto,
@@ -489,7 +490,8 @@ fn generator_stack_estimate_bounds_the_measured_peak_on_cortex_m() {
     // Double accumulation: double sums, tables and link (soft double on
     // every Cortex-M but the M7).
     let lgb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lightgbm");
-    for m in ["multiclass", "binary_nan", "poisson"] {
+    // rf: LightGBM's random-forest mode, an average in double.
+    for m in ["multiclass", "binary_nan", "poisson", "rf"] {
         let ens = timber::frontend::load_model(
             &lgb.join(format!("{m}.txt")),
             timber::frontend::FormatChoice::Auto,

@@ -337,6 +337,41 @@ impl Ensemble {
         self.post_transform.n_outputs(self.n_groups)
     }
 
+    /// Per group, how many trees add a value into it. Every leaf of a tree
+    /// has the same number of values (validated), so this is a property
+    /// of the model, the same for every row: the divisor of
+    /// [`Aggregation::Average`] (a group no tree feeds counts 0; its
+    /// average divides by 1, see [`Ensemble::average_divisors`]). Assumes
+    /// a validated ensemble.
+    pub fn group_tree_counts(&self) -> Vec<u32> {
+        let mut counts = vec![0u32; self.n_groups as usize];
+        for tree in &self.trees {
+            let width = tree
+                .nodes
+                .iter()
+                .find_map(|n| match n {
+                    Node::Leaf(l) => Some(l.values.len()),
+                    Node::Split(_) => None,
+                })
+                .unwrap_or(0);
+            for i in 0..width {
+                if let Some(c) = counts.get_mut(tree.group as usize + i) {
+                    *c = c.saturating_add(1);
+                }
+            }
+        }
+        counts
+    }
+
+    /// Per group, the divisor of [`Aggregation::Average`]: the group's
+    /// tree count, or 1 when no tree feeds it (its sum is then 0).
+    pub fn average_divisors(&self) -> Vec<u32> {
+        self.group_tree_counts()
+            .into_iter()
+            .map(|c| c.max(1))
+            .collect()
+    }
+
     /// Total node count over all trees.
     pub fn n_nodes(&self) -> usize {
         self.trees.iter().map(|t| t.nodes.len()).sum()

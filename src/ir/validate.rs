@@ -123,6 +123,15 @@ pub enum ValidationError {
         group: u32,
         n_groups: u32,
     },
+    #[error("tree {tree} (source tree {source_tree}), node {node} (source node {source_node}): leaf has {len} values but the tree's first leaf has {expected}; every leaf of a tree must feed the same groups")]
+    LeafWidthMismatch {
+        tree: usize,
+        source_tree: u32,
+        node: usize,
+        source_node: u32,
+        len: usize,
+        expected: usize,
+    },
 }
 
 /// Check an ensemble; the first problem found is returned.
@@ -226,6 +235,9 @@ fn validate_tree(ens: &Ensemble, t: usize) -> Result<(), ValidationError> {
             n_groups: ens.n_groups,
         });
     }
+    // Every leaf feeds the same groups, so the number of values each group
+    // receives per row is a constant of the model (the averaging divisor).
+    let mut width: Option<usize> = None;
     let mut seen = vec![false; len];
     seen[0] = true;
     let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
@@ -246,6 +258,20 @@ fn validate_tree(ens: &Ensemble, t: usize) -> Result<(), ValidationError> {
                         group: tree.group,
                         n_groups: ens.n_groups,
                     });
+                }
+                match width {
+                    Some(expected) if expected != leaf.values.len() => {
+                        return Err(E::LeafWidthMismatch {
+                            tree: t,
+                            source_tree: st,
+                            node: n,
+                            source_node: sn,
+                            len: leaf.values.len(),
+                            expected,
+                        });
+                    }
+                    Some(_) => {}
+                    None => width = Some(leaf.values.len()),
                 }
                 if let Some(&value) = leaf.values.iter().find(|v| !v.is_finite()) {
                     return Err(E::LeafNotFinite {
@@ -478,6 +504,46 @@ mod tests {
             e.accumulator = Accumulator::F64;
             assert_eq!(validate(&e), Ok(()));
         }
+    }
+
+    #[test]
+    fn refuses_leaves_of_different_widths_in_one_tree() {
+        let mut e = ensemble(vec![
+            split(0, 0, 1, 2),
+            leaf(1, 1.0),
+            Node::Leaf(Leaf {
+                source_id: 2,
+                values: vec![1.0, 2.0],
+            }),
+        ]);
+        e.n_groups = 2;
+        e.base_score = vec![0.0, 0.0];
+        let err = validate(&e).expect_err("mixed widths");
+        assert!(
+            matches!(
+                err,
+                ValidationError::LeafWidthMismatch {
+                    tree: 0,
+                    source_tree: 7,
+                    len,
+                    expected,
+                    ..
+                } if (len, expected) == (1, 2) || (len, expected) == (2, 1)
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("source tree 7"), "{err}");
+        // The same widths everywhere: accepted, and every tree counts once
+        // in each group it feeds.
+        if let Node::Leaf(l) = &mut e.trees[0].nodes[1] {
+            l.values = vec![3.0, 4.0];
+        }
+        assert_eq!(validate(&e), Ok(()));
+        assert_eq!(e.group_tree_counts(), vec![1, 1]);
+        e.n_groups = 3;
+        e.base_score = vec![0.0; 3];
+        assert_eq!(e.group_tree_counts(), vec![1, 1, 0]);
+        assert_eq!(e.average_divisors(), vec![1, 1, 1]);
     }
 
     #[test]

@@ -56,12 +56,11 @@ pub struct BranchTree {
 enum LeafStyle {
     /// Scalar leaves: `v = <value>;` (the function returns v).
     Return,
-    /// Vector leaves: added into `acc->sums` directly (and `acc->counts`
-    /// when averaging), groups `tree.group + i`.
-    Accumulate { average: bool },
-    /// A single-leaf tree, in the row function: added into `acc.sums`
-    /// (and `acc.counts` when averaging).
-    Inline { average: bool },
+    /// Vector leaves: added into `acc->sums` directly, groups
+    /// `tree.group + i`.
+    Accumulate,
+    /// A single-leaf tree, in the row function: added into `acc.sums`.
+    Inline,
 }
 
 /// The C comparison (and which child its true branch goes to) for one
@@ -98,8 +97,8 @@ fn leaf_lines(
             let v = values.first().copied().unwrap_or(0.0);
             out.push(format!("{indent}v = {}; {trace}", lit(v)?));
         }
-        LeafStyle::Accumulate { average } | LeafStyle::Inline { average } => {
-            let acc = if matches!(style, LeafStyle::Inline { .. }) {
+        LeafStyle::Accumulate | LeafStyle::Inline => {
+            let acc = if matches!(style, LeafStyle::Inline) {
                 "acc."
             } else {
                 "acc->"
@@ -115,11 +114,6 @@ fn leaf_lines(
                     "{indent}{acc}sums[{g}U] = {acc}sums[{g}U] + {};{note}",
                     lit(*v)?
                 ));
-                if average {
-                    out.push(format!(
-                        "{indent}{acc}counts[{g}U] = {acc}counts[{g}U] + 1U;"
-                    ));
-                }
             }
         }
     }
@@ -348,11 +342,10 @@ pub fn branch_trees(
     if let Some(why) = unsupported(ens) {
         return Err(CodegenError::Unsupported { what: why });
     }
-    let average = ens.aggregation == crate::ir::Aggregation::Average;
     let style = if scalar_leaves {
         LeafStyle::Return
     } else {
-        LeafStyle::Accumulate { average }
+        LeafStyle::Accumulate
     };
     ens.trees
         .iter()
@@ -383,7 +376,7 @@ pub fn branch_trees(
                     ens.accumulator,
                     &values,
                     leaf_id,
-                    LeafStyle::Inline { average },
+                    LeafStyle::Inline,
                     "    ",
                     &mut lines,
                 )?;

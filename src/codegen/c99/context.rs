@@ -18,11 +18,17 @@
 //!   per tree, in the order the trees are added, then padding slots up to
 //!   a multiple of the lane count. A padding slot's root is a padding leaf
 //!   of value -0 (the last node), depth 0; it adds into group 0 (x + -0 ==
-//!   x for every float x, so the sum is unchanged bit for bit) or, with
-//!   averaging, into a scratch slot `TIMBER_N_GROUPS` that is never read.
+//!   x for every float x, so the sum is unchanged bit for bit; an average
+//!   divides by a constant, so padding changes nothing there either).
 //! - `timber_group_steps[]`: per group of `TIMBER_LANES` slots, the
 //!   deepest depth among them: the walk's step count for that group.
 //! - `timber_base_score[]`: per group.
+//! - `timber_average_divisor[]` (averaging models): per group, the number
+//!   of trees feeding it, in the accumulator's type. Every leaf of a tree
+//!   has the same width (validated), so that count is a constant of the
+//!   model: the generated code neither counts at run time nor guards a
+//!   zero count no input could produce (a guard coverage could never
+//!   take).
 //!
 //! Double accumulation ([`Accumulator::F64`]): leaf values and base scores
 //! are `timber_float64_t` tables (a float row field cannot hold them), so
@@ -64,11 +70,7 @@ fn block_rows(ens: &Ensemble) -> u32 {
         Accumulator::F32 => 4,
         Accumulator::F64 => 8,
     };
-    let per_group = match ens.aggregation {
-        Aggregation::Sum | Aggregation::SumThenBase => sum_bytes,
-        Aggregation::Average => sum_bytes + 4,
-    };
-    let per_row = ens.n_groups.saturating_mul(per_group).max(1);
+    let per_row = ens.n_groups.saturating_mul(sum_bytes).max(1);
     let fit = (BLOCK_STACK_BYTES / per_row).min(16);
     fit - fit % LANES
 }
@@ -115,9 +117,6 @@ pub struct Context {
     pub depth_type: &'static str,
     /// Tree slots: `n_trees` rounded up to a multiple of `lanes`.
     pub n_tree_slots: usize,
-    /// Accumulator slots per row: `n_groups`, plus a scratch slot for the
-    /// padding trees of an averaging model.
-    pub n_slots: u32,
     /// Per group of `lanes` tree slots, the walk's step count.
     pub group_steps: Vec<usize>,
     /// The larger of `n_features` and `n_outputs`: its macro name, the
@@ -142,6 +141,9 @@ pub struct Context {
     pub leaf_values: Vec<LeafValueRow>,
     pub trees: Vec<TreeRow>,
     pub base_score: Vec<String>,
+    /// Averaging models: per group, the tree count it is divided by, as
+    /// a literal of the accumulator's type (empty for other aggregations).
+    pub average_divisors: Vec<String>,
     pub exp: ExpConstants,
 }
 
@@ -509,7 +511,6 @@ impl Context {
         }
         // Padding slots up to a multiple of LANES: a -0 leaf of depth 0.
         let lanes = LANES as usize;
-        let average = ens.aggregation == Aggregation::Average;
         if trees.len() % lanes != 0 {
             let own = nodes.len() as u64;
             let (left, right) = if scalar_leaves {
@@ -538,8 +539,9 @@ impl Context {
                 trees.push(TreeRow {
                     root: own,
                     depth: 0,
-                    // Sums: x + -0 == x. Averages: the scratch slot.
-                    group: if average { ens.n_groups } else { 0 },
+                    // x + -0 == x: every sum, and so every average, is
+                    // unchanged.
+                    group: 0,
                     tree: 0,
                     pad: true,
                 });
@@ -562,12 +564,6 @@ impl Context {
         }
         let layout = opts.layout(ens);
         let int_mode = opts.numeric == super::Numeric::Int;
-        // The branches layout has no padding trees, hence no scratch slot.
-        let n_slots = if layout == Layout::Table && average && trees.iter().any(|t| t.pad) {
-            ens.n_groups + 1
-        } else {
-            ens.n_groups
-        };
         let needs_exp = matches!(
             ens.post_transform,
             PostTransform::Sigmoid
@@ -620,7 +616,6 @@ impl Context {
             n_outputs: ens.n_outputs(),
             n_trees: ens.trees.len(),
             n_tree_slots: trees.len(),
-            n_slots,
             group_steps,
             bound_macro: if ens.n_outputs() > ens.n_features {
                 "TIMBER_N_OUTPUTS"
@@ -686,6 +681,14 @@ impl Context {
                 .iter()
                 .map(|b| leaf_lit(*b, "base_score"))
                 .collect::<Result<_, _>>()?,
+            average_divisors: if ens.aggregation == Aggregation::Average {
+                ens.average_divisors()
+                    .into_iter()
+                    .map(|n| leaf_lit(f64::from(n), "average divisor"))
+                    .collect::<Result<_, _>>()?
+            } else {
+                Vec::new()
+            },
             exp: ExpConstants::new(&paths)?,
         })
     }

@@ -258,13 +258,13 @@ fn functions(ctx: &Context, m: &StackModel) -> Vec<Func> {
     let p = m.pointer_bytes;
     let f = m.float_bytes;
     let d = m.double_bytes;
-    let average = ctx.aggregation == "average";
-    // Accumulator slots: the groups, and the padding scratch slot if any.
-    let slots = u64::from(ctx.n_slots.max(1));
+    // One sum per group (an average's divisors are a constant table, not
+    // per-row state).
+    let slots = u64::from(ctx.n_groups.max(1));
     let f64_acc = ctx.accumulator == "f64";
     // Bytes of one sum (and leaf value).
     let a = if f64_acc { d } else { f };
-    let acc_bytes = slots * u64::from(a) + if average { slots * 4 } else { 0 };
+    let acc_bytes = slots * u64::from(a);
     let soft_f = m.soft_float;
     let mut v = Vec::new();
 
