@@ -14,11 +14,10 @@
 mod common;
 
 use std::path::PathBuf;
-use timber::check::{check_sources, Config};
 use timber::codegen::c99::{emit_c99, Options};
 use timber::frontend::{load_model, FormatChoice};
 use timber::ir::{eval, mathfn::ulp_distance, Accumulator, Aggregation, Ensemble, Node};
-use timber::verify::{self, targets, vectors, TargetStatus, VerifyOptions};
+use timber::verify::{self, vectors, TargetStatus, VerifyOptions};
 
 const MAX_ULPS: u32 = 4;
 
@@ -138,47 +137,21 @@ fn ir_json_round_trips_bit_for_bit() {
 #[test]
 fn generated_c_has_zero_findings() {
     for name in models() {
-        let ens = load(&name);
-        let sources: Vec<(String, String)> = emit_c99(&ens, &Options::default())
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
-            .into_iter()
-            .map(|f| (f.name, f.contents))
-            .collect();
-        let report =
-            check_sources(sources, &Config::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(
-            report.findings.is_empty(),
-            "{name}: {} findings, first: {:?}",
-            report.findings.len(),
-            report.findings.first()
-        );
-        assert!(
-            report.parse_issues.is_empty(),
-            "{name}: {:?}",
-            report.parse_issues
-        );
+        common::assert_zero_findings(&name, &load(&name), &Options::default());
     }
 }
 
 /// Host for every fixture; host and cortex-m4f (QEMU) for a few.
 #[test]
 fn generated_c_is_bit_identical_to_the_evaluator() {
-    let all = targets::all().expect("embedded targets parse");
-    let host: Vec<_> = all.iter().filter(|t| t.name == "host").cloned().collect();
-    let host_m4f: Vec<_> = all
+    let Some(host_m4f) = common::targets_with_tools(&["host", "cortex-m4f"]) else {
+        return;
+    };
+    let host: Vec<_> = host_m4f
         .iter()
-        .filter(|t| t.name == "host" || t.name == "cortex-m4f")
+        .filter(|t| t.name == "host")
         .cloned()
         .collect();
-    assert_eq!(host_m4f.len(), 2, "host and cortex-m4f targets exist");
-    if let Err(e) = verify::check_tools(&host_m4f) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set and a toolchain is missing: {e}"
-        );
-        eprintln!("NOTICE: not run, a toolchain is missing: {e}");
-        return;
-    }
     let on_m4f = ["binary_zero", "categorical", "multiclass", "poisson", "rf"];
     let mut lines = Vec::new();
     for name in models() {
@@ -232,15 +205,7 @@ fn generated_c_is_bit_identical_to_the_evaluator() {
 /// from the content).
 #[test]
 fn timber_verify_cli_passes_on_lightgbm_fixtures() {
-    let all = targets::all().expect("embedded targets parse");
-    let wanted: Vec<_> = all
-        .iter()
-        .filter(|t| t.name == "host" || t.name == "cortex-m4f")
-        .cloned()
-        .collect();
-    if let Err(e) = verify::check_tools(&wanted) {
-        assert!(std::env::var_os("CI").is_none(), "CI is set: {e}");
-        eprintln!("NOTICE: not run, a toolchain is missing: {e}");
+    if common::targets_with_tools(&["host", "cortex-m4f"]).is_none() {
         return;
     }
     for name in ["binary_nan", "multiclassova", "categorical"] {

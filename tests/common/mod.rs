@@ -111,3 +111,47 @@ pub fn read_csv_f64(path: &Path) -> Vec<Vec<f64>> {
 pub fn read_csv_u32(path: &Path) -> Vec<Vec<u32>> {
     read_csv(path)
 }
+
+/// The generated C of `ens` under `opts` has no checker finding and no
+/// parse issue; `label` names the model in the failure.
+pub fn assert_zero_findings(
+    label: &str,
+    ens: &timber::ir::Ensemble,
+    opts: &timber::codegen::c99::Options,
+) {
+    let sources: Vec<(String, String)> = timber::codegen::c99::emit_c99(ens, opts)
+        .unwrap_or_else(|e| panic!("{label}: {e}"))
+        .into_iter()
+        .map(|f| (f.name, f.contents))
+        .collect();
+    let report = timber::check::check_sources(sources, &timber::check::Config::default())
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
+    assert!(
+        report.findings.is_empty() && report.parse_issues.is_empty(),
+        "{label}: {} findings, first: {:?}; parse issues {:?}",
+        report.findings.len(),
+        report.findings.first(),
+        report.parse_issues
+    );
+}
+
+/// The named verify targets, once their toolchains are found. With `CI`
+/// set a missing toolchain fails the test (a test that skips itself in CI
+/// does not exist); elsewhere a notice is printed and `None` returned.
+pub fn targets_with_tools(names: &[&str]) -> Option<Vec<timber::verify::targets::TargetSpec>> {
+    let all = timber::verify::targets::all().expect("embedded targets parse");
+    let wanted: Vec<_> = all
+        .into_iter()
+        .filter(|t| names.contains(&t.name.as_str()))
+        .collect();
+    assert_eq!(wanted.len(), names.len(), "targets {names:?} exist");
+    if let Err(e) = timber::verify::check_tools(&wanted) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and a toolchain is missing: {e}"
+        );
+        eprintln!("NOTICE: not run, a toolchain is missing: {e}");
+        return None;
+    }
+    Some(wanted)
+}
