@@ -446,7 +446,8 @@ impl Rng {
 }
 
 /// Splits on few thresholds (so rows hit them exactly), random missing
-/// directions, the given operators, leaves of random width when `vector`.
+/// directions, the given operators; when `vector`, every leaf of the tree
+/// has one random width (validation requires one width per tree).
 fn random_tree(
     rng: &mut Rng,
     n_features: u32,
@@ -455,6 +456,11 @@ fn random_tree(
     ops: &[SplitOp],
     vector: bool,
 ) -> Tree {
+    let width = if vector {
+        1 + rng.below(u64::from(n_groups - group)) as usize
+    } else {
+        1
+    };
     let mut nodes: Vec<Node> = Vec::new();
     // (index, depth) of nodes still to fill, root first.
     let mut todo = vec![(0usize, 0u32)];
@@ -487,11 +493,6 @@ fn random_tree(
             todo.push((left as usize, depth + 1));
             todo.push((left as usize + 1, depth + 1));
         } else {
-            let width = if vector {
-                1 + rng.below(u64::from(n_groups - group)) as usize
-            } else {
-                1
-            };
             nodes[i] = Node::Leaf(Leaf {
                 source_id: i as u32,
                 values: (0..width).map(|_| f64::from(rng.value())).collect(),

@@ -471,16 +471,17 @@ mod tests {
                 values: values.into_iter().map(widen).collect(),
             })
         };
-        // Children stored out of order; one root-only tree; vector leaves.
+        // Children stored out of order; one root-only tree; vector leaves
+        // (every leaf of a tree as wide as the others, as validation asks).
         let tree = |group: u32, k: f32| Tree {
             source_id: 0,
             group,
             nodes: vec![
                 split(1, 0.5, SplitOp::Le, MissingGoes::Left, 2, 1),
-                leaf(vec![k]),
+                leaf(vec![k, k + 0.5]),
                 split(0, -1.0, SplitOp::Lt, MissingGoes::Right, 3, 4),
                 leaf(vec![k + 1.0, k + 2.0]),
-                leaf(vec![k + 3.0]),
+                leaf(vec![k + 3.0, k + 4.0]),
             ],
         };
         let mut trees: Vec<Tree> = (0..4).map(|i| tree(i % 2, i as f32 * 10.0)).collect();
