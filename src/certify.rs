@@ -56,9 +56,13 @@ pub struct CertifyOptions {
     /// Float or integer comparisons in the tree walk (recorded in
     /// certification.json).
     pub numeric: Numeric,
-    /// The bundle directory (must not exist unless `force`).
+    /// The bundle directory (must not exist unless `force`; even then only
+    /// an empty directory or an earlier bundle is replaced).
     pub out: PathBuf,
     pub force: bool,
+    /// Other input files of the run (e.g. the deviation records): the
+    /// bundle directory may not hold them.
+    pub input_files: Vec<PathBuf>,
     /// Progress hooks and parallelism of the verify stage.
     pub verify: VerifyOptions,
     /// Called with a one-line message at the start of each stage.
@@ -125,13 +129,9 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
     let targets: Vec<TargetSpec> = verify::targets::select(&target_names.join(","))
         .map_err(|e| CertifyError::Input(e.to_string()))?;
 
-    // Out directory: refuse to clobber unless asked.
-    if opts.out.exists() && !opts.force {
-        return Err(CertifyError::Input(format!(
-            "{} already exists; choose another --out or pass --force to replace it",
-            opts.out.display()
-        )));
-    }
+    // Out directory: checked before any work; only an absent or empty
+    // directory or an earlier bundle is ever written (see audit::outdir).
+    check_out(opts)?;
     // Tools first: a missing toolchain is exit 3 whatever the model.
     verify::check_tools(&targets).map_err(|e| CertifyError::ToolMissing(e.to_string()))?;
     let cov_req = profile.requirements.coverage;
@@ -495,7 +495,9 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         .map_err(|e| CertifyError::Stage(format!("report.html: {e}")))?;
     put(&mut bundle, layout::REPORT_HTML, html.into_bytes());
 
-    let (root_sha256, n_files) = write_bundle(&opts.out, &bundle, opts.force)?;
+    // The directory may have changed during the run: check it again.
+    check_out(opts)?;
+    let (root_sha256, n_files) = write_bundle(&opts.out, &bundle)?;
     Ok(CertifyOutcome {
         certification: cert,
         root_sha256,
@@ -932,12 +934,26 @@ fn requirements(
     out
 }
 
+/// The output directory rule of [`crate::audit::outdir`] for this run's
+/// `--out`, with the model and the qualification report as inputs.
+fn check_out(opts: &CertifyOptions) -> Result<(), CertifyError> {
+    let mut inputs: Vec<&Path> = vec![opts.model.as_path()];
+    if let Some(q) = &opts.qualification {
+        inputs.push(q.as_path());
+    }
+    inputs.extend(opts.input_files.iter().map(PathBuf::as_path));
+    crate::audit::outdir::check_bundle_out(&opts.out, opts.force, &inputs)
+        .map_err(|e| CertifyError::Input(e.to_string()))?;
+    Ok(())
+}
+
 /// Write the bundle files to a temporary sibling of `out`, add the
-/// manifest, and rename it into place. Returns (root sha256, file count).
+/// manifest, and rename it into place (replacing an empty directory or an
+/// earlier bundle, which [`check_out`] has just allowed). The temporary
+/// directory is removed on any failure. Returns (root sha256, file count).
 fn write_bundle(
     out: &Path,
     files: &BTreeMap<String, Vec<u8>>,
-    force: bool,
 ) -> Result<(String, usize), CertifyError> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -952,6 +968,20 @@ fn write_bundle(
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(io_err(format!("removing {}", tmp.display())))?;
     }
+    let written = fill_and_swap(&tmp, out, files);
+    if written.is_err() && tmp.exists() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    written
+}
+
+/// The body of [`write_bundle`]: write `files` and the manifest into `tmp`,
+/// then move `tmp` to `out`.
+fn fill_and_swap(
+    tmp: &Path,
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<(String, usize), CertifyError> {
     for (path, bytes) in files {
         let target = tmp.join(path);
         if let Some(dir) = target.parent() {
@@ -959,20 +989,14 @@ fn write_bundle(
         }
         std::fs::write(&target, bytes).map_err(io_err(format!("writing {}", target.display())))?;
     }
-    crate::audit::manifest::write(&tmp)
+    crate::audit::manifest::write(tmp)
         .map_err(|e| CertifyError::Stage(format!("writing the manifest: {e}")))?;
-    let root = crate::audit::manifest::root_hash(&tmp)
+    let root = crate::audit::manifest::root_hash(tmp)
         .map_err(|e| CertifyError::Stage(format!("hashing the manifest: {e}")))?;
     if out.exists() {
-        if !force {
-            return Err(CertifyError::Input(format!(
-                "{} appeared while certifying; not replacing it without --force",
-                out.display()
-            )));
-        }
         std::fs::remove_dir_all(out).map_err(io_err(format!("removing {}", out.display())))?;
     }
-    std::fs::rename(&tmp, out).map_err(io_err(format!(
+    std::fs::rename(tmp, out).map_err(io_err(format!(
         "renaming {} to {}",
         tmp.display(),
         out.display()

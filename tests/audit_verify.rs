@@ -50,6 +50,7 @@ fn certify_into(model: &Path, out: &Path) -> Option<()> {
         random_rows: 64,
         out: out.to_path_buf(),
         force: false,
+        input_files: Vec::new(),
         verify: VerifyOptions {
             jobs: Some(2),
             ..Default::default()

@@ -1033,6 +1033,7 @@ fn certify_real(profile: &str, level: Option<&str>, out: &Path) -> Option<Certif
         random_rows: 64,
         out: out.to_path_buf(),
         force: false,
+        input_files: Vec::new(),
         verify: timber::verify::VerifyOptions {
             jobs: Some(2),
             ..Default::default()

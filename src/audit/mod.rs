@@ -11,6 +11,7 @@ pub mod error;
 pub mod junit;
 pub mod layout;
 pub mod manifest;
+pub mod outdir;
 pub mod provenance;
 pub mod record;
 pub mod report;

@@ -139,6 +139,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         numeric: args.numeric,
         out: args.out.clone(),
         force: args.force,
+        input_files: args.deviations.iter().cloned().collect(),
         verify: display.options(None, args.jobs),
         stage: Some(Box::new(|msg: &str| eprintln!("  - {msg}"))),
     };
