@@ -1,7 +1,7 @@
 //! timber: compile trained tree ensembles into MISRA C:2012-constrained C99
 //! that is bit-identical across targets, and produce the evidence for it.
 //!
-//! The pipeline runs one way (see DESIGN.md):
+//! The pipeline runs one way (see docs/architecture.md):
 //! `frontend` (per format) -> `ir` (types, validate, eval) -> `codegen`
 //! (C99) -> `check` (MISRA rules, reads C text only) -> `verify` (host and
 //! QEMU targets) -> `audit` (bundle). The CLI in `cli` only parses arguments

@@ -1,5 +1,5 @@
 //! Command-line front: parses arguments with clap and maps results to the
-//! exit codes of DESIGN.md. No pipeline logic lives here.
+//! exit codes of docs/architecture.md. No pipeline logic lives here.
 //!
 //! Exit codes: 0 all requirements met; 1 a requirement fell short (rule
 //! violation, mismatch, budget exceeded); 2 bad input or usage; 3 a needed

@@ -4,7 +4,7 @@
 //! [`Ensemble`], [`validate`] checks it once, and from then on the C99
 //! backend, the reference evaluator and the verifier can trust its shape.
 //!
-//! Numeric contract carried by the IR (see DESIGN.md):
+//! Numeric contract carried by the IR (see docs/architecture.md):
 //! - inputs are `f32`; each split compares the `f32` input against an `f32`
 //!   threshold with the operator the framework uses ([`SplitOp`]), so a
 //!   frontend whose framework compares against a double threshold must first
