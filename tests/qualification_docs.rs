@@ -78,3 +78,171 @@ fn the_kit_index_lists_every_document() {
         );
     }
 }
+
+/// The first-column values (between backticks) of the table that follows
+/// `## heading` in scope.md.
+fn scope_column(scope: &str, heading: &str) -> Vec<String> {
+    let start = scope
+        .find(&format!("## {heading}\n"))
+        .unwrap_or_else(|| panic!("scope.md has no section {heading}"));
+    let section = &scope[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    section[..end]
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| l.split('`').nth(1).map(str::to_string))
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// The possible values clap accepts for a ValueEnum, without `auto`.
+fn value_names<T: clap::ValueEnum>() -> Vec<String> {
+    T::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value())
+        .map(|p| p.get_name().to_string())
+        .filter(|n| n != "auto")
+        .collect()
+}
+
+fn scope_text() -> String {
+    std::fs::read_to_string(root().join("docs/qualification/scope.md")).expect("scope.md")
+}
+
+#[test]
+fn the_scope_names_exactly_what_the_code_accepts() {
+    let scope = scope_text();
+    assert_eq!(
+        sorted(scope_column(&scope, "Model formats")),
+        sorted(value_names::<timber::frontend::FormatChoice>()),
+        "scope.md formats vs the frontends (FormatChoice)"
+    );
+    assert_eq!(
+        scope_column(&scope, "Compiler flag sets"),
+        timber::qualify::DEFAULT_OPT_LEVELS
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        "scope.md flag sets vs timber qualify's defaults"
+    );
+    let targets: Vec<String> = timber::verify::targets::all()
+        .expect("targets")
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(
+        sorted(scope_column(&scope, "Targets")),
+        sorted(targets),
+        "scope.md targets vs qemu/targets"
+    );
+    assert_eq!(
+        sorted(scope_column(&scope, "Profiles")),
+        sorted(
+            timber::profile::BUILTIN
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect()
+        ),
+        "scope.md profiles vs the built-in profiles"
+    );
+    let options = scope
+        .lines()
+        .filter(|l| l.starts_with("| `--"))
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>();
+    let row = |flag: &str| {
+        options
+            .iter()
+            .find(|l| l.starts_with(&format!("| `{flag}`")))
+            .unwrap_or_else(|| panic!("scope.md has no row for {flag}"))
+            .clone()
+    };
+    for l in value_names::<timber::codegen::c99::Layout>() {
+        assert!(row("--layout").contains(&format!("`{l}`")), "layout {l} not in scope.md");
+    }
+    for n in value_names::<timber::codegen::c99::Numeric>() {
+        assert!(row("--numeric").contains(&format!("`{n}`")), "numeric {n} not in scope.md");
+    }
+}
+
+/// Every framework version scope.md claims is the version a committed
+/// fixture was made with (named in the fixtures' README or folder names).
+#[test]
+fn every_version_in_the_scope_has_fixtures_of_that_version() {
+    let scope = scope_text();
+    let fixtures = root().join("tests/fixtures");
+    let read = |p: &str| std::fs::read_to_string(fixtures.join(p)).unwrap_or_default();
+    let evidence: Vec<(&str, String)> = vec![
+        (
+            "xgboost",
+            format!(
+                "{} {}",
+                read("xgboost/README.md"),
+                read("xgboost_versions/README.md")
+            ),
+        ),
+        ("lightgbm", read("lightgbm/README.md")),
+        ("catboost", read("catboost/README.md")),
+        (
+            "sklearn",
+            format!("{} {}", read("sklearn/README.md"), {
+                let mut v: Vec<String> = std::fs::read_dir(fixtures.join("sklearn_versions"))
+                    .expect("sklearn_versions")
+                    .filter_map(|e| e.ok())
+                    .map(|e| format!("scikit-learn=={}", e.file_name().to_string_lossy()))
+                    .collect();
+                v.sort();
+                v.join(" ")
+            }),
+        ),
+        ("onnx", read("../fixtures/gen_onnx.py")),
+    ];
+    let rows: Vec<&str> = scope.lines().filter(|l| l.starts_with("| `")).collect();
+    let mut checked = 0;
+    for row in rows {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let format = cells[1].trim_matches('`');
+        let Some((_, text)) = evidence.iter().find(|(p, _)| format.starts_with(p)) else {
+            continue;
+        };
+        for version in cells[3].split(',').map(str::trim) {
+            let pinned = text.contains(&format!("=={version}"))
+                || text.contains(&format!("`{version}/`"));
+            assert!(
+                pinned,
+                "scope.md: {format} {version} has no fixture made with that version"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} versions checked");
+}
+
+/// The other documents of the kit refer to scope.md rather than stating
+/// their own scope, and name no optimisation level outside it.
+#[test]
+fn the_kit_documents_refer_to_the_scope_and_stay_inside_it() {
+    let dir = root().join("docs/qualification");
+    let allowed: Vec<&str> = timber::qualify::DEFAULT_OPT_LEVELS.to_vec();
+    for doc in [
+        "qualified-options.md",
+        "tool-operational-requirements.md",
+        "classification.md",
+        "known-issues.md",
+    ] {
+        let text = std::fs::read_to_string(dir.join(doc)).expect(doc);
+        assert!(text.contains("(scope.md)"), "{doc} does not link scope.md");
+        for word in text.split(|c: char| c.is_whitespace() || c == '`' || c == ',' || c == '/') {
+            if word.starts_with("-O") && word.len() <= 3 {
+                assert!(
+                    allowed.contains(&word),
+                    "{doc} names {word}, outside the qualified flag sets"
+                );
+            }
+        }
+    }
+}
