@@ -13,11 +13,12 @@
 #                       llvm-cov-19            clang >= 18; Debian 12 main has 19)
 #   WebAssembly tests   node (>= 18)           nodejs
 #   HTML report tests   chromium (headless)    chromium
+#   signature cross-check  openssl            openssl
 set -eu
 
 PACKAGES="build-essential qemu-system-arm qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi \
 picolibc-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
-libc6-dev-armhf-cross cppcheck clang-19 llvm-19 libclang-rt-19-dev nodejs chromium"
+libc6-dev-armhf-cross cppcheck clang-19 llvm-19 libclang-rt-19-dev nodejs chromium openssl"
 
 missing=""
 for p in $PACKAGES; do

@@ -162,10 +162,16 @@ fn the_scope_names_exactly_what_the_code_accepts() {
             .clone()
     };
     for l in value_names::<timber::codegen::c99::Layout>() {
-        assert!(row("--layout").contains(&format!("`{l}`")), "layout {l} not in scope.md");
+        assert!(
+            row("--layout").contains(&format!("`{l}`")),
+            "layout {l} not in scope.md"
+        );
     }
     for n in value_names::<timber::codegen::c99::Numeric>() {
-        assert!(row("--numeric").contains(&format!("`{n}`")), "numeric {n} not in scope.md");
+        assert!(
+            row("--numeric").contains(&format!("`{n}`")),
+            "numeric {n} not in scope.md"
+        );
     }
 }
 
@@ -210,8 +216,8 @@ fn every_version_in_the_scope_has_fixtures_of_that_version() {
             continue;
         };
         for version in cells[3].split(',').map(str::trim) {
-            let pinned = text.contains(&format!("=={version}"))
-                || text.contains(&format!("`{version}/`"));
+            let pinned =
+                text.contains(&format!("=={version}")) || text.contains(&format!("`{version}/`"));
             assert!(
                 pinned,
                 "scope.md: {format} {version} has no fixture made with that version"

@@ -32,6 +32,9 @@ pub enum AuditError {
     /// A JSON file could not be read as what it should be.
     #[error("{path}: {message}")]
     Json { path: PathBuf, message: String },
+    /// A key or signature envelope could not be read.
+    #[error(transparent)]
+    Sign(#[from] super::sign::SignError),
     /// The model given to `verify --model` could not be loaded.
     #[error(transparent)]
     Model(#[from] crate::frontend::FrontendError),

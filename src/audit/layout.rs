@@ -6,6 +6,9 @@
 
 /// sha256 of every other file of the bundle (see `manifest`).
 pub const MANIFEST: &str = "manifest.json";
+/// The DSSE signature envelope over manifest.json (optional; not listed
+/// in the manifest it signs). See `sign`.
+pub const SIGNATURE: &str = "manifest.dsse.json";
 /// The certification record: model, profile, options, verdict and the
 /// requirement table ([`super::record::Certification`]).
 pub const CERTIFICATION: &str = "certification.json";

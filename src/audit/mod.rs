@@ -15,6 +15,7 @@ pub mod outdir;
 pub mod provenance;
 pub mod record;
 pub mod report;
+pub mod sign;
 pub mod toolchain;
 pub mod traceability;
 pub mod verify;

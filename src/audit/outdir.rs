@@ -4,7 +4,7 @@
 //! whatever DIR held is gone. That is only safe when DIR holds nothing a user
 //! could miss: it is empty, or it is an earlier timber bundle (a
 //! `manifest.json` in the bundle format, `certification.json`, and no file
-//! the manifest does not list). Everything else is refused before any work
+//! the manifest does not list but its signature envelope). Everything else is refused before any work
 //! starts, naming what is there: a file, a symbolic link, the working
 //! directory or one of its parents, a directory that holds one of the run's
 //! own inputs (the model, the deviation records), or a directory with foreign
@@ -185,7 +185,7 @@ fn classify_existing(out: &Path) -> Result<OutDirState, OutDirError> {
     }
     let extra: Vec<String> = found
         .into_iter()
-        .filter(|p| p != layout::MANIFEST && !listed.contains(p.as_str()))
+        .filter(|p| p != layout::MANIFEST && p != layout::SIGNATURE && !listed.contains(p.as_str()))
         .collect();
     if !extra.is_empty() {
         return Err(foreign(

@@ -12,7 +12,10 @@
 //! 4. every in-toto subject of the attestations matches the file it names;
 //! 5. with the model: its sha256 equals `certification.model.sha256`, and
 //!    `ir.json` and `src/*` equal what this timber generates from it with
-//!    the recorded options (a unified diff for each that differs).
+//!    the recorded options (a unified diff for each that differs);
+//! 6. the signature envelope `manifest.dsse.json`, when present, signs this
+//!    manifest, and every public key given has a valid signature in it
+//!    (see [`super::sign`]).
 //!
 //! Step 5 is what catches an attacker who edits a source and re-writes the
 //! manifest and attestations to match: the hashes agree with each other,
@@ -69,6 +72,9 @@ pub enum ProblemKind {
     GeneratedMissing,
     /// A file in src/ that the generator does not produce.
     GeneratedExtra,
+    /// The signature envelope is malformed, signs another manifest, or
+    /// lacks a valid signature by a key given with `--pubkey`.
+    Signature,
 }
 
 /// One problem, naming the file it is about.
@@ -131,6 +137,10 @@ pub struct AuditReport {
     /// Number of files the manifest lists.
     pub files: usize,
     pub model: Option<ModelCheck>,
+    /// The signature envelope's check, when the bundle is signed or a
+    /// public key was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<super::sign::SignatureCheck>,
     pub problems: Vec<Problem>,
 }
 
@@ -154,6 +164,17 @@ struct Subject {
 /// directory, a file cannot be read, or the model cannot be loaded or
 /// compiled. Tampering is reported in the [`AuditReport`].
 pub fn verify_bundle(bundle: &Path, model: Option<&Path>) -> Result<AuditReport, AuditError> {
+    verify_signed_bundle(bundle, model, &[])
+}
+
+/// [`verify_bundle`], and the signature envelope (`manifest.dsse.json`):
+/// when present it must sign this manifest; each of `pubkeys` must have a
+/// valid signature in it.
+pub fn verify_signed_bundle(
+    bundle: &Path,
+    model: Option<&Path>,
+    pubkeys: &[(std::path::PathBuf, ed25519_dalek::VerifyingKey)],
+) -> Result<AuditReport, AuditError> {
     check_is_bundle(bundle)?;
     let mut problems = Vec::new();
 
@@ -181,6 +202,10 @@ pub fn verify_bundle(bundle: &Path, model: Option<&Path>) -> Result<AuditReport,
             }
         }
     }
+
+    // The signature envelope signs the manifest, so the manifest cannot
+    // list it: it is checked on its own (step 6).
+    on_disk.remove(layout::SIGNATURE);
 
     // 1. The manifest.
     let (manifest, root_sha256) = read_manifest(bundle, &mut problems)?;
@@ -211,6 +236,18 @@ pub fn verify_bundle(bundle: &Path, model: Option<&Path>) -> Result<AuditReport,
         None => None,
     };
 
+    // 6. The signature envelope.
+    let signature = super::sign::check_bundle(bundle, pubkeys)?;
+    if let Some(sig) = &signature {
+        for message in &sig.problems {
+            problems.push(Problem::new(
+                layout::SIGNATURE,
+                ProblemKind::Signature,
+                message.clone(),
+            ));
+        }
+    }
+
     // Stable order: the model (not a bundle file) first, then by bundle
     // path; problems of one file keep their discovery order.
     problems.sort_by(|a, b| {
@@ -222,6 +259,7 @@ pub fn verify_bundle(bundle: &Path, model: Option<&Path>) -> Result<AuditReport,
         root_sha256,
         files: manifest.as_ref().map_or(on_disk.len(), |m| m.files.len()),
         model,
+        signature,
         problems,
     })
 }

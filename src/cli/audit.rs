@@ -1,8 +1,10 @@
-//! `timber audit verify`: re-check an audit bundle.
+//! `timber audit verify`: re-check an audit bundle; `timber audit sign` and
+//! `timber audit keygen`: sign one with an ed25519 key.
 
 use crate::timber_cli::{EXIT_FAIL, EXIT_OK};
 use std::path::PathBuf;
-use timber::audit::verify::{verify_bundle, AuditReport};
+use timber::audit::sign;
+use timber::audit::verify::{verify_bundle, verify_signed_bundle, AuditReport};
 
 /// Lines of one diff printed in text output (JSON output carries it whole).
 const TEXT_DIFF_LINES: usize = 200;
@@ -27,15 +29,59 @@ What is checked:\n  \
 3. certification.json is a valid certification record;\n  \
 4. every subject of attestations/*.intoto.json matches the sha256 of the file it names;\n  \
 5. with --model: the model's sha256 equals the one certified, and ir.json and src/* are byte for\n     \
-byte what this timber generates from it with the recorded options (unified diff otherwise).\n\n\
+byte what this timber generates from it with the recorded options (unified diff otherwise);\n  \
+6. the signature envelope manifest.dsse.json, when present, signs this manifest.json; with\n     \
+--pubkey, a valid ed25519 signature by each key given is demanded.\n\n\
 Hashes alone cannot catch someone who edits a file and re-hashes the manifest and the\n\
 attestations; step 5 can. The root sha256 printed is the sha256 of manifest.json: compare it\n\
 with the one recorded when the bundle was made.\n\n\
 Exit codes: 0 intact; 1 any problem (tampering, difference, model mismatch); 2 not a bundle,\n\
 unreadable model, or bad usage.",
-        after_help = "Example:\n  timber audit verify audit-bundle/ --model model.json"
+        after_help = "Examples:\n  timber audit verify audit-bundle/ --model model.json\n  \
+timber audit verify audit-bundle/ --pubkey release-key.pub"
     )]
     Verify(VerifyArgs),
+    /// Sign a bundle's manifest with an ed25519 key (a DSSE envelope).
+    #[command(
+        long_about = "Sign an audit bundle: write manifest.dsse.json, a DSSE envelope (as in-toto and\n\
+Sigstore use) whose payload is manifest.json and whose signature is ed25519 over DSSE's\n\
+pre-authentication encoding. The manifest pins every other file by sha256, so the signature\n\
+authenticates the whole bundle. The bundle is verified first (as `timber audit verify`): a\n\
+bundle that does not verify is not signed. Signing again with another key adds a signature;\n\
+with the same key replaces it (ed25519 is deterministic: same key, same bytes).\n\n\
+The key is a PKCS#8 PEM private key (`timber audit keygen`, or\n\
+`openssl genpkey -algorithm ed25519 -out KEY`).\n\n\
+Exit codes: 0 signed; 1 the bundle does not verify; 2 bad key, not a bundle, bad usage.",
+        after_help = "Example:\n  timber audit keygen release-key && timber audit sign audit-bundle/ --key release-key"
+    )]
+    Sign(SignArgs),
+    /// Generate an ed25519 key pair for signing bundles.
+    #[command(
+        long_about = "Generate an ed25519 key pair: the private key at KEY (PKCS#8 PEM, mode 0600) and the\n\
+public key at KEY.pub (SubjectPublicKeyInfo PEM), the formats OpenSSL reads and writes. Prints\n\
+the key id (sha256 of the public key's DER), which signature envelopes name. Existing files are\n\
+never overwritten.\n\n\
+Exit codes: 0 written; 2 a file exists or cannot be written.",
+        after_help = "Example:\n  timber audit keygen release-key   # writes release-key and release-key.pub"
+    )]
+    Keygen(KeygenArgs),
+}
+
+/// Arguments of `timber audit sign`.
+#[derive(clap::Args)]
+pub struct SignArgs {
+    /// The bundle directory.
+    pub bundle: PathBuf,
+    /// The ed25519 private key (PKCS#8 PEM).
+    #[arg(long)]
+    pub key: PathBuf,
+}
+
+/// Arguments of `timber audit keygen`.
+#[derive(clap::Args)]
+pub struct KeygenArgs {
+    /// Where to write the private key; the public key goes to KEY.pub.
+    pub key: PathBuf,
 }
 
 /// Arguments of `timber audit verify`.
@@ -46,6 +92,9 @@ pub struct VerifyArgs {
     /// The model the bundle certifies: also check its hash and regenerate.
     #[arg(long, short = 'm')]
     pub model: Option<PathBuf>,
+    /// Demand a valid signature by this ed25519 public key (PEM; repeatable).
+    #[arg(long = "pubkey", value_name = "PUB")]
+    pub pubkeys: Vec<PathBuf>,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
@@ -61,11 +110,46 @@ pub enum ReportFormat {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.command {
         AuditCommand::Verify(a) => run_verify(a),
+        AuditCommand::Sign(a) => run_sign(a),
+        AuditCommand::Keygen(a) => {
+            let id = sign::keygen(&a.key)?;
+            println!(
+                "wrote {} (private, keep it secret) and {} (public); key id {id}",
+                a.key.display(),
+                sign::public_key_path(&a.key).display()
+            );
+            Ok(EXIT_OK)
+        }
     }
 }
 
+fn run_sign(args: SignArgs) -> anyhow::Result<u8> {
+    let key = sign::read_signing_key(&args.key)?;
+    let report = verify_bundle(&args.bundle, None)?;
+    if !report.intact() {
+        print!("{}", render_text(&report));
+        eprintln!(
+            "error: {} does not verify; not signing it",
+            args.bundle.display()
+        );
+        return Ok(EXIT_FAIL);
+    }
+    let id = sign::sign_bundle(&args.bundle, &key)?;
+    println!(
+        "signed {} (manifest sha256 {}) with key {id}",
+        args.bundle.display(),
+        report.root_sha256.as_deref().unwrap_or("unavailable")
+    );
+    Ok(EXIT_OK)
+}
+
 fn run_verify(args: VerifyArgs) -> anyhow::Result<u8> {
-    let report = verify_bundle(&args.bundle, args.model.as_deref())?;
+    let pubkeys = args
+        .pubkeys
+        .iter()
+        .map(|p| sign::read_verifying_key(p).map(|k| (p.clone(), k)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = verify_signed_bundle(&args.bundle, args.model.as_deref(), &pubkeys)?;
     match args.format {
         ReportFormat::Json => {
             let mut text = serde_json::to_string_pretty(&report)?;
@@ -95,6 +179,22 @@ fn render_text(r: &AuditReport) -> String {
         ));
         for p in &r.problems {
             out.push_str(&format!("{}: {}\n", p.file, p.message));
+        }
+    }
+    if let Some(sig) = &r.signature {
+        if sig.keyids.is_empty() {
+            out.push_str("signature: none\n");
+        } else if sig.verified.is_empty() {
+            out.push_str(&format!(
+                "signature: signed by {} (not checked: give --pubkey to check a signature)\n",
+                sig.keyids.join(", ")
+            ));
+        } else {
+            out.push_str(&format!(
+                "signature: verified for {} (signed by {})\n",
+                sig.verified.join(", "),
+                sig.keyids.join(", ")
+            ));
         }
     }
     if let Some(m) = &r.model {

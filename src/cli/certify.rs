@@ -63,6 +63,12 @@ pub struct Args {
     /// toolchain against and carry in the bundle.
     #[arg(long, value_name = "FILE")]
     pub qualification: Option<PathBuf>,
+    /// Sign the bundle with this ed25519 private key (PKCS#8 PEM, from
+    /// `timber audit keygen`): writes manifest.dsse.json, checked by
+    /// `timber audit verify --pubkey KEY.pub`. The key is read before any
+    /// work starts.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
     /// Input format; `auto` detects it from the content.
     #[arg(long, value_enum, default_value = "auto")]
     pub model_format: FormatChoice,
@@ -143,6 +149,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         verify: display.options(None, args.jobs),
         stage: Some(Box::new(|msg: &str| eprintln!("  - {msg}"))),
     };
+    let signing_key = args
+        .sign
+        .as_deref()
+        .map(timber::audit::sign::read_signing_key)
+        .transpose()?;
     let outcome = match certify(&opts) {
         Ok(o) => o,
         Err(e @ CertifyError::ToolMissing(_)) => {
@@ -173,6 +184,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .filter(|r| r.status == Status::Fail)
             .count()
     );
+    if let Some(key) = &signing_key {
+        let id = timber::audit::sign::sign_bundle(&outcome.bundle, key)?;
+        println!("signed: {} with key {id}", timber::audit::layout::SIGNATURE);
+    }
     println!(
         "bundle: {} ({} files, manifest sha256 {}); open {}/report.html, re-check with `timber audit verify {}`",
         outcome.bundle.display(),
