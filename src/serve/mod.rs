@@ -279,6 +279,7 @@ async fn serve(
                     // request and still read the reply.
                     .half_close(true)
                     .max_buf_size(conn::HEAD_BUFFER)
+                    .max_header_size(conn::HEAD_BUFFER)
                     .max_headers(conn::MAX_HEADERS)
                     .serve_connection(
                         hyper_util::rt::TokioIo::new(conn::Watched::new(stream, Arc::clone(&activity))),
