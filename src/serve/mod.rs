@@ -18,12 +18,20 @@
 //! Inference is pure (the generated C reads only const tables), so
 //! requests run concurrently; batches of [`Options::blocking_rows`] rows or
 //! more run on tokio's blocking pool so they never stall the event loop.
+//!
+//! Limits (see [`Options`]): every connection is bounded in time in each
+//! phase (idle, reading a head, reading a body; [`conn`] and [`body`]) and
+//! in memory (the head buffer, the body cap), and the number of open
+//! connections is capped; shutdown drains for a bounded time.
+
+mod body;
+mod conn;
 
 use crate::store::CompiledModel;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -33,7 +41,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -48,9 +57,20 @@ pub struct Options {
     pub max_rows: usize,
     /// Batches of at least this many rows run on the blocking pool.
     pub blocking_rows: usize,
-    /// A connection that does not send a request's headers within this
-    /// time (also while idle between keep-alive requests) is closed.
-    pub header_timeout: std::time::Duration,
+    /// A connection that starts a request head and does not finish it
+    /// within this time is closed.
+    pub header_timeout: Duration,
+    /// A request whose body is not complete this long after its head gets
+    /// 408 and its connection is closed.
+    pub body_timeout: Duration,
+    /// A connection with no request in progress for this long (a fresh
+    /// one, or a kept-alive one between requests) is closed.
+    pub idle_timeout: Duration,
+    /// Most connections open at once; one more gets a 503 and is closed.
+    pub max_connections: usize,
+    /// After SIGTERM or Ctrl-C, requests in flight get this long to finish
+    /// before the remaining connections are closed.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for Options {
@@ -61,7 +81,11 @@ impl Default for Options {
             max_body: 1 << 20,
             max_rows: 10_000,
             blocking_rows: 64,
-            header_timeout: std::time::Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 256,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -86,6 +110,8 @@ struct AppState {
     models: BTreeMap<String, Arc<CompiledModel>>,
     max_rows: usize,
     blocking_rows: usize,
+    max_body: usize,
+    body_timeout: Duration,
 }
 
 /// The row count of a predict request, passed from the handler to the
@@ -98,6 +124,8 @@ struct Rows(usize);
 struct ApiError {
     status: StatusCode,
     message: String,
+    /// Close the connection after the reply (a body left unread).
+    close: bool,
 }
 
 impl ApiError {
@@ -105,17 +133,38 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            close: false,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut resp = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
         )
-            .into_response()
+            .into_response();
+        if self.close {
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        resp
+    }
+}
+
+impl From<body::BodyError> for ApiError {
+    fn from(e: body::BodyError) -> ApiError {
+        let status = match e {
+            body::BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            body::BodyError::TimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
+            body::BodyError::Read(_) => StatusCode::BAD_REQUEST,
+        };
+        ApiError {
+            status,
+            message: e.to_string(),
+            close: true,
+        }
     }
 }
 
@@ -132,6 +181,8 @@ pub fn router(models: Vec<CompiledModel>, opts: &Options) -> Result<Router, Serv
         models: map,
         max_rows: opts.max_rows,
         blocking_rows: opts.blocking_rows.max(1),
+        max_body: opts.max_body,
+        body_timeout: opts.body_timeout,
     });
     Ok(Router::new()
         .route("/health", get(health))
@@ -140,7 +191,6 @@ pub fn router(models: Vec<CompiledModel>, opts: &Options) -> Result<Router, Serv
         .route("/v1/models/{name}/predict", post(predict))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(opts.max_body))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state))
 }
@@ -149,10 +199,13 @@ pub fn router(models: Vec<CompiledModel>, opts: &Options) -> Result<Router, Serv
 /// bound address before the first request is accepted.
 ///
 /// The accept loop is hyper's own rather than `axum::serve` because a
-/// gateway must not let a client that never finishes its headers hold a
-/// connection forever: every connection gets a header read timeout
-/// ([`Options::header_timeout`]). On shutdown the listener closes, idle
-/// connections are closed, and requests in flight are answered first.
+/// gateway must bound what each connection may hold: every connection gets
+/// a watchdog (idle and header timeouts), the predict handler reads bodies
+/// with a deadline and a cap, and connections beyond
+/// [`Options::max_connections`] get a 503. On shutdown the listener closes,
+/// idle connections are closed, requests in flight get
+/// [`Options::shutdown_timeout`] to finish, and whatever is still open then
+/// is closed.
 pub fn run(
     models: Vec<CompiledModel>,
     opts: &Options,
@@ -162,49 +215,105 @@ pub fn run(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port))
-            .await
-            .map_err(|source| ServeError::Bind {
-                host: opts.host.clone(),
-                port: opts.port,
-                source,
-            })?;
-        on_bound(listener.local_addr()?);
-        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-        let mut shutdown = std::pin::pin!(shutdown_signal());
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let stream = match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(e) => {
-                            // Out of file descriptors and the like: wait,
-                            // rather than spin or stop serving.
-                            log_line(format_args!("accept failed: {e}"));
-                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    };
-                    let _ = stream.set_nodelay(true);
-                    let service = hyper_util::service::TowerToHyperService::new(app.clone());
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .timer(hyper_util::rt::TokioTimer::new())
-                        .header_read_timeout(opts.header_timeout)
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-                    let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
+    let result = runtime.block_on(serve(app, opts, on_bound));
+    // Connections left after the drain deadline close with their tasks
+    // here; an inference call still on the blocking pool is short.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+async fn serve(
+    app: Router,
+    opts: &Options,
+    on_bound: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port))
+        .await
+        .map_err(|source| ServeError::Bind {
+            host: opts.host.clone(),
+            port: opts.port,
+            source,
+        })?;
+    on_bound(listener.local_addr()?);
+    let max_connections = opts.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    // Replies to connections over the cap are bounded too: beyond as many
+    // again, a connection is closed without one.
+    let refusals = Arc::new(Semaphore::new(max_connections));
+    let limits = conn::Limits {
+        header: opts.header_timeout,
+        idle: opts.idle_timeout,
+    };
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait,
+                        // rather than spin or stop serving.
+                        log_line(format_args!("accept failed: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                    if let Ok(refusal) = Arc::clone(&refusals).try_acquire_owned() {
+                        tokio::spawn(async move {
+                            conn::reject(stream, max_connections).await;
+                            drop(refusal);
+                        });
+                    }
+                    continue;
+                };
+                let activity = Arc::new(conn::Activity::new());
+                let service = conn::tracked(app.clone(), Arc::clone(&activity));
+                let connection = hyper::server::conn::http1::Builder::new()
+                    // The watchdog times heads: hyper's own timer would
+                    // also count the idle time before a head.
+                    .header_read_timeout(None)
+                    // A client may shut its side down after sending a
+                    // request and still read the reply.
+                    .half_close(true)
+                    .max_buf_size(conn::HEAD_BUFFER)
+                    .max_header_size(conn::HEAD_BUFFER)
+                    .max_headers(conn::MAX_HEADERS)
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(conn::Watched::new(stream, Arc::clone(&activity))),
+                        service,
+                    );
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    tokio::select! {
                         // A client's broken connection is its own business.
-                        let _ = conn.await;
-                    });
-                }
-                () = &mut shutdown => break,
+                        _ = connection => {}
+                        phase = conn::watchdog(&activity, limits) => {
+                            log_line(format_args!("closed a connection: {}", match phase {
+                                conn::Phase::Head => "its request head took longer than --header-timeout",
+                                _ => "idle for longer than --idle-timeout",
+                            }));
+                        }
+                    }
+                    drop(slot);
+                });
             }
+            () = &mut shutdown => break,
         }
-        drop(listener);
-        graceful.shutdown().await;
-        Ok(())
-    })
+    }
+    drop(listener);
+    if tokio::time::timeout(opts.shutdown_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        let open = max_connections - slots.available_permits();
+        log_line(format_args!(
+            "{open} connection(s) still open after --shutdown-timeout: closing them"
+        ));
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -348,20 +457,12 @@ struct PredictResponse<'a> {
 async fn predict(
     State(st): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
+    // The head has just been parsed: the body's deadline starts now.
+    let deadline = tokio::time::Instant::now() + st.body_timeout;
     let model = find(&st, &model_name(path)?)?;
-    let body = body.map_err(|e| {
-        let status = e.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                status,
-                "the request body is larger than the server's limit (--max-body)",
-            )
-        } else {
-            ApiError::new(status, format!("cannot read the request body: {e}"))
-        }
-    })?;
+    let body = body::collect(body, st.max_body, deadline, st.body_timeout.as_secs()).await?;
     let (inputs, rows) = parse_inputs(&body, model.n_features(), st.max_rows)?;
     let run = {
         let model = Arc::clone(&model);

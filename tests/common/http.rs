@@ -16,10 +16,20 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
+    /// Header names (lower case) and values, in order.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Response {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
@@ -65,38 +75,65 @@ impl Client {
     }
 }
 
-/// Read one response with a Content-Length body.
+/// Read one final response with a Content-Length body, skipping interim
+/// (1xx) ones. The status line must be `HTTP/1.1 NNN ...` (or 1.0) with
+/// NNN in 100..=599 and every header line `name: value`.
 pub fn read_response(r: &mut impl BufRead) -> std::io::Result<Response> {
     let bad = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Err(bad("connection closed before a response".into()));
-    }
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad(format!("bad status line {line:?}")))?;
-    let mut length = None;
     loop {
-        line.clear();
+        let mut line = String::new();
         if r.read_line(&mut line)? == 0 {
-            return Err(bad("connection closed in the headers".into()));
+            return Err(bad("connection closed before a response".into()));
         }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.trim().parse::<usize>().ok();
+        let status: u16 = line
+            .strip_prefix("HTTP/1.1 ")
+            .or_else(|| line.strip_prefix("HTTP/1.0 "))
+            .and_then(|rest| rest.get(..3))
+            .and_then(|s| s.parse().ok())
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| bad(format!("bad status line {line:?}")))?;
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line)? == 0 {
+                return Err(bad("connection closed in the headers".into()));
             }
+            let l = line
+                .strip_suffix("\r\n")
+                .ok_or_else(|| bad(format!("header line without CRLF: {line:?}")))?;
+            if l.is_empty() {
+                break;
+            }
+            let (k, v) = l
+                .split_once(':')
+                .ok_or_else(|| bad(format!("bad header line {l:?}")))?;
+            headers.push((k.to_ascii_lowercase(), v.trim().to_string()));
         }
+        if status < 200 {
+            continue;
+        }
+        let length = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .ok_or_else(|| bad(format!("status {status}: no Content-Length")))?;
+        let mut body = vec![0u8; length];
+        r.read_exact(&mut body)?;
+        return Ok(Response {
+            status,
+            headers,
+            body,
+        });
     }
-    let length = length.ok_or_else(|| bad(format!("status {status}: no Content-Length")))?;
-    let mut body = vec![0u8; length];
-    r.read_exact(&mut body)?;
-    Ok(Response { status, body })
+}
+
+/// Every response in `bytes` (what a server sent on one connection).
+pub fn parse_responses(mut bytes: &[u8]) -> std::io::Result<Vec<Response>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        out.push(read_response(&mut bytes)?);
+    }
+    Ok(out)
 }
 
 /// One request on a fresh connection.
@@ -109,15 +146,38 @@ pub fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> Response {
 /// Write raw bytes on a fresh connection, optionally half-close, and read
 /// whatever comes back until the server closes (or the timeout).
 pub fn raw(addr: &str, bytes: &[u8], shutdown_write: bool) -> Vec<u8> {
+    raw_until_close(addr, bytes, shutdown_write, Duration::from_secs(5)).0
+}
+
+/// Like [`raw`], with the read timeout given; also says whether the server
+/// closed the connection (false: the timeout came first).
+pub fn raw_until_close(
+    addr: &str,
+    bytes: &[u8],
+    shutdown_write: bool,
+    timeout: Duration,
+) -> (Vec<u8>, bool) {
     let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.set_read_timeout(Some(timeout)).unwrap();
     let _ = s.write_all(bytes);
     if shutdown_write {
         let _ = s.shutdown(std::net::Shutdown::Write);
     }
     let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    out
+    let closed = read_until_close(&mut s, &mut out);
+    (out, closed)
+}
+
+/// Read until the peer closes (true; a reset counts) or the read timeout
+/// passes (false).
+pub fn read_until_close(s: &mut impl Read, out: &mut Vec<u8>) -> bool {
+    match s.read_to_end(out) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
 }
 
 /// The JSON body of a predict request; NaN -> null, +-inf -> "inf"/"-inf".
