@@ -46,7 +46,12 @@ static void timber_acc_init(timber_acc_t *acc)
 /* Margins and post transform: the row's outputs. */
 static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMBER_N_OUTPUTS])
 {
-    out[0] = (timber_float32_t)timber_argmax(acc->sums);
+    {
+        /* The class index as a float output: held in its own type first
+         * (a cast straight from the call changes type category). */
+        const uint32_t cls = timber_argmax(acc->sums);
+        out[0] = (timber_float32_t)cls;
+    }
 }
 
 /* Tree 0 (group 0): the value of the leaf in reaches. */
