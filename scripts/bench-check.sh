@@ -86,7 +86,8 @@ measure() {
         echo "bench-check: timber check $name exited $status" >&2
         exit 1
     fi
-    read -r secs kb <"$work/time.txt"
+    # GNU time adds a line before the figures when the exit status is not 0.
+    read -r secs kb < <(tail -n 1 "$work/time.txt")
     printf '%-28s %10s %8s %10s\n' "$name" "$bytes" "$secs" "$kb"
 }
 for f in "$work"/*-1.c; do
