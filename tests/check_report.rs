@@ -286,6 +286,7 @@ fn run_plan(src: &str, text: &str) -> check::Report {
     let config = check::Config {
         deviations,
         recategorizations,
+        ..Default::default()
     };
     check::check_sources(vec![("src/bad.c".into(), src.into())], &config).expect("check runs")
 }

@@ -13,6 +13,7 @@ pub mod finding;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,9 @@ pub struct Config {
     pub deviations: Vec<Deviation>,
     /// The re-categorization plan (see `deviation::parse_plan`).
     pub recategorizations: Vec<Recategorization>,
+    /// Enter symbolic links to directories met inside the named directories
+    /// (cycle-safe either way; see `walk`).
+    pub follow_symlinks: bool,
 }
 
 /// A region tree-sitter could not parse: rules may miss findings there.
@@ -60,10 +64,18 @@ pub struct Report {
     pub files: Vec<String>,
     pub findings: Vec<Finding>,
     pub parse_issues: Vec<ParseIssue>,
+    /// Paths under the named directories that were not checked, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<walk::Skipped>,
     pub deviations: Vec<Deviation>,
     /// Deviation ids that covered no finding.
     pub unused_deviations: Vec<String>,
     pub summary: Vec<GuidelineStatus>,
+    /// Navigation steps the rules took over the syntax trees (parent and
+    /// ancestor lookups, subtree nodes visited): a measure of the checker's
+    /// work that tests bound against the input size. Not part of any output.
+    #[serde(skip)]
+    pub work: u64,
 }
 
 impl Report {
@@ -74,40 +86,6 @@ impl Report {
             .filter(|f| f.deviation.is_none() && f.category.fails())
             .count()
     }
-}
-
-/// Expand files and directories (recursively, sorted) into the C files to check.
-pub fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?;
-        if meta.is_dir() {
-            walk_dir(p, &mut out)?;
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{}: cannot list directory: {e}", dir.display()))?;
-    let mut entries: Vec<PathBuf> = Vec::new();
-    for e in rd {
-        let e = e.map_err(|e| anyhow::anyhow!("{}: cannot list directory: {e}", dir.display()))?;
-        entries.push(e.path());
-    }
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk_dir(&p, out)?;
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("c" | "h")) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// The path as shown in reports: relative to the current directory when under it.
@@ -125,16 +103,18 @@ pub fn display_path(p: &Path) -> String {
 
 /// Check C files and directories against every registered rule.
 pub fn check_files(paths: &[PathBuf], config: &Config) -> anyhow::Result<Report> {
-    let files = collect_files(paths)?;
+    let walked = walk::collect(paths, config.follow_symlinks)?;
     let mut sources = Vec::new();
-    for f in &files {
+    for f in &walked.files {
         let bytes =
             std::fs::read(f).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", f.display()))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", f.display()))?;
         sources.push((display_path(f), text));
     }
-    check_sources(sources, config)
+    let mut report = check_sources(sources, config)?;
+    report.skipped = walked.skipped;
+    Ok(report)
 }
 
 /// Check in-memory sources given as (display path, text).
@@ -223,17 +203,20 @@ pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow:
     parse_issues.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     parse_issues.dedup_by(|a, b| (&a.file, a.line, a.col) == (&b.file, b.line, b.col));
 
+    // (violations, deviated) per rule, in one pass over the findings.
+    let mut counts: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for f in &findings {
+        let c = counts.entry(f.rule.as_str()).or_default();
+        if f.deviation.is_none() {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
     let summary = catalogue
         .iter()
         .map(|g| {
-            let violations = findings
-                .iter()
-                .filter(|f| f.rule == g.id && f.deviation.is_none())
-                .count();
-            let deviated = findings
-                .iter()
-                .filter(|f| f.rule == g.id && f.deviation.is_some())
-                .count();
+            let (violations, deviated) = counts.get(g.id.as_str()).copied().unwrap_or_default();
             let recat = config.recategorizations.iter().find(|r| r.rule == g.id);
             let status = if recat.is_some_and(|r| r.new_category().is_none()) {
                 "disapplied"
@@ -265,8 +248,10 @@ pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow:
         files: program.units.iter().map(|u| u.path.to_string()).collect(),
         findings,
         parse_issues,
+        skipped: Vec::new(),
         deviations: config.deviations.clone(),
         unused_deviations,
         summary,
+        work: program.units.iter().map(source::Unit::work).sum(),
     })
 }

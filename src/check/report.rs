@@ -55,6 +55,9 @@ pub fn text(report: &Report) -> String {
             p.file, p.line, p.col
         );
     }
+    for k in &report.skipped {
+        let _ = writeln!(s, "{}: note: not checked: {}", k.path, k.reason);
+    }
     for d in &report.unused_deviations {
         let _ = writeln!(s, "note: deviation {d} covers no finding");
     }
@@ -156,7 +159,7 @@ pub fn sarif(report: &Report, catalogue: &[Guideline]) -> Value {
             r
         })
         .collect();
-    json!({
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -167,5 +170,28 @@ pub fn sarif(report: &Report, catalogue: &[Guideline]) -> Value {
             }},
             "results": results
         }]
-    })
+    });
+    // Skipped paths become notifications of the run's invocation (absent
+    // when nothing was skipped, so such logs are unchanged).
+    if let (Some(inv), Some(run)) = (invocation(report), log["runs"][0].as_object_mut()) {
+        run.insert("invocations".into(), json!([inv]));
+    }
+    log
+}
+
+/// The run's invocation when paths were skipped: one notification each.
+fn invocation(report: &Report) -> Option<Value> {
+    let notes: Vec<Value> = report
+        .skipped
+        .iter()
+        .map(|k| {
+            json!({
+                "level": "note",
+                "message": { "text": format!("not checked: {}", k.reason) },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": k.path, "uriBaseId": "%SRCROOT%" } } }]
+            })
+        })
+        .collect();
+    (!notes.is_empty())
+        .then(|| json!({ "executionSuccessful": true, "toolExecutionNotifications": notes }))
 }

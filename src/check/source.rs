@@ -66,12 +66,27 @@ pub struct FnSig {
     pub returns_bool: bool,
 }
 
+/// Preorder ranges `[first, end)` of nodes, shared between rule threads.
+type Ranges = std::sync::Arc<Vec<(u32, u32)>>;
+
 /// One file with its nodes indexed by kind.
 pub struct Unit<'a> {
     pub path: &'a str,
     pub src: &'a str,
     pub root: Node<'a>,
     by_kind: HashMap<&'static str, Vec<Node<'a>>>,
+    /// Every node in document (pre-)order; a subtree is a contiguous run.
+    order: Vec<Node<'a>>,
+    /// Per preorder index: the parent's index (u32::MAX for the root) and
+    /// the index one past the last node of the subtree.
+    up: Vec<(u32, u32)>,
+    /// Preorder index by node id.
+    index: HashMap<usize, u32>,
+    /// Outermost nodes of a kind as preorder ranges, computed on first use.
+    outermost: std::sync::Mutex<HashMap<String, Ranges>>,
+    /// Navigation steps taken (parents, ancestors, subtree nodes): a measure
+    /// of the work the rules did, for tests that bound it.
+    work: std::sync::atomic::AtomicU64,
     /// Variables by enclosing function start byte (None: file scope), then name.
     vars: HashMap<Option<usize>, HashMap<String, VarType>>,
     /// Function definitions in document order (they never nest in C).
@@ -84,14 +99,23 @@ impl<'a> Unit<'a> {
     fn new(p: &'a Parsed) -> Unit<'a> {
         let root = p.tree.root_node();
         let mut by_kind: HashMap<&'static str, Vec<Node<'a>>> = HashMap::new();
+        let mut order: Vec<Node<'a>> = Vec::new();
+        let mut up: Vec<(u32, u32)> = Vec::new();
+        // One cursor walk (no recursion, whatever the nesting depth): the
+        // stack holds the preorder indices of the open ancestors.
+        let mut stack: Vec<u32> = Vec::new();
         let mut cursor = root.walk();
-        loop {
+        'walk: loop {
             let node = cursor.node();
+            let i = order.len() as u32;
+            up.push((stack.last().copied().unwrap_or(u32::MAX), i + 1));
+            order.push(node);
             by_kind.entry(node.kind()).or_default().push(node);
             if node.is_missing() {
                 by_kind.entry("MISSING").or_default().push(node);
             }
             if cursor.goto_first_child() {
+                stack.push(i);
                 continue;
             }
             loop {
@@ -99,23 +123,157 @@ impl<'a> Unit<'a> {
                     break;
                 }
                 if !cursor.goto_parent() {
-                    let functions = by_kind
-                        .get("function_definition")
-                        .cloned()
-                        .unwrap_or_default();
-                    let mut unit = Unit {
-                        path: &p.path,
-                        src: &p.src,
-                        root,
-                        by_kind,
-                        vars: HashMap::new(),
-                        functions,
-                    };
-                    unit.collect_vars();
-                    return unit;
+                    break 'walk;
                 }
+                stack.pop();
             }
         }
+        // Subtree ends: a node's subtree closes where its last descendant's does.
+        for i in (0..up.len()).rev() {
+            let (parent, end) = up[i];
+            if let Some(pe) = up.get_mut(parent as usize) {
+                pe.1 = pe.1.max(end);
+            }
+        }
+        let index = order
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id(), i as u32))
+            .collect();
+        let functions = by_kind
+            .get("function_definition")
+            .cloned()
+            .unwrap_or_default();
+        let mut unit = Unit {
+            path: &p.path,
+            src: &p.src,
+            root,
+            by_kind,
+            order,
+            up,
+            index,
+            outermost: Default::default(),
+            work: Default::default(),
+            vars: HashMap::new(),
+            functions,
+        };
+        unit.collect_vars();
+        unit
+    }
+
+    fn count(&self, steps: usize) {
+        self.work
+            .fetch_add(steps as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Navigation steps taken so far (see the `work` field).
+    pub fn work(&self) -> u64 {
+        self.work.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn idx(&self, n: Node<'_>) -> Option<usize> {
+        self.index.get(&n.id()).map(|&i| i as usize)
+    }
+
+    /// The parent of `n` (constant time; tree-sitter's own `parent()` walks
+    /// down from the root, which is quadratic on deep nesting).
+    pub fn parent(&self, n: Node<'_>) -> Option<Node<'a>> {
+        self.count(1);
+        let i = self.idx(n)?;
+        let p = self.up.get(i)?.0;
+        self.order.get(p as usize).copied()
+    }
+
+    /// Ancestors of `n`, nearest first.
+    pub fn ancestors<'s>(&'s self, n: Node<'_>) -> impl Iterator<Item = Node<'a>> + 's {
+        let mut cur = self.idx(n);
+        std::iter::from_fn(move || {
+            let p = self.up.get(cur?)?.0 as usize;
+            self.count(1);
+            cur = Some(p);
+            self.order.get(p).copied()
+        })
+    }
+
+    /// The nearest ancestor of `n` of this kind.
+    pub fn ancestor(&self, n: Node<'_>, kind: &str) -> Option<Node<'a>> {
+        self.ancestors(n).find(|p| p.kind() == kind)
+    }
+
+    /// Is `n` inside some node of this kind? (Logarithmic: looks `n` up among
+    /// the outermost nodes of the kind, which do not overlap.)
+    pub fn has_ancestor(&self, n: Node<'_>, kind: &str) -> bool {
+        let Some(i) = self.idx(n) else {
+            return false;
+        };
+        let ranges = {
+            let mut cache = match self.outermost.lock() {
+                Ok(c) => c,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            cache
+                .entry(kind.to_string())
+                .or_insert_with(|| {
+                    let mut v: Vec<(u32, u32)> = Vec::new();
+                    for &k in self.nodes(kind) {
+                        let Some(ki) = self.idx(k) else { continue };
+                        let end = self.up[ki].1;
+                        if v.last().is_some_and(|&(_, e)| (ki as u32) < e) {
+                            continue;
+                        }
+                        v.push((ki as u32, end));
+                    }
+                    self.count(v.len());
+                    std::sync::Arc::new(v)
+                })
+                .clone()
+        };
+        self.count(1);
+        let i = i as u32;
+        let at = ranges.partition_point(|&(s, _)| s < i);
+        at.checked_sub(1)
+            .and_then(|j| ranges.get(j))
+            .is_some_and(|&(s, e)| s < i && i < e)
+    }
+
+    /// Is `node` a strict descendant of `ancestor`? (Constant time.)
+    pub fn is_inside(&self, node: Node<'_>, ancestor: Node<'_>) -> bool {
+        self.count(1);
+        match (self.idx(node), self.idx(ancestor)) {
+            (Some(n), Some(a)) => a < n && n < self.up[a].1 as usize,
+            _ => false,
+        }
+    }
+
+    /// Nodes of one kind in the subtree of `n` (itself included), in
+    /// document order, found by binary search: no walk over the subtree.
+    pub fn within<'s>(&'s self, kind: &str, n: Node<'_>) -> impl Iterator<Item = Node<'a>> + 's {
+        let id = n.id();
+        let inside = self.idx(n).map(|i| (i, self.up[i].1 as usize));
+        self.count(1);
+        self.nodes_within(kind, n).iter().copied().filter(move |c| {
+            // Ancestors that start at the same byte come first: skip them.
+            c.id() == id
+                || matches!((inside, self.idx(*c)), (Some((lo, hi)), Some(j)) if lo < j && j < hi)
+        })
+    }
+
+    /// The first node (in document order) of any of these kinds in the subtree of `n`.
+    pub fn first_within(&self, n: Node<'_>, kinds: &[&str]) -> Option<Node<'a>> {
+        kinds
+            .iter()
+            .filter_map(|k| self.within(k, n).next())
+            .min_by_key(|c| self.idx(*c))
+    }
+
+    /// Every node of the subtree rooted at `n` (itself included), in document order.
+    pub fn subtree(&self, n: Node<'_>) -> &[Node<'a>] {
+        let Some(i) = self.idx(n) else {
+            return &[];
+        };
+        let end = self.up[i].1 as usize;
+        self.count(end - i);
+        self.order.get(i..end).unwrap_or(&[])
     }
 
     /// All nodes of one kind, in document order.
@@ -151,7 +309,7 @@ impl<'a> Unit<'a> {
                 let param = kind == "parameter_declaration";
                 let scope = self.enclosing_function(decl).map(|f| f.start_byte());
                 // A parameter of a prototype (not a definition) has no scope we check.
-                if param && !is_definition_parameter(decl) {
+                if param && !is_definition_parameter(self, decl) {
                     continue;
                 }
                 let base = decl
@@ -227,9 +385,9 @@ fn has_const_child(unit: &Unit<'_>, decl: Node<'_>) -> bool {
     found
 }
 
-fn is_definition_parameter(param: Node<'_>) -> bool {
+fn is_definition_parameter(u: &Unit<'_>, param: Node<'_>) -> bool {
     // parameter_declaration -> parameter_list -> function_declarator -> ... -> function_definition
-    let mut cur = param.parent();
+    let mut cur = u.parent(param);
     let mut saw_list = false;
     while let Some(n) = cur {
         match n.kind() {
@@ -239,21 +397,9 @@ fn is_definition_parameter(param: Node<'_>) -> bool {
             _ if saw_list => return false,
             _ => {}
         }
-        cur = n.parent();
+        cur = u.parent(n);
     }
     false
-}
-
-/// The function definition containing `node`, if any.
-pub fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        if n.kind() == "function_definition" {
-            return Some(n);
-        }
-        cur = n.parent();
-    }
-    None
 }
 
 /// The function_declarator inside a (possibly pointer-wrapped) declarator.
@@ -287,18 +433,6 @@ pub fn function_name<'t>(unit: &Unit<'t>, node: Node<'t>) -> Option<&'t str> {
     (id.kind() == "identifier").then(|| unit.text(id))
 }
 
-/// Is `node` a strict descendant of `ancestor`?
-pub fn is_inside(node: Node<'_>, ancestor: Node<'_>) -> bool {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        if n.id() == ancestor.id() {
-            return true;
-        }
-        cur = n.parent();
-    }
-    false
-}
-
 /// Strip parentheses around an expression.
 pub fn unparen(mut node: Node<'_>) -> Node<'_> {
     while node.kind() == "parenthesized_expression" {
@@ -308,29 +442,6 @@ pub fn unparen(mut node: Node<'_>) -> Node<'_> {
         }
     }
     node
-}
-
-/// Every node of the subtree rooted at `node` (itself included), in document order.
-pub fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut out = Vec::new();
-    let mut cursor = node.walk();
-    loop {
-        out.push(cursor.node());
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node().id() == node.id() {
-                return out;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return out;
-            }
-        }
-    }
 }
 
 /// The whole program being checked: all units plus facts shared across them.
@@ -649,7 +760,7 @@ pub fn word_counts<'a>(program: &Program<'a>, skip_tag_names: bool) -> HashMap<&
             "statement_identifier",
         ] {
             for &n in u.nodes(kind) {
-                if skip_tag_names && kind == "type_identifier" && is_tag_name(n) {
+                if skip_tag_names && kind == "type_identifier" && is_tag_name(u, n) {
                     continue;
                 }
                 *counts.entry(u.text(n)).or_default() += 1;
@@ -668,8 +779,8 @@ pub fn word_counts<'a>(program: &Program<'a>, skip_tag_names: bool) -> HashMap<&
 }
 
 /// Is this type_identifier the tag of a struct, union or enum specifier?
-pub fn is_tag_name(n: Node<'_>) -> bool {
-    n.parent().is_some_and(|p| {
+pub fn is_tag_name(u: &Unit<'_>, n: Node<'_>) -> bool {
+    u.parent(n).is_some_and(|p| {
         matches!(
             p.kind(),
             "struct_specifier" | "union_specifier" | "enum_specifier"
@@ -719,7 +830,7 @@ pub fn words(text: &str) -> Vec<&str> {
 
 /// Is this macro text the argument of an `#undef` (which does not use the macro)?
 pub fn is_undef_argument(u: &Unit<'_>, arg: Node<'_>) -> bool {
-    arg.parent().is_some_and(|p| {
+    u.parent(arg).is_some_and(|p| {
         p.kind() == "preproc_call"
             && p.child_by_field_name("directive")
                 .is_some_and(|d| u.text(d).trim() == "#undef")

@@ -11,7 +11,9 @@ use timber::profile;
 /// Arguments of `timber check`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// C files or directories (searched recursively for .c and .h, in sorted order).
+    /// C files or directories (searched recursively for .c and .h, in sorted
+    /// order; symbolic links to directories inside them are not entered
+    /// without --follow-symlinks).
     #[arg(required = true, value_name = "FILE_OR_DIR")]
     pub paths: Vec<PathBuf>,
     /// Report format.
@@ -29,6 +31,12 @@ pub struct Args {
     /// the profile's default level.
     #[arg(long, value_name = "LEVEL", requires = "profile")]
     pub level: Option<String>,
+    /// Enter symbolic links to directories found inside the named
+    /// directories (by default they are listed as not checked). Either way a
+    /// directory is entered once: link cycles and `..` links cannot loop.
+    /// FIFOs, sockets and devices are never read; they are listed as not checked.
+    #[arg(long)]
+    pub follow_symlinks: bool,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -36,7 +44,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let guidelines = catalogue::guidelines()?;
-    let mut config = check::Config::default();
+    let mut config = check::Config {
+        follow_symlinks: args.follow_symlinks,
+        ..check::Config::default()
+    };
     if let Some(path) = &args.deviations {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read deviations: {e}", path.display()))?;

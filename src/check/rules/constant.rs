@@ -30,6 +30,9 @@ impl Value {
 /// with the body's value when it is a plain integer literal.
 pub struct Macros {
     values: HashMap<String, Value>,
+    /// Values of the expressions evaluated so far, by node id: every
+    /// sub-expression is evaluated once however often it is asked for.
+    memo: std::cell::RefCell<HashMap<usize, Value>>,
 }
 
 impl Macros {
@@ -64,7 +67,10 @@ impl Macros {
                 values.insert(name.clone(), v);
             }
         }
-        Macros { values }
+        Macros {
+            values,
+            memo: Default::default(),
+        }
     }
 
     pub fn get(&self, name: &str) -> Value {
@@ -143,9 +149,59 @@ pub fn int_literal(text: &str) -> Option<i128> {
     i128::from_str_radix(digits, radix).ok()
 }
 
-/// Evaluate `e` as a constant expression.
+/// The operands `eval` looks at, in order (parentheses stripped).
+fn operands(e: Node<'_>) -> Vec<Node<'_>> {
+    let fields: &[&str] = match e.kind() {
+        "cast_expression" => &["value"],
+        "unary_expression" => &["argument"],
+        "binary_expression" => &["left", "right"],
+        "conditional_expression" => &["condition", "consequence", "alternative"],
+        _ => &[],
+    };
+    fields
+        .iter()
+        .filter_map(|f| e.child_by_field_name(f))
+        .map(unparen)
+        .collect()
+}
+
+/// Evaluate `e` as a constant expression. Iterative (an explicit stack, so
+/// nesting depth costs no call stack) and memoised in `macros`.
 pub fn eval(program: &Program<'_>, macros: &Macros, u: &Unit<'_>, e: Node<'_>) -> Value {
-    let e = unparen(e);
+    let root = unparen(e);
+    let mut memo = macros.memo.borrow_mut();
+    let mut stack = vec![root];
+    while let Some(&n) = stack.last() {
+        if memo.contains_key(&n.id()) {
+            stack.pop();
+            continue;
+        }
+        let ops = operands(n);
+        let pending: Vec<Node<'_>> = ops
+            .iter()
+            .copied()
+            .filter(|o| !memo.contains_key(&o.id()))
+            .collect();
+        if !pending.is_empty() {
+            stack.extend(pending);
+            continue;
+        }
+        let values: Vec<Value> = ops.iter().map(|o| memo[&o.id()]).collect();
+        let v = combine(program, macros, u, n, &values);
+        memo.insert(n.id(), v);
+        stack.pop();
+    }
+    memo.get(&root.id()).copied().unwrap_or(Value::Varies)
+}
+
+/// The value of `e` given the values of its operands (see `operands`).
+fn combine(
+    program: &Program<'_>,
+    macros: &Macros,
+    u: &Unit<'_>,
+    e: Node<'_>,
+    ops: &[Value],
+) -> Value {
     match e.kind() {
         "number_literal" => {
             let t = u.text(e);
@@ -175,25 +231,19 @@ pub fn eval(program: &Program<'_>, macros: &Macros, u: &Unit<'_>, e: Node<'_>) -
                 _ => macros.get(name),
             }
         }
-        "cast_expression" => {
-            let Some(v) = e.child_by_field_name("value") else {
-                return Value::Varies;
-            };
-            match eval(program, macros, u, v) {
-                // 0 and 1 survive every arithmetic conversion.
-                Value::Int(x) if x == 0 || x == 1 => Value::Int(x),
-                Value::Varies => Value::Varies,
-                _ => Value::Unknown,
-            }
-        }
+        "cast_expression" => match ops {
+            // 0 and 1 survive every arithmetic conversion.
+            [Value::Int(x)] if *x == 0 || *x == 1 => Value::Int(*x),
+            [Value::Varies] | [] => Value::Varies,
+            _ => Value::Unknown,
+        },
         "unary_expression" => {
-            let Some(arg) = e.child_by_field_name("argument") else {
+            let [v] = ops else {
                 return Value::Varies;
             };
-            let v = eval(program, macros, u, arg);
-            match (source::operator(u, e), v) {
+            match (source::operator(u, e), *v) {
                 (_, Value::Varies) => Value::Varies,
-                ("-", Value::Int(x)) => Value::Int(-x),
+                ("-", Value::Int(x)) => x.checked_neg().map_or(Value::Unknown, Value::Int),
                 ("+", Value::Int(x)) => Value::Int(x),
                 ("!", Value::Int(x)) => Value::Int(i128::from(x == 0)),
                 ("-" | "+" | "!" | "~", _) => Value::Unknown,
@@ -201,13 +251,9 @@ pub fn eval(program: &Program<'_>, macros: &Macros, u: &Unit<'_>, e: Node<'_>) -
             }
         }
         "binary_expression" => {
-            let (Some(l), Some(r)) = (
-                e.child_by_field_name("left"),
-                e.child_by_field_name("right"),
-            ) else {
+            let [a, b] = *ops else {
                 return Value::Varies;
             };
-            let (a, b) = (eval(program, macros, u, l), eval(program, macros, u, r));
             let (Value::Int(x), Value::Int(y)) = (a, b) else {
                 return if a.is_constant() && b.is_constant() {
                     Value::Unknown
@@ -236,26 +282,14 @@ pub fn eval(program: &Program<'_>, macros: &Macros, u: &Unit<'_>, e: Node<'_>) -
             };
             v.map_or(Value::Unknown, Value::Int)
         }
-        "conditional_expression" => {
-            let parts = ["condition", "consequence", "alternative"].map(|f| {
-                e.child_by_field_name(f)
-                    .map(|n| eval(program, macros, u, n))
-            });
-            if parts.iter().all(|p| p.is_some_and(Value::is_constant)) {
-                match parts {
-                    [Some(Value::Int(c)), Some(t), Some(f)] => {
-                        if c != 0 {
-                            t
-                        } else {
-                            f
-                        }
-                    }
-                    _ => Value::Unknown,
-                }
-            } else {
-                Value::Varies
-            }
-        }
+        "conditional_expression" => match *ops {
+            [c, t, f] if c.is_constant() && t.is_constant() && f.is_constant() => match c {
+                Value::Int(c) if c != 0 => t,
+                Value::Int(_) => f,
+                _ => Value::Unknown,
+            },
+            _ => Value::Varies,
+        },
         _ => Value::Varies,
     }
 }

@@ -45,10 +45,10 @@ impl Rule for Check {
                 if n.kind() == "primitive_type" && !BASIC.contains(&u.text(n)) {
                     continue;
                 }
-                if n.parent().map(|p| p.kind() == "sized_type_specifier").unwrap_or(false) {
+                if u.parent(n).map(|p| p.kind() == "sized_type_specifier").unwrap_or(false) {
                     continue;
                 }
-                if inside_typedef(n) || is_main_return(u, n) || is_bitfield_type(n) {
+                if u.has_ancestor(n, "type_definition") || is_main_return(u, n) || is_bitfield_type(u, n) {
                     continue;
                 }
                 let msg = format!("basic numeric type `{}` used directly", u.text(n));
@@ -59,8 +59,8 @@ impl Rule for Check {
 }
 
 /// Bit-fields state their width explicitly, so a basic type there is accepted.
-fn is_bitfield_type(n: Node<'_>) -> bool {
-    let Some(f) = n.parent().filter(|p| p.kind() == "field_declaration") else {
+fn is_bitfield_type(u: &Unit<'_>, n: Node<'_>) -> bool {
+    let Some(f) = u.parent(n).filter(|p| p.kind() == "field_declaration") else {
         return false;
     };
     let mut c = f.walk();
@@ -68,19 +68,8 @@ fn is_bitfield_type(n: Node<'_>) -> bool {
     found
 }
 
-fn inside_typedef(n: Node<'_>) -> bool {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if p.kind() == "type_definition" {
-            return true;
-        }
-        cur = p.parent();
-    }
-    false
-}
-
 fn is_main_return(u: &Unit<'_>, n: Node<'_>) -> bool {
-    n.parent()
+    u.parent(n)
         .filter(|p| p.kind() == "function_definition")
         .and_then(|f| source::function_name(u, f))
         == Some("main")

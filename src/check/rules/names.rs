@@ -195,7 +195,7 @@ fn unit_decls<'a>(u: &Unit<'a>, i: usize, out: &mut Vec<Decl<'a>>) {
             };
             let has_body = s.child_by_field_name("body").is_some();
             // `struct s;` on its own declares the tag.
-            let lone = s.parent().is_some_and(|p| {
+            let lone = u.parent(s).is_some_and(|p| {
                 p.kind() == "declaration" && p.child_by_field_name("declarator").is_none()
             });
             if has_body || lone {

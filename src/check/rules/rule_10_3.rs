@@ -55,7 +55,7 @@ impl Rule for Check {
                 if decl.kind() != "identifier" {
                     continue;
                 }
-                let Some(ty) = d.parent().and_then(|p| p.child_by_field_name("type")) else {
+                let Some(ty) = u.parent(d).and_then(|p| p.child_by_field_name("type")) else {
                     continue;
                 };
                 report(u, out, d, essential::of_type_name(u.text(ty)), essential::of_operand(u, v));

@@ -34,7 +34,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &n in u.nodes("comma_expression") {
-                if n.parent().map(|p| p.kind() != "comma_expression").unwrap_or(true) {
+                if u.parent(n).map(|p| p.kind() != "comma_expression").unwrap_or(true) {
                     out.at(u, n, "comma operator", "split into separate statements");
                 }
             }

@@ -14,7 +14,6 @@
 //! uint32_t a[2] = { i++, i++ };   /* flagged */
 //! ```
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -35,10 +34,12 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &list in u.nodes("initializer_list") {
-                if list.parent().map(|p| p.kind() == "initializer_list").unwrap_or(false) {
+                // Nested lists (directly or through a compound literal) are
+                // scanned with their outermost list.
+                if u.has_ancestor(list, "initializer_list") {
                     continue;
                 }
-                for d in source::descendants(list) {
+                for &d in u.subtree(list) {
                     if matches!(d.kind(), "update_expression" | "assignment_expression") {
                         out.at(u, d, "side effect in an initializer list", "compute the value before the initializer");
                     }

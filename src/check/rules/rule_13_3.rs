@@ -15,9 +15,10 @@
 //! i++;           /* fine */
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::check::source;
+use tree_sitter::Node;
+
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -44,16 +45,38 @@ impl Rule for Check {
         ];
         for u in &program.units {
             let mut seen = BTreeSet::new();
+            // The full expression of each node climbed so far: every node is
+            // climbed once, however deeply the increments nest.
+            let mut root_of: HashMap<usize, Node<'_>> = HashMap::new();
             for &n in u.nodes("update_expression") {
-                let mut root = n;
-                while let Some(p) = root.parent().filter(|p| EXPRESSION.contains(&p.kind())) {
-                    root = p;
-                }
+                let root = match root_of.get(&n.id()) {
+                    Some(&r) => r,
+                    None => {
+                        let mut path = vec![n.id()];
+                        let mut cur = n;
+                        let root = loop {
+                            match u.parent(cur).filter(|p| EXPRESSION.contains(&p.kind())) {
+                                None => break cur,
+                                Some(p) => {
+                                    if let Some(&r) = root_of.get(&p.id()) {
+                                        break r;
+                                    }
+                                    path.push(p.id());
+                                    cur = p;
+                                }
+                            }
+                        };
+                        for id in path {
+                            root_of.insert(id, root);
+                        }
+                        root
+                    }
+                };
                 if !seen.insert(root.id()) {
                     continue;
                 }
-                let effects = source::descendants(root)
-                    .into_iter()
+                let effects = u.subtree(root)
+                    .iter().copied()
                     .filter(|d| matches!(d.kind(), "update_expression" | "assignment_expression" | "call_expression"))
                     .count();
                 if effects > 1 {

@@ -14,7 +14,6 @@
 //! if ((n > 0U) && (k++ < 3U)) { }   /* flagged */
 //! ```
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -42,9 +41,7 @@ impl Rule for Check {
                 let Some(r) = b.child_by_field_name("right") else {
                     continue;
                 };
-                let effect = source::descendants(r)
-                    .into_iter()
-                    .find(|d| matches!(d.kind(), "update_expression" | "assignment_expression"));
+                let effect = u.first_within(r, &["update_expression", "assignment_expression"]);
                 if let Some(e) = effect {
                     out.at(u, e, "side effect in the right operand of && or ||", "evaluate the side effect before the condition");
                 }

@@ -14,7 +14,6 @@
 //! n = sizeof(a[i++]);   /* flagged */
 //! ```
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -38,9 +37,9 @@ impl Rule for Check {
                 let Some(v) = s.child_by_field_name("value") else {
                     continue;
                 };
-                let effect = source::descendants(v)
-                    .into_iter()
-                    .any(|d| matches!(d.kind(), "update_expression" | "assignment_expression" | "call_expression"));
+                let effect = u
+                    .first_within(v, &["update_expression", "assignment_expression", "call_expression"])
+                    .is_some();
                 if effect {
                     out.at(u, s, "side effect in the operand of sizeof", "move the side effect out of sizeof");
                 }

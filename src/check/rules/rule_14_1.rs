@@ -40,7 +40,7 @@ impl Rule for Check {
                     let Some(clause) = f.child_by_field_name(field) else {
                         continue;
                     };
-                    for d in source::descendants(clause) {
+                    for &d in u.subtree(clause) {
                         let target = match d.kind() {
                             "assignment_expression" => d.child_by_field_name("left"),
                             "update_expression" => d.child_by_field_name("argument"),

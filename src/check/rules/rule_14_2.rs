@@ -14,12 +14,14 @@
 //! for (i = 0U; i < n; i++) { i += 2U; }   /* flagged: counter changed in the body */
 //! ```
 
+use std::collections::BTreeMap;
+
 use tree_sitter::Node;
 
 use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
-use crate::check::source::{Emit, Program};
+use crate::check::source::{Emit, Program, Unit};
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
@@ -36,10 +38,11 @@ impl Rule for Check {
     }
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
+            let mut bodies: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
             for &f in u.nodes("for_statement") {
                 let counter = f.child_by_field_name("initializer").and_then(|init| {
-                    let targets: Vec<_> = source::descendants(init)
-                        .into_iter()
+                    let targets: Vec<_> = u.subtree(init)
+                        .iter().copied()
                         .filter_map(|d| match d.kind() {
                             "assignment_expression" => d.child_by_field_name("left").map(source::unparen),
                             "init_declarator" => d.child_by_field_name("declarator").and_then(source::declared_name),
@@ -53,15 +56,13 @@ impl Rule for Check {
                     }
                 });
                 if let Some(cond) = f.child_by_field_name("condition") {
-                    let effect = source::descendants(cond)
-                        .into_iter()
-                        .find(|d| matches!(d.kind(), "assignment_expression" | "update_expression" | "call_expression"));
+                    let effect = u.first_within(cond, &["assignment_expression", "update_expression", "call_expression"]);
                     if let Some(e) = effect {
                         out.at(u, e, "side effect in the condition of a for loop", "move it into the loop body");
                     }
                 }
                 if let (Some(update), Some(counter)) = (f.child_by_field_name("update"), counter) {
-                    for t in modified(update) {
+                    for t in modified(u, update) {
                         if u.text(t) != counter {
                             let msg = format!("third clause modifies `{}`, not the loop counter", u.text(t));
                             out.at(u, t, &msg, "only update the loop counter in the third clause");
@@ -69,28 +70,53 @@ impl Rule for Check {
                     }
                 }
                 if let (Some(body), Some(counter)) = (f.child_by_field_name("body"), counter) {
-                    for t in modified(body) {
-                        if u.text(t) == counter {
-                            let msg = format!("loop counter `{counter}` is modified in the loop body");
-                            out.at(u, t, &msg, "use a while loop, or do not touch the counter in the body");
-                        }
+                    bodies.entry(counter).or_default().push((body.start_byte(), body.end_byte()));
+                }
+            }
+            // A counter modified in the body of a loop it controls: each
+            // modification is looked up among the outermost bodies of the loops
+            // with that counter (nested loops need no repeated walk).
+            for ranges in bodies.values_mut() {
+                ranges.sort_unstable();
+                let mut outer: Vec<(usize, usize)> = Vec::new();
+                for &(s, e) in ranges.iter() {
+                    if outer.last().is_none_or(|&(_, oe)| s >= oe) {
+                        outer.push((s, e));
                     }
+                }
+                *ranges = outer;
+            }
+            let targets = u
+                .nodes("assignment_expression")
+                .iter()
+                .chain(u.nodes("update_expression"))
+                .filter_map(|&d| target(d));
+            for t in targets {
+                let Some(ranges) = bodies.get(u.text(t)) else {
+                    continue;
+                };
+                let at = t.start_byte();
+                let i = ranges.partition_point(|&(s, _)| s <= at);
+                if i.checked_sub(1).and_then(|j| ranges.get(j)).is_some_and(|&(_, e)| at < e) {
+                    let msg = format!("loop counter `{}` is modified in the loop body", u.text(t));
+                    out.at(u, t, &msg, "use a while loop, or do not touch the counter in the body");
                 }
             }
         }
     }
 }
 
+/// The identifier an assignment or increment/decrement modifies.
+fn target(d: Node<'_>) -> Option<Node<'_>> {
+    let t = match d.kind() {
+        "assignment_expression" => d.child_by_field_name("left"),
+        "update_expression" => d.child_by_field_name("argument"),
+        _ => None,
+    }?;
+    Some(source::unparen(t)).filter(|t| t.kind() == "identifier")
+}
+
 /// Identifiers assigned or incremented/decremented under `n`.
-fn modified(n: Node<'_>) -> Vec<Node<'_>> {
-    source::descendants(n)
-        .into_iter()
-        .filter_map(|d| match d.kind() {
-            "assignment_expression" => d.child_by_field_name("left"),
-            "update_expression" => d.child_by_field_name("argument"),
-            _ => None,
-        })
-        .map(source::unparen)
-        .filter(|t| t.kind() == "identifier")
-        .collect()
+fn modified<'a>(u: &Unit<'a>, n: Node<'_>) -> Vec<Node<'a>> {
+    u.subtree(n).iter().filter_map(|&d| target(d)).collect()
 }

@@ -15,7 +15,6 @@
 //! while (b) { in: n++; }   /* the goto is flagged */
 //! ```
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -39,10 +38,10 @@ impl Rule for Check {
                 let Some(target) = super::rule_15_2::goto_target(u, g) else {
                     continue;
                 };
-                let Some(block) = target.parent() else {
+                let Some(block) = u.parent(target) else {
                     continue;
                 };
-                if !source::is_inside(g, block) {
+                if !u.is_inside(g, block) {
                     out.at(u, g, "goto into a block that does not enclose it", "move the label to an enclosing block");
                 }
             }

@@ -21,7 +21,6 @@ use std::collections::BTreeMap;
 
 use tree_sitter::Node;
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -44,7 +43,7 @@ impl Rule for Check {
         for u in &program.units {
             let mut exits: BTreeMap<usize, Vec<Node<'_>>> = BTreeMap::new();
             for &b in u.nodes("break_statement") {
-                let mut cur = b.parent();
+                let mut cur = u.parent(b);
                 while let Some(p) = cur {
                     if p.kind() == "switch_statement" {
                         break;
@@ -53,7 +52,7 @@ impl Rule for Check {
                         exits.entry(p.id()).or_default().push(b);
                         break;
                     }
-                    cur = p.parent();
+                    cur = u.parent(p);
                 }
             }
             for &g in u.nodes("goto_statement") {
@@ -63,12 +62,12 @@ impl Rule for Check {
                     l.child_by_field_name("label").map(|x| u.text(x)) == label
                         && u.enclosing_function(*l).map(|x| x.id()) == f.map(|x| x.id())
                 });
-                let mut cur = g.parent();
+                let mut cur = u.parent(g);
                 while let Some(p) = cur {
-                    if LOOPS.contains(&p.kind()) && !target.map(|t| source::is_inside(t, p)).unwrap_or(false) {
+                    if LOOPS.contains(&p.kind()) && !target.map(|t| u.is_inside(t, p)).unwrap_or(false) {
                         exits.entry(p.id()).or_default().push(g);
                     }
-                    cur = p.parent();
+                    cur = u.parent(p);
                 }
             }
             for mut list in exits.into_values() {

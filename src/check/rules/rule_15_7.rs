@@ -34,7 +34,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &n in u.nodes("if_statement") {
-                let chained = n.parent().map(|p| p.kind() == "else_clause").unwrap_or(false);
+                let chained = u.parent(n).map(|p| p.kind() == "else_clause").unwrap_or(false);
                 if chained && n.child_by_field_name("alternative").is_none() {
                     out.at(u, n, "if ... else if chain without a final else", "add an else clause (a comment saying why nothing is done is enough)");
                 }

@@ -34,10 +34,9 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &c in u.nodes("case_statement") {
-                let direct = c
-                    .parent()
+                let direct = u.parent(c)
                     .filter(|p| p.kind() == "compound_statement")
-                    .and_then(|p| p.parent())
+                    .and_then(|p| u.parent(p))
                     .map(|s| s.kind() == "switch_statement")
                     .unwrap_or(false);
                 if !direct {

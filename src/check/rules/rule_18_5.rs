@@ -35,7 +35,7 @@ impl Rule for Check {
         for u in &program.units {
             for kind in ["pointer_declarator", "abstract_pointer_declarator"] {
                 for &p in u.nodes(kind) {
-                    if p.parent().map(|x| x.kind() == kind).unwrap_or(false) {
+                    if u.parent(p).map(|x| x.kind() == kind).unwrap_or(false) {
                         continue;
                     }
                     let mut depth = 0;

@@ -14,9 +14,7 @@
 //! void f(uint32_t n) { float32_t tmp[n]; }   /* flagged */
 //! ```
 
-use tree_sitter::Node;
 
-use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
@@ -38,7 +36,7 @@ impl Rule for Check {
         for u in &program.units {
             for &a in u.nodes("array_declarator") {
                 let in_function = u.enclosing_function(a).is_some()
-                    || has_ancestor(a, "parameter_list");
+                    || u.has_ancestor(a, "parameter_list");
                 if !in_function {
                     continue;
                 }
@@ -49,7 +47,7 @@ impl Rule for Check {
                     }
                     continue;
                 };
-                let variable = source::descendants(size).into_iter().any(|n| {
+                let variable = u.subtree(size).iter().copied().any(|n| {
                     if n.kind() != "identifier" {
                         return false;
                     }
@@ -63,15 +61,4 @@ impl Rule for Check {
             }
         }
     }
-}
-
-fn has_ancestor(n: Node<'_>, kind: &str) -> bool {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if p.kind() == kind {
-            return true;
-        }
-        cur = p.parent();
-    }
-    false
 }

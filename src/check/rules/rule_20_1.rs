@@ -39,17 +39,18 @@ impl Rule for Check {
         ];
         for u in &program.units {
             for &inc in u.nodes("preproc_include") {
-                let mut cur = Some(inc);
+                // Named siblings before the include and before each of its
+                // ancestors (children listed through the parent: tree-sitter's
+                // own sibling links walk down from the root each time).
                 let mut after_code = false;
-                while let Some(n) = cur {
-                    let mut sib = n.prev_named_sibling();
-                    while let Some(s) = sib {
-                        if CODE.contains(&s.kind()) {
-                            after_code = true;
-                        }
-                        sib = s.prev_named_sibling();
-                    }
-                    cur = n.parent();
+                let mut cur = inc;
+                while let Some(p) = u.parent(cur) {
+                    let mut c = p.walk();
+                    after_code |= p
+                        .named_children(&mut c)
+                        .take_while(|s| s.id() != cur.id())
+                        .any(|s| CODE.contains(&s.kind()));
+                    cur = p;
                 }
                 if after_code {
                     out.at(u, inc, "#include after code", "move the include to the top of the file");

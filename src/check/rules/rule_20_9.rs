@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
-use crate::check::source::{self, Emit, Program, Unit};
+use crate::check::source::{Emit, Program, Unit};
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
@@ -122,12 +122,11 @@ impl Rule for Check {
             conds.sort_by_key(|n| n.start_byte());
             let std_headers = standard_headers_reached(program, u);
             for cond in conds {
-                for id in source::descendants(cond) {
+                for &id in u.subtree(cond) {
                     if id.kind() != "identifier" {
                         continue;
                     }
-                    let in_defined = id
-                        .parent()
+                    let in_defined = u.parent(id)
                         .map(|p| p.kind() == "preproc_defined")
                         .unwrap_or(false);
                     let name = u.text(id);

@@ -23,7 +23,7 @@ use tree_sitter::Node;
 use crate::check::source;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
-use crate::check::source::{Emit, Program};
+use crate::check::source::{Emit, Program, Unit};
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
@@ -45,7 +45,7 @@ impl Rule for Check {
                 for &n in u.nodes(kind) {
                     let t = u.text(n);
             let reserved = source::is_reserved_name(t) || (kind == "identifier" && LIBRARY.contains(&t));
-            if reserved && is_declared_here(n) {
+            if reserved && is_declared_here(u, n) {
                         names.push(n);
                     }
                 }
@@ -72,8 +72,8 @@ const LIBRARY: &[&str] = &[
 ];
 
 /// Is this name node the name being declared (not a use)?
-fn is_declared_here(n: Node<'_>) -> bool {
-    let Some(p) = n.parent() else {
+fn is_declared_here(u: &Unit<'_>, n: Node<'_>) -> bool {
+    let Some(p) = u.parent(n) else {
         return false;
     };
     let field_is = |field: &str| p.child_by_field_name(field).map(|c| c.id()) == Some(n.id());

@@ -39,8 +39,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
             for &block in u.nodes("compound_statement") {
-                let switch_body = block
-                    .parent()
+                let switch_body = u.parent(block)
                     .is_some_and(|p| p.kind() == "switch_statement");
                 if !switch_body {
                     scan(u, block, 0, out);

@@ -17,7 +17,7 @@
 
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
-use crate::check::source::{self, unparen, Emit, Program};
+use crate::check::source::{unparen, Emit, Program};
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
@@ -48,7 +48,7 @@ impl Rule for Check {
                 }
                 let mut reads_object = false;
                 let mut pure = true;
-                for n in source::descendants(e) {
+                for &n in u.subtree(e) {
                     match n.kind() {
                         "assignment_expression" | "update_expression" | "call_expression"
                         | "ERROR" | "comma_expression" | "gnu_asm_expression" => {

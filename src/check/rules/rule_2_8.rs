@@ -121,7 +121,7 @@ impl Rule for Check {
 /// Is this identifier the declared name of another file-scope declaration
 /// (a repeated tentative definition is not a use)?
 fn is_file_scope_declarator(u: &source::Unit<'_>, i: tree_sitter::Node<'_>) -> bool {
-    i.parent().is_some_and(|p| {
+    u.parent(i).is_some_and(|p| {
         matches!(p.kind(), "init_declarator" | "declaration" | "array_declarator" | "pointer_declarator")
             && p.child_by_field_name("declarator").map(|x| x.id()) == Some(i.id())
             && u.enclosing_function(i).is_none()

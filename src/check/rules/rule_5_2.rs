@@ -17,7 +17,6 @@
 
 use std::collections::BTreeMap;
 
-use tree_sitter::Node;
 
 use crate::check::finding::Category;
 use crate::check::rules::names::{self, Kind};
@@ -75,7 +74,7 @@ fn scope_of(program: &Program<'_>, d: &names::Decl<'_>) -> Option<ScopeKey> {
     let func = u.enclosing_function(d.node);
     match d.kind {
         Kind::Member => {
-            let list = ancestor(d.node, "field_declaration_list")?;
+            let list = u.ancestor(d.node, "field_declaration_list")?;
             Some((d.unit, 2, list.start_byte()))
         }
         Kind::Label => Some((d.unit, 3, func?.start_byte())),
@@ -92,20 +91,9 @@ fn scope_of(program: &Program<'_>, d: &names::Decl<'_>) -> Option<ScopeKey> {
         _ => match func {
             None => Some((d.unit, 0, 0)),
             Some(_) => {
-                let block = ancestor(d.node, "compound_statement")?;
+                let block = u.ancestor(d.node, "compound_statement")?;
                 Some((d.unit, 0, block.start_byte()))
             }
         },
     }
-}
-
-fn ancestor<'a>(n: Node<'a>, kind: &str) -> Option<Node<'a>> {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if p.kind() == kind {
-            return Some(p);
-        }
-        cur = p.parent();
-    }
-    None
 }

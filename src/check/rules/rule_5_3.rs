@@ -47,7 +47,7 @@ impl Rule for Check {
                         continue;
                     };
                     let t = u.text(name);
-                    let in_body_block = d.parent().map(|p| p.id()) != func.child_by_field_name("body").map(|b| b.id());
+                    let in_body_block = u.parent(d).map(|p| p.id()) != func.child_by_field_name("body").map(|b| b.id());
             let param = in_body_block && parameter_names(u, func).contains(&t);
             let outer = u.file_scope_var(t).is_some() || program.functions.contains_key(t);
                     if param || outer {

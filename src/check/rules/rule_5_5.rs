@@ -18,7 +18,7 @@
 use tree_sitter::Node;
 use crate::check::finding::Category;
 use crate::check::rules::Rule;
-use crate::check::source::{Emit, Program};
+use crate::check::source::{Emit, Program, Unit};
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
@@ -38,7 +38,7 @@ impl Rule for Check {
             let mut names = Vec::new();
             for kind in ["identifier", "type_identifier", "field_identifier"] {
                 for &n in u.nodes(kind) {
-                    if program.macros.contains(u.text(n)) && is_declared_here(n) {
+                    if program.macros.contains(u.text(n)) && is_declared_here(u, n) {
                         names.push(n);
                     }
                 }
@@ -53,8 +53,8 @@ impl Rule for Check {
 }
 
 /// Is this name node the name being declared (not a use)?
-fn is_declared_here(n: Node<'_>) -> bool {
-    let Some(p) = n.parent() else {
+fn is_declared_here(u: &Unit<'_>, n: Node<'_>) -> bool {
+    let Some(p) = u.parent(n) else {
         return false;
     };
     let field_is = |field: &str| p.child_by_field_name(field).map(|c| c.id()) == Some(n.id());

@@ -60,7 +60,7 @@ impl Rule for Check {
                     let shadowed = u
                         .nodes_within("identifier", body)
                         .iter()
-                        .any(|&id| u.text(id) == t && is_declared_name(id));
+                        .any(|&id| u.text(id) == t && is_declared_name(u, id));
                     if shadowed {
                         continue;
                     }
@@ -100,8 +100,8 @@ fn candidate<'a>(u: &Unit<'a>, p: Node<'a>) -> Option<Node<'a>> {
 }
 
 /// Is this identifier the name being declared (not a use)?
-fn is_declared_name(id: Node<'_>) -> bool {
-    let Some(parent) = id.parent() else {
+fn is_declared_name(u: &Unit<'_>, id: Node<'_>) -> bool {
+    let Some(parent) = u.parent(id) else {
         return false;
     };
     matches!(
@@ -111,10 +111,10 @@ fn is_declared_name(id: Node<'_>) -> bool {
 }
 
 /// The parent of `n`, skipping parentheses.
-fn context(n: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+fn context<'a>(u: &Unit<'a>, n: Node<'a>) -> Option<(Node<'a>, Node<'a>)> {
     let mut cur = n;
     loop {
-        let parent = cur.parent()?;
+        let parent = u.parent(cur)?;
         if parent.kind() == "parenthesized_expression" {
             cur = parent;
             continue;
@@ -128,60 +128,77 @@ fn field_is(parent: Node<'_>, field: &str, child: Node<'_>) -> bool {
 }
 
 /// `e` is an expression whose value is the pointer (or the pointer stepped by an offset).
-fn pointer_use_ok(program: &Program<'_>, u: &Unit<'_>, e: Node<'_>) -> bool {
-    let Some((e, parent)) = context(e) else {
-        return false;
-    };
-    match parent.kind() {
-        "pointer_expression" => source::operator(u, parent) == "*" && object_use_ok(u, parent, false),
-        "subscript_expression" if field_is(parent, "argument", e) => object_use_ok(u, parent, false),
-        "subscript_expression" => true, // used as an index: impossible for a pointer, harmless
-        "field_expression" if field_is(parent, "argument", e) => {
-            source::operator(u, parent) == "->" && object_use_ok(u, parent, true)
-        }
-        "binary_expression" => match source::operator(u, parent) {
-            "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||" => true,
-            "+" | "-" => pointer_use_ok(program, u, parent),
+/// Walks up the expression in a loop: nesting depth costs no stack.
+fn pointer_use_ok<'a>(program: &Program<'_>, u: &Unit<'a>, e: Node<'a>) -> bool {
+    let mut e = e;
+    loop {
+        let Some((inner, parent)) = context(u, e) else {
+            return false;
+        };
+        return match parent.kind() {
+            "pointer_expression" => source::operator(u, parent) == "*" && object_use_ok(u, parent, false),
+            "subscript_expression" if field_is(parent, "argument", inner) => object_use_ok(u, parent, false),
+            "subscript_expression" => true, // used as an index: impossible for a pointer, harmless
+            "field_expression" if field_is(parent, "argument", inner) => {
+                source::operator(u, parent) == "->" && object_use_ok(u, parent, true)
+            }
+            "binary_expression" => match source::operator(u, parent) {
+                "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||" => true,
+                "+" | "-" => {
+                    e = parent;
+                    continue;
+                }
+                _ => false,
+            },
+            "unary_expression" => source::operator(u, parent) == "!",
+            "update_expression" => true,
+            "assignment_expression" => field_is(parent, "left", inner),
+            "sizeof_expression" => true,
+            "argument_list" => call_param_is_const_pointer(program, u, parent, inner),
+            "if_statement" | "while_statement" | "do_statement" => true,
+            "expression_statement" => true,
             _ => false,
-        },
-        "unary_expression" => source::operator(u, parent) == "!",
-        "update_expression" => true,
-        "assignment_expression" => field_is(parent, "left", e),
-        "sizeof_expression" => true,
-        "argument_list" => call_param_is_const_pointer(program, u, parent, e),
-        "if_statement" | "while_statement" | "do_statement" => true,
-        "expression_statement" => true,
-        _ => false,
+        };
     }
 }
 
 /// `e` designates (part of) the pointed-to object; `via_member`: reached through a member.
-fn object_use_ok(u: &Unit<'_>, e: Node<'_>, via_member: bool) -> bool {
-    let Some((e, parent)) = context(e) else {
-        return false;
-    };
-    match parent.kind() {
+fn object_use_ok<'a>(u: &Unit<'a>, e: Node<'a>, via_member: bool) -> bool {
+    let (mut e, mut via_member) = (e, via_member);
+    loop {
+        let Some((inner, parent)) = context(u, e) else {
+            return false;
+        };
         // Still part of (or reached from) the pointed-to object: follow it.
-        "subscript_expression" if field_is(parent, "argument", e) => object_use_ok(u, parent, via_member),
-        "field_expression" if field_is(parent, "argument", e) => object_use_ok(u, parent, true),
-        "pointer_expression" if source::operator(u, parent) == "*" => object_use_ok(u, parent, via_member),
-        "pointer_expression" => false, // &*p, &p[i], &p->m
-        "subscript_expression" => true, // used as an index
-        "binary_expression" => !via_member || !matches!(source::operator(u, parent), "+" | "-"),
-        "unary_expression" => true,
-        "update_expression" => false,
-        "assignment_expression" => !field_is(parent, "left", e) && !via_member,
-        "init_declarator" | "return_statement" => !via_member,
-        "sizeof_expression" => true,
-        "if_statement" | "while_statement" | "do_statement" | "switch_statement" => true,
-        "expression_statement" => true,
-        _ => false,
+        let follow = match parent.kind() {
+            "subscript_expression" | "field_expression" => field_is(parent, "argument", inner),
+            "pointer_expression" => source::operator(u, parent) == "*",
+            _ => false,
+        };
+        if follow {
+            via_member |= parent.kind() == "field_expression";
+            e = parent;
+            continue;
+        }
+        return match parent.kind() {
+            "pointer_expression" => false, // &*p, &p[i], &p->m
+            "subscript_expression" => true, // used as an index
+            "binary_expression" => !via_member || !matches!(source::operator(u, parent), "+" | "-"),
+            "unary_expression" => true,
+            "update_expression" => false,
+            "assignment_expression" => !field_is(parent, "left", inner) && !via_member,
+            "init_declarator" | "return_statement" => !via_member,
+            "sizeof_expression" => true,
+            "if_statement" | "while_statement" | "do_statement" | "switch_statement" => true,
+            "expression_statement" => true,
+            _ => false,
+        };
     }
 }
 
 /// Is the argument `arg` of a call passed to a parameter declared as a pointer to const?
 fn call_param_is_const_pointer(program: &Program<'_>, caller: &Unit<'_>, args: Node<'_>, arg: Node<'_>) -> bool {
-    let Some(call) = args.parent().filter(|c| c.kind() == "call_expression") else {
+    let Some(call) = caller.parent(args).filter(|c| c.kind() == "call_expression") else {
         return false;
     };
     let mut c = args.walk();

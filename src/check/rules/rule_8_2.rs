@@ -71,6 +71,6 @@ impl Rule for Check {
 fn items_is_lone_void(u: &Unit<'_>, p: Node<'_>) -> bool {
     let is_void = p.child_by_field_name("type").map(|t| u.text(t) == "void").unwrap_or(false)
         && p.child_by_field_name("declarator").is_none();
-    let alone = p.parent().map(|l| l.named_child_count() == 1).unwrap_or(false);
+    let alone = u.parent(p).map(|l| l.named_child_count() == 1).unwrap_or(false);
     is_void && alone
 }

@@ -70,41 +70,44 @@ fn array_dimensions(decl: Node<'_>) -> usize {
     dims
 }
 
-/// Check the initializer of an array with `dims` dimensions left.
+/// Check the initializer of an array with `dims` dimensions left (a work
+/// list, not recursion: the number of dimensions is the input's to choose).
 fn check_level(u: &Unit<'_>, init: Node<'_>, dims: usize, top: bool, out: &mut Emit) {
-    let init = if init.kind() == "initializer_pair" {
-        match init.child_by_field_name("value") {
-            Some(v) => v,
-            None => return,
+    let mut work = vec![(init, dims, top)];
+    while let Some((init, dims, top)) = work.pop() {
+        let init = if init.kind() == "initializer_pair" {
+            match init.child_by_field_name("value") {
+                Some(v) => v,
+                None => continue,
+            }
+        } else {
+            init
+        };
+        if init.kind() != "initializer_list" {
+            let string = matches!(init.kind(), "string_literal" | "concatenated_string");
+            if !(string && dims == 1) {
+                let msg = if top {
+                    "an array is initialised without braces"
+                } else {
+                    "the elements of an inner array are not enclosed in braces"
+                };
+                out.at(u, init, msg, "enclose the initializer of each array level in braces");
+            }
+            continue;
         }
-    } else {
-        init
-    };
-    if init.kind() != "initializer_list" {
-        let string = matches!(init.kind(), "string_literal" | "concatenated_string");
-        if !(string && dims == 1) {
-            let msg = if top {
-                "an array is initialised without braces"
-            } else {
-                "the elements of an inner array are not enclosed in braces"
-            };
-            out.at(u, init, msg, "enclose the initializer of each array level in braces");
+        if dims <= 1 {
+            continue;
         }
-        return;
-    }
-    if dims <= 1 {
-        return;
-    }
-    let mut c = init.walk();
-    let items: Vec<Node<'_>> = init
-        .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
-        .collect();
-    let zero_all = top && items.len() == 1 && u.text(items[0]).trim() == "0";
-    if zero_all {
-        return;
-    }
-    for item in items {
-        check_level(u, item, dims - 1, false, out);
+        let mut c = init.walk();
+        let items: Vec<Node<'_>> = init
+            .named_children(&mut c)
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        let zero_all = top && items.len() == 1 && u.text(items[0]).trim() == "0";
+        if zero_all {
+            continue;
+        }
+        // Reversed so the items are checked in document order.
+        work.extend(items.into_iter().rev().map(|item| (item, dims - 1, false)));
     }
 }

@@ -41,7 +41,7 @@ impl Rule for Check {
             let mut lists: Vec<tree_sitter::Node<'_>> = u
                 .nodes("initializer_pair")
                 .iter()
-                .filter_map(|p| p.parent())
+                .filter_map(|&p| u.parent(p))
                 .collect();
             lists.sort_by_key(|l| l.start_byte());
             lists.dedup_by_key(|l| l.id());
