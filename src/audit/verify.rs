@@ -10,13 +10,18 @@
 //!    reported, never followed);
 //! 3. `certification.json` parses as a [`Certification`];
 //! 4. every in-toto subject of the attestations matches the file it names;
-//! 5. with the model: its sha256 equals `certification.model.sha256`, and
+//! 5. `certification.json` agrees with the evidence (when 1-4 found
+//!    nothing): the profile it names is the built-in profile of that name
+//!    with that sha256 (or the custom profile TOML the bundle carries), and
+//!    every requirement row, figure and the verdict equal what the rows are
+//!    derived from (see [`super::consistency`]);
+//! 6. with the model: its sha256 equals `certification.model.sha256`, and
 //!    `ir.json` and `src/*` equal what this timber generates from it with
 //!    the recorded options (a unified diff for each that differs).
 //!
-//! Step 5 is what catches an attacker who edits a source and re-writes the
-//! manifest and attestations to match: the hashes agree with each other,
-//! but not with the model.
+//! Steps 5 and 6 are what catch an attacker who edits the record or a
+//! source and re-writes the manifest and attestations to match: the hashes
+//! agree with each other, but not with the evidence or the model.
 //!
 //! When two pieces of evidence disagree, the problem names the file the
 //! rest of the evidence points at: a source whose manifest entry differs
@@ -24,6 +29,7 @@
 //! problem; a subject that differs from a file the manifest vouches for is
 //! reported against the attestation.
 
+use super::consistency::{self, Checked};
 use super::error::AuditError;
 use super::layout;
 use super::manifest::{self, check_bundle_path, is_sha256_hex, Found, Manifest, RefusedKind};
@@ -69,6 +75,9 @@ pub enum ProblemKind {
     GeneratedMissing,
     /// A file in src/ that the generator does not produce.
     GeneratedExtra,
+    /// certification.json disagrees with the profile it names or with the
+    /// requirement rows, figures or verdict derived from the evidence.
+    CertificationInconsistent,
 }
 
 /// One problem, naming the file it is about.
@@ -131,6 +140,10 @@ pub struct AuditReport {
     /// Number of files the manifest lists.
     pub files: usize,
     pub model: Option<ModelCheck>,
+    /// The requirement rows re-derived from the evidence, when they were
+    /// (not when the files or the record already failed steps 1-4) and
+    /// agreed with certification.json.
+    pub rederived: Option<Checked>,
     pub problems: Vec<Problem>,
 }
 
@@ -199,7 +212,30 @@ pub fn verify_bundle(bundle: &Path, model: Option<&Path>) -> Result<AuditReport,
     // 3. The certification record.
     let certification = read_certification(bundle, &on_disk, &mut problems)?;
 
-    // 5. The model.
+    // 5. The record against the evidence. Only on files that passed 1-4:
+    // otherwise the changed file is already named, and blaming the record
+    // for disagreeing with it would point at the wrong file.
+    let mut rederived = None;
+    if let (Some(cert), true) = (&certification, problems.is_empty()) {
+        let mut files = BTreeMap::new();
+        for rel in on_disk.keys() {
+            let path = manifest::on_disk(bundle, rel);
+            let bytes = std::fs::read(&path).map_err(|e| AuditError::io(&path, e))?;
+            files.insert(rel.clone(), bytes);
+        }
+        match consistency::check(cert, &files) {
+            Ok(c) => rederived = Some(c),
+            Err(messages) => problems.extend(messages.into_iter().map(|m| {
+                Problem::new(
+                    layout::CERTIFICATION,
+                    ProblemKind::CertificationInconsistent,
+                    m,
+                )
+            })),
+        }
+    }
+
+    // 6. The model.
     let model = match model {
         Some(path) => Some(check_model(
             bundle,
@@ -222,6 +258,7 @@ pub fn verify_bundle(bundle: &Path, model: Option<&Path>) -> Result<AuditReport,
         root_sha256,
         files: manifest.as_ref().map_or(on_disk.len(), |m| m.files.len()),
         model,
+        rederived,
         problems,
     })
 }
