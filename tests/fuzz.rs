@@ -4,7 +4,9 @@
 //! structure-aware mutations of the committed fixtures and generated
 //! inputs. Each input runs in its own thread and must
 //! - not panic,
-//! - finish within [`TIME_LIMIT`],
+//! - finish within [`TIME_LIMIT`] of its thread's CPU time (CPU, not wall
+//!   clock: a run at `nice -n 19` on a busy machine may wait far longer
+//!   than it computes; [`WALL_BACKSTOP`] bounds the wall clock),
 //! - allocate at most [`ALLOC_CAP`] bytes live at once (a counting global
 //!   allocator of this test binary; past [`ALLOC_ABORT`] the process aborts
 //!   before the machine runs out of memory),
@@ -32,6 +34,9 @@ use timber::frontend::{load_model_bytes, FormatChoice};
 /// Wall-clock bound of one input (generous: a parse of a mutated fixture
 /// takes milliseconds; only a hang reaches this).
 const TIME_LIMIT: Duration = Duration::from_secs(20);
+/// Wall-clock bound of one input, for a thread that blocks without
+/// computing (or where thread CPU time cannot be read).
+const WALL_BACKSTOP: Duration = Duration::from_secs(600);
 /// Live bytes one input may hold at once (the largest fixture fed here is
 /// under 200 KB).
 const ALLOC_CAP: isize = 256 << 20;
@@ -271,11 +276,13 @@ impl Finding {
 /// Run `input` through `t` in a fresh thread under the bounds.
 fn run_one(t: &Target, input: Vec<u8>) -> Option<Finding> {
     let (tx, rx) = mpsc::channel();
+    let (clock_tx, clock_rx) = mpsc::channel();
     let run = t.run;
     let spawned = std::thread::Builder::new()
         .name("fuzz-input".into())
         .stack_size(8 << 20)
         .spawn(move || {
+            let _ = clock_tx.send(cpu::this_thread());
             LIVE.with(|l| l.set(0));
             PEAK.with(|p| p.set(0));
             let result = std::panic::catch_unwind(|| run(&input));
@@ -296,13 +303,72 @@ fn run_one(t: &Target, input: Vec<u8>) -> Option<Finding> {
             let _ = tx.send(outcome);
         })
         .expect("spawning the fuzz thread");
-    match rx.recv_timeout(TIME_LIMIT) {
-        Ok(outcome) => {
-            let _ = spawned.join();
-            outcome
+    let clock = clock_rx.recv().ok().flatten();
+    let started = Instant::now();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(outcome) => {
+                let _ = spawned.join();
+                return outcome;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = spawned.join();
+                return None;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let cpu_over = clock
+                    .and_then(cpu::time)
+                    .is_some_and(|used| used > TIME_LIMIT);
+                let wall = started.elapsed();
+                let wall_over = wall > WALL_BACKSTOP || (clock.is_none() && wall > TIME_LIMIT);
+                if cpu_over || wall_over {
+                    // The thread keeps running; the caller reports and stops.
+                    return Some(Finding::Hang);
+                }
+            }
         }
-        // The thread keeps running; the caller reports and stops.
-        Err(_) => Some(Finding::Hang),
+    }
+}
+
+/// CPU time of one thread, read from another (Linux; elsewhere None and
+/// the wall clock bounds the input).
+mod cpu {
+    use std::time::Duration;
+
+    #[cfg(target_os = "linux")]
+    pub type Clock = libc::clockid_t;
+    #[cfg(not(target_os = "linux"))]
+    pub type Clock = ();
+
+    /// The CPU-time clock of the calling thread.
+    #[cfg(target_os = "linux")]
+    pub fn this_thread() -> Option<Clock> {
+        let mut id: libc::clockid_t = 0;
+        // SAFETY: pthread_self is the calling thread; id is a valid out pointer.
+        let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) };
+        (rc == 0).then_some(id)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn this_thread() -> Option<Clock> {
+        None
+    }
+
+    /// CPU time used so far on `clock` (None once the thread is gone).
+    #[cfg(target_os = "linux")]
+    pub fn time(clock: Clock) -> Option<Duration> {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: ts is a valid out pointer; a stale clock id gives EINVAL.
+        let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+        (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn time(_: Clock) -> Option<Duration> {
+        None
     }
 }
 
