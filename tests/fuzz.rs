@@ -422,6 +422,10 @@ fn campaign(t: &Target, corpus: &[(String, Vec<u8>)], seed: u64, cases: usize) -
             }
         }
     }
+    if let Some(c) = &current {
+        // Only the campaign in flight leaves its input behind.
+        let _ = std::fs::remove_file(c);
+    }
     stats
 }
 
