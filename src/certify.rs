@@ -17,9 +17,9 @@ use thiserror::Error;
 use crate::audit::layout;
 use crate::audit::provenance::{self, Subject};
 use crate::audit::record::{
-    Certification, CheckSummary, CoverageSummary, GenerationOptions, ModelInfo, ProfileInfo,
-    Requirement, Status, TargetSummary, CERTIFICATION_SCHEMA_VERSION,
+    Certification, GenerationOptions, ProfileInfo, CERTIFICATION_SCHEMA_VERSION,
 };
+use crate::audit::requirements::ModelFigures;
 use crate::audit::{toolchain, traceability};
 use crate::check::catalogue::Guideline;
 use crate::check::deviation::{Deviation, Recategorization};
@@ -27,7 +27,7 @@ use crate::codegen::c99::{emit_c99, Layout, NanPolicy, Numeric, Options as C99Op
 use crate::coverage::{self, CoverageOptions, CoverageReport};
 use crate::frontend::{self, FormatChoice};
 use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
-use crate::verify::{self, TargetReport, TargetSpec, TargetStatus, VerifyOptions, VerifyReport};
+use crate::verify::{self, TargetSpec, VerifyOptions, VerifyReport};
 
 /// Called with a one-line message at the start of each stage.
 pub type StageHook = Box<dyn Fn(&str) + Sync + Send>;
@@ -266,67 +266,6 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "model".into());
-    let target_summaries: Vec<TargetSummary> = report
-        .targets
-        .iter()
-        .map(|t| target_summary(t, profile.requirements.stack_budget_bytes))
-        .collect();
-    let failing = check.failing();
-    let deviated = check
-        .findings
-        .iter()
-        .filter(|f| f.deviation.is_some())
-        .count();
-    let enforced = check
-        .summary
-        .iter()
-        .filter(|g| g.enforcement == "checker" && g.status != "disapplied")
-        .count();
-    let mut cert = Certification {
-        schema_version: CERTIFICATION_SCHEMA_VERSION,
-        generator: format!("timber {}", crate::version::TIMBER_VERSION),
-        verdict: Status::Pass,
-        model: ModelInfo {
-            file_name: model_file_name.clone(),
-            sha256: model_sha256.clone(),
-            format: ens.source.format.clone(),
-            objective: ens.source.objective.clone(),
-            n_trees: ens.trees.len(),
-            n_nodes: ens.n_nodes(),
-            n_features: ens.n_features,
-            n_outputs: ens.n_outputs(),
-        },
-        profile: ProfileInfo {
-            name: profile.name.clone(),
-            standard: profile.standard.clone(),
-            level: profile.level.clone(),
-            sha256: profile.sha256.clone(),
-            origin: profile.origin.clone(),
-        },
-        options: GenerationOptions {
-            nan_policy: profile.numeric.nan_policy.clone(),
-            layout: codegen.layout.name().to_string(),
-            numeric: codegen.numeric.name().to_string(),
-            seed: opts.seed,
-            random_rows: opts.random_rows,
-        },
-        requirements: Vec::new(),
-        targets: target_summaries,
-        coverage: coverage_report.as_ref().map(|c| CoverageSummary {
-            statement: c.statement,
-            branch: c.branch,
-            mcdc: c.mcdc,
-        }),
-        check: CheckSummary {
-            files: check.files.len(),
-            guidelines_enforced: enforced,
-            findings: check.findings.len(),
-            failing,
-            deviated,
-        },
-        timestamp,
-    };
-
     // Bundle files, by bundle path.
     let mut bundle: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let put = |b: &mut BTreeMap<String, Vec<u8>>, path: &str, bytes: Vec<u8>| {
@@ -398,51 +337,46 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
     );
     put(&mut bundle, layout::TRACEABILITY, json_bytes(&trace)?);
 
-    // Requirements, now that every piece of evidence is known.
-    cert.requirements = requirements(
-        rows.iter().filter(|r| r.iter().any(|v| v.is_nan())).count(),
-        profile,
-        &cert,
-        &check,
-        &report,
-        coverage_report.as_ref(),
-        &bundle,
-    );
-    if let Some((bytes, q)) = &qualification {
+    if let Some((bytes, _)) = &qualification {
         put(&mut bundle, layout::QUALIFICATION, bytes.clone());
-        let used: Vec<(String, String, String)> = report
-            .targets
-            .iter()
-            .map(|t| {
-                (
-                    t.target.clone(),
-                    t.compiler_version.clone(),
-                    t.runner_version.clone(),
-                )
-            })
-            .collect();
-        let why = crate::qualify::covers(q, tc.timber_binary_sha256.as_deref(), &used);
-        let row = Requirement {
-            id: "qualification".into(),
-            title: "Tool qualification report covers this toolchain".into(),
-            demanded: "a passing `timber qualify` run of this timber binary with these compilers and emulators on every target".into(),
-            measured: if why.is_empty() {
-                format!(
-                    "covered: {} cases, {} runs, flag sets {}",
-                    q.cases.len(),
-                    q.results.len(),
-                    q.flag_sets.join(" | ")
-                )
-            } else {
-                why.join("; ")
-            },
-            status: Status::from_bool(why.is_empty()),
-            evidence: vec![layout::QUALIFICATION.into(), layout::TOOLCHAIN.into()],
-        };
-        let at = cert.requirements.len().saturating_sub(1);
-        cert.requirements.insert(at, row);
     }
-    cert.verdict = Status::from_bool(cert.requirements.iter().all(|r| r.status == Status::Pass));
+    if profile.origin != "builtin" {
+        put(
+            &mut bundle,
+            layout::PROFILE,
+            profile.text.clone().into_bytes(),
+        );
+    }
+
+    // Requirements, now that every piece of evidence is known: derived from
+    // the bundle files themselves, by the function `audit verify` re-runs.
+    let derived = crate::audit::requirements::derive(profile, &bundle)
+        .map_err(|e| CertifyError::Stage(format!("deriving the requirement rows: {e}")))?;
+    let cert = Certification {
+        schema_version: CERTIFICATION_SCHEMA_VERSION,
+        generator: format!("timber {}", crate::version::TIMBER_VERSION),
+        verdict: derived.verdict,
+        model: ModelFigures::of(&ens).info(model_file_name.clone(), model_sha256.clone()),
+        profile: ProfileInfo {
+            name: profile.name.clone(),
+            standard: profile.standard.clone(),
+            level: profile.level.clone(),
+            sha256: profile.sha256.clone(),
+            origin: profile.origin.clone(),
+        },
+        options: GenerationOptions {
+            nan_policy: profile.numeric.nan_policy.clone(),
+            layout: codegen.layout.name().to_string(),
+            numeric: codegen.numeric.name().to_string(),
+            seed: opts.seed,
+            random_rows: opts.random_rows,
+        },
+        requirements: derived.requirements,
+        targets: derived.targets,
+        coverage: derived.coverage,
+        check: derived.check,
+        timestamp,
+    };
 
     // Attestations: subjects are the generated artefacts.
     let subjects: Vec<Subject> = bundle
@@ -527,37 +461,6 @@ fn json_bytes<T: Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, CertifyError> {
         .map_err(|e| CertifyError::Stage(format!("serialising bundle JSON: {e}")))?;
     s.push('\n');
     Ok(s.into_bytes())
-}
-
-fn target_summary(t: &TargetReport, budget: Option<u64>) -> TargetSummary {
-    let (estimate, measured) = match &t.stack {
-        Some(s) => (s.generator_estimate, s.measured_peak.or(s.max_chain_bytes)),
-        None => (None, None),
-    };
-    TargetSummary {
-        name: t.target.clone(),
-        description: t.description.clone(),
-        status: status_name(t.status).into(),
-        rows_run: t.rows_run,
-        mismatches: t.mismatch_count,
-        text: t.model_size.as_ref().map(|s| s.text),
-        rodata: t.model_size.as_ref().map(|s| s.rodata),
-        data: t.model_size.as_ref().map(|s| s.data),
-        bss: t.model_size.as_ref().map(|s| s.bss),
-        stack_estimate: estimate,
-        stack_measured: measured,
-        stack_budget: budget,
-    }
-}
-
-fn status_name(s: TargetStatus) -> &'static str {
-    match s {
-        TargetStatus::Pass => "pass",
-        TargetStatus::Mismatch => "mismatch",
-        TargetStatus::BuildFailed => "build_failed",
-        TargetStatus::DoesNotFit => "does_not_fit",
-        TargetStatus::RunFailed => "run_failed",
-    }
 }
 
 /// The effective plan: every guideline, its catalogue category, the
@@ -714,224 +617,6 @@ fn tool_identities(
     }
     tools.sort_by(|a, b| a.role.cmp(&b.role));
     tools
-}
-
-fn pct(r: &crate::audit::record::Ratio) -> String {
-    format!("{:.1} % ({}/{})", r.percent(), r.covered, r.total)
-}
-
-/// One row per requirement of the profile.
-#[allow(clippy::too_many_arguments)]
-fn requirements(
-    nan_row_count: usize,
-    profile: &Profile,
-    cert: &Certification,
-    check: &crate::check::Report,
-    report: &VerifyReport,
-    cov: Option<&CoverageReport>,
-    bundle: &BTreeMap<String, Vec<u8>>,
-) -> Vec<Requirement> {
-    let mut out = Vec::new();
-    let m = &cert.model;
-    out.push(Requirement {
-        id: "model".into(),
-        title: "Model parsed and validated into the IR".into(),
-        demanded: "acyclic trees, every node reachable, features in range, finite leaves".into(),
-        measured: format!(
-            "{} trees, {} nodes, {} features, {} outputs ({})",
-            m.n_trees, m.n_nodes, m.n_features, m.n_outputs, m.objective
-        ),
-        status: Status::Pass,
-        evidence: vec![layout::IR.into()],
-    });
-    let c = &cert.check;
-    let parse_ok = check.parse_issues.is_empty();
-    out.push(Requirement {
-        id: "misra".into(),
-        title: "MISRA C:2012 rule check of the generated C".into(),
-        demanded: format!(
-            "no undeviated mandatory or required finding; advisory guidelines {}",
-            match profile.requirements.advisory {
-                AdvisoryPolicy::Advisory => "reported",
-                AdvisoryPolicy::Required => "re-categorised as required",
-            }
-        ),
-        measured: format!(
-            "{} guidelines checked on {} files: {} findings, {} failing, {} deviated{}",
-            c.guidelines_enforced,
-            c.files,
-            c.findings,
-            c.failing,
-            c.deviated,
-            if parse_ok {
-                String::new()
-            } else {
-                format!(", {} parse issues", check.parse_issues.len())
-            }
-        ),
-        status: Status::from_bool(c.failing == 0 && parse_ok),
-        evidence: vec![
-            layout::CHECK_SARIF.into(),
-            layout::CHECK_SUMMARY.into(),
-            layout::CHECK_PLAN.into(),
-        ],
-    });
-    let all_identical = report
-        .targets
-        .iter()
-        .all(|t| t.status == TargetStatus::Pass);
-    out.push(Requirement {
-        id: "numeric".into(),
-        title: "Numeric policy".into(),
-        demanded: format!(
-            "NaN inputs: {}; every output bit equal to the reference evaluator",
-            profile.numeric.nan_policy
-        ),
-        measured: format!(
-            "{} rows x {} outputs on {} targets: {}",
-            report.rows,
-            report.n_outputs,
-            report.targets.len(),
-            if all_identical && profile.numeric.nan_policy == "reject" {
-                format!(
-                    "all bits identical; the {} rows with a NaN input returned TIMBER_ERR_NAN as required",
-                    nan_row_count
-                )
-            } else if all_identical {
-                "all bits identical".to_string()
-            } else {
-                let bad: Vec<&str> = report
-                    .targets
-                    .iter()
-                    .filter(|t| t.status != TargetStatus::Pass)
-                    .map(|t| t.target.as_str())
-                    .collect();
-                format!("differs or did not run on {}", bad.join(", "))
-            }
-        ),
-        status: Status::from_bool(all_identical),
-        evidence: vec![layout::VECTORS.into()],
-    });
-    for t in &report.targets {
-        let measured = match t.status {
-            TargetStatus::Pass => format!("{}/{} rows bit-identical", t.rows_run, report.rows),
-            TargetStatus::Mismatch => format!(
-                "{} outputs differ ({} rows run)",
-                t.mismatch_count, t.rows_run
-            ),
-            other => format!(
-                "{}: {}",
-                status_name(other),
-                t.message.clone().unwrap_or_default()
-            ),
-        };
-        out.push(Requirement {
-            id: format!("verify:{}", t.target),
-            title: format!("Bit-identical on {}", t.target),
-            demanded: format!(
-                "{} rows, every output bit equal to the reference",
-                report.rows
-            ),
-            measured,
-            status: Status::from_bool(t.status == TargetStatus::Pass),
-            evidence: vec![layout::verify_file(&t.target), layout::VECTORS.into()],
-        });
-    }
-    let req = profile.requirements.coverage;
-    for (id, title, demanded, got) in [
-        (
-            "coverage:statement",
-            "Statement coverage of the generated C (gcov, host)",
-            req.statement,
-            cov.map(|c| c.statement),
-        ),
-        (
-            "coverage:branch",
-            "Branch coverage of the generated C (gcov, host)",
-            req.branch,
-            cov.map(|c| c.branch),
-        ),
-        (
-            "coverage:mcdc",
-            "MC/DC of the generated C (clang source-based coverage, host)",
-            req.mcdc,
-            cov.and_then(|c| c.mcdc),
-        ),
-    ] {
-        let Some(min) = demanded else { continue };
-        let (measured, ok) = match got {
-            Some(r) => (pct(&r), r.percent() + 1e-9 >= min),
-            None => ("not measured".to_string(), false),
-        };
-        out.push(Requirement {
-            id: id.into(),
-            title: title.into(),
-            demanded: format!(">= {min:.1} %"),
-            measured,
-            status: Status::from_bool(ok),
-            evidence: vec![layout::COVERAGE.into()],
-        });
-    }
-    if let Some(budget) = profile.requirements.stack_budget_bytes {
-        for t in &report.targets {
-            let st = t.stack.as_ref();
-            let (measured, ok) = match st {
-                Some(s) if s.measured_peak.is_some() => {
-                    let b = s.measured_peak.unwrap_or(0);
-                    (format!("{b} B (painted, under QEMU)"), b <= budget)
-                }
-                Some(s) if s.max_chain_bytes.is_some() => {
-                    let b = s.max_chain_bytes.unwrap_or(0);
-                    (format!("{b} B (static, gcc -fstack-usage)"), b <= budget)
-                }
-                _ => ("not measured".to_string(), false),
-            };
-            out.push(Requirement {
-                id: format!("stack:{}", t.target),
-                title: format!("Stack per inference call on {}", t.target),
-                demanded: format!("<= {budget} B"),
-                measured,
-                status: Status::from_bool(ok),
-                evidence: vec![layout::RESOURCES.into(), layout::verify_file(&t.target)],
-            });
-        }
-    }
-    // The bundle: report and attestations are written after this row, by
-    // this same function's caller, so they count as present.
-    let present = |item: BundleItem| -> bool {
-        match item {
-            BundleItem::Ir => bundle.contains_key(layout::IR),
-            BundleItem::Sources => bundle.keys().any(|k| k.starts_with("src/")),
-            BundleItem::Check => bundle.contains_key(layout::CHECK_SARIF),
-            BundleItem::Verification => bundle.keys().any(|k| k.starts_with("verify/")),
-            BundleItem::Coverage => bundle.contains_key(layout::COVERAGE),
-            BundleItem::Resources => bundle.contains_key(layout::RESOURCES),
-            BundleItem::Toolchain => bundle.contains_key(layout::TOOLCHAIN),
-            BundleItem::Traceability => bundle.contains_key(layout::TRACEABILITY),
-            BundleItem::Provenance | BundleItem::TestResult | BundleItem::Report => true,
-        }
-    };
-    let missing: Vec<&str> = profile
-        .bundle
-        .require
-        .iter()
-        .filter(|i| !present(**i))
-        .map(|i| i.as_str())
-        .collect();
-    let required: Vec<&str> = profile.bundle.require.iter().map(|i| i.as_str()).collect();
-    out.push(Requirement {
-        id: "bundle".into(),
-        title: "Audit bundle contents".into(),
-        demanded: required.join(", "),
-        measured: if missing.is_empty() {
-            "all present, sha256 manifest".into()
-        } else {
-            format!("missing: {}", missing.join(", "))
-        },
-        status: Status::from_bool(missing.is_empty()),
-        evidence: vec![layout::MANIFEST.into()],
-    });
-    out
 }
 
 /// The output directory rule of [`crate::audit::outdir`] for this run's

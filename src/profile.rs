@@ -209,6 +209,10 @@ pub struct Profile {
     pub sha256: String,
     /// `builtin` or the custom file's name.
     pub origin: String,
+    /// The TOML text as loaded (a bundle certified under a custom profile
+    /// carries it, so `audit verify` can re-derive the requirement rows).
+    #[serde(skip)]
+    pub text: String,
     pub requirements: LevelRequirements,
     pub check: CheckPolicy,
     pub numeric: NumericPolicy,
@@ -221,6 +225,7 @@ pub struct ProfileDef {
     file: ProfileFile,
     sha256: String,
     origin: String,
+    text: String,
 }
 
 impl ProfileDef {
@@ -379,6 +384,7 @@ impl ProfileDef {
             file,
             sha256: crate::frontend::sha256_hex(text.as_bytes()),
             origin: origin.to_string(),
+            text: text.to_string(),
         })
     }
 
@@ -418,6 +424,7 @@ impl ProfileDef {
             level: level_name,
             sha256: self.sha256.clone(),
             origin: self.origin.clone(),
+            text: self.text.clone(),
             requirements: req.clone(),
             check: self.file.check.clone(),
             numeric: self.file.numeric.clone(),

@@ -12,6 +12,7 @@
 
 mod common;
 
+use common::bundle::{copy_dir, rehash_attestations};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -85,19 +86,6 @@ fn pristine() -> Option<&'static Path> {
         .map(|(_, d)| d.as_path())
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// Every file of a bundle by bundle path, sorted (manifest.json included).
 fn bundle_files(dir: &Path) -> Vec<String> {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
@@ -115,26 +103,6 @@ fn bundle_files(dir: &Path) -> Vec<String> {
     walk(dir, "", &mut out);
     out.sort();
     out
-}
-
-/// What an attacker re-runs after editing a file: every in-toto subject and
-/// test-result configuration digest re-computed from the files as they are
-/// now (the statements otherwise unchanged).
-fn rehash_attestations(dir: &Path) {
-    for rel in [layout::PROVENANCE, layout::TEST_RESULT] {
-        let path = dir.join(rel);
-        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let rehash = |list: Option<&mut Value>| {
-            for d in list.and_then(Value::as_array_mut).into_iter().flatten() {
-                let name = d["name"].as_str().unwrap().to_string();
-                let bytes = std::fs::read(dir.join(&name)).unwrap();
-                d["digest"]["sha256"] = json!(sha256_hex(&bytes));
-            }
-        };
-        rehash(v.get_mut("subject"));
-        rehash(v.pointer_mut("/predicate/configuration"));
-        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap() + "\n").unwrap();
-    }
 }
 
 /// A private copy of the pristine bundle; None (after a notice) when the

@@ -44,6 +44,9 @@ pub const PROVENANCE: &str = "attestations/provenance.intoto.json";
 pub const TEST_RESULT: &str = "attestations/test-result.intoto.json";
 /// The `timber qualify` report this run was checked against (optional).
 pub const QUALIFICATION: &str = "qualification/qualification.json";
+/// The TOML text of a custom profile (built-in profiles are embedded in
+/// timber and not copied): what `audit verify` re-derives the rows under.
+pub const PROFILE: &str = "profile/profile.toml";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 

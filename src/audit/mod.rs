@@ -7,6 +7,7 @@
 //! the profile and the toolchain: no wall-clock time (unless
 //! SOURCE_DATE_EPOCH is set), no absolute paths, sorted keys.
 
+pub mod consistency;
 pub mod error;
 pub mod junit;
 pub mod layout;
@@ -15,6 +16,7 @@ pub mod outdir;
 pub mod provenance;
 pub mod record;
 pub mod report;
+pub mod requirements;
 pub mod sign;
 pub mod toolchain;
 pub mod traceability;

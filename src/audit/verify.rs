@@ -10,16 +10,21 @@
 //!    reported, never followed);
 //! 3. `certification.json` parses as a [`Certification`];
 //! 4. every in-toto subject of the attestations matches the file it names;
-//! 5. with the model: its sha256 equals `certification.model.sha256`, and
+//! 5. `certification.json` agrees with the evidence (when 1-4 found
+//!    nothing): the profile it names is the built-in profile of that name
+//!    with that sha256 (or the custom profile TOML the bundle carries), and
+//!    every requirement row, figure and the verdict equal what the rows are
+//!    derived from (see [`super::consistency`]);
+//! 6. with the model: its sha256 equals `certification.model.sha256`, and
 //!    `ir.json` and `src/*` equal what this timber generates from it with
 //!    the recorded options (a unified diff for each that differs);
-//! 6. the signature envelope `manifest.dsse.json`, when present, signs this
+//! 7. the signature envelope `manifest.dsse.json`, when present, signs this
 //!    manifest, and every public key given has a valid signature in it
 //!    (see [`super::sign`]).
 //!
-//! Step 5 is what catches an attacker who edits a source and re-writes the
-//! manifest and attestations to match: the hashes agree with each other,
-//! but not with the model.
+//! Steps 5 and 6 are what catch an attacker who edits the record or a
+//! source and re-writes the manifest and attestations to match: the hashes
+//! agree with each other, but not with the evidence or the model.
 //!
 //! When two pieces of evidence disagree, the problem names the file the
 //! rest of the evidence points at: a source whose manifest entry differs
@@ -27,6 +32,7 @@
 //! problem; a subject that differs from a file the manifest vouches for is
 //! reported against the attestation.
 
+use super::consistency::{self, Checked};
 use super::error::AuditError;
 use super::layout;
 use super::manifest::{self, check_bundle_path, is_sha256_hex, Found, Manifest, RefusedKind};
@@ -75,6 +81,9 @@ pub enum ProblemKind {
     /// The signature envelope is malformed, signs another manifest, or
     /// lacks a valid signature by a key given with `--pubkey`.
     Signature,
+    /// certification.json disagrees with the profile it names or with the
+    /// requirement rows, figures or verdict derived from the evidence.
+    CertificationInconsistent,
 }
 
 /// One problem, naming the file it is about.
@@ -141,6 +150,10 @@ pub struct AuditReport {
     /// public key was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<super::sign::SignatureCheck>,
+    /// The requirement rows re-derived from the evidence, when they were
+    /// (not when the files or the record already failed steps 1-4) and
+    /// agreed with certification.json.
+    pub rederived: Option<Checked>,
     pub problems: Vec<Problem>,
 }
 
@@ -204,7 +217,7 @@ pub fn verify_signed_bundle(
     }
 
     // The signature envelope signs the manifest, so the manifest cannot
-    // list it: it is checked on its own (step 6).
+    // list it: it is checked on its own (step 7).
     on_disk.remove(layout::SIGNATURE);
 
     // 1. The manifest.
@@ -224,7 +237,30 @@ pub fn verify_signed_bundle(
     // 3. The certification record.
     let certification = read_certification(bundle, &on_disk, &mut problems)?;
 
-    // 5. The model.
+    // 5. The record against the evidence. Only on files that passed 1-4:
+    // otherwise the changed file is already named, and blaming the record
+    // for disagreeing with it would point at the wrong file.
+    let mut rederived = None;
+    if let (Some(cert), true) = (&certification, problems.is_empty()) {
+        let mut files = BTreeMap::new();
+        for rel in on_disk.keys() {
+            let path = manifest::on_disk(bundle, rel);
+            let bytes = std::fs::read(&path).map_err(|e| AuditError::io(&path, e))?;
+            files.insert(rel.clone(), bytes);
+        }
+        match consistency::check(cert, &files) {
+            Ok(c) => rederived = Some(c),
+            Err(messages) => problems.extend(messages.into_iter().map(|m| {
+                Problem::new(
+                    layout::CERTIFICATION,
+                    ProblemKind::CertificationInconsistent,
+                    m,
+                )
+            })),
+        }
+    }
+
+    // 6. The model.
     let model = match model {
         Some(path) => Some(check_model(
             bundle,
@@ -236,7 +272,7 @@ pub fn verify_signed_bundle(
         None => None,
     };
 
-    // 6. The signature envelope.
+    // 7. The signature envelope.
     let signature = super::sign::check_bundle(bundle, pubkeys)?;
     if let Some(sig) = &signature {
         for message in &sig.problems {
@@ -260,6 +296,7 @@ pub fn verify_signed_bundle(
         files: manifest.as_ref().map_or(on_disk.len(), |m| m.files.len()),
         model,
         signature,
+        rederived,
         problems,
     })
 }

@@ -28,12 +28,15 @@ What is checked:\n  \
 (symlinks and special files are reported, never followed);\n  \
 3. certification.json is a valid certification record;\n  \
 4. every subject of attestations/*.intoto.json matches the sha256 of the file it names;\n  \
-5. with --model: the model's sha256 equals the one certified, and ir.json and src/* are byte for\n     \
+5. certification.json agrees with the evidence: the profile it names is the built-in one with\n     \
+that sha256 (or the custom profile the bundle carries), and every requirement row, figure and\n     \
+the verdict equal what the evidence files (check/, verify/, coverage/, resources.json) give;\n  \
+6. with --model: the model's sha256 equals the one certified, and ir.json and src/* are byte for\n     \
 byte what this timber generates from it with the recorded options (unified diff otherwise);\n  \
-6. the signature envelope manifest.dsse.json, when present, signs this manifest.json; with\n     \
+7. the signature envelope manifest.dsse.json, when present, signs this manifest.json; with\n     \
 --pubkey, a valid ed25519 signature by each key given is demanded.\n\n\
 Hashes alone cannot catch someone who edits a file and re-hashes the manifest and the\n\
-attestations; step 5 can. The root sha256 printed is the sha256 of manifest.json: compare it\n\
+attestations; steps 5 and 6 can. The root sha256 printed is the sha256 of manifest.json: compare it\n\
 with the one recorded when the bundle was made.\n\n\
 Exit codes: 0 intact; 1 any problem (tampering, difference, model mismatch); 2 not a bundle,\n\
 unreadable model, or bad usage.",
@@ -166,9 +169,16 @@ fn render_text(r: &AuditReport) -> String {
     let root = r.root_sha256.as_deref().unwrap_or("unavailable");
     if r.intact() {
         out.push_str(&format!(
-            "bundle intact: {} files, root sha256 {root}\n",
+            "bundle intact: {} files, root sha256 {root}",
             r.files
         ));
+        if let Some(c) = &r.rederived {
+            out.push_str(&format!(
+                "; {} requirement rows and the verdict re-derived from the evidence under {}",
+                c.rows, c.profile
+            ));
+        }
+        out.push('\n');
     } else {
         let n = r.problems.len();
         out.push_str(&format!(

@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: fixture discovery and CSV reading.
 #![allow(dead_code)]
 
+pub mod bundle;
+
 use std::path::{Path, PathBuf};
 
 /// The repository's fixture directory.

@@ -1,0 +1,550 @@
+//! The requirement rows of a certification, derived from the bundle's
+//! evidence files alone.
+//!
+//! `certify` calls [`derive`] on the bundle files it is about to write, and
+//! `audit verify` calls it on the files it finds, so the rows an assessor
+//! reads in `certification.json` and the rows the evidence supports come
+//! from one function and cannot drift apart. Every figure is read from the
+//! file that holds it: the model figures from `ir.json`, the rule check from
+//! `check/compliance.json`, per-target results from `verify/<target>.json`,
+//! the vectors from `verify/vectors.json`, coverage from
+//! `coverage/coverage.json`, stack and size from `resources.json`, and the
+//! qualification row from `qualification/qualification.json` and
+//! `toolchain.json`. The verdict is the conjunction of the rows.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::layout;
+use super::record::{
+    CheckSummary, CoverageSummary, ModelInfo, Ratio, Requirement, Status, TargetSummary,
+};
+use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
+
+/// Evidence that cannot be read as what certify writes: names the bundle
+/// file and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct EvidenceError {
+    /// Bundle path.
+    pub file: String,
+    pub message: String,
+}
+
+/// The model figures of `ir.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelFigures {
+    pub format: String,
+    pub objective: String,
+    pub n_trees: usize,
+    pub n_nodes: usize,
+    pub n_features: u32,
+    pub n_outputs: u32,
+}
+
+impl ModelFigures {
+    /// The figures of an ensemble.
+    pub fn of(ens: &crate::ir::Ensemble) -> ModelFigures {
+        ModelFigures {
+            format: ens.source.format.clone(),
+            objective: ens.source.objective.clone(),
+            n_trees: ens.trees.len(),
+            n_nodes: ens.n_nodes(),
+            n_features: ens.n_features,
+            n_outputs: ens.n_outputs(),
+        }
+    }
+
+    /// The record's model entry: these figures, the file name and hash.
+    pub fn info(self, file_name: String, sha256: String) -> ModelInfo {
+        ModelInfo {
+            file_name,
+            sha256,
+            format: self.format,
+            objective: self.objective,
+            n_trees: self.n_trees,
+            n_nodes: self.n_nodes,
+            n_features: self.n_features,
+            n_outputs: self.n_outputs,
+        }
+    }
+
+    /// The figures a record's model entry states.
+    pub fn recorded(m: &ModelInfo) -> ModelFigures {
+        ModelFigures {
+            format: m.format.clone(),
+            objective: m.objective.clone(),
+            n_trees: m.n_trees,
+            n_nodes: m.n_nodes,
+            n_features: m.n_features,
+            n_outputs: m.n_outputs,
+        }
+    }
+}
+
+/// Everything of `certification.json` that follows from the evidence and
+/// the profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    pub model: ModelFigures,
+    /// One row per requirement of the profile, in the profile's order.
+    pub requirements: Vec<Requirement>,
+    /// Pass exactly when every row passes.
+    pub verdict: Status,
+    pub targets: Vec<TargetSummary>,
+    pub coverage: Option<CoverageSummary>,
+    pub check: CheckSummary,
+}
+
+// What is read of each evidence file (unknown fields are ignored: the files
+// carry more than the rows need).
+
+#[derive(Deserialize)]
+struct Compliance {
+    files: Vec<String>,
+    findings: Vec<ComplianceFinding>,
+    parse_issues: Vec<serde_json::Value>,
+    summary: Vec<ComplianceGuideline>,
+}
+
+#[derive(Deserialize)]
+struct ComplianceFinding {
+    category: String,
+    #[serde(default)]
+    deviation: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ComplianceGuideline {
+    enforcement: String,
+    status: String,
+}
+
+#[derive(Deserialize)]
+struct Vectors {
+    rows: usize,
+    n_outputs: usize,
+    inputs: Vec<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct VerifyTarget {
+    target: String,
+    description: String,
+    status: String,
+    compiler_version: String,
+    runner_version: String,
+    rows_run: usize,
+    mismatch_count: usize,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Coverage {
+    statement: Ratio,
+    branch: Ratio,
+    mcdc: Option<Ratio>,
+}
+
+#[derive(Deserialize)]
+struct Resources {
+    targets: Vec<ResourceTarget>,
+}
+
+#[derive(Deserialize)]
+struct ResourceTarget {
+    target: String,
+    model_size: Option<Sizes>,
+    stack: ResourceStack,
+}
+
+#[derive(Deserialize)]
+struct Sizes {
+    text: u64,
+    rodata: u64,
+    data: u64,
+    bss: u64,
+}
+
+#[derive(Deserialize)]
+struct ResourceStack {
+    generator_estimate: Option<u64>,
+    measured_peak: Option<u64>,
+    static_max_chain: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct ToolchainBinary {
+    timber_binary_sha256: Option<String>,
+}
+
+/// Parse bundle file `path` of `files` as `T`.
+fn read<T: DeserializeOwned>(
+    files: &BTreeMap<String, Vec<u8>>,
+    path: &str,
+) -> Result<T, EvidenceError> {
+    let bytes = files.get(path).ok_or_else(|| EvidenceError {
+        file: path.to_string(),
+        message: "missing: the requirement rows are derived from it".into(),
+    })?;
+    serde_json::from_slice(bytes).map_err(|e| EvidenceError {
+        file: path.to_string(),
+        message: format!("not the evidence certify writes: {e}"),
+    })
+}
+
+/// Derive the requirement rows and summaries from the bundle files `files`
+/// (bundle path -> bytes) under `profile`.
+///
+/// Errors when a file the rows need is missing or unreadable; the error
+/// names the file and, for JSON, the line, column and field.
+pub fn derive(
+    profile: &Profile,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<Derived, EvidenceError> {
+    let model = model_figures(files)?;
+    let compliance: Compliance = read(files, layout::CHECK_SUMMARY)?;
+    let vectors: Vectors = read(files, layout::VECTORS)?;
+    let resources: Resources = read(files, layout::RESOURCES)?;
+    let coverage: Option<Coverage> = if files.contains_key(layout::COVERAGE) {
+        Some(read(files, layout::COVERAGE)?)
+    } else {
+        None
+    };
+    // Targets in the order they were verified (resources.json keeps it).
+    let mut targets: Vec<(VerifyTarget, &ResourceTarget)> = Vec::new();
+    for r in &resources.targets {
+        let path = layout::verify_file(&r.target);
+        let t: VerifyTarget = read(files, &path)?;
+        if t.target != r.target {
+            return Err(EvidenceError {
+                file: path,
+                message: format!(
+                    "field `target` is {:?}, but resources.json lists this file for {:?}",
+                    t.target, r.target
+                ),
+            });
+        }
+        targets.push((t, r));
+    }
+    let nan_rows = nan_row_count(&vectors)?;
+    let check = CheckSummary {
+        files: compliance.files.len(),
+        guidelines_enforced: compliance
+            .summary
+            .iter()
+            .filter(|g| g.enforcement == "checker" && g.status != "disapplied")
+            .count(),
+        findings: compliance.findings.len(),
+        failing: compliance
+            .findings
+            .iter()
+            .filter(|f| f.deviation.is_none() && f.category != "advisory")
+            .count(),
+        deviated: compliance
+            .findings
+            .iter()
+            .filter(|f| f.deviation.is_some())
+            .count(),
+    };
+    let budget = profile.requirements.stack_budget_bytes;
+
+    let mut out = Vec::new();
+    out.push(Requirement {
+        id: "model".into(),
+        title: "Model parsed and validated into the IR".into(),
+        demanded: "acyclic trees, every node reachable, features in range, finite leaves".into(),
+        measured: format!(
+            "{} trees, {} nodes, {} features, {} outputs ({})",
+            model.n_trees, model.n_nodes, model.n_features, model.n_outputs, model.objective
+        ),
+        status: Status::Pass,
+        evidence: vec![layout::IR.into()],
+    });
+    let parse_ok = compliance.parse_issues.is_empty();
+    out.push(Requirement {
+        id: "misra".into(),
+        title: "MISRA C:2012 rule check of the generated C".into(),
+        demanded: format!(
+            "no undeviated mandatory or required finding; advisory guidelines {}",
+            match profile.requirements.advisory {
+                AdvisoryPolicy::Advisory => "reported",
+                AdvisoryPolicy::Required => "re-categorised as required",
+            }
+        ),
+        measured: format!(
+            "{} guidelines checked on {} files: {} findings, {} failing, {} deviated{}",
+            check.guidelines_enforced,
+            check.files,
+            check.findings,
+            check.failing,
+            check.deviated,
+            if parse_ok {
+                String::new()
+            } else {
+                format!(", {} parse issues", compliance.parse_issues.len())
+            }
+        ),
+        status: Status::from_bool(check.failing == 0 && parse_ok),
+        evidence: vec![
+            layout::CHECK_SARIF.into(),
+            layout::CHECK_SUMMARY.into(),
+            layout::CHECK_PLAN.into(),
+        ],
+    });
+    let all_identical = targets.iter().all(|(t, _)| t.status == "pass");
+    out.push(Requirement {
+        id: "numeric".into(),
+        title: "Numeric policy".into(),
+        demanded: format!(
+            "NaN inputs: {}; every output bit equal to the reference evaluator",
+            profile.numeric.nan_policy
+        ),
+        measured: format!(
+            "{} rows x {} outputs on {} targets: {}",
+            vectors.rows,
+            vectors.n_outputs,
+            targets.len(),
+            if all_identical && profile.numeric.nan_policy == "reject" {
+                format!(
+                    "all bits identical; the {nan_rows} rows with a NaN input returned TIMBER_ERR_NAN as required"
+                )
+            } else if all_identical {
+                "all bits identical".to_string()
+            } else {
+                let bad: Vec<&str> = targets
+                    .iter()
+                    .filter(|(t, _)| t.status != "pass")
+                    .map(|(t, _)| t.target.as_str())
+                    .collect();
+                format!("differs or did not run on {}", bad.join(", "))
+            }
+        ),
+        status: Status::from_bool(all_identical),
+        evidence: vec![layout::VECTORS.into()],
+    });
+    for (t, _) in &targets {
+        let measured = match t.status.as_str() {
+            "pass" => format!("{}/{} rows bit-identical", t.rows_run, vectors.rows),
+            "mismatch" => format!(
+                "{} outputs differ ({} rows run)",
+                t.mismatch_count, t.rows_run
+            ),
+            other => format!("{other}: {}", t.message.clone().unwrap_or_default()),
+        };
+        out.push(Requirement {
+            id: format!("verify:{}", t.target),
+            title: format!("Bit-identical on {}", t.target),
+            demanded: format!(
+                "{} rows, every output bit equal to the reference",
+                vectors.rows
+            ),
+            measured,
+            status: Status::from_bool(t.status == "pass"),
+            evidence: vec![layout::verify_file(&t.target), layout::VECTORS.into()],
+        });
+    }
+    let req = profile.requirements.coverage;
+    for (id, title, demanded, got) in [
+        (
+            "coverage:statement",
+            "Statement coverage of the generated C (gcov, host)",
+            req.statement,
+            coverage.as_ref().map(|c| c.statement),
+        ),
+        (
+            "coverage:branch",
+            "Branch coverage of the generated C (gcov, host)",
+            req.branch,
+            coverage.as_ref().map(|c| c.branch),
+        ),
+        (
+            "coverage:mcdc",
+            "MC/DC of the generated C (clang source-based coverage, host)",
+            req.mcdc,
+            coverage.as_ref().and_then(|c| c.mcdc),
+        ),
+    ] {
+        let Some(min) = demanded else { continue };
+        let (measured, ok) = match got {
+            Some(r) => (pct(&r), r.percent() + 1e-9 >= min),
+            None => ("not measured".to_string(), false),
+        };
+        out.push(Requirement {
+            id: id.into(),
+            title: title.into(),
+            demanded: format!(">= {min:.1} %"),
+            measured,
+            status: Status::from_bool(ok),
+            evidence: vec![layout::COVERAGE.into()],
+        });
+    }
+    if let Some(budget) = budget {
+        for (t, r) in &targets {
+            let (measured, ok) = match (r.stack.measured_peak, r.stack.static_max_chain) {
+                (Some(b), _) => (format!("{b} B (painted, under QEMU)"), b <= budget),
+                (None, Some(b)) => (format!("{b} B (static, gcc -fstack-usage)"), b <= budget),
+                (None, None) => ("not measured".to_string(), false),
+            };
+            out.push(Requirement {
+                id: format!("stack:{}", t.target),
+                title: format!("Stack per inference call on {}", t.target),
+                demanded: format!("<= {budget} B"),
+                measured,
+                status: Status::from_bool(ok),
+                evidence: vec![layout::RESOURCES.into(), layout::verify_file(&t.target)],
+            });
+        }
+    }
+    if files.contains_key(layout::QUALIFICATION) {
+        out.push(qualification_row(files, &targets)?);
+    }
+    out.push(bundle_row(profile, files));
+
+    let verdict = Status::from_bool(out.iter().all(|r| r.status == Status::Pass));
+    let target_summaries = targets
+        .iter()
+        .map(|(t, r)| TargetSummary {
+            name: t.target.clone(),
+            description: t.description.clone(),
+            status: t.status.clone(),
+            rows_run: t.rows_run,
+            mismatches: t.mismatch_count,
+            text: r.model_size.as_ref().map(|s| s.text),
+            rodata: r.model_size.as_ref().map(|s| s.rodata),
+            data: r.model_size.as_ref().map(|s| s.data),
+            bss: r.model_size.as_ref().map(|s| s.bss),
+            stack_estimate: r.stack.generator_estimate,
+            stack_measured: r.stack.measured_peak.or(r.stack.static_max_chain),
+            stack_budget: budget,
+        })
+        .collect();
+    Ok(Derived {
+        model,
+        requirements: out,
+        verdict,
+        targets: target_summaries,
+        coverage: coverage.map(|c| CoverageSummary {
+            statement: c.statement,
+            branch: c.branch,
+            mcdc: c.mcdc,
+        }),
+        check,
+    })
+}
+
+fn model_figures(files: &BTreeMap<String, Vec<u8>>) -> Result<ModelFigures, EvidenceError> {
+    let bad = |message: String| EvidenceError {
+        file: layout::IR.into(),
+        message,
+    };
+    let bytes = files
+        .get(layout::IR)
+        .ok_or_else(|| bad("missing: the requirement rows are derived from it".into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8: {e}")))?;
+    let ens = crate::ir::Ensemble::from_json(text).map_err(|e| bad(e.to_string()))?;
+    Ok(ModelFigures::of(&ens))
+}
+
+/// Rows of verify/vectors.json with at least one NaN input.
+fn nan_row_count(v: &Vectors) -> Result<usize, EvidenceError> {
+    let mut n = 0;
+    for (i, row) in v.inputs.iter().enumerate() {
+        let mut nan = false;
+        for (j, hex) in row.iter().enumerate() {
+            let bits = u32::from_str_radix(hex, 16).map_err(|_| EvidenceError {
+                file: layout::VECTORS.into(),
+                message: format!("inputs[{i}][{j}] {hex:?} is not 8 hex digits of float bits"),
+            })?;
+            nan |= f32::from_bits(bits).is_nan();
+        }
+        n += usize::from(nan);
+    }
+    Ok(n)
+}
+
+fn pct(r: &Ratio) -> String {
+    format!("{:.1} % ({}/{})", r.percent(), r.covered, r.total)
+}
+
+/// Does the bundle's qualification report cover this run's timber binary,
+/// compilers and emulators?
+fn qualification_row(
+    files: &BTreeMap<String, Vec<u8>>,
+    targets: &[(VerifyTarget, &ResourceTarget)],
+) -> Result<Requirement, EvidenceError> {
+    let q: crate::qualify::QualificationReport = read(files, layout::QUALIFICATION)?;
+    let tc: ToolchainBinary = read(files, layout::TOOLCHAIN)?;
+    let used: Vec<(String, String, String)> = targets
+        .iter()
+        .map(|(t, _)| {
+            (
+                t.target.clone(),
+                t.compiler_version.clone(),
+                t.runner_version.clone(),
+            )
+        })
+        .collect();
+    let why = crate::qualify::covers(&q, tc.timber_binary_sha256.as_deref(), &used);
+    Ok(Requirement {
+        id: "qualification".into(),
+        title: "Tool qualification report covers this toolchain".into(),
+        demanded: "a passing `timber qualify` run of this timber binary with these compilers and emulators on every target".into(),
+        measured: if why.is_empty() {
+            format!(
+                "covered: {} cases, {} runs, flag sets {}",
+                q.cases.len(),
+                q.results.len(),
+                q.flag_sets.join(" | ")
+            )
+        } else {
+            why.join("; ")
+        },
+        status: Status::from_bool(why.is_empty()),
+        evidence: vec![layout::QUALIFICATION.into(), layout::TOOLCHAIN.into()],
+    })
+}
+
+/// The bundle holds what the profile requires. The attestations and the
+/// report are written after the rows (from them), so they count as
+/// present.
+fn bundle_row(profile: &Profile, files: &BTreeMap<String, Vec<u8>>) -> Requirement {
+    let present = |item: BundleItem| -> bool {
+        match item {
+            BundleItem::Ir => files.contains_key(layout::IR),
+            BundleItem::Sources => files
+                .keys()
+                .any(|k| k.starts_with(&format!("{}/", layout::SOURCES_DIR))),
+            BundleItem::Check => files.contains_key(layout::CHECK_SARIF),
+            BundleItem::Verification => files
+                .keys()
+                .any(|k| k.starts_with(&format!("{}/", layout::VERIFY_DIR))),
+            BundleItem::Coverage => files.contains_key(layout::COVERAGE),
+            BundleItem::Resources => files.contains_key(layout::RESOURCES),
+            BundleItem::Toolchain => files.contains_key(layout::TOOLCHAIN),
+            BundleItem::Traceability => files.contains_key(layout::TRACEABILITY),
+            BundleItem::Provenance | BundleItem::TestResult | BundleItem::Report => true,
+        }
+    };
+    let missing: Vec<&str> = profile
+        .bundle
+        .require
+        .iter()
+        .filter(|i| !present(**i))
+        .map(|i| i.as_str())
+        .collect();
+    let required: Vec<&str> = profile.bundle.require.iter().map(|i| i.as_str()).collect();
+    Requirement {
+        id: "bundle".into(),
+        title: "Audit bundle contents".into(),
+        demanded: required.join(", "),
+        measured: if missing.is_empty() {
+            "all present, sha256 manifest".into()
+        } else {
+            format!("missing: {}", missing.join(", "))
+        },
+        status: Status::from_bool(missing.is_empty()),
+        evidence: vec![layout::MANIFEST.into()],
+    }
+}
