@@ -26,6 +26,7 @@
 
 mod body;
 mod conn;
+mod inputs;
 
 use crate::store::CompiledModel;
 use axum::body::Body;
@@ -498,86 +499,14 @@ fn parse_inputs(
     n_features: usize,
     max_rows: usize,
 ) -> Result<(Vec<f32>, usize), ApiError> {
-    let unprocessable = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
+    inputs::parse(body, n_features, max_rows).map_err(|e| match e {
+        inputs::InputError::Syntax(m) => ApiError::new(
             StatusCode::BAD_REQUEST,
-            format!("the request body is not valid JSON: {e}"),
-        )
-    })?;
-    let Value::Object(mut obj) = value else {
-        return Err(unprocessable(
-            "the request body must be an object {\"inputs\": [[...], ...]}".into(),
-        ));
-    };
-    let Some(inputs) = obj.remove("inputs") else {
-        return Err(unprocessable("the request has no `inputs`".into()));
-    };
-    if let Some(extra) = obj.keys().next() {
-        return Err(unprocessable(format!("unknown field `{extra}`")));
-    }
-    let Value::Array(rows) = inputs else {
-        return Err(unprocessable("`inputs` must be an array of rows".into()));
-    };
-    if rows.len() > max_rows {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "{} rows in one request; the server accepts at most {max_rows} (--max-rows)",
-                rows.len()
-            ),
-        ));
-    }
-    let mut flat = Vec::with_capacity(rows.len().saturating_mul(n_features));
-    for (i, row) in rows.iter().enumerate() {
-        let Value::Array(cells) = row else {
-            return Err(unprocessable(format!("inputs[{i}] is not an array")));
-        };
-        if cells.len() != n_features {
-            return Err(unprocessable(format!(
-                "inputs[{i}] has {} values; the model takes {n_features} features",
-                cells.len()
-            )));
-        }
-        for (j, cell) in cells.iter().enumerate() {
-            flat.push(cell_f32(cell).ok_or_else(|| {
-                unprocessable(format!(
-                    "inputs[{i}][{j}] is {}; expected a number, null (missing), \"nan\", \"inf\" or \"-inf\"",
-                    describe(cell)
-                ))
-            })?);
-        }
-    }
-    Ok((flat, rows.len()))
-}
-
-/// One input value as float32: numbers round to nearest like C's `(float)`
-/// (beyond float32's range they become infinities); null is missing (NaN).
-fn cell_f32(v: &Value) -> Option<f32> {
-    match v {
-        Value::Null => Some(f32::NAN),
-        Value::Number(n) => n.as_f64().map(|x| x as f32),
-        Value::String(s) => match s.as_str() {
-            "nan" => Some(f32::NAN),
-            "inf" => Some(f32::INFINITY),
-            "-inf" => Some(f32::NEG_INFINITY),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::String(s) => {
-            let short: String = s.chars().take(32).collect();
-            format!("the string {short:?}")
-        }
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-        Value::Null | Value::Number(_) => "a value".into(),
-    }
+            format!("the request body is not valid JSON: {m}"),
+        ),
+        inputs::InputError::Shape(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+        inputs::InputError::TooManyRows(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
+    })
 }
 
 #[cfg(test)]
