@@ -41,6 +41,11 @@ pub const PROVENANCE: &str = "attestations/provenance.intoto.json";
 pub const TEST_RESULT: &str = "attestations/test-result.intoto.json";
 /// The `timber qualify` report this run was checked against (optional).
 pub const QUALIFICATION: &str = "qualification/qualification.json";
+/// The framework's own predictions of the verification vectors, as given
+/// to `certify --oracle` (written by scripts/oracle.py; optional).
+pub const ORACLE_PREDICTIONS: &str = "oracle/predictions.csv";
+/// Their comparison with the reference evaluator (optional).
+pub const ORACLE_COMPARISON: &str = "oracle/comparison.json";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 
