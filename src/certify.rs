@@ -29,6 +29,8 @@ use crate::frontend::{self, FormatChoice};
 use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
 use crate::verify::{self, TargetSpec, VerifyOptions, VerifyReport};
 
+pub mod oracle;
+
 /// Called with a one-line message at the start of each stage.
 pub type StageHook = Box<dyn Fn(&str) + Sync + Send>;
 
@@ -48,6 +50,10 @@ pub struct CertifyOptions {
     /// bundle carries it and a requirement row says whether it covers this
     /// run's timber binary, compilers and emulators.
     pub qualification: Option<PathBuf>,
+    /// The framework's predictions of the verification vectors
+    /// (scripts/oracle.py): when given, or when the profile demands it, a
+    /// requirement row compares them with the reference evaluator.
+    pub oracle: Option<PathBuf>,
     pub seed: u64,
     pub random_rows: usize,
     /// Code layout (`auto` is resolved for the model and recorded as the
@@ -107,8 +113,22 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CertifyE
     move |source| CertifyError::Io { context, source }
 }
 
+/// Reads a model file into the IR: the frontend certify uses.
+pub type Frontend<'a> =
+    &'a dyn Fn(&Path, &[u8], FormatChoice) -> Result<crate::ir::Ensemble, frontend::FrontendError>;
+
 /// Run the whole pipeline and write the bundle.
 pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
+    certify_with_frontend(opts, &frontend::load_model_bytes)
+}
+
+/// [`certify`] with the model read by `read` instead of timber's frontend
+/// (tests plant frontend faults this way and show the oracle catching
+/// what the reference and the generated C agree on).
+pub fn certify_with_frontend(
+    opts: &CertifyOptions,
+    read: Frontend<'_>,
+) -> Result<CertifyOutcome, CertifyError> {
     let stage = |msg: &str| {
         if let Some(s) = &opts.stage {
             s(msg);
@@ -155,13 +175,28 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         None => None,
     };
 
+    let predictions = match &opts.oracle {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(io_err(format!(
+                "{}: cannot read the oracle predictions",
+                path.display()
+            )))?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let origin = path.display().to_string();
+            let p =
+                oracle::parse(&text, &origin).map_err(|e| CertifyError::Input(e.to_string()))?;
+            Some((bytes, origin, p))
+        }
+        None => None,
+    };
+
     stage("parsing and validating the model");
     let model_bytes = std::fs::read(&opts.model).map_err(io_err(format!(
         "{}: cannot read the model",
         opts.model.display()
     )))?;
     let model_sha256 = frontend::sha256_hex(&model_bytes);
-    let ens = frontend::load_model_bytes(&opts.model, &model_bytes, opts.format)?;
+    let ens = read(&opts.model, &model_bytes, opts.format)?;
 
     stage("generating C99");
     let nan_policy = match profile.numeric.nan_policy.as_str() {
@@ -212,6 +247,17 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
         },
     );
     let rows = set.rows;
+    let oracle_report = match &predictions {
+        Some((_, origin, p)) => {
+            let csv = verify::vectors_csv::to_csv(ens.n_features as usize, &rows);
+            let vectors_sha256 = frontend::sha256_hex(csv.as_bytes());
+            oracle::check_provenance(p, origin, &ens, &model_sha256, &vectors_sha256, rows.len())
+                .map_err(|e| CertifyError::Input(e.to_string()))?;
+            stage("comparing with the framework's own predictions (oracle)");
+            Some(oracle::compare(&ens, &rows, p))
+        }
+        None => None,
+    };
 
     let coverage_report = if want_coverage {
         stage(if cov_req.mcdc.is_some() {
@@ -337,6 +383,12 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
     );
     put(&mut bundle, layout::TRACEABILITY, json_bytes(&trace)?);
 
+    if let Some((bytes, _, _)) = &predictions {
+        put(&mut bundle, layout::ORACLE_PREDICTIONS, bytes.clone());
+    }
+    if let Some(r) = &oracle_report {
+        put(&mut bundle, layout::ORACLE_COMPARISON, json_bytes(r)?);
+    }
     if let Some((bytes, _)) = &qualification {
         put(&mut bundle, layout::QUALIFICATION, bytes.clone());
     }
@@ -350,7 +402,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
 
     // Requirements, now that every piece of evidence is known: derived from
     // the bundle files themselves, by the function `audit verify` re-runs.
-    let derived = crate::audit::requirements::derive(profile, &bundle)
+    let derived = crate::audit::requirements::derive(profile, &bundle, &model_file_name)
         .map_err(|e| CertifyError::Stage(format!("deriving the requirement rows: {e}")))?;
     let cert = Certification {
         schema_version: CERTIFICATION_SCHEMA_VERSION,
@@ -407,6 +459,7 @@ pub fn certify(opts: &CertifyOptions) -> Result<CertifyOutcome, CertifyError> {
             p.starts_with("check/")
                 || p.starts_with("verify/")
                 || p.starts_with("coverage/")
+                || p.starts_with("oracle/")
                 || *p == layout::RESOURCES
         })
         .map(|(p, b)| Subject {

@@ -91,6 +91,11 @@ pub struct LevelRequirements {
     pub stack_budget_bytes: Option<u64>,
     /// How advisory guidelines count.
     pub advisory: AdvisoryPolicy,
+    /// The framework oracle (`certify --oracle`): the model's own
+    /// framework's predictions of the verification vectors must agree with
+    /// the reference evaluator.
+    #[serde(default)]
+    pub oracle: bool,
 }
 
 /// The MISRA guideline plan of a profile.

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const MODEL: &str = "tests/fixtures/xgboost/binary_nan.json";
+/// XGBoost's own predictions of the example's vectors (scripts/oracle.py).
+const ORACLE: &str = "tests/fixtures/xgboost/binary_nan.oracle.csv";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -107,6 +109,8 @@ fn the_example_bundle_is_what_timber_certifies_today() {
         .args([
             "certify",
             MODEL,
+            "--oracle",
+            ORACLE,
             "--profile",
             "iso26262",
             "--level",

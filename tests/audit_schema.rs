@@ -47,8 +47,12 @@ fn certify_into(model: &str, out: &Path) -> Option<()> {
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
         qualification: None,
+        // binary_nan carries XGBoost's own predictions of its vectors
+        // (made for the default 256 random rows).
+        oracle: (model == "binary_nan.json")
+            .then(|| common::fixtures().join("xgboost/binary_nan.oracle.csv")),
         seed: 0x7469_6d62_6572,
-        random_rows: 64,
+        random_rows: if model == "binary_nan.json" { 256 } else { 64 },
         out: out.to_path_buf(),
         force: false,
         input_files: Vec::new(),
@@ -253,6 +257,11 @@ fn every_json_file_of_a_real_bundle_matches_exactly_one_schema_and_validates() {
         ] {
             assert!(files.iter().any(|f| f == want), "{model}: no {want}");
         }
+        if model == "binary_nan.json" {
+            for want in [layout::ORACLE_PREDICTIONS, layout::ORACLE_COMPARISON] {
+                assert!(files.iter().any(|f| f == want), "{model}: no {want}");
+            }
+        }
         for rel in &files {
             let claimed: Vec<&Schema> = schemas()
                 .iter()
@@ -328,6 +337,8 @@ fn bundle_md_lists_every_file_kind_and_schema() {
         layout::TRACEABILITY,
         layout::PROVENANCE,
         layout::TEST_RESULT,
+        layout::ORACLE_PREDICTIONS,
+        layout::ORACLE_COMPARISON,
         layout::REPORT_HTML,
     ] {
         assert!(text.contains(path), "bundle.md does not mention {path}");

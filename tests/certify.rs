@@ -94,6 +94,8 @@ fn asil_d_passes_with_every_requirement_and_a_junit_file() {
     let out = timber(dir.path())
         .arg("certify")
         .arg(model("binary_nan.json"))
+        .arg("--oracle")
+        .arg(model("binary_nan.oracle.csv"))
         .args([
             "--profile",
             "iso26262",
@@ -126,6 +128,7 @@ fn asil_d_passes_with_every_requirement_and_a_junit_file() {
         "coverage:branch",
         "coverage:mcdc",
         "stack:cortex-m4f",
+        "oracle",
         "bundle",
     ] {
         assert!(
@@ -527,6 +530,8 @@ fn the_integer_mode_is_certified_and_regenerated_by_audit_verify() {
     let out = timber(dir.path())
         .arg("certify")
         .arg(model("binary_nan.json"))
+        .arg("--oracle")
+        .arg(model("binary_nan.oracle.csv"))
         .args([
             "--profile",
             "iso26262",
@@ -597,7 +602,16 @@ fn averaging_models_pass_asil_d() {
         return;
     }
     let fixtures = root().join("tests/fixtures");
-    for rel in ["onnx/v5_members/model.onnx", "sklearn/rf_clf/model.joblib"] {
+    for (rel, predictions) in [
+        (
+            "onnx/v5_members/model.onnx",
+            "onnx/v5_members/model.oracle.csv",
+        ),
+        (
+            "sklearn/rf_clf/model.joblib",
+            "sklearn/rf_clf/model.oracle.csv",
+        ),
+    ] {
         let path = fixtures.join(rel);
         let ens = timber::frontend::load_model(&path, timber::frontend::FormatChoice::Auto)
             .unwrap_or_else(|e| panic!("{rel}: {e}"));
@@ -606,6 +620,8 @@ fn averaging_models_pass_asil_d() {
         let out = timber(dir.path())
             .arg("certify")
             .arg(&path)
+            .arg("--oracle")
+            .arg(fixtures.join(predictions))
             .args([
                 "--profile",
                 "iso26262",

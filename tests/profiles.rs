@@ -36,6 +36,44 @@ fn builtin_profiles_load_and_every_level_resolves() {
     }
 }
 
+/// The framework oracle is demanded exactly at ISO 26262 ASIL-C/D,
+/// IEC 61508 SIL-3/4, DO-178C DAL-A/B and IEC 62304 class C.
+#[test]
+fn the_highest_levels_demand_the_framework_oracle() {
+    let (g, t) = ctx();
+    let mut demanding = Vec::new();
+    for d in profile::builtin(&g, &t).expect("built-in profiles parse") {
+        for level in d.level_names() {
+            let arg = d.level_kind().map(|_| level.as_str());
+            if d.resolve(arg).expect("level").requirements.oracle {
+                demanding.push(format!("{} {level}", d.name()));
+            }
+        }
+    }
+    assert_eq!(
+        demanding,
+        [
+            "do178c DAL-A",
+            "do178c DAL-B",
+            "iec61508 SIL-3",
+            "iec61508 SIL-4",
+            "iec62304 class-C",
+            "iso26262 ASIL-C",
+            "iso26262 ASIL-D"
+        ]
+    );
+    let out = timber()
+        .args(["profiles", "iso26262"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("framework oracle: required").count(),
+        2,
+        "{text}"
+    );
+}
+
 #[test]
 fn integrity_levels_demand_more_as_they_rise() {
     let (g, t) = ctx();

@@ -1029,6 +1029,7 @@ fn certify_real(profile: &str, level: Option<&str>, out: &Path) -> Option<Certif
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
         qualification: None,
+        oracle: None,
         seed: 0x7469_6d62_6572,
         random_rows: 64,
         out: out.to_path_buf(),

@@ -122,7 +122,7 @@ pub fn check(
             profile.numeric.nan_policy
         ));
     }
-    let derived = derive(&profile, files)
+    let derived = derive(&profile, files, &cert.model.file_name)
         .map_err(|e| vec![format!("the requirement rows cannot be re-derived: {e}")])?;
     let recorded = ModelFigures::recorded(&cert.model);
     if recorded != derived.model {

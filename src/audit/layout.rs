@@ -47,6 +47,11 @@ pub const QUALIFICATION: &str = "qualification/qualification.json";
 /// The TOML text of a custom profile (built-in profiles are embedded in
 /// timber and not copied): what `audit verify` re-derives the rows under.
 pub const PROFILE: &str = "profile/profile.toml";
+/// The framework's own predictions of the verification vectors, as given
+/// to `certify --oracle` (written by scripts/oracle.py; optional).
+pub const ORACLE_PREDICTIONS: &str = "oracle/predictions.csv";
+/// Their comparison with the reference evaluator (optional).
+pub const ORACLE_COMPARISON: &str = "oracle/comparison.json";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 

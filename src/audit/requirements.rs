@@ -10,7 +10,7 @@
 //! the vectors from `verify/vectors.json`, coverage from
 //! `coverage/coverage.json`, stack and size from `resources.json`, and the
 //! qualification row from `qualification/qualification.json` and
-//! `toolchain.json`. The verdict is the conjunction of the rows.
+//! `toolchain.json`, the oracle row from `oracle/comparison.json`. The verdict is the conjunction of the rows.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -195,13 +195,15 @@ fn read<T: DeserializeOwned>(
 }
 
 /// Derive the requirement rows and summaries from the bundle files `files`
-/// (bundle path -> bytes) under `profile`.
+/// (bundle path -> bytes) under `profile`. `model_file_name` is only used
+/// in the oracle row's message when the framework predictions are missing.
 ///
 /// Errors when a file the rows need is missing or unreadable; the error
 /// names the file and, for JSON, the line, column and field.
 pub fn derive(
     profile: &Profile,
     files: &BTreeMap<String, Vec<u8>>,
+    model_file_name: &str,
 ) -> Result<Derived, EvidenceError> {
     let model = model_figures(files)?;
     let compliance: Compliance = read(files, layout::CHECK_SUMMARY)?;
@@ -399,6 +401,19 @@ pub fn derive(
     }
     if files.contains_key(layout::QUALIFICATION) {
         out.push(qualification_row(files, &targets)?);
+    }
+    let oracle: Option<crate::certify::oracle::OracleReport> =
+        if files.contains_key(layout::ORACLE_COMPARISON) {
+            Some(read(files, layout::ORACLE_COMPARISON)?)
+        } else {
+            None
+        };
+    if let Some(row) = crate::certify::oracle::requirement(
+        oracle.as_ref(),
+        profile.requirements.oracle,
+        model_file_name,
+    ) {
+        out.push(row);
     }
     out.push(bundle_row(profile, files));
 

@@ -69,6 +69,13 @@ pub struct Args {
     /// work starts.
     #[arg(long, value_name = "KEY")]
     pub sign: Option<PathBuf>,
+    /// The model's own framework's predictions of the verification
+    /// vectors (`timber vectors MODEL --out vectors.csv`, then
+    /// `python3 scripts/oracle.py MODEL vectors.csv --out predictions.csv`);
+    /// demanded at ISO 26262 ASIL-C/D, IEC 61508 SIL-3/4, DO-178C DAL-A/B
+    /// and IEC 62304 class C.
+    #[arg(long, value_name = "FILE")]
+    pub oracle: Option<PathBuf>,
     /// Input format; `auto` detects it from the content.
     #[arg(long, value_enum, default_value = "auto")]
     pub model_format: FormatChoice,
@@ -139,13 +146,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         recategorizations,
         extra_targets: extra,
         qualification: args.qualification.clone(),
+        oracle: args.oracle.clone(),
         seed: args.seed,
         random_rows: args.random_rows,
         layout: args.layout,
         numeric: args.numeric,
         out: args.out.clone(),
         force: args.force,
-        input_files: args.deviations.iter().cloned().collect(),
+        input_files: args
+            .deviations
+            .iter()
+            .chain(args.oracle.iter())
+            .cloned()
+            .collect(),
         verify: display.options(None, args.jobs),
         stage: Some(Box::new(|msg: &str| eprintln!("  - {msg}"))),
     };

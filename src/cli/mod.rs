@@ -15,6 +15,7 @@ mod profiles;
 mod qualify;
 mod serve;
 mod store;
+mod vectors;
 pub(crate) mod verify;
 
 use clap::{Parser, Subcommand};
@@ -77,6 +78,9 @@ enum Command {
     /// Build the generated C for each target, run it under QEMU and compare
     /// every output bit with the reference evaluator.
     Verify(verify::Args),
+    /// Write the verification vectors certify runs as CSV, for the
+    /// framework oracle (scripts/oracle.py) to predict on.
+    Vectors(vectors::Args),
     /// List the safety profiles (ISO 26262, IEC 62304, IEC 61508, DO-178C,
     /// MISRA) and what each demands per level.
     Profiles(profiles::Args),
@@ -111,6 +115,7 @@ pub fn run() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Check(a) => check::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Vectors(a) => vectors::run(a),
         Command::Profiles(a) => profiles::run(a),
         Command::Qualify(a) => qualify::run(a),
         Command::Audit(a) => audit::run(a),

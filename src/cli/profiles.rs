@@ -120,6 +120,11 @@ fn render_text(defs: &[ProfileDef]) -> String {
                 l.stack_budget_bytes
                     .map_or("none".to_string(), |b| format!("{b} bytes per call"))
             ));
+            if l.oracle {
+                out.push_str(
+                    "    framework oracle: required (--oracle, see `timber vectors --help`)\n",
+                );
+            }
             out.push_str(&format!(
                 "    advisory guidelines: {}\n",
                 match l.advisory {

@@ -11,6 +11,7 @@ pub mod measure;
 pub mod process;
 pub mod targets;
 pub mod vectors;
+pub mod vectors_csv;
 pub mod warnings;
 
 use crate::codegen::GeneratedFile;
