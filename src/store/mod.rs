@@ -273,10 +273,7 @@ impl Store {
                 path: final_dir,
             });
         }
-        let bytes = std::fs::read(model).map_err(|source| FrontendError::Io {
-            path: model.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::frontend::read_model_file(model)?;
         let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
         let sources = crate::codegen::c99::emit_c99(&ens, &Default::default())?;
         let models = self.models_dir();
