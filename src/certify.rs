@@ -191,10 +191,7 @@ pub fn certify_with_frontend(
     };
 
     stage("parsing and validating the model");
-    let model_bytes = std::fs::read(&opts.model).map_err(io_err(format!(
-        "{}: cannot read the model",
-        opts.model.display()
-    )))?;
+    let model_bytes = frontend::read_model_file(&opts.model)?;
     let model_sha256 = frontend::sha256_hex(&model_bytes);
     let ens = read(&opts.model, &model_bytes, opts.format)?;
 

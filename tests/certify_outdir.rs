@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::listing;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -34,15 +35,6 @@ fn certify(cwd: &Path, model: &Path, out: &str) -> Output {
         .args(["--profile", "misra", "--out", out, "--force"])
         .output()
         .expect("run timber")
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("read_dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn stderr(o: &Output) -> String {

@@ -670,7 +670,7 @@ fn check_model(
     on_disk: &BTreeMap<String, (String, u64)>,
     problems: &mut Vec<Problem>,
 ) -> Result<ModelCheck, AuditError> {
-    let bytes = std::fs::read(model).map_err(|e| AuditError::io(model, e))?;
+    let bytes = crate::frontend::read_model_file(model)?;
     let sha = sha256_hex(&bytes);
     let shown = model.display().to_string();
     let mut check = ModelCheck {

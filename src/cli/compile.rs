@@ -6,6 +6,7 @@
 use crate::timber_cli::EXIT_OK;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
+use timber::audit::outdir::{check_files_out, Generated, IR_JSON};
 use timber::codegen::c99::NanPolicy;
 use timber::frontend::{load_model, FormatChoice};
 
@@ -45,16 +46,27 @@ impl From<NanPolicyArg> for NanPolicy {
 arm-none-eabi-gcc -std=c99 -ffp-contract=off -O2 -mcpu=cortex-m4 -mthumb -c firmware/model.c firmware/model_data.c\n\n  \
 timber compile --model model.json --target wasm --out web/\n  \
 node -e 'import(\"./web/model.mjs\").then(m => console.log(m.predict(new Float32Array(m.nFeatures))))'\n\n\
-Build the generated C with -std=c99 (or -ffp-contract=off): fused multiply-add changes output bits."
+Build the generated C with -std=c99 (or -ffp-contract=off): fused multiply-add changes output bits.\n\n\
+Compiling into a directory that holds your own sources is safe: only the files named above \
+(plus ir.json) are written, each through a temporary file and a rename, and an existing file \
+of those names that timber did not generate stops the run (exit 2) unless --force."
 )]
 pub struct Args {
     /// The model file (XGBoost .json or .ubj; detected from the content).
     #[arg(long, short = 'm')]
     pub model: PathBuf,
     /// Directory to write the generated files and ir.json into (created if
-    /// missing; existing files of the same names are replaced).
+    /// missing). Other files in it are left alone; a file of one of the
+    /// generated names is replaced only when timber generated it (its
+    /// heading comment, ir.json's layout, the module's name), else the run
+    /// is refused before any work, naming it.
     #[arg(long, short = 'o')]
     pub out: PathBuf,
+    /// Also replace same-named files timber did not generate (a hand-written
+    /// model.h, a symbolic link named model.c). A directory, a special file
+    /// or the model itself under such a name is never replaced.
+    #[arg(long)]
+    pub force: bool,
     /// Input format; `auto` detects it from the content.
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatChoice,
@@ -77,17 +89,34 @@ pub struct Args {
     pub nan_policy: NanPolicyArg,
 }
 
+/// The files each target writes and how an earlier run's copy is known.
+fn outputs(target: Target) -> &'static [(&'static str, Generated)] {
+    match target {
+        Target::C99 => &[
+            ("model.h", Generated::Comment),
+            ("model.c", Generated::Comment),
+            ("model_data.h", Generated::Comment),
+            ("model_data.c", Generated::Comment),
+            ("ir.json", IR_JSON),
+        ],
+        Target::Wasm => &[
+            ("model.wasm", Generated::WasmModule),
+            ("model.wat", Generated::Prefix("(module $timber_model")),
+            ("model.mjs", Generated::Comment),
+            ("ir.json", IR_JSON),
+        ],
+    }
+}
+
 /// Write `contents` to `dir/name` through a temporary file and a rename.
 pub fn write_atomically(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> anyhow::Result<()> {
-    let target = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &target)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), target.display()))?;
-    Ok(())
+    timber::audit::outdir::write_replacing(dir, name, contents.as_ref())
+        .with_context(|| format!("writing {}", dir.join(name).display()))
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    let planned = outputs(args.target);
+    check_files_out(&args.out, planned, args.force, &[&args.model])?;
     let ens = load_model(&args.model, args.format)?;
     let nan_policy = NanPolicy::from(args.nan_policy);
     // Generate everything before writing anything.
@@ -120,6 +149,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 .collect()
         }
     };
+    if let Some((name, _)) = files
+        .iter()
+        .find(|(name, _)| !planned.iter().any(|(p, _)| p == name))
+    {
+        anyhow::bail!("internal: the generator wrote {name}, which the output check did not cover");
+    }
+    // Again, in case the directory changed while the model was compiled.
+    check_files_out(&args.out, planned, args.force, &[&args.model])?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
     let mut written = Vec::new();

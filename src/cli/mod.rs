@@ -60,6 +60,10 @@ Exit codes: 0 all requirements met; 1 a requirement fell short; 2 bad input or u
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The largest model file read, in bytes (default 256 MiB). Larger
+    /// files, devices and FIFOs are refused before they are read.
+    #[arg(long, global = true, value_name = "BYTES")]
+    max_input_bytes: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +113,9 @@ enum Command {
 /// Parse the command line, run the command, and map the result to an exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(max) = cli.max_input_bytes {
+        timber::frontend::read::set_max_input_bytes(max);
+    }
     let result = match cli.command {
         Command::Certify(a) => certify::run(a),
         Command::Compile(a) => compile::run(a),
@@ -131,8 +138,25 @@ pub fn run() -> ExitCode {
             let code = err
                 .downcast_ref::<CodedError>()
                 .map_or(EXIT_USAGE, |c| c.code);
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", chain_once(&err));
             ExitCode::from(code)
         }
     }
+}
+
+/// The error and its causes joined by ": ", each printed once: a cause
+/// whose text the message before it already ends with (a Display that
+/// embeds its source) is not repeated.
+pub fn chain_once(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.is_empty() {
+            out = text;
+        } else if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }

@@ -1,9 +1,11 @@
 //! `timber qualify`: run the compiler verification suite on the targets
 //! and write the qualification report.
 
+use super::compile::write_atomically;
 use crate::timber_cli::{CodedError, EXIT_FAIL, EXIT_OK, EXIT_TOOL_MISSING};
 use anyhow::Context;
 use std::path::PathBuf;
+use timber::audit::outdir::{check_files_out, Generated};
 use timber::qualify::{self, QualifyError, QualifyOptions, DEFAULT_OPT_LEVELS};
 
 /// Arguments of `timber qualify`.
@@ -33,15 +35,35 @@ pub struct Args {
     /// Seeded random rows per case on top of the derived vectors.
     #[arg(long, default_value_t = 64)]
     pub random_rows: usize,
-    /// Directory for the report.
+    /// Directory for the report (created if missing). Other files in it
+    /// are left alone; an existing qualification.json or qualification.txt
+    /// is replaced only when timber wrote it, else the run is refused before
+    /// it starts.
     #[arg(long, short = 'o')]
     pub out: PathBuf,
+    /// Also replace a qualification.json or qualification.txt that timber
+    /// did not write.
+    #[arg(long)]
+    pub force: bool,
     /// Targets built and run at once (default: number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
 }
 
+/// The report files and how an earlier report is recognised.
+const OUTPUTS: [(&str, Generated); 2] = [
+    (
+        "qualification.json",
+        Generated::Text("{\n  \"schema_version\": ", "\"timber_version\": "),
+    ),
+    (
+        "qualification.txt",
+        Generated::Text("timber ", " qualification: "),
+    ),
+];
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    check_files_out(&args.out, &OUTPUTS, args.force, &[])?;
     let targets = timber::verify::targets::select(&args.targets)?;
     let flag_sets = if args.flag_sets.is_empty() {
         DEFAULT_OPT_LEVELS.iter().map(|s| s.to_string()).collect()
@@ -67,12 +89,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         Err(e) => return Err(e.into()),
     };
+    check_files_out(&args.out, &OUTPUTS, args.force, &[])?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let mut json = serde_json::to_string_pretty(&report)?;
     json.push('\n');
-    std::fs::write(args.out.join("qualification.json"), json)
-        .with_context(|| format!("writing {}/qualification.json", args.out.display()))?;
+    write_atomically(&args.out, "qualification.json", json)?;
     let failed: Vec<&qualify::CaseResult> = report
         .results
         .iter()
@@ -117,8 +139,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             t.target, t.compiler_version, t.runner_version
         ));
     }
-    std::fs::write(args.out.join("qualification.txt"), &text)
-        .with_context(|| format!("writing {}/qualification.txt", args.out.display()))?;
+    write_atomically(&args.out, "qualification.txt", &text)?;
     print!("{text}");
     Ok(if report.passed() { EXIT_OK } else { EXIT_FAIL })
 }

@@ -48,7 +48,10 @@ pub struct Args {
     /// Seed of the random rows.
     #[arg(long, default_value_t = 0x7469_6d62_6572)]
     pub seed: u64,
-    /// Keep the per-target build directories here.
+    /// Keep the per-target build directories here (DIR/TARGET). An existing
+    /// DIR/TARGET is replaced only when it is empty or an earlier build
+    /// directory (marked by a .timber-build file); anything else is refused
+    /// before the run. Other entries of DIR are left alone.
     #[arg(long)]
     pub build_dir: Option<PathBuf>,
     /// Targets built and run at once (default: number of cores).
@@ -78,10 +81,25 @@ pub struct Args {
     pub numeric: timber::codegen::c99::Numeric,
 }
 
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(mut args: Args) -> anyhow::Result<u8> {
     let targets = verify::targets::select(&args.targets)?;
     if targets.is_empty() {
         anyhow::bail!("no targets selected");
+    }
+    if let Some(dir) = &args.build_dir {
+        let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+        let mut inputs = vec![args.model.as_path()];
+        inputs.extend(args.data.as_deref());
+        inputs.extend(args.golden.as_deref());
+        inputs.extend(args.write_golden.as_deref());
+        timber::audit::outdir::check_build_out(dir, &names, &inputs)?;
+    }
+    // The build runs programs inside DIR/TARGET: make DIR absolute.
+    if let Some(dir) = &args.build_dir {
+        args.build_dir = Some(
+            std::path::absolute(dir)
+                .with_context(|| format!("resolving --build-dir {}", dir.display()))?,
+        );
     }
     // Tools first: a missing toolchain is exit 3 whatever the model.
     if let Err(e) = verify::check_tools(&targets) {

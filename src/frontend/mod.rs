@@ -9,6 +9,7 @@ pub mod detect;
 pub mod lightgbm;
 pub mod onnx;
 pub mod pickle;
+pub mod read;
 pub mod sklearn;
 pub mod threshold;
 pub mod ubjson;
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 pub use detect::{detect, Format};
+pub use read::{read_model_file, DEFAULT_MAX_INPUT_BYTES};
 
 /// A model file could not be read or lowered faithfully.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,15 @@ pub enum FrontendError {
         field: String,
         message: String,
     },
+    /// Not a regular file: a directory, device, FIFO or socket.
+    #[error("{path}: is {what}; not reading it")]
+    NotAFile { path: PathBuf, what: &'static str },
+    /// Larger than the input cap ([`read::max_input_bytes`]).
+    #[error(
+        "{path}: {bytes} bytes exceed the input cap of {max} bytes; raise it with \
+         --max-input-bytes if the model is really this large"
+    )]
+    TooLarge { path: PathBuf, bytes: u64, max: u64 },
     /// The content matches no supported format.
     #[error("{path}: not a model timber can read; tried: {tried}")]
     UnknownFormat { path: PathBuf, tried: String },
@@ -79,10 +90,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Read, lower and validate a model file.
 pub fn load_model(path: &Path, choice: FormatChoice) -> Result<Ensemble, FrontendError> {
-    let bytes = std::fs::read(path).map_err(|source| FrontendError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = read_model_file(path)?;
     load_model_bytes(path, &bytes, choice)
 }
 

@@ -378,6 +378,23 @@ fn lower(
             format!("{} entries for {} trees", tree_info.len(), trees_v.len()),
         ));
     }
+    // As XGBoost: the declared tree count must be the trees array's length.
+    if let Some(v) = model
+        .get("gbtree_model_param")
+        .and_then(|p| p.get("num_trees"))
+    {
+        let nt_field = format!("{model_field}/gbtree_model_param/num_trees");
+        let declared = cx.uint(v, &nt_field)?;
+        if declared != trees_v.len() as u64 {
+            return Err(cx.err(
+                &nt_field,
+                format!(
+                    "declares {declared} trees but the trees array has {}",
+                    trees_v.len()
+                ),
+            ));
+        }
+    }
     if let Some(w) = weights {
         if w.len() != trees_v.len() {
             return Err(cx.err(
@@ -507,6 +524,16 @@ fn lower_tree(
     }
     if n == 0 {
         return Err(cx.err(&field("left_children"), "a tree with no nodes"));
+    }
+    // As XGBoost: the declared node count must be the arrays' length.
+    if let Some(v) = tv.get("tree_param").and_then(|p| p.get("num_nodes")) {
+        let declared = cx.uint(v, &field("tree_param/num_nodes"))?;
+        if declared != n as u64 {
+            return Err(cx.err(
+                &field("tree_param/num_nodes"),
+                format!("declares {declared} nodes but left_children has {n}"),
+            ));
+        }
     }
     let n_u32 = u32::try_from(n).map_err(|_| cx.err(&field("left_children"), "too many nodes"))?;
     if let Some(st) = tv.get("split_type").and_then(Value::as_array) {

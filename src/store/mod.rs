@@ -67,6 +67,8 @@ pub enum StoreError {
     Exists { name: String, path: PathBuf },
     #[error("no model named `{name}` in the store at {root}")]
     NotFound { name: String, root: PathBuf },
+    #[error("{path}: {reason}; timber leaves it alone")]
+    NotAnEntry { path: PathBuf, reason: &'static str },
     #[error(
         "no store directory: set TIMBER_HOME (or XDG_DATA_HOME, or HOME for ~/.local/share/timber)"
     )]
@@ -264,18 +266,16 @@ impl Store {
                 package: COMPILER_PACKAGE.into(),
             });
         }
-        let bytes = std::fs::read(model).map_err(|source| FrontendError::Io {
-            path: model.to_path_buf(),
-            source,
-        })?;
-        let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
-        let sources = crate::codegen::c99::emit_c99(&ens, &Default::default())?;
-        if final_dir.exists() && !force {
+        // Before any work: only an earlier entry is ever replaced.
+        if entry_state(&final_dir)? && !force {
             return Err(StoreError::Exists {
                 name: name.into(),
                 path: final_dir,
             });
         }
+        let bytes = crate::frontend::read_model_file(model)?;
+        let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
+        let sources = crate::codegen::c99::emit_c99(&ens, &Default::default())?;
         let models = self.models_dir();
         std::fs::create_dir_all(&models)
             .map_err(|e| StoreError::io("creating the store directory", &models, e))?;
@@ -396,7 +396,7 @@ impl Store {
         name: &str,
     ) -> Result<(), StoreError> {
         let mut old = None;
-        if final_dir.exists() {
+        if entry_state(final_dir)? {
             if !force {
                 return Err(StoreError::Exists {
                     name: name.into(),
@@ -519,14 +519,17 @@ impl Store {
     /// Remove entry `name` (renamed aside first, so it vanishes at once).
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let dir = self.entry_dir(name)?;
-        if !dir.is_dir() {
+        if !entry_state(&dir)? {
             return Err(StoreError::NotFound {
                 name: name.into(),
                 root: self.root.clone(),
             });
         }
         let aside = self.aside_path("remove")?;
-        std::fs::rename(&dir, &aside).map_err(|e| StoreError::io("removing", &dir, e))?;
+        if let Err(e) = std::fs::rename(&dir, &aside) {
+            let _ = std::fs::remove_dir(&aside);
+            return Err(StoreError::io("removing", &dir, e));
+        }
         std::fs::remove_dir_all(&aside).map_err(|e| StoreError::io("removing", &aside, e))?;
         let models = self.models_dir();
         sync_dir(&models)
@@ -572,6 +575,31 @@ impl Store {
             }
         }
     }
+}
+
+/// Whether `dir` is an existing store entry (false when absent). Anything
+/// else under that name (a symbolic link, a file, a directory without an
+/// `entry.json`) is refused: `load --force` and `remove` replace or delete
+/// only what `load` made.
+fn entry_state(dir: &Path) -> Result<bool, StoreError> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(StoreError::io("inspecting", dir, e)),
+    };
+    let reason = if meta.file_type().is_symlink() {
+        "is a symbolic link, not a store entry (entries are directories made by `timber load`); remove the link itself"
+    } else if !meta.is_dir() {
+        "is not a directory, so not a store entry"
+    } else if !std::fs::symlink_metadata(dir.join(MANIFEST_FILE)).is_ok_and(|m| m.is_file()) {
+        "is a directory without entry.json, not a store entry"
+    } else {
+        return Ok(true);
+    };
+    Err(StoreError::NotAnEntry {
+        path: dir.to_path_buf(),
+        reason,
+    })
 }
 
 /// `.tmp-WHAT-PID-`: the owning process id is part of the name, so a

@@ -657,8 +657,20 @@ fn build_and_run(
 ) -> Result<(), String> {
     let build_timeout = Duration::from_secs(300);
     ctx.stage(&t.name, Stage::Building);
+    // Only an empty or an earlier build directory is replaced (checked
+    // before the run too; again here in case it changed since).
+    if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) {
+        crate::audit::outdir::check_build_out(parent, &[&name.to_string_lossy()], &[])
+            .map_err(|e| e.to_string())?;
+    }
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let marker = dir.join(crate::audit::outdir::BUILD_MARKER);
+    std::fs::write(
+        &marker,
+        "a timber verify build directory; replaced by the next run\n",
+    )
+    .map_err(|e| format!("writing {}: {e}", marker.display()))?;
     for f in ctx.files {
         // Generated names are flat (model.c, ...); refuse anything else.
         if f.name.contains('/') || f.name.contains('\\') || f.name.starts_with('.') {

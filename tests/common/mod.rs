@@ -157,3 +157,13 @@ pub fn targets_with_tools(names: &[&str]) -> Option<Vec<timber::verify::targets:
     }
     Some(wanted)
 }
+
+/// The names in `dir`, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
