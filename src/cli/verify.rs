@@ -76,6 +76,12 @@ pub struct Args {
     /// (for cores without an FPU); it uses the compact node table.
     #[arg(long, value_enum, default_value = "float")]
     pub numeric: timber::codegen::c99::Numeric,
+    /// Skip the instruction count: by default every target with a
+    /// `[timing]` table also runs its vectors under a QEMU execution trace
+    /// and reports the instructions of each call (max, median, the row
+    /// that reached the max).
+    #[arg(long)]
+    pub no_count: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -197,7 +203,8 @@ fn run_targets(
     } else {
         ProgressDisplay::lines(&names)
     };
-    let opts = display.options(args.build_dir.clone(), args.jobs);
+    let mut opts = display.options(args.build_dir.clone(), args.jobs);
+    opts.count_instructions = !args.no_count;
     let mut report = match verify::verify_with(
         files,
         rows,
@@ -498,6 +505,7 @@ impl ProgressDisplay {
                     build_dir,
                     jobs,
                     reject_nan: false,
+                    count_instructions: false,
                     stage: Some(Arc::new(move |target: &str, stage: Stage| {
                         if let Some((_, pb)) = on_stage.iter().find(|(n, _)| n == target) {
                             pb.set_message(stage_text(stage));
@@ -527,6 +535,7 @@ impl ProgressDisplay {
                     build_dir,
                     jobs,
                     reject_nan: false,
+                    count_instructions: false,
                     stage: None,
                     progress: Some(Arc::new(move |r: &verify::TargetReport| {
                         let Some(i) = names.iter().position(|n| *n == r.target) else {
