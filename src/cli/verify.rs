@@ -124,12 +124,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let cov = verify::coverage(&ens, &rows);
     eprintln!(
-        "{} vectors ({} boundary, {} special, {} leaf-steering, {} random{}); \
+        "{} vectors ({} boundary, {} special, {} leaf-steering, {} longest-path, {} random{}); \
          leaf coverage {}/{} ({:.1}%), branch coverage {}/{} ({:.1}%){}",
         rows.len(),
         set.boundary_rows,
         set.special_rows,
         set.leaf_rows,
+        set.longest_rows,
         set.random_rows,
         if args.data.is_some() {
             format!(", {} from CSV", rows.len() - set.rows.len())
@@ -170,6 +171,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                     "boundary": set.boundary_rows,
                     "special": set.special_rows,
                     "leaf_steering": set.leaf_rows,
+                    "longest_path": set.longest_rows,
                     "random": set.random_rows,
                     "from_csv": rows.len() - set.rows.len(),
                     "unreachable_leaves": set.unreachable_leaves,
