@@ -3,12 +3,15 @@
 //! upper bound on instructions and cycles per call from the linked image
 //! ([`cfg`], [`bound`], [`cycles`]).
 
+pub mod bound;
+pub mod cfg;
 pub mod cycles;
 
+pub use bound::Bound;
 pub use cycles::CycleModel;
 
 use super::process;
-use super::targets::TargetSpec;
+use super::targets::{TargetKind, TargetSpec};
 use super::trace::{self, Counts};
 use serde::Serialize;
 use std::path::Path;
@@ -21,6 +24,12 @@ pub struct TimingReport {
     pub counts: Option<Counts>,
     /// Why there are no counts (or why they are incomplete).
     pub message: Option<String>,
+    /// The static bound of one call (bare-metal targets), from the same
+    /// linked image the counts were measured on.
+    pub bound: Option<Bound>,
+    /// Why there is no bound (an unmatched loop, an indirect branch, or a
+    /// Linux user-mode target, for which none is claimed).
+    pub bound_message: Option<String>,
 }
 
 /// Per-target state of the counting while the batches run.
@@ -29,6 +38,7 @@ pub(super) struct Counter {
     per_row: Vec<u64>,
     driver_built: bool,
     failed: Option<String>,
+    bound: Option<Result<Bound, String>>,
 }
 
 /// What one batch's traced run needs to know.
@@ -122,6 +132,9 @@ impl Counter {
             ));
         }
         self.per_row.extend(tr.counts);
+        if self.bound.is_none() {
+            self.bound = Some(static_bound(t, spec, b.dir, exe, commands));
+        }
         Ok(())
     }
 
@@ -132,17 +145,59 @@ impl Counter {
             .as_ref()
             .map(|s| s.counter.as_str())
             .unwrap_or_default();
+        let (bound, bound_message) = match self.bound {
+            Some(Ok(b)) => (Some(b), None),
+            Some(Err(m)) => (None, Some(m)),
+            None => (None, None),
+        };
         match self.failed {
             Some(m) => TimingReport {
                 counts: None,
                 message: Some(format!("no instruction counts: {m}")),
+                bound,
+                bound_message,
             },
             None => TimingReport {
                 counts: Counts::from_rows(counter, self.per_row),
                 message: None,
+                bound,
+                bound_message,
             },
         }
     }
+}
+
+/// The static bound of `exe` (bare-metal targets only).
+fn static_bound(
+    t: &TargetSpec,
+    spec: &super::trace::TimingSpec,
+    dir: &Path,
+    exe: &str,
+    commands: &mut Vec<String>,
+) -> Result<Bound, String> {
+    if t.kind != TargetKind::BareMetal {
+        return Err(
+            "no static bound is claimed under Linux user mode or on the host                     (caches, out-of-order execution and the operating system are not                     modelled): measured counts only"
+                .to_string(),
+        );
+    }
+    let args = vec![
+        "-d".to_string(),
+        "--no-show-raw-insn".to_string(),
+        exe.to_string(),
+    ];
+    commands.push(process::command_line(&spec.objdump, &args));
+    let f = process::run(&spec.objdump, &args, dir, Duration::from_secs(300))
+        .map_err(|e| format!("cannot run {}: {e}", spec.objdump))?;
+    if !f.success() {
+        return Err(format!(
+            "{} -d {exe} failed: {}",
+            spec.objdump,
+            f.stderr.trim()
+        ));
+    }
+    let funcs = cfg::parse_objdump(&f.stdout);
+    bound::bound(&funcs, trace::ENTRY, spec.cycles.as_ref())
 }
 
 /// The report's lines about timing (indented like the other target lines).
@@ -161,6 +216,25 @@ pub fn render_text(t: &TimingReport) -> String {
     }
     if let Some(m) = &t.message {
         s.push_str(&format!("    timing: {m}\n"));
+    }
+    if let Some(b) = &t.bound {
+        let mut line = format!("    static bound per call: {} instructions", b.instructions);
+        if let (Some(c), Some(us), Some(mhz)) = (b.cycles, b.micros, b.clock_mhz) {
+            line.push_str(&format!(", {c} cycles, {us:.2} us at {mhz} MHz"));
+        }
+        if let Some(c) = &t.counts {
+            if c.max > 0 {
+                line.push_str(&format!(
+                    "; bound / measured max {:.3}",
+                    b.instructions as f64 / c.max as f64
+                ));
+            }
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+    if let Some(m) = &t.bound_message {
+        s.push_str(&format!("    static bound: {m}\n"));
     }
     s
 }
