@@ -79,6 +79,12 @@ pub struct Args {
     /// (for cores without an FPU); it uses the compact node table.
     #[arg(long, value_enum, default_value = "float")]
     pub numeric: timber::codegen::c99::Numeric,
+    /// Skip the instruction count: by default every target with a
+    /// `[timing]` table also runs its vectors under a QEMU execution trace
+    /// and reports the instructions of each call (max, median, the row
+    /// that reached the max).
+    #[arg(long)]
+    pub no_count: bool,
 }
 
 pub fn run(mut args: Args) -> anyhow::Result<u8> {
@@ -136,12 +142,13 @@ pub fn run(mut args: Args) -> anyhow::Result<u8> {
     }
     let cov = verify::coverage(&ens, &rows);
     eprintln!(
-        "{} vectors ({} boundary, {} special, {} leaf-steering, {} random{}); \
+        "{} vectors ({} boundary, {} special, {} leaf-steering, {} longest-path, {} random{}); \
          leaf coverage {}/{} ({:.1}%), branch coverage {}/{} ({:.1}%){}",
         rows.len(),
         set.boundary_rows,
         set.special_rows,
         set.leaf_rows,
+        set.longest_rows,
         set.random_rows,
         if args.data.is_some() {
             format!(", {} from CSV", rows.len() - set.rows.len())
@@ -182,6 +189,7 @@ pub fn run(mut args: Args) -> anyhow::Result<u8> {
                     "boundary": set.boundary_rows,
                     "special": set.special_rows,
                     "leaf_steering": set.leaf_rows,
+                    "longest_path": set.longest_rows,
                     "random": set.random_rows,
                     "from_csv": rows.len() - set.rows.len(),
                     "unreachable_leaves": set.unreachable_leaves,
@@ -215,7 +223,8 @@ fn run_targets(
     } else {
         ProgressDisplay::lines(&names)
     };
-    let opts = display.options(args.build_dir.clone(), args.jobs);
+    let mut opts = display.options(args.build_dir.clone(), args.jobs);
+    opts.count_instructions = !args.no_count;
     let mut report = match verify::verify_with(
         files,
         rows,
@@ -516,6 +525,7 @@ impl ProgressDisplay {
                     build_dir,
                     jobs,
                     reject_nan: false,
+                    count_instructions: false,
                     stage: Some(Arc::new(move |target: &str, stage: Stage| {
                         if let Some((_, pb)) = on_stage.iter().find(|(n, _)| n == target) {
                             pb.set_message(stage_text(stage));
@@ -545,6 +555,7 @@ impl ProgressDisplay {
                     build_dir,
                     jobs,
                     reject_nan: false,
+                    count_instructions: false,
                     stage: None,
                     progress: Some(Arc::new(move |r: &verify::TargetReport| {
                         let Some(i) = names.iter().position(|n| *n == r.target) else {

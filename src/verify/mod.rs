@@ -10,6 +10,8 @@
 pub mod measure;
 pub mod process;
 pub mod targets;
+pub mod timing;
+pub mod trace;
 pub mod vectors;
 pub mod vectors_csv;
 pub mod warnings;
@@ -100,6 +102,9 @@ pub struct VerifyOptions {
     /// a NaN input must return TIMBER_ERR_NAN, and its outputs are not
     /// compared (they are unspecified).
     pub reject_nan: bool,
+    /// Also count the instructions of every call under QEMU (targets with
+    /// a `[timing]` table; see [`trace`]).
+    pub count_instructions: bool,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -199,6 +204,8 @@ pub struct TargetReport {
     /// Size of the whole linked program (harness, vectors, C library).
     pub image_size: Option<SectionSizes>,
     pub stack: Option<StackReport>,
+    /// Instructions per call (with `count_instructions`).
+    pub timing: Option<timing::TimingReport>,
     /// Number of program images built (vectors are split into batches
     /// when they would not fit a small board's flash).
     pub batches: usize,
@@ -418,6 +425,7 @@ pub fn verify_with(
         n_outputs,
         stage: opts.stage.as_ref(),
         reject_nan: opts.reject_nan,
+        count_instructions: opts.count_instructions,
     };
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -491,6 +499,7 @@ struct RunCtx<'a> {
     n_outputs: usize,
     stage: Option<&'a StageProgress>,
     reject_nan: bool,
+    count_instructions: bool,
 }
 
 impl RunCtx<'_> {
@@ -624,6 +633,7 @@ fn run_target(ctx: &RunCtx<'_>, t: &TargetSpec, dir: &Path) -> TargetReport {
         model_size: None,
         image_size: None,
         stack: None,
+        timing: None,
         batches: 0,
         build_ms: 0,
         run_ms: 0,
@@ -772,6 +782,7 @@ fn build_and_run(
     let mut measured_peak: Option<u64> = None;
     let mut painted: Option<u64> = None;
     let batches = ctx.vectors.len().div_ceil(per);
+    let mut counter = (ctx.count_instructions && t.timing.is_some()).then(timing::Counter::default);
     for (b, chunk) in ctx.vectors.chunks(per).enumerate() {
         let offset = b * per;
         let exe = if t.kind == TargetKind::BareMetal {
@@ -950,7 +961,17 @@ fn build_and_run(
         if rep.mismatch_count > 0 {
             status = TargetStatus::Mismatch;
         }
+        if let Some(c) = counter.as_mut() {
+            let batch = timing::Batch {
+                dir,
+                model_objs: &model_objs,
+                rows: chunk.len(),
+                hash: fnv1a(parsed.rows.iter().flat_map(|(_, o)| o.iter())),
+            };
+            c.batch(t, &batch, &mut rep.commands);
+        }
     }
+    rep.timing = counter.map(|c| c.finish(t));
     rep.output_hash = Some(format!("{:08x}", fnv1a(hash_bits.iter())));
     if let Some(s) = rep.stack.as_mut() {
         s.measured_peak = measured_peak;
@@ -1091,6 +1112,9 @@ pub fn render_text(report: &VerifyReport) -> String {
                 "    ... and {} more",
                 t.mismatch_count - t.mismatches.len()
             );
+        }
+        if let Some(tm) = &t.timing {
+            s.push_str(&timing::render_text(tm));
         }
         if let Some(msg) = &t.message {
             for l in msg.lines() {

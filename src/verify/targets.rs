@@ -114,6 +114,10 @@ pub struct TargetSpec {
     /// ([`crate::codegen::c99::stack`]) for this target family.
     #[serde(default)]
     pub stack_model: Option<crate::codegen::c99::stack::StackModel>,
+    /// How instructions are counted and, on bare-metal targets, the cycle
+    /// model of the static bound ([`super::trace::TimingSpec`]).
+    #[serde(default)]
+    pub timing: Option<super::trace::TimingSpec>,
     /// sha256 of the TOML text this spec was read from (filled in on load).
     #[serde(default, skip_deserializing)]
     pub toml_sha256: String,

@@ -36,6 +36,9 @@ pub struct VectorSet {
     pub leaf_rows: usize,
     /// Leaves no row can reach (contradictory path constraints).
     pub unreachable_leaves: usize,
+    /// Rows that take the longest path of one tree (when no earlier row
+    /// does) or the longest paths of several trees at once.
+    pub longest_rows: usize,
     pub random_rows: usize,
 }
 
@@ -151,6 +154,9 @@ pub fn generate(ens: &Ensemble, opts: &VectorOptions) -> VectorSet {
             }
         }
     }
+    let longest = longest_path_rows(ens, &base, &rows);
+    set.longest_rows = longest.len();
+    rows.extend(longest);
     let mut rng = SplitMix64(opts.seed);
     for _ in 0..opts.random_rows {
         let mut r = Vec::with_capacity(nf);
@@ -199,9 +205,34 @@ struct Interval {
     nan_ok: bool,
 }
 
+impl Interval {
+    const ANY: Interval = Interval {
+        lo: f32::NEG_INFINITY,
+        hi: f32::INFINITY,
+        nan_ok: true,
+    };
+
+    fn meet(self, o: Interval) -> Interval {
+        Interval {
+            lo: self.lo.max(o.lo),
+            hi: self.hi.min(o.hi),
+            nan_ok: self.nan_ok && o.nan_ok,
+        }
+    }
+}
+
 /// Construct a row that reaches leaf `leaf` of tree `ti`, or None when the
 /// path's constraints contradict each other.
 pub fn row_for_leaf(ens: &Ensemble, ti: usize, leaf: u32, base: &[f32]) -> Option<Vec<f32>> {
+    let tree = ens.trees.get(ti)?;
+    let cons = path_constraints(ens, ti, leaf)?;
+    let row = materialise(&cons, base)?;
+    (leaf_index(tree, &row) == leaf).then_some(row)
+}
+
+/// Per-feature constraints of the path from the root of tree `ti` to node
+/// `leaf` (None for features the path does not test).
+fn path_constraints(ens: &Ensemble, ti: usize, leaf: u32) -> Option<Vec<Option<Interval>>> {
     let tree = ens.trees.get(ti)?;
     // Parent links: (parent, went_left).
     let mut parent: Vec<Option<(u32, bool)>> = vec![None; tree.nodes.len()];
@@ -216,14 +247,7 @@ pub fn row_for_leaf(ens: &Ensemble, ti: usize, leaf: u32, base: &[f32]) -> Optio
         }
     }
     let nf = ens.n_features as usize;
-    let mut iv = vec![
-        Interval {
-            lo: f32::NEG_INFINITY,
-            hi: f32::INFINITY,
-            nan_ok: true,
-        };
-        nf
-    ];
+    let mut iv = vec![Interval::ANY; nf];
     let mut constrained = vec![false; nf];
     let mut cur = leaf;
     let mut steps = 0usize;
@@ -253,12 +277,20 @@ pub fn row_for_leaf(ens: &Ensemble, ti: usize, leaf: u32, base: &[f32]) -> Optio
         }
         cur = p;
     }
+    Some(
+        iv.into_iter()
+            .zip(constrained)
+            .map(|(i, c)| c.then_some(i))
+            .collect(),
+    )
+}
+
+/// A row inside the constraints: the base value where it fits, else a
+/// value of the interval, else NaN where every decision lets it through.
+fn materialise(cons: &[Option<Interval>], base: &[f32]) -> Option<Vec<f32>> {
     let mut row = base.to_vec();
-    for f in 0..nf {
-        if !constrained[f] {
-            continue;
-        }
-        let i = iv[f];
+    for (f, c) in cons.iter().enumerate() {
+        let Some(i) = *c else { continue };
         row[f] = if i.lo <= i.hi {
             let b = base[f];
             if b >= i.lo && b <= i.hi {
@@ -277,11 +309,103 @@ pub fn row_for_leaf(ens: &Ensemble, ti: usize, leaf: u32, base: &[f32]) -> Optio
             return None;
         };
     }
-    if leaf_index(tree, &row) == leaf {
-        Some(row)
-    } else {
-        None
+    Some(row)
+}
+
+/// Depth (number of splits above it) of every node of a tree.
+fn depths(tree: &crate::ir::Tree) -> Vec<usize> {
+    let mut d = vec![0usize; tree.nodes.len()];
+    // Children always come after their parent is reached from the root:
+    // walk from the root with an explicit stack.
+    let mut stack = vec![0usize];
+    let mut seen = 0usize;
+    while let Some(i) = stack.pop() {
+        seen += 1;
+        if seen > tree.nodes.len() {
+            break; // not a tree; validation refuses such models
+        }
+        if let Some(Node::Split(s)) = tree.nodes.get(i) {
+            for c in [s.left as usize, s.right as usize] {
+                if c < d.len() {
+                    d[c] = d[i] + 1;
+                    stack.push(c);
+                }
+            }
+        }
     }
+    d
+}
+
+/// Most rows that combine the longest paths of several trees.
+const MAX_COMBINED_ROWS: usize = 64;
+
+/// Rows for the longest paths: per tree, a row reaching its deepest
+/// reachable leaf (unless one of `existing` already does); then rows that
+/// take the deepest leaves of as many trees at once as the features allow
+/// (greedy, in tree order, each tree added only when the row still reaches
+/// every leaf chosen so far), until every tree's deepest leaf is in one.
+fn longest_path_rows(ens: &Ensemble, base: &[f32], existing: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let mut targets: Vec<(usize, u32, Vec<Option<Interval>>)> = Vec::new();
+    let mut out = Vec::new();
+    for (ti, tree) in ens.trees.iter().enumerate() {
+        let d = depths(tree);
+        let mut leaves: Vec<usize> = (0..tree.nodes.len())
+            .filter(|&i| matches!(tree.nodes[i], Node::Leaf(_)))
+            .collect();
+        leaves.sort_by(|a, b| d[*b].cmp(&d[*a]).then(a.cmp(b)));
+        let Some((leaf, row)) = leaves
+            .iter()
+            .find_map(|&l| row_for_leaf(ens, ti, l as u32, base).map(|r| (l as u32, r)))
+        else {
+            continue;
+        };
+        if d[leaf as usize] == 0 {
+            continue; // a single-leaf tree has no path to lengthen
+        }
+        if !existing.iter().any(|x| leaf_index(tree, x) == leaf) {
+            out.push(row);
+        }
+        if let Some(c) = path_constraints(ens, ti, leaf) {
+            targets.push((ti, leaf, c));
+        }
+    }
+    let mut left: Vec<usize> = (0..targets.len()).collect();
+    let mut combined = 0usize;
+    while left.len() > 1 && combined < MAX_COMBINED_ROWS {
+        let mut cons: Vec<Option<Interval>> = vec![None; base.len()];
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut row = base.to_vec();
+        for &k in &left {
+            let (_, _, c) = &targets[k];
+            let trial: Vec<Option<Interval>> = cons
+                .iter()
+                .zip(c)
+                .map(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => Some(a.meet(*b)),
+                    (a, b) => a.or(*b),
+                })
+                .collect();
+            let Some(r) = materialise(&trial, base) else {
+                continue;
+            };
+            let all_reached = chosen.iter().chain(std::iter::once(&k)).all(|&j| {
+                let (ti, leaf, _) = &targets[j];
+                leaf_index(&ens.trees[*ti], &r) == *leaf
+            });
+            if all_reached {
+                cons = trial;
+                chosen.push(k);
+                row = r;
+            }
+        }
+        if chosen.len() < 2 {
+            break; // nothing combines any more: the per-tree rows cover the rest
+        }
+        left.retain(|k| !chosen.contains(k));
+        out.push(row);
+        combined += 1;
+    }
+    out
 }
 
 /// Leaf and branch coverage of `rows` (leaves via the reference
@@ -393,5 +517,48 @@ mod tests {
         assert_eq!(next_down(0.0), -f32::from_bits(1));
         assert_eq!(next_up(-f32::from_bits(1)), -0.0);
         assert_eq!(next_up(f32::MAX), f32::INFINITY);
+    }
+
+    #[test]
+    fn every_tree_runs_its_longest_path_and_rows_combine_several() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/xgboost/binary_nan.json");
+        let ens = crate::frontend::load_model(&path, crate::frontend::FormatChoice::Auto)
+            .expect("fixture loads");
+        let set = generate(&ens, &VectorOptions::default());
+        assert!(set.longest_rows >= 1);
+        let base = base_row(&ens);
+        let mut best_combined = 0usize;
+        let mut deepest: Vec<Option<u32>> = Vec::new();
+        for (ti, tree) in ens.trees.iter().enumerate() {
+            let d = depths(tree);
+            // The deepest leaf any row can reach, found independently.
+            let reachable = (0..tree.nodes.len())
+                .filter(|&i| matches!(tree.nodes[i], Node::Leaf(_)))
+                .filter(|&i| row_for_leaf(&ens, ti, i as u32, &base).is_some())
+                .map(|i| d[i])
+                .max()
+                .expect("a reachable leaf");
+            let reached = set
+                .rows
+                .iter()
+                .map(|r| d[leaf_index(tree, r) as usize])
+                .max()
+                .expect("rows");
+            assert_eq!(reached, reachable, "tree {ti}");
+            deepest.push(Some(reachable as u32));
+        }
+        // The longest-path rows sit between the leaf rows and the random rows.
+        let start = set.boundary_rows + set.special_rows + set.leaf_rows + 1;
+        for r in &set.rows[start..start + set.longest_rows] {
+            let n = ens
+                .trees
+                .iter()
+                .zip(&deepest)
+                .filter(|(t, d)| Some(depths(t)[leaf_index(t, r) as usize] as u32) == **d)
+                .count();
+            best_combined = best_combined.max(n);
+        }
+        assert!(best_combined >= 2, "{best_combined}");
     }
 }
