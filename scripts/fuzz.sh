@@ -85,9 +85,25 @@ while :; do
 done
 
 # --- HTTP request fuzz (server tests) -------------------------------------
-# Reserved for the HTTP request fuzz of the server tests: run it here for
-# the same HOURS budget and add its executions and findings to the tables
-# below (execs[http], finds[http]).
+# tests/serve_hardening.rs::http_fuzz against a running `timber serve`:
+# 100,000 random and mutated requests per hour of budget (about 50 s of
+# its own, so it adds little to HOURS), a fresh seed; a failure prints the
+# seed and the shrunk request, which reproduce it.
+http_cases=$(awk -v h="$hours" 'BEGIN { n = int(h * 100000); if (n < 1000) n = 1000; print n }')
+http_seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+echo "fuzz.sh: HTTP request fuzz, $http_cases cases, seed $http_seed" >&2
+http_log=$(mktemp)
+if TIMBER_HTTP_FUZZ_CASES=$http_cases TIMBER_HTTP_FUZZ_SEED=$http_seed \
+    cargo test --release --test serve_hardening -- --exact http_fuzz --nocapture \
+    > "$http_log" 2>&1; then
+    finds[http]=0
+else
+    finds[http]=1
+    grep -v '^\s*$' "$http_log" | tail -40 >&2
+fi
+execs[http]=$http_cases
+cat "$http_log" >> "$log"
+rm -f "$http_log"
 # --------------------------------------------------------------------------
 
 elapsed=$(( $(date +%s) - start ))
