@@ -61,3 +61,32 @@ fn header_counts_are_checked_against_the_arrays() {
         "{err}"
     );
 }
+
+/// The other header fields XGBoost cross-checks: a split on a feature
+/// beyond `num_feature`, a tree assigned to a group beyond `num_class`, and
+/// a vector leaf size (`size_leaf_vector` above 1).
+#[test]
+fn feature_class_and_leaf_size_fields_are_checked() {
+    let doc = fixture();
+    let mut d = doc.clone();
+    d["learner"]["learner_model_param"]["num_feature"] = json!("2");
+    let (code, err) = inspect("features", &d);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("split_indices") && err.contains("the model has 2 features"),
+        "{err}"
+    );
+
+    let mut d = doc.clone();
+    d["learner"]["gradient_booster"]["model"]["tree_info"][3] = json!(1);
+    let (code, err) = inspect("class", &d);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("tree_info"), "{err}");
+
+    let mut d = doc.clone();
+    d["learner"]["gradient_booster"]["model"]["trees"][0]["tree_param"]["size_leaf_vector"] =
+        json!("3");
+    let (code, err) = inspect("leafvec", &d);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("tree_param/size_leaf_vector"), "{err}");
+}

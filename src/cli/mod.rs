@@ -64,6 +64,11 @@ struct Cli {
     /// files, devices and FIFOs are refused before they are read.
     #[arg(long, global = true, value_name = "BYTES")]
     max_input_bytes: Option<u64>,
+    /// The most tree nodes a model may expand to (default 2,097,152). A
+    /// scikit-learn pickle can refer to one tree many times; every
+    /// reference counts.
+    #[arg(long, global = true, value_name = "N")]
+    max_nodes: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +120,9 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     if let Some(max) = cli.max_input_bytes {
         timber::frontend::read::set_max_input_bytes(max);
+    }
+    if let Some(max) = cli.max_nodes {
+        timber::frontend::read::set_max_model_nodes(max);
     }
     let result = match cli.command {
         Command::Certify(a) => certify::run(a),

@@ -32,6 +32,25 @@ pub fn set_max_input_bytes(bytes: u64) {
     MAX_INPUT_BYTES.store(bytes, Ordering::Relaxed);
 }
 
+/// The default cap on the IR nodes one model may lower to: 2,097,152. A
+/// model's node tables need at least about 12 bytes a node, so this is
+/// beyond any microcontroller's flash (24 MiB); the cap bounds the work a
+/// small file can cause by referring to one large tree many times (a
+/// pickle's memo lets a 725 KB file list a 9,999-node tree 1,672 times).
+pub const DEFAULT_MAX_MODEL_NODES: u64 = 1 << 21;
+
+static MAX_MODEL_NODES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_MODEL_NODES);
+
+/// The node cap frontends with shared references apply in this process.
+pub fn max_model_nodes() -> u64 {
+    MAX_MODEL_NODES.load(Ordering::Relaxed)
+}
+
+/// Change the node cap for the rest of this process (`--max-nodes`).
+pub fn set_max_model_nodes(nodes: u64) {
+    MAX_MODEL_NODES.store(nodes, Ordering::Relaxed);
+}
+
 /// Read the model file at `path`: a regular file of at most
 /// [`max_input_bytes`] bytes, else an error naming the path (and the cap).
 pub fn read_model_file(path: &Path) -> Result<Vec<u8>, FrontendError> {

@@ -40,9 +40,14 @@ use crate::ir::{Aggregation, Ensemble, PostTransform, Source, Tree, IR_SCHEMA_VE
 use lower::{ir_value, lower_tree, SrcNode};
 use std::path::Path;
 
-/// Most IR nodes one model may lower to. Bounds the work a small hostile
-/// file can cause by referring to one large tree many times.
-pub const MAX_TOTAL_IR_NODES: usize = 1 << 24;
+/// Most IR nodes one model may lower to: the process's
+/// [`super::read::max_model_nodes`] (default
+/// [`super::read::DEFAULT_MAX_MODEL_NODES`], `--max-nodes` raises it). A
+/// pickle's memo lets a small file name one large tree many times; every
+/// reference is lowered anew, so the cap is on the expanded model.
+fn max_total_ir_nodes() -> usize {
+    usize::try_from(super::read::max_model_nodes()).unwrap_or(usize::MAX)
+}
 
 /// Oldest scikit-learn whose trees record `missing_go_to_left`.
 const MIN_VERSION: (u32, u32) = (1, 3);
@@ -171,7 +176,7 @@ struct Model {
 struct Cx<'a> {
     path: &'a Path,
     heap: &'a Heap,
-    /// IR nodes made so far (see [`MAX_TOTAL_IR_NODES`]).
+    /// IR nodes made so far (see [`max_total_ir_nodes`]).
     nodes_used: std::cell::Cell<usize>,
 }
 
@@ -440,19 +445,37 @@ fn src_nodes(
 }
 
 fn lower(est: &ObjView, nodes: &[SrcNode], id: u32, group: u32) -> Result<Tree, FrontendError> {
-    let tree = lower_tree(nodes, id, group).map_err(|m| est.err("tree_", m))?;
-    spend(est, &tree)?;
+    lower_counted(est, "tree_", nodes, id, group)
+}
+
+/// Lower one tree, counting its nodes against the model's cap: refused
+/// before the work when the source nodes alone pass it, and after when
+/// the lowered tree does (errors name `field` of `view`).
+fn lower_counted(
+    view: &ObjView,
+    field: &str,
+    nodes: &[SrcNode],
+    id: u32,
+    group: u32,
+) -> Result<Tree, FrontendError> {
+    check_budget(view, view.cx.nodes_used.get().saturating_add(nodes.len()))?;
+    let tree = lower_tree(nodes, id, group).map_err(|m| view.err(field, m))?;
+    let used = view.cx.nodes_used.get() + tree.nodes.len();
+    view.cx.nodes_used.set(used);
+    check_budget(view, used)?;
     Ok(tree)
 }
 
-/// Count a lowered tree against the model's node budget.
-fn spend(est: &ObjView, tree: &Tree) -> Result<(), FrontendError> {
-    let used = est.cx.nodes_used.get() + tree.nodes.len();
-    est.cx.nodes_used.set(used);
-    if used > MAX_TOTAL_IR_NODES {
+/// Refuse a model whose trees, expanded, need more than the node cap.
+fn check_budget(est: &ObjView, used: usize) -> Result<(), FrontendError> {
+    let cap = max_total_ir_nodes();
+    if used > cap {
         return Err(est.err(
             "",
-            format!("the model lowers to more than {MAX_TOTAL_IR_NODES} nodes"),
+            format!(
+                "the model expands to more than {cap} nodes (every reference to a shared tree counts); \
+                 raise the cap with --max-nodes N if the model is meant to be that large"
+            ),
         ));
     }
     Ok(())
@@ -753,9 +776,7 @@ fn hist_gradient_boosting(est: &ObjView) -> Result<Model, FrontendError> {
             let nodes = predictor_nodes(&pred)?;
             let id =
                 u32::try_from(it * k + g).map_err(|_| est.err("_predictors", "too many trees"))?;
-            let tree = lower_tree(&nodes, id, g as u32).map_err(|m| pred.err("nodes", m))?;
-            spend(&pred, &tree)?;
-            trees.push(tree);
+            trees.push(lower_counted(&pred, "nodes", &nodes, id, g as u32)?);
         }
     }
     Ok(Model {
