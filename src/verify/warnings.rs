@@ -146,14 +146,16 @@ pub fn check_target(target: &TargetSpec, sources: &Path) -> std::io::Result<Warn
 /// The host's clang pass: `-Weverything` minus [`CLANG_EXCLUDED`], with
 /// `-Werror`, at the host target's optimisation level.
 pub fn check_clang_everything(clang: &str, sources: &Path) -> std::io::Result<WarningsReport> {
-    let mut flags: Vec<String> = vec!["-std=c99".into(), "-O2".into(), "-Weverything".into()];
-    flags.extend(CLANG_EXCLUDED.iter().map(|(f, _)| f.to_string()));
-    flags.push("-Werror".into());
+    let mut warning_flags: Vec<String> = vec!["-Weverything".into()];
+    warning_flags.extend(CLANG_EXCLUDED.iter().map(|(f, _)| f.to_string()));
+    warning_flags.push("-Werror".into());
+    let mut flags: Vec<String> = vec!["-std=c99".into(), "-O2".into()];
+    flags.extend(warning_flags.iter().cloned());
     let runs = compile_each(clang, &flags, sources)?;
     Ok(WarningsReport {
         target: "host, clang -Weverything".into(),
         compiler: clang.into(),
-        flags: flags[2..].to_vec(),
+        flags: warning_flags,
         runs,
     })
 }
