@@ -29,7 +29,7 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use timber::frontend::{load_model_bytes, FormatChoice};
+use timber::frontend::{load_model_bytes, Format, FormatChoice};
 
 /// Wall-clock bound of one input (generous: a parse of a mutated fixture
 /// takes milliseconds; only a hang reaches this).
@@ -147,28 +147,28 @@ const TARGETS: &[Target] = &[
         seeds: &[("xgboost", ".json"), ("xgboost_versions", ".json")],
         mutate: mutate::json,
         generate: None,
-        run: |b| frontend(b, "fuzz.json", FormatChoice::XgboostJson),
+        run: |b| frontend(b, "fuzz.json", FormatChoice::Is(Format::XgboostJson)),
     },
     Target {
         name: "xgboost-ubj",
         seeds: &[("xgboost", ".ubj"), ("xgboost_versions", ".ubj")],
         mutate: mutate::ubjson,
         generate: None,
-        run: |b| frontend(b, "fuzz.ubj", FormatChoice::XgboostUbj),
+        run: |b| frontend(b, "fuzz.ubj", FormatChoice::Is(Format::XgboostUbj)),
     },
     Target {
         name: "lightgbm",
         seeds: &[("lightgbm", ".txt")],
         mutate: mutate::lines,
         generate: None,
-        run: |b| frontend(b, "fuzz.txt", FormatChoice::LightgbmText),
+        run: |b| frontend(b, "fuzz.txt", FormatChoice::Is(Format::LightgbmText)),
     },
     Target {
         name: "catboost",
         seeds: &[("catboost", ".json")],
         mutate: mutate::json,
         generate: None,
-        run: |b| frontend(b, "fuzz.json", FormatChoice::CatboostJson),
+        run: |b| frontend(b, "fuzz.json", FormatChoice::Is(Format::CatboostJson)),
     },
     Target {
         name: "sklearn-pickle",
@@ -180,14 +180,14 @@ const TARGETS: &[Target] = &[
         ],
         mutate: mutate::pickle,
         generate: None,
-        run: |b| frontend(b, "fuzz.pkl", FormatChoice::SklearnPickle),
+        run: |b| frontend(b, "fuzz.pkl", FormatChoice::Is(Format::SklearnPickle)),
     },
     Target {
         name: "onnx",
         seeds: &[("onnx", ".onnx")],
         mutate: mutate::protobuf,
         generate: None,
-        run: |b| frontend(b, "fuzz.onnx", FormatChoice::Onnx),
+        run: |b| frontend(b, "fuzz.onnx", FormatChoice::Is(Format::Onnx)),
     },
     Target {
         name: "detect",

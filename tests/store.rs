@@ -443,3 +443,33 @@ fn list_reports_a_broken_entry_and_exits_1() {
     );
     assert_eq!(list_json(home.path()).len(), 1);
 }
+
+/// Each format is stored under its own extension, so an entry copied out
+/// opens with the right reader (a LightGBM text model was `model.json`).
+#[test]
+fn each_format_is_stored_under_its_own_extension() {
+    let home = tempfile::tempdir().unwrap();
+    let fx = common::fixtures();
+    let cases = [
+        ("x", fx.join("xgboost/binary_nan.json"), "model.json"),
+        ("u", fx.join("xgboost/multiclass.ubj"), "model.ubj"),
+        ("l", fx.join("lightgbm/binary_nan.txt"), "model.txt"),
+        ("c", fx.join("catboost/binary.json"), "model.json"),
+        ("p", fx.join("sklearn/dt_clf/model.pkl"), "model.pkl"),
+        ("j", fx.join("sklearn/rf_clf/model.joblib"), "model.joblib"),
+        ("z", fx.join("sklearn/et_reg/model.joblib"), "model.joblib"),
+        ("o", fx.join("onnx/binary_raw/model.onnx"), "model.onnx"),
+    ];
+    let store = Store::at(home.path());
+    for (name, model, file) in &cases {
+        let o = timber(
+            home.path(),
+            &["load", model.to_str().unwrap(), "--name", name],
+        );
+        assert_eq!(o.status.code(), Some(0), "load {model:?}: {}", stderr(&o));
+        let m = store.manifest(name).unwrap();
+        assert_eq!(m.model.file, *file, "{model:?}");
+        let stored = std::fs::read(store.entry_dir(name).unwrap().join(file)).unwrap();
+        assert_eq!(stored, std::fs::read(model).unwrap(), "{model:?}");
+    }
+}

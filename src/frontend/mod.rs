@@ -10,6 +10,7 @@ pub mod lightgbm;
 pub mod onnx;
 pub mod pickle;
 pub mod read;
+pub mod registry;
 pub mod sklearn;
 pub mod threshold;
 pub mod ubjson;
@@ -63,24 +64,34 @@ pub enum FrontendError {
     },
 }
 
-/// Which format to read a model as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which format to read a model as: `auto` (by content) or one of
+/// [`Format`]'s values, the choices `--format` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatChoice {
     /// Detect from the file's content.
     Auto,
-    /// XGBoost JSON (`Booster.save_model("m.json")`).
-    XgboostJson,
-    /// XGBoost Universal Binary JSON (`Booster.save_model("m.ubj")`).
-    XgboostUbj,
-    /// LightGBM text model (`Booster.save_model("m.txt")`).
-    LightgbmText,
-    /// CatBoost JSON (`model.save_model("m.json", format="json")`).
-    CatboostJson,
-    /// scikit-learn estimator saved with `pickle.dump` (protocol 2-5) or
-    /// `joblib.dump` (uncompressed, zlib or gzip); read without running it.
-    SklearnPickle,
-    /// ONNX-ML tree ensemble (skl2onnx, onnxmltools).
-    Onnx,
+    /// Read as this format, whatever the content looks like.
+    Is(Format),
+}
+
+impl clap::ValueEnum for FormatChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        static CHOICES: std::sync::LazyLock<Vec<FormatChoice>> = std::sync::LazyLock::new(|| {
+            std::iter::once(FormatChoice::Auto)
+                .chain(registry::FORMATS.iter().map(|s| FormatChoice::Is(s.format)))
+                .collect()
+        });
+        &CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            FormatChoice::Auto => Some(
+                clap::builder::PossibleValue::new("auto").help("Detect from the file's content"),
+            ),
+            FormatChoice::Is(f) => f.to_possible_value(),
+        }
+    }
 }
 
 /// sha256 of bytes as lower-case hex.
@@ -102,21 +113,9 @@ pub fn load_model_bytes(
 ) -> Result<Ensemble, FrontendError> {
     let format = match choice {
         FormatChoice::Auto => detect(path, bytes)?,
-        FormatChoice::XgboostJson => Format::XgboostJson,
-        FormatChoice::XgboostUbj => Format::XgboostUbj,
-        FormatChoice::LightgbmText => Format::LightgbmText,
-        FormatChoice::CatboostJson => Format::CatboostJson,
-        FormatChoice::SklearnPickle => Format::SklearnPickle,
-        FormatChoice::Onnx => Format::Onnx,
+        FormatChoice::Is(format) => format,
     };
-    let ens = match format {
-        Format::XgboostJson => xgboost::from_json_bytes(path, bytes)?,
-        Format::XgboostUbj => xgboost::from_ubj_bytes(path, bytes)?,
-        Format::LightgbmText => lightgbm::from_text_bytes(path, bytes)?,
-        Format::CatboostJson => catboost::from_json_bytes(path, bytes)?,
-        Format::SklearnPickle => sklearn::from_pickle_bytes(path, bytes)?,
-        Format::Onnx => onnx::from_bytes(path, bytes)?,
-    };
+    let ens = (format.spec().lower)(path, bytes)?;
     crate::ir::validate(&ens).map_err(|source| FrontendError::Invalid {
         path: path.to_path_buf(),
         source,

@@ -274,7 +274,8 @@ impl Store {
             });
         }
         let bytes = crate::frontend::read_model_file(model)?;
-        let ens = load_model_bytes(model, &bytes, FormatChoice::Auto)?;
+        let format = crate::frontend::detect(model, &bytes)?;
+        let ens = load_model_bytes(model, &bytes, FormatChoice::Is(format))?;
         let sources = crate::codegen::c99::emit_c99(&ens, &Default::default())?;
         let models = self.models_dir();
         std::fs::create_dir_all(&models)
@@ -289,11 +290,10 @@ impl Store {
         let dir = tmp.path();
         let mut files = BTreeMap::new();
 
-        let ext = if ens.source.format.ends_with("ubj") {
-            "ubj"
-        } else {
-            "json"
-        };
+        // Stored under its own format's extension (a LightGBM text model is
+        // `model.txt`, a pickle `model.pkl`), so a user who copies the entry
+        // out opens it with the right reader.
+        let ext = (format.spec().extension)(&bytes);
         let model_file = format!("model.{ext}");
         write_file(dir, &model_file, &bytes, &mut files)?;
         write_file(

@@ -275,7 +275,11 @@ fn good() -> ModelProto {
 }
 
 fn load(m: &ModelProto) -> Result<Ensemble, FrontendError> {
-    load_model_bytes(Path::new("m.onnx"), &m.encode_to_vec(), FormatChoice::Onnx)
+    load_model_bytes(
+        Path::new("m.onnx"),
+        &m.encode_to_vec(),
+        FormatChoice::Is(Format::Onnx),
+    )
 }
 
 fn refused(m: &ModelProto) -> String {
@@ -326,12 +330,16 @@ fn truncated_protobuf_is_refused_without_panic() {
     for n in 0..bytes.len() {
         // Every prefix is either refused or (if it happens to be a whole
         // message) lowered; never a panic.
-        let _ = load_model_bytes(Path::new("m.onnx"), &bytes[..n], FormatChoice::Onnx);
+        let _ = load_model_bytes(
+            Path::new("m.onnx"),
+            &bytes[..n],
+            FormatChoice::Is(Format::Onnx),
+        );
     }
     let err = load_model_bytes(
         Path::new("m.onnx"),
         &bytes[..bytes.len() / 2],
-        FormatChoice::Onnx,
+        FormatChoice::Is(Format::Onnx),
     )
     .unwrap_err()
     .to_string();
