@@ -7,6 +7,10 @@
 #                                            picolibc-arm-none-eabi, qemu-system-arm
 #   cortex-a53  aarch64-linux-gnu-gcc        gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user
 #   cortex-a7   arm-linux-gnueabihf-gcc      gcc-arm-linux-gnueabihf, libc6-dev-armhf-cross, qemu-user
+#   riscv32*    riscv64-unknown-elf-gcc      gcc-riscv64-unknown-elf, picolibc-riscv64-unknown-elf,
+#               + picolibc                   qemu-system-misc (qemu-system-riscv32)
+#   riscv64     riscv64-linux-gnu-gcc        gcc-riscv64-linux-gnu, libc6-dev-riscv64-cross, qemu-user
+#   powerpc     powerpc-linux-gnu-gcc        gcc-powerpc-linux-gnu, libc6-dev-powerpc-cross, qemu-user
 #   rule cross-check                          cppcheck
 #   coverage (certify)  gcc/gcov, clang-19     build-essential, clang-19, llvm-19,
 #                       llvm-profdata-19,      libclang-rt-19-dev (MC/DC needs
@@ -18,7 +22,9 @@ set -eu
 
 PACKAGES="build-essential qemu-system-arm qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi \
 picolibc-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
-libc6-dev-armhf-cross cppcheck clang-19 llvm-19 libclang-rt-19-dev nodejs chromium openssl"
+libc6-dev-armhf-cross gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc \
+gcc-riscv64-linux-gnu libc6-dev-riscv64-cross gcc-powerpc-linux-gnu libc6-dev-powerpc-cross \
+cppcheck clang-19 llvm-19 libclang-rt-19-dev nodejs chromium openssl"
 
 missing=""
 for p in $PACKAGES; do

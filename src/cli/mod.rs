@@ -51,7 +51,7 @@ impl std::error::Error for CodedError {}
     name = "timber",
     version,
     about = "Compile tree-ensemble models into MISRA C:2012-constrained, bit-exact C99, and prove it.",
-    long_about = "timber compiles trained tree ensembles (XGBoost JSON/UBJSON) into C99 that follows \
+    long_about = "timber compiles trained tree ensembles (XGBoost JSON/UBJSON, LightGBM text, CatBoost JSON, scikit-learn pickles, ONNX-ML) into C99 that follows \
 MISRA C:2012, computes the same bits on every target as its Rust reference evaluator, and \
 produces the evidence: a rule check, QEMU verification and an audit bundle.\n\n\
 Exit codes: 0 all requirements met; 1 a requirement fell short; 2 bad input or usage; \

@@ -28,8 +28,10 @@ pub struct Args {
     /// The model file.
     #[arg(long, short = 'm')]
     pub model: PathBuf,
-    /// Comma-separated targets, or `all` (host, cortex-m0, cortex-m0-mps2,
-    /// cortex-m3, cortex-m4f, cortex-m7, cortex-m33, cortex-a53, cortex-a7).
+    /// Comma-separated targets, or `all`: host, cortex-m0, cortex-m0-mps2,
+    /// cortex-m3, cortex-m4f, cortex-m7, cortex-m33, cortex-a53, cortex-a7,
+    /// riscv32imac, riscv32imafc, riscv64, powerpc (the files of
+    /// qemu/targets/; an unknown name is refused with the list).
     #[arg(long, default_value = "all")]
     pub targets: String,
     /// Extra input rows: a CSV file with one column per feature (an

@@ -39,6 +39,22 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "cortex-a7.toml",
         include_str!("../../qemu/targets/cortex-a7.toml"),
     ),
+    (
+        "riscv32imac.toml",
+        include_str!("../../qemu/targets/riscv32imac.toml"),
+    ),
+    (
+        "riscv32imafc.toml",
+        include_str!("../../qemu/targets/riscv32imafc.toml"),
+    ),
+    (
+        "riscv64.toml",
+        include_str!("../../qemu/targets/riscv64.toml"),
+    ),
+    (
+        "powerpc.toml",
+        include_str!("../../qemu/targets/powerpc.toml"),
+    ),
 ];
 
 /// The harness C file every target runs (`qemu/harness.c`).

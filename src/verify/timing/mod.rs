@@ -177,7 +177,7 @@ fn static_bound(
 ) -> Result<Bound, String> {
     if t.kind != TargetKind::BareMetal {
         return Err(
-            "no static bound is claimed under Linux user mode or on the host                     (caches, out-of-order execution and the operating system are not                     modelled): measured counts only"
+            "no static bound is claimed under Linux user mode or on the host (caches, out-of-order execution and the operating system are not modelled): measured counts only"
                 .to_string(),
         );
     }
@@ -194,6 +194,20 @@ fn static_bound(
             "{} -d {exe} failed: {}",
             spec.objdump,
             f.stderr.trim()
+        ));
+    }
+    // The control-flow graph decodes Thumb only: another instruction set
+    // (a RISC-V image, say) gets no bound rather than a wrong one.
+    let format = f
+        .stdout
+        .lines()
+        .find_map(|l| l.split("file format ").nth(1))
+        .unwrap_or("an unknown format")
+        .trim()
+        .to_string();
+    if format != "elf32-littlearm" {
+        return Err(format!(
+            "the static bound reads Arm Thumb code only and this image is {format}: measured counts only"
         ));
     }
     let funcs = cfg::parse_objdump(&f.stdout);
