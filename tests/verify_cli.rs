@@ -155,11 +155,7 @@ fn numeric_int_verifies_on_every_target() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     let targets = v["report"]["targets"].as_array().expect("targets");
-    assert_eq!(
-        targets.len(),
-        timber::verify::targets::names().len(),
-        "{v}"
-    );
+    assert_eq!(targets.len(), timber::verify::targets::names().len(), "{v}");
     for t in targets {
         assert_eq!(t["status"], "pass", "{t}");
         assert_eq!(t["mismatch_count"], 0);

@@ -78,56 +78,9 @@ pub const POW2_DOWN: [f32; 7] = [
 pub const TWO_P32: f32 = 4_294_967_296.0;
 pub const TWO_M32: f32 = 2.328_306_4e-10;
 
-/// 2^|k| or 2^-|k| for |k| < 128, exactly, as a product of powers of two.
-fn pow2_int(k: i32) -> f32 {
-    let negative = k < 0;
-    let mut mag = k.unsigned_abs();
-    let mut scale = 1.0_f32;
-    let mut bit = 0usize;
-    while bit < 7 {
-        if (mag & 1) != 0 {
-            scale *= if negative {
-                POW2_DOWN[bit]
-            } else {
-                POW2_UP[bit]
-            };
-        }
-        mag >>= 1;
-        bit += 1;
-    }
-    scale
-}
-
 /// exp(x) in float32, bit-identical to `timber_exp` in the generated C.
 pub fn exp(x: f32) -> f32 {
-    if x.is_nan() {
-        return x;
-    }
-    // NaN returned above, so clamp's NaN behaviour never matters; the C
-    // writes the same clamp as two comparisons.
-    let xc = x.clamp(EXP_CLAMP_LO, EXP_CLAMP_HI);
-    let kf = xc * LOG2E;
-    // Round half away from zero; truncation of an in-range value is exact.
-    let mut k = if kf >= 0.0 {
-        (kf + 0.5) as i32
-    } else {
-        (kf - 0.5) as i32
-    };
-    let kk = k as f32;
-    let hi = xc - kk * LN2_HI;
-    let r = hi - kk * LN2_LO;
-    let q =
-        EXP_C[0] + r * (EXP_C[1] + r * (EXP_C[2] + r * (EXP_C[3] + r * (EXP_C[4] + r * EXP_C[5]))));
-    let p = (r * r) * q;
-    let mut e = 1.0_f32 + (r + p);
-    if k > 120 {
-        e *= TWO_P32;
-        k -= 32;
-    } else if k < -120 {
-        e *= TWO_M32;
-        k += 32;
-    }
-    e * pow2_int(k)
+    exp_in(&EXP_F32, x)
 }
 
 /// log2(e) rounded to double.
@@ -191,60 +144,162 @@ pub const EXP64_SCALE_K: i32 = 1000;
 
 /// 2^k for |k| <= 1023, exactly, as a product of powers of two.
 pub fn pow2_int64(k: i32) -> f64 {
-    let negative = k < 0;
-    let mut mag = k.unsigned_abs();
-    let mut scale = 1.0_f64;
-    let mut bit = 0usize;
-    while bit < 10 {
-        if (mag & 1) != 0 {
-            scale *= if negative {
-                POW2_DOWN64[bit]
-            } else {
-                POW2_UP64[bit]
-            };
-        }
-        mag >>= 1;
-        bit += 1;
-    }
-    scale
+    pow2_in(&EXP_F64, k)
 }
 
 /// exp(x) in double, bit-identical to `timber_exp64` in the generated C
 /// (and the WebAssembly build).
 pub fn exp64(x: f64) -> f64 {
+    exp_in(&EXP_F64, x)
+}
+
+/// The constants of the exp algorithm at one floating-point width: the
+/// algorithm (module doc) is the same at both widths and only these
+/// differ. The WebAssembly writer and the range analysis read them too.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpWidth<F: 'static> {
+    pub log2e: F,
+    pub ln2_hi: F,
+    pub ln2_lo: F,
+    pub clamp_lo: F,
+    pub clamp_hi: F,
+    /// The coefficients of q, 1/k! for k = 2, 3, ..., lowest first.
+    pub c: &'static [F],
+    /// 2^(2^i) and 2^-(2^i): their products give every 2^k in range.
+    pub pow2_up: &'static [F],
+    pub pow2_down: &'static [F],
+    /// A k above `scale_k` or below `-scale_k` is first brought back by
+    /// `scale_bits`, multiplying by `two_p` or `two_m` (2^+-scale_bits).
+    pub scale_k: i32,
+    pub scale_bits: i32,
+    pub two_p: F,
+    pub two_m: F,
+}
+
+/// float32 exp ([`exp`]).
+pub const EXP_F32: ExpWidth<f32> = ExpWidth {
+    log2e: LOG2E,
+    ln2_hi: LN2_HI,
+    ln2_lo: LN2_LO,
+    clamp_lo: EXP_CLAMP_LO,
+    clamp_hi: EXP_CLAMP_HI,
+    c: &EXP_C,
+    pow2_up: &POW2_UP,
+    pow2_down: &POW2_DOWN,
+    scale_k: 120,
+    scale_bits: 32,
+    two_p: TWO_P32,
+    two_m: TWO_M32,
+};
+
+/// double exp ([`exp64`]).
+pub const EXP_F64: ExpWidth<f64> = ExpWidth {
+    log2e: LOG2E64,
+    ln2_hi: LN2_HI64,
+    ln2_lo: LN2_LO64,
+    clamp_lo: EXP64_CLAMP_LO,
+    clamp_hi: EXP64_CLAMP_HI,
+    c: &EXP64_C,
+    pow2_up: &POW2_UP64,
+    pow2_down: &POW2_DOWN64,
+    scale_k: EXP64_SCALE_K,
+    scale_bits: 64,
+    two_p: TWO_P64,
+    two_m: TWO_M64,
+};
+
+/// The arithmetic exp needs of a float type: IEEE-754 operations only.
+pub trait ExpFloat:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::MulAssign
+{
+    const ZERO: Self;
+    const HALF: Self;
+    const ONE: Self;
+    fn is_nan(self) -> bool;
+    fn clamp(self, lo: Self, hi: Self) -> Self;
+    /// Truncation towards zero (only ever of a value in i32's range).
+    fn trunc_i32(self) -> i32;
+    /// The exact value of `k` (|k| < 2^24 here).
+    fn from_i32(k: i32) -> Self;
+}
+
+macro_rules! exp_float {
+    ($t:ty) => {
+        impl ExpFloat for $t {
+            const ZERO: Self = 0.0;
+            const HALF: Self = 0.5;
+            const ONE: Self = 1.0;
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            fn clamp(self, lo: Self, hi: Self) -> Self {
+                <$t>::clamp(self, lo, hi)
+            }
+            fn trunc_i32(self) -> i32 {
+                self as i32
+            }
+            fn from_i32(k: i32) -> Self {
+                k as $t
+            }
+        }
+    };
+}
+exp_float!(f32);
+exp_float!(f64);
+
+/// 2^k for k within the width's range, as a product of exact powers of two.
+fn pow2_in<F: ExpFloat>(w: &ExpWidth<F>, k: i32) -> F {
+    let negative = k < 0;
+    let mut mag = k.unsigned_abs();
+    let mut scale = F::ONE;
+    for (up, down) in w.pow2_up.iter().zip(w.pow2_down) {
+        if (mag & 1) != 0 {
+            scale *= if negative { *down } else { *up };
+        }
+        mag >>= 1;
+    }
+    scale
+}
+
+/// The exp algorithm of the module doc at width `F`, in the order the
+/// generated C and the WebAssembly writer follow.
+fn exp_in<F: ExpFloat>(w: &ExpWidth<F>, x: F) -> F {
     if x.is_nan() {
         return x;
     }
-    let xc = x.clamp(EXP64_CLAMP_LO, EXP64_CLAMP_HI);
-    let kf = xc * LOG2E64;
-    let mut k = if kf >= 0.0 {
-        (kf + 0.5) as i32
+    // NaN returned above, so clamp's NaN behaviour never matters; the C
+    // writes the same clamp as two comparisons.
+    let xc = x.clamp(w.clamp_lo, w.clamp_hi);
+    let kf = xc * w.log2e;
+    // Round half away from zero; truncation of an in-range value is exact.
+    let mut k = if kf >= F::ZERO {
+        (kf + F::HALF).trunc_i32()
     } else {
-        (kf - 0.5) as i32
+        (kf - F::HALF).trunc_i32()
     };
-    let kk = f64::from(k);
-    let hi = xc - kk * LN2_HI64;
-    let r = hi - kk * LN2_LO64;
-    let c = &EXP64_C;
-    let q = c[0]
-        + r * (c[1]
-            + r * (c[2]
-                + r * (c[3]
-                    + r * (c[4]
-                        + r * (c[5]
-                            + r * (c[6]
-                                + r * (c[7]
-                                    + r * (c[8] + r * (c[9] + r * (c[10] + r * c[11]))))))))));
+    let kk = F::from_i32(k);
+    let hi = xc - kk * w.ln2_hi;
+    let r = hi - kk * w.ln2_lo;
+    // q = c0 + r*(c1 + r*(... + r*c_last)), innermost first.
+    let (last, rest) =
+        w.c.split_last()
+            .expect("every width has polynomial coefficients");
+    let q = rest.iter().rev().fold(*last, |q, &c| c + r * q);
     let p = (r * r) * q;
-    let mut e = 1.0_f64 + (r + p);
-    if k > EXP64_SCALE_K {
-        e *= TWO_P64;
-        k -= 64;
-    } else if k < -EXP64_SCALE_K {
-        e *= TWO_M64;
-        k += 64;
+    let mut e = F::ONE + (r + p);
+    if k > w.scale_k {
+        e *= w.two_p;
+        k -= w.scale_bits;
+    } else if k < -w.scale_k {
+        e *= w.two_m;
+        k += w.scale_bits;
     }
-    e * pow2_int64(k)
+    e * pow2_in(w, k)
 }
 
 /// LightGBM's and CatBoost's sigmoid: `1 / (1 + exp(-x))` in double.

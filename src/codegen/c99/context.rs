@@ -43,7 +43,7 @@
 
 use super::branches::{branch_trees, BranchTree};
 use super::conv::{f32_literal, f64_literal, is_plain_c_text, leaf_literal, uint_type_for};
-use super::range::{exp64_paths, exp_paths, Exp64Paths, ExpPaths};
+use super::range::{exp64_paths, exp_paths, ExpPaths};
 use super::{CodegenError, Layout, NanPolicy, Options};
 use crate::ir::mathfn;
 use crate::ir::validate::tree_depth;
@@ -214,7 +214,7 @@ pub struct Exp64Constants {
     pub two_m64: String,
     pub scale_k: i32,
     /// The paths this model's exp64 arguments can take.
-    pub paths: Exp64Paths,
+    pub paths: ExpPaths,
     /// 2^k for k = k_min..=k_max (exact powers of two, the values of
     /// mathfn's products), and -k_min, the index bias.
     pub pow2: Vec<Pow2Row>,
@@ -222,7 +222,7 @@ pub struct Exp64Constants {
 }
 
 impl Exp64Constants {
-    fn new(paths: Exp64Paths) -> Result<Self, CodegenError> {
+    fn new(paths: ExpPaths) -> Result<Self, CodegenError> {
         let l = |v: f64, what: &str| {
             f64_literal(v).ok_or_else(|| CodegenError::Unsupported {
                 what: format!("{what} is not finite"),
@@ -337,7 +337,7 @@ fn plain(value: &str) -> String {
 /// The comment of a pruned timber_exp: what the model's exp arguments
 /// never do, so the paths for it are left out.
 fn exp_note(p: &ExpPaths) -> Vec<String> {
-    if *p == ExpPaths::ALL {
+    if *p == ExpPaths::all(&mathfn::EXP_F32) {
         return Vec::new();
     }
     let mut facts = Vec::new();
@@ -575,7 +575,7 @@ impl Context {
         let paths = if needs_exp && !f64_acc {
             exp_paths(ens)
         } else {
-            ExpPaths::ALL
+            ExpPaths::all(&mathfn::EXP_F32)
         };
         let max_index = (nodes.len() as u64)
             .max(leaf_values.len() as u64)

@@ -15,159 +15,114 @@
 //! code emitted computes the same bits as the full function on every
 //! argument the model can produce.
 
+use crate::ir::mathfn::{self, ExpWidth};
 use crate::ir::{Aggregation, Ensemble, Node, PostTransform};
 
-/// Which paths of `timber_exp` (and `timber_pow2_int`) the model needs.
+/// Which paths of `timber_exp` (and `timber_pow2_int`), or of
+/// `timber_exp64` at double width, the model needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ExpPaths {
     /// The argument may be NaN (only when a margin may overflow).
     pub nan: bool,
-    /// `x > EXP_CLAMP_HI` may happen.
+    /// `x > clamp_hi` may happen.
     pub clamp_hi: bool,
-    /// `x < EXP_CLAMP_LO` may happen.
+    /// `x < clamp_lo` may happen.
     pub clamp_lo: bool,
     /// `kf >= 0` may happen (x >= 0, -0 included).
     pub round_pos: bool,
     /// `kf < 0` may happen (x < 0).
     pub round_neg: bool,
-    /// `k > 120` may happen.
+    /// `k > scale_k` may happen.
     pub scale_hi: bool,
-    /// `k < -120` may happen.
+    /// `k < -scale_k` may happen.
     pub scale_lo: bool,
     /// `k > 0` may happen.
     pub pow2_pos: bool,
     /// `k < 0` may happen.
     pub pow2_neg: bool,
-    /// Every k `timber_exp` scales by (after the pre-scaling) lies in
+    /// Every k the function scales by (after the pre-scaling) lies in
     /// `k_min..=k_max`: the range of its exact 2^k table.
     pub k_min: i32,
     pub k_max: i32,
 }
 
-impl ExpPaths {
-    /// Every path (the full function).
-    pub const ALL: ExpPaths = ExpPaths {
-        nan: true,
-        clamp_hi: true,
-        clamp_lo: true,
-        round_pos: true,
-        round_neg: true,
-        scale_hi: true,
-        scale_lo: true,
-        pow2_pos: true,
-        pow2_neg: true,
-        k_min: -127,
-        k_max: 120,
-    };
+/// Where the guards of one exp width fire, in f64.
+struct Guards {
+    clamp_lo: f64,
+    clamp_hi: f64,
+    scale_k: i32,
+    scale_bits: i32,
+}
 
-    /// The paths an argument in `[lo, hi]` (f64, already an
-    /// over-approximation of every float32 argument) can take.
-    pub fn for_interval(lo: f64, hi: f64) -> ExpPaths {
-        if !(lo.is_finite() && hi.is_finite()) || lo > hi {
-            return ExpPaths::ALL;
+impl Guards {
+    fn of<F: Copy + Into<f64>>(w: &ExpWidth<F>) -> Guards {
+        Guards {
+            clamp_lo: w.clamp_lo.into(),
+            clamp_hi: w.clamp_hi.into(),
+            scale_k: w.scale_k,
+            scale_bits: w.scale_bits,
         }
-        // Thresholds, with slack towards emitting the path:
-        // clamps at 100 and -110; k = round(x * log2 e) > 120 needs
-        // x >= 83.5..., k < -120 needs x <= -83.5...; k != 0 needs
-        // |x| >= 0.3465... (|kf| >= 0.5); kf >= 0 iff x >= 0 (x = -0
-        // gives kf = -0, which is >= 0), kf < 0 iff x < 0.
-        // k = round(clamp(x) * log2 e), two units of slack each way; the
-        // pre-scaling keeps every k within -127..=120.
-        let log2e = std::f64::consts::LOG2_E;
-        let lo_c = lo.clamp(-110.0, 100.0);
-        let hi_c = hi.clamp(-110.0, 100.0);
-        let k_lo = (lo_c * log2e).floor() as i32 - 2;
-        let k_hi = (hi_c * log2e).ceil() as i32 + 2;
-        // Raw k above 120 or below -120 is pre-scaled by 32.
-        let mut parts = Vec::new();
-        if k_hi > 120 {
-            parts.push((k_lo.max(121) - 32, k_hi - 32));
-        }
-        if k_lo < -120 {
-            parts.push((k_lo + 32, k_hi.min(-121) + 32));
-        }
-        if k_lo <= 120 && k_hi >= -120 {
-            parts.push((k_lo.max(-120), k_hi.min(120)));
-        }
-        let k_min = parts.iter().map(|p| p.0).min().unwrap_or(-127).max(-127);
-        let k_max = parts.iter().map(|p| p.1).max().unwrap_or(120).min(120);
-        ExpPaths {
-            k_min,
-            k_max,
-            nan: false,
-            clamp_hi: hi > 99.0,
-            clamp_lo: lo < -109.0,
-            round_pos: hi >= 0.0,
-            round_neg: lo < 0.0,
-            scale_hi: hi > 83.0,
-            scale_lo: lo < -83.0,
-            pow2_pos: hi > 0.34,
-            pow2_neg: lo < -0.34,
-        }
+    }
+
+    /// The smallest k after the pre-scaling: round(clamp_lo * log2 e)
+    /// brought back by scale_bits (-127 at float32, -1012 at double).
+    fn k_min(&self) -> i32 {
+        (self.clamp_lo * std::f64::consts::LOG2_E).round() as i32 + self.scale_bits
     }
 }
 
-/// Which paths of `timber_exp64` (double accumulation) the model needs:
-/// the same guards as [`ExpPaths`] at exp64's thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Exp64Paths {
-    pub nan: bool,
-    /// `x > EXP64_CLAMP_HI` (710) may happen.
-    pub clamp_hi: bool,
-    /// `x < EXP64_CLAMP_LO` (-746) may happen.
-    pub clamp_lo: bool,
-    pub round_pos: bool,
-    pub round_neg: bool,
-    /// `k > 1000` may happen.
-    pub scale_hi: bool,
-    /// `k < -1000` may happen.
-    pub scale_lo: bool,
-    /// Every k exp64 scales by (after the pre-scaling) is in
-    /// `k_min..=k_max`: the range of its exact 2^k table.
-    pub k_min: i32,
-    pub k_max: i32,
-}
-
-impl Exp64Paths {
-    /// Every path (the full function).
-    pub const ALL: Exp64Paths = Exp64Paths {
-        nan: true,
-        clamp_hi: true,
-        clamp_lo: true,
-        round_pos: true,
-        round_neg: true,
-        scale_hi: true,
-        scale_lo: true,
-        k_min: -1012,
-        k_max: 1000,
-    };
-
-    /// The paths an argument in `[lo, hi]` (an over-approximation of
-    /// every double argument) can take; thresholds with slack towards
-    /// emitting the path, as in [`ExpPaths::for_interval`].
-    pub fn for_interval(lo: f64, hi: f64) -> Exp64Paths {
-        if !(lo.is_finite() && hi.is_finite()) || lo > hi {
-            return Exp64Paths::ALL;
+impl ExpPaths {
+    /// Every path (the full function) of the width `w`.
+    pub fn all<F: Copy + Into<f64>>(w: &ExpWidth<F>) -> ExpPaths {
+        let g = Guards::of(w);
+        ExpPaths {
+            nan: true,
+            clamp_hi: true,
+            clamp_lo: true,
+            round_pos: true,
+            round_neg: true,
+            scale_hi: true,
+            scale_lo: true,
+            pow2_pos: true,
+            pow2_neg: true,
+            k_min: g.k_min(),
+            k_max: g.scale_k,
         }
-        // Clamps at 710 and -746; k = round(x log2 e) > 1000 needs
-        // x >= 693.5..., k < -1000 needs x <= -693.5...
+    }
+
+    /// The paths an argument in `[lo, hi]` (f64, already an
+    /// over-approximation of every argument) can take at width `w`.
+    pub fn for_interval<F: Copy + Into<f64>>(w: &ExpWidth<F>, lo: f64, hi: f64) -> ExpPaths {
+        let all = ExpPaths::all(w);
+        if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+            return all;
+        }
+        let g = Guards::of(w);
+        // Thresholds, with slack towards emitting the path: a clamp fires
+        // past its bound (one unit of slack); k = round(x * log2 e) passes
+        // scale_k only for x >= (scale_k + 0.5) ln 2 (83.5... at float32,
+        // 693.4... at double); k != 0 needs |x| >= 0.3465... (|kf| >= 0.5);
+        // kf >= 0 iff x >= 0 (x = -0 gives kf = -0, which is >= 0), kf < 0
+        // iff x < 0.
+        let scale_x = ((f64::from(g.scale_k) + 0.5) * std::f64::consts::LN_2).floor();
+        // k = round(clamp(x) * log2 e), two units of slack each way.
         let log2e = std::f64::consts::LOG2_E;
-        let lo_c = lo.clamp(-746.0, 710.0);
-        let hi_c = hi.clamp(-746.0, 710.0);
+        let lo_c = lo.clamp(g.clamp_lo, g.clamp_hi);
+        let hi_c = hi.clamp(g.clamp_lo, g.clamp_hi);
         let k_lo = (lo_c * log2e).floor() as i32 - 2;
         let k_hi = (hi_c * log2e).ceil() as i32 + 2;
-        // Raw k above 1000 or below -1000 is pre-scaled by 64.
+        // A raw k beyond +-scale_k is pre-scaled by scale_bits.
+        let (sk, sb) = (g.scale_k, g.scale_bits);
         let mut parts = Vec::new();
-        if k_hi > 1000 {
-            parts.push((k_lo.max(1001) - 64, k_hi - 64));
+        if k_hi > sk {
+            parts.push((k_lo.max(sk + 1) - sb, k_hi - sb));
         }
-        if k_lo < -1000 {
-            parts.push((k_lo + 64, k_hi.min(-1001) + 64));
+        if k_lo < -sk {
+            parts.push((k_lo + sb, k_hi.min(-sk - 1) + sb));
         }
-        if k_lo <= 1000 && k_hi >= -1000 {
-            parts.push((k_lo.max(-1000), k_hi.min(1000)));
+        if k_lo <= sk && k_hi >= -sk {
+            parts.push((k_lo.max(-sk), k_hi.min(sk)));
         }
-        let all = Exp64Paths::ALL;
         let k_min = parts
             .iter()
             .map(|p| p.0)
@@ -180,16 +135,18 @@ impl Exp64Paths {
             .max()
             .unwrap_or(all.k_max)
             .min(all.k_max);
-        Exp64Paths {
+        ExpPaths {
             k_min,
             k_max,
             nan: false,
-            clamp_hi: hi > 709.0,
-            clamp_lo: lo < -745.0,
+            clamp_hi: hi > g.clamp_hi - 1.0,
+            clamp_lo: lo < g.clamp_lo + 1.0,
             round_pos: hi >= 0.0,
             round_neg: lo < 0.0,
-            scale_hi: hi > 693.0,
-            scale_lo: lo < -693.0,
+            scale_hi: hi > scale_x,
+            scale_lo: lo < -scale_x,
+            pow2_pos: hi > 0.34,
+            pow2_neg: lo < -0.34,
         }
     }
 }
@@ -197,20 +154,21 @@ impl Exp64Paths {
 /// The exp64 paths the model's post transform can take (double
 /// accumulation; the float32 summation allowance of [`margin_intervals`]
 /// is far wider than the double sum's rounding).
-pub fn exp64_paths(ens: &Ensemble) -> Exp64Paths {
+pub fn exp64_paths(ens: &Ensemble) -> ExpPaths {
+    let w = &mathfn::EXP_F64;
     let Some(m) = margin_intervals(ens) else {
-        return Exp64Paths::ALL;
+        return ExpPaths::all(w);
     };
     let lo = m.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let hi = m.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     match ens.post_transform {
-        PostTransform::Exp => Exp64Paths::for_interval(lo, hi),
-        PostTransform::Sigmoid => Exp64Paths::for_interval(-hi, -lo),
+        PostTransform::Exp => ExpPaths::for_interval(w, lo, hi),
+        PostTransform::Sigmoid => ExpPaths::for_interval(w, -hi, -lo),
         PostTransform::Softmax => {
             let d = lo - hi;
-            Exp64Paths::for_interval(d - d.abs() * REL - 1.0e-30, 0.0)
+            ExpPaths::for_interval(w, d - d.abs() * REL - 1.0e-30, 0.0)
         }
-        _ => Exp64Paths::ALL,
+        _ => ExpPaths::all(w),
     }
 }
 
@@ -287,14 +245,15 @@ pub fn margin_intervals(ens: &Ensemble) -> Option<Vec<(f64, f64)>> {
 
 /// The exp paths the model's post transform can take.
 pub fn exp_paths(ens: &Ensemble) -> ExpPaths {
+    let w = &mathfn::EXP_F32;
     let Some(m) = margin_intervals(ens) else {
-        return ExpPaths::ALL;
+        return ExpPaths::all(w);
     };
     let lo = m.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let hi = m.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     match ens.post_transform {
-        PostTransform::Exp => ExpPaths::for_interval(lo, hi),
-        PostTransform::Sigmoid => ExpPaths::for_interval(-hi, -lo),
+        PostTransform::Exp => ExpPaths::for_interval(w, lo, hi),
+        PostTransform::Sigmoid => ExpPaths::for_interval(w, -hi, -lo),
         // exp(-|m|): from minus the largest |m| up to minus the smallest.
         // The argument is never above -0, and at -0 both rounding paths
         // give k = 0 (`(int)(-0 - 0.5f)` is 0), so the upper end is kept
@@ -306,22 +265,21 @@ pub fn exp_paths(ens: &Ensemble) -> ExpPaths {
             } else {
                 lo.abs().min(hi.abs())
             };
-            ExpPaths::for_interval(-far, (-near).min(-f64::MIN_POSITIVE))
+            ExpPaths::for_interval(w, -far, (-near).min(-f64::MIN_POSITIVE))
         }
         // v[g] - max: never above +0 (v[g] == max gives +0), never below
         // the smallest margin minus the largest (plus rounding).
         PostTransform::Softmax | PostTransform::SoftmaxF32 => {
             let d = lo - hi;
-            ExpPaths::for_interval(d - d.abs() * REL - 1.0e-30, 0.0)
+            ExpPaths::for_interval(w, d - d.abs() * REL - 1.0e-30, 0.0)
         }
-        _ => ExpPaths::ALL,
+        _ => ExpPaths::all(w),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::mathfn;
 
     /// exp64's guards never fire outside the paths the interval keeps,
     /// and every pre-scaled k is in the table.
@@ -329,7 +287,7 @@ mod tests {
     fn exp64_thresholds_are_conservative() {
         let mut x = -800.0f64;
         while x <= 800.0 {
-            let p = Exp64Paths::for_interval(x, x);
+            let p = ExpPaths::for_interval(&mathfn::EXP_F64, x, x);
             let xc = x.clamp(mathfn::EXP64_CLAMP_LO, mathfn::EXP64_CLAMP_HI);
             let kf = xc * mathfn::LOG2E64;
             let k = if kf >= 0.0 {
@@ -351,18 +309,31 @@ mod tests {
                 k
             };
             assert!((p.k_min..=p.k_max).contains(&ks), "{x}: {ks} {p:?}");
-            let all = Exp64Paths::ALL;
+            let all = ExpPaths::all(&mathfn::EXP_F64);
             assert!((all.k_min..=all.k_max).contains(&ks), "{x}: {ks}");
             x += 0.0137;
         }
     }
 
+    /// The full functions' 2^k tables: -127..=120 at float32 (2^-127 is
+    /// subnormal but exact), -1012..=1000 at double.
+    #[test]
+    fn full_tables() {
+        let f = ExpPaths::all(&mathfn::EXP_F32);
+        assert_eq!((f.k_min, f.k_max), (-127, 120));
+        let d = ExpPaths::all(&mathfn::EXP_F64);
+        assert_eq!((d.k_min, d.k_max), (-1012, 1000));
+    }
+
     #[test]
     fn all_paths_when_unbounded() {
-        assert_eq!(ExpPaths::for_interval(f64::NAN, 1.0), ExpPaths::ALL);
         assert_eq!(
-            ExpPaths::for_interval(f64::NEG_INFINITY, 1.0),
-            ExpPaths::ALL
+            ExpPaths::for_interval(&mathfn::EXP_F32, f64::NAN, 1.0),
+            ExpPaths::all(&mathfn::EXP_F32)
+        );
+        assert_eq!(
+            ExpPaths::for_interval(&mathfn::EXP_F32, f64::NEG_INFINITY, 1.0),
+            ExpPaths::all(&mathfn::EXP_F32)
         );
     }
 
@@ -382,13 +353,13 @@ mod tests {
         // A sweep over the float32s in [-400, 400], and intervals past
         // the clamps.
         for (lo, hi) in [(150.0, 1e30), (-1e30, -150.0), (-1e30, 1e30), (90.0, 95.0)] {
-            let p = ExpPaths::for_interval(lo, hi);
+            let p = ExpPaths::for_interval(&mathfn::EXP_F32, lo, hi);
             assert!(p.k_min <= p.k_max, "{lo} {hi}: {p:?}");
         }
         let mut bits = 0u32;
         while bits <= 0x43C8_0000 {
             for x in [f32::from_bits(bits), -f32::from_bits(bits)] {
-                let p = ExpPaths::for_interval(f64::from(x), f64::from(x));
+                let p = ExpPaths::for_interval(&mathfn::EXP_F32, f64::from(x), f64::from(x));
                 assert!(p.k_min <= p.k_max, "{x}: {p:?}");
                 let k = k_of(x);
                 assert!(p.clamp_hi || x <= mathfn::EXP_CLAMP_HI, "{x}");
@@ -404,7 +375,8 @@ mod tests {
                     k
                 };
                 assert!((p.k_min..=p.k_max).contains(&k_scaled), "{x}: {k_scaled}");
-                assert!((ExpPaths::ALL.k_min..=ExpPaths::ALL.k_max).contains(&k_scaled));
+                let all = ExpPaths::all(&mathfn::EXP_F32);
+                assert!((all.k_min..=all.k_max).contains(&k_scaled));
                 assert!(p.pow2_neg || k >= 0, "{x}");
                 let kf = x.clamp(mathfn::EXP_CLAMP_LO, mathfn::EXP_CLAMP_HI) * mathfn::LOG2E;
                 assert!(p.round_pos || kf < 0.0, "{x}");

@@ -200,9 +200,9 @@ pub fn encode(ens: &Ensemble, layout: &Layout, opts: &Options, about: &str) -> V
     let mut local_names = IndirectNameMap::new();
     if let Some(i) = funcs.exp {
         let (f, names) = if layout.wide {
-            exp64_function()
+            exp_function(Width::F64, &mathfn::EXP_F64, layout)
         } else {
-            exp_function(layout)
+            exp_function(Width::F32, &mathfn::EXP_F32, layout)
         };
         code.function(&f);
         local_names.append(i, &names);
@@ -258,140 +258,65 @@ fn name_map(names: &[&str]) -> NameMap {
     m
 }
 
-/// `mathfn::exp`, operation for operation. 2^k comes from the table of
-/// exact powers of two (the value `mathfn`'s product of powers gives).
-fn exp_function(layout: &Layout) -> (wasm_encoder::Function, NameMap) {
-    const X: u32 = 0;
-    const XC: u32 = 1;
-    const KF: u32 = 2;
-    const K: u32 = 3;
-    const KK: u32 = 4;
-    const R: u32 = 5;
-    const E: u32 = 6;
-    let names = name_map(&["x", "xc", "kf", "k", "kk", "r", "e"]);
-    let mut f =
-        wasm_encoder::Function::new([(2, ValType::F32), (1, ValType::I32), (3, ValType::F32)]);
-    let pow2 = layout.pow2.unwrap_or(0);
-    let c = mathfn::EXP_C;
-    let mut s = f.instructions();
-    // NaN: returned as it is.
-    s.local_get(X)
-        .local_get(X)
-        .f32_ne()
-        .if_(BlockType::Empty)
-        .local_get(X)
-        .return_()
-        .end();
-    // xc = clamp(x, LO, HI): x < LO ? LO : x, then > HI ? HI : that.
-    s.f32_const(f32c(mathfn::EXP_CLAMP_LO))
-        .local_get(X)
-        .local_get(X)
-        .f32_const(f32c(mathfn::EXP_CLAMP_LO))
-        .f32_lt()
-        .select()
-        .local_set(XC);
-    s.f32_const(f32c(mathfn::EXP_CLAMP_HI))
-        .local_get(XC)
-        .local_get(XC)
-        .f32_const(f32c(mathfn::EXP_CLAMP_HI))
-        .f32_gt()
-        .select()
-        .local_set(XC);
-    // kf = xc * LOG2E; k = trunc(kf >= 0 ? kf + 0.5 : kf - 0.5).
-    s.local_get(XC)
-        .f32_const(f32c(mathfn::LOG2E))
-        .f32_mul()
-        .local_set(KF);
-    s.local_get(KF)
-        .f32_const(f32c(0.5))
-        .f32_add()
-        .local_get(KF)
-        .f32_const(f32c(0.5))
-        .f32_sub()
-        .local_get(KF)
-        .f32_const(f32c(0.0))
-        .f32_ge()
-        .select()
-        .i32_trunc_f32_s()
-        .local_tee(K)
-        .f32_convert_i32_s()
-        .local_set(KK);
-    // r = (xc - kk * LN2_HI) - kk * LN2_LO.
-    s.local_get(XC)
-        .local_get(KK)
-        .f32_const(f32c(mathfn::LN2_HI))
-        .f32_mul()
-        .f32_sub()
-        .local_get(KK)
-        .f32_const(f32c(mathfn::LN2_LO))
-        .f32_mul()
-        .f32_sub()
-        .local_set(R);
-    // q = C0 + r*(C1 + r*(C2 + r*(C3 + r*(C4 + r*C5)))), innermost first.
-    s.local_get(R).f32_const(f32c(c[5])).f32_mul();
-    for i in (0..5).rev() {
-        s.f32_const(f32c(c[i])).f32_add();
-        if i > 0 {
-            s.local_get(R).f32_mul();
+/// One instruction of `Width`'s type: `$f32` or `$f64`.
+macro_rules! width_op {
+    ($name:ident, $f32:ident, $f64:ident) => {
+        fn $name(self, s: &mut InstructionSink) {
+            match self {
+                Width::F32 => s.$f32(),
+                Width::F64 => s.$f64(),
+            };
         }
-    }
-    // e = 1 + (r + (r * r) * q), q on the stack.
-    s.local_get(R)
-        .local_get(R)
-        .f32_mul()
-        .f32_mul()
-        .local_get(R)
-        .f32_add()
-        .f32_const(f32c(1.0))
-        .f32_add()
-        .local_set(E);
-    // Pre-scale so 2^k stays representable.
-    s.local_get(K)
-        .i32_const(120)
-        .i32_gt_s()
-        .if_(BlockType::Empty)
-        .local_get(E)
-        .f32_const(f32c(mathfn::TWO_P32))
-        .f32_mul()
-        .local_set(E)
-        .local_get(K)
-        .i32_const(32)
-        .i32_sub()
-        .local_set(K)
-        .else_()
-        .local_get(K)
-        .i32_const(-120)
-        .i32_lt_s()
-        .if_(BlockType::Empty)
-        .local_get(E)
-        .f32_const(f32c(mathfn::TWO_M32))
-        .f32_mul()
-        .local_set(E)
-        .local_get(K)
-        .i32_const(32)
-        .i32_add()
-        .local_set(K)
-        .end()
-        .end();
-    // e * 2^k, 2^k = pow2[k - POW2_K_MIN].
-    s.local_get(E)
-        .local_get(K)
-        .i32_const(-POW2_K_MIN)
-        .i32_add()
-        .i32_const(2)
-        .i32_shl()
-        .f32_load(mem(pow2))
-        .f32_mul()
-        .end();
-    (f, names)
+    };
 }
 
-/// `mathfn::exp64`, operation for operation. 2^k is built from its
-/// exponent bits, `(k + 1023) << 52`: after the clamps and the 2^+-64
-/// pre-scale, k lies in [-1012, 1000], where 2^k is a normal double, so
-/// the value is exactly `mathfn::pow2_int64`'s (checked by
+/// The float width an exp function computes in, and its instructions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Width {
+    F32,
+    F64,
+}
+
+impl Width {
+    fn val_type(self) -> ValType {
+        match self {
+            Width::F32 => ValType::F32,
+            Width::F64 => ValType::F64,
+        }
+    }
+
+    /// A constant; at F32 `v` is a float32 value widened, so exact.
+    fn konst(self, s: &mut InstructionSink, v: f64) {
+        match self {
+            Width::F32 => s.f32_const(f32c(v as f32)),
+            Width::F64 => s.f64_const(f64c(v)),
+        };
+    }
+
+    width_op!(add, f32_add, f64_add);
+    width_op!(sub, f32_sub, f64_sub);
+    width_op!(mul, f32_mul, f64_mul);
+    width_op!(ne, f32_ne, f64_ne);
+    width_op!(lt, f32_lt, f64_lt);
+    width_op!(gt, f32_gt, f64_gt);
+    width_op!(ge, f32_ge, f64_ge);
+    width_op!(trunc_i32, i32_trunc_f32_s, i32_trunc_f64_s);
+    width_op!(convert_i32, f32_convert_i32_s, f64_convert_i32_s);
+}
+
+/// `mathfn::exp` (float32) or `mathfn::exp64` (double), operation for
+/// operation, from the width's constants. 2^k at float32 comes from the
+/// table of exact powers of two in memory (the value `mathfn`'s product of
+/// powers gives); at double it is built from its exponent bits,
+/// `(k + 1023) << 52`: after the clamps and the 2^+-64 pre-scale, k lies in
+/// [-1012, 1000], where 2^k is a normal double, so the value is exactly
+/// `mathfn::pow2_int64`'s (checked by
 /// `exp64_powers_of_two_from_exponent_bits_are_the_reference_ones`).
-fn exp64_function() -> (wasm_encoder::Function, NameMap) {
+fn exp_function<F: Copy + Into<f64>>(
+    w: Width,
+    c: &mathfn::ExpWidth<F>,
+    layout: &Layout,
+) -> (wasm_encoder::Function, NameMap) {
     const X: u32 = 0;
     const XC: u32 = 1;
     const KF: u32 = 2;
@@ -400,122 +325,130 @@ fn exp64_function() -> (wasm_encoder::Function, NameMap) {
     const R: u32 = 5;
     const E: u32 = 6;
     let names = name_map(&["x", "xc", "kf", "k", "kk", "r", "e"]);
-    let mut f =
-        wasm_encoder::Function::new([(2, ValType::F64), (1, ValType::I32), (3, ValType::F64)]);
-    let c = mathfn::EXP64_C;
-    let scale_k = mathfn::EXP64_SCALE_K;
-    let mut s = f.instructions();
-    // NaN: returned as it is.
-    s.local_get(X)
-        .local_get(X)
-        .f64_ne()
-        .if_(BlockType::Empty)
-        .local_get(X)
-        .return_()
-        .end();
-    // xc = clamp(x, LO, HI): x < LO ? LO : x, then > HI ? HI : that.
-    s.f64_const(f64c(mathfn::EXP64_CLAMP_LO))
-        .local_get(X)
-        .local_get(X)
-        .f64_const(f64c(mathfn::EXP64_CLAMP_LO))
-        .f64_lt()
-        .select()
-        .local_set(XC);
-    s.f64_const(f64c(mathfn::EXP64_CLAMP_HI))
-        .local_get(XC)
-        .local_get(XC)
-        .f64_const(f64c(mathfn::EXP64_CLAMP_HI))
-        .f64_gt()
-        .select()
-        .local_set(XC);
-    // kf = xc * LOG2E64; k = trunc(kf >= 0 ? kf + 0.5 : kf - 0.5).
-    s.local_get(XC)
-        .f64_const(f64c(mathfn::LOG2E64))
-        .f64_mul()
-        .local_set(KF);
-    s.local_get(KF)
-        .f64_const(f64c(0.5))
-        .f64_add()
-        .local_get(KF)
-        .f64_const(f64c(0.5))
-        .f64_sub()
-        .local_get(KF)
-        .f64_const(f64c(0.0))
-        .f64_ge()
-        .select()
-        .i32_trunc_f64_s()
-        .local_tee(K)
-        .f64_convert_i32_s()
-        .local_set(KK);
-    // r = (xc - kk * LN2_HI64) - kk * LN2_LO64.
-    s.local_get(XC)
-        .local_get(KK)
-        .f64_const(f64c(mathfn::LN2_HI64))
-        .f64_mul()
-        .f64_sub()
-        .local_get(KK)
-        .f64_const(f64c(mathfn::LN2_LO64))
-        .f64_mul()
-        .f64_sub()
-        .local_set(R);
-    // q = C0 + r*(C1 + r*(... + r*(C10 + r*C11))), innermost first.
-    let last = c.len() - 1;
-    s.local_get(R).f64_const(f64c(c[last])).f64_mul();
-    for i in (0..last).rev() {
-        s.f64_const(f64c(c[i])).f64_add();
-        if i > 0 {
-            s.local_get(R).f64_mul();
+    let t = w.val_type();
+    let mut f = wasm_encoder::Function::new([(2, t), (1, ValType::I32), (3, t)]);
+    let v = |x: F| -> f64 { x.into() };
+    {
+        let mut sink = f.instructions();
+        let s = &mut sink;
+        // NaN: returned as it is.
+        s.local_get(X).local_get(X);
+        w.ne(s);
+        s.if_(BlockType::Empty).local_get(X).return_().end();
+        // xc = clamp(x, LO, HI): x < LO ? LO : x, then > HI ? HI : that.
+        w.konst(s, v(c.clamp_lo));
+        s.local_get(X).local_get(X);
+        w.konst(s, v(c.clamp_lo));
+        w.lt(s);
+        s.select().local_set(XC);
+        w.konst(s, v(c.clamp_hi));
+        s.local_get(XC).local_get(XC);
+        w.konst(s, v(c.clamp_hi));
+        w.gt(s);
+        s.select().local_set(XC);
+        // kf = xc * LOG2E; k = trunc(kf >= 0 ? kf + 0.5 : kf - 0.5).
+        s.local_get(XC);
+        w.konst(s, v(c.log2e));
+        w.mul(s);
+        s.local_set(KF);
+        s.local_get(KF);
+        w.konst(s, 0.5);
+        w.add(s);
+        s.local_get(KF);
+        w.konst(s, 0.5);
+        w.sub(s);
+        s.local_get(KF);
+        w.konst(s, 0.0);
+        w.ge(s);
+        s.select();
+        w.trunc_i32(s);
+        s.local_tee(K);
+        w.convert_i32(s);
+        s.local_set(KK);
+        // r = (xc - kk * LN2_HI) - kk * LN2_LO.
+        s.local_get(XC).local_get(KK);
+        w.konst(s, v(c.ln2_hi));
+        w.mul(s);
+        w.sub(s);
+        s.local_get(KK);
+        w.konst(s, v(c.ln2_lo));
+        w.mul(s);
+        w.sub(s);
+        s.local_set(R);
+        // q = C0 + r*(C1 + r*(... + r*C_last)), innermost first.
+        let last = c.c.len() - 1;
+        s.local_get(R);
+        w.konst(s, v(c.c[last]));
+        w.mul(s);
+        for i in (0..last).rev() {
+            w.konst(s, v(c.c[i]));
+            w.add(s);
+            if i > 0 {
+                s.local_get(R);
+                w.mul(s);
+            }
         }
+        // e = 1 + (r + (r * r) * q), q on the stack.
+        s.local_get(R).local_get(R);
+        w.mul(s);
+        w.mul(s);
+        s.local_get(R);
+        w.add(s);
+        w.konst(s, 1.0);
+        w.add(s);
+        s.local_set(E);
+        // Pre-scale so 2^k stays representable.
+        s.local_get(K)
+            .i32_const(c.scale_k)
+            .i32_gt_s()
+            .if_(BlockType::Empty)
+            .local_get(E);
+        w.konst(s, v(c.two_p));
+        w.mul(s);
+        s.local_set(E)
+            .local_get(K)
+            .i32_const(c.scale_bits)
+            .i32_sub()
+            .local_set(K)
+            .else_()
+            .local_get(K)
+            .i32_const(-c.scale_k)
+            .i32_lt_s()
+            .if_(BlockType::Empty)
+            .local_get(E);
+        w.konst(s, v(c.two_m));
+        w.mul(s);
+        s.local_set(E)
+            .local_get(K)
+            .i32_const(c.scale_bits)
+            .i32_add()
+            .local_set(K)
+            .end()
+            .end();
+        // e * 2^k.
+        s.local_get(E).local_get(K);
+        match w {
+            // 2^k = pow2[k - POW2_K_MIN].
+            Width::F32 => {
+                s.i32_const(-POW2_K_MIN)
+                    .i32_add()
+                    .i32_const(2)
+                    .i32_shl()
+                    .f32_load(mem(layout.pow2.unwrap_or(0)));
+            }
+            // 2^k's bits = (k + 1023) << 52.
+            Width::F64 => {
+                s.i32_const(1023)
+                    .i32_add()
+                    .i64_extend_i32_s()
+                    .i64_const(52)
+                    .i64_shl()
+                    .f64_reinterpret_i64();
+            }
+        }
+        w.mul(s);
+        s.end();
     }
-    // e = 1 + (r + (r * r) * q), q on the stack.
-    s.local_get(R)
-        .local_get(R)
-        .f64_mul()
-        .f64_mul()
-        .local_get(R)
-        .f64_add()
-        .f64_const(f64c(1.0))
-        .f64_add()
-        .local_set(E);
-    // Pre-scale so 2^k stays a normal double.
-    s.local_get(K)
-        .i32_const(scale_k)
-        .i32_gt_s()
-        .if_(BlockType::Empty)
-        .local_get(E)
-        .f64_const(f64c(mathfn::TWO_P64))
-        .f64_mul()
-        .local_set(E)
-        .local_get(K)
-        .i32_const(64)
-        .i32_sub()
-        .local_set(K)
-        .else_()
-        .local_get(K)
-        .i32_const(-scale_k)
-        .i32_lt_s()
-        .if_(BlockType::Empty)
-        .local_get(E)
-        .f64_const(f64c(mathfn::TWO_M64))
-        .f64_mul()
-        .local_set(E)
-        .local_get(K)
-        .i32_const(64)
-        .i32_add()
-        .local_set(K)
-        .end()
-        .end();
-    // e * 2^k, 2^k's bits = (k + 1023) << 52.
-    s.local_get(E)
-        .local_get(K)
-        .i32_const(1023)
-        .i32_add()
-        .i64_extend_i32_s()
-        .i64_const(52)
-        .i64_shl()
-        .f64_reinterpret_i64()
-        .f64_mul()
-        .end();
     (f, names)
 }
 
