@@ -201,3 +201,80 @@ fn every_rule_catches_its_violation_injected_into_generated_code() {
         survivors.join("\n")
     );
 }
+
+/// Violations written with the generator's own typedefs and macros
+/// (`timber_float32_t`, `timber_float64_t`, `TIMBER_LOG2E`, `TIMBER_OK`,
+/// ...), each appended to generated model.c: the essential type rules
+/// must see through the generated header's typedefs and the macros, and
+/// report each at its line. (The fixtures use their own typedefs; these
+/// use exactly what generated code is made of.)
+#[test]
+fn violations_built_from_the_generators_typedefs_and_macros_are_caught() {
+    let dir = common::fixtures().join("xgboost");
+    let base = generated_sources("multiclass", &dir, &Options::default());
+    let text = |name: &str| {
+        base.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("{name} generated"))
+    };
+    let (model_c, model_h) = (text("model.c"), text("model.h"));
+    for needed in [
+        "typedef float timber_float32_t;",
+        "typedef double timber_float64_t;",
+        "#define TIMBER_OK",
+        "#define TIMBER_ERR_NAN",
+        "#define TIMBER_N_FEATURES",
+    ] {
+        assert!(
+            model_h.contains(needed),
+            "model.h no longer has `{needed}`: update this test"
+        );
+    }
+    assert!(model_c.contains("#define TIMBER_LOG2E ") && model_c.contains("#include <stdbool.h>"));
+    // (rule, code; the violation is on the line marked `/* here */`).
+    let mutants: &[(&str, &str)] = &[
+        ("10.1", "static int32_t m(int32_t s)\n{\n    return s & TIMBER_ERR_NAN; /* here */\n}\n"),
+        ("10.2", "static char m(char c)\n{\n    return c + TIMBER_LOG2E; /* here */\n}\n"),
+        ("10.3", "static int32_t m(timber_float32_t x)\n{\n    int32_t k = x; /* here */\n    return k;\n}\n"),
+        ("10.3", "static int16_t m(int32_t a)\n{\n    int16_t s = a; /* here */\n    return s;\n}\n"),
+        ("10.4", "static timber_float32_t m(timber_float32_t x, int32_t k)\n{\n    return x * k; /* here */\n}\n"),
+        ("10.5", "static timber_float32_t m(bool b)\n{\n    return (timber_float32_t)b; /* here */\n}\n"),
+        ("10.6", "static timber_float64_t m(timber_float32_t x)\n{\n    timber_float64_t d = x * TIMBER_LOG2E; /* here */\n    return d;\n}\n"),
+        ("10.7", "static timber_float64_t m(timber_float64_t d, timber_float32_t x)\n{\n    return d * (x + TIMBER_LOG2E); /* here */\n}\n"),
+        ("10.8", "static int32_t m(timber_float32_t kf)\n{\n    return (int32_t)(kf + 0.5f); /* here */\n}\n"),
+        ("10.8", "static timber_float64_t m(timber_float32_t x)\n{\n    return (timber_float64_t)(x * x); /* here */\n}\n"),
+        ("12.2", "static uint32_t m(void)\n{\n    return TIMBER_N_FEATURES << 40U; /* here */\n}\n"),
+        ("14.4", "static int32_t m(timber_float32_t x)\n{\n    int32_t r = TIMBER_OK;\n    if (x) { /* here */\n        r = TIMBER_ERR_NAN;\n    }\n    return r;\n}\n"),
+    ];
+    let offset = model_c.lines().count();
+    let mut survivors = Vec::new();
+    for (rule, code) in mutants {
+        let line = offset
+            + 1
+            + code
+                .lines()
+                .position(|l| l.contains("/* here */"))
+                .expect("marked line");
+        let mut sources: Vec<(String, String)> = base
+            .iter()
+            .filter(|(n, _)| n != "model.c")
+            .cloned()
+            .collect();
+        sources.push(("model.c".into(), format!("{model_c}{code}")));
+        let report = check_sources(sources, &Config::default()).expect("check runs");
+        let hit = report
+            .findings
+            .iter()
+            .any(|f| f.rule == *rule && f.file == "model.c" && f.line == line);
+        if !hit {
+            survivors.push(format!("{rule} at model.c:{line} not reported in:\n{code}"));
+        }
+    }
+    println!(
+        "generator-typedef mutants killed: {}/{}",
+        mutants.len() - survivors.len(),
+        mutants.len()
+    );
+    assert!(survivors.is_empty(), "{}", survivors.join("\n"));
+}

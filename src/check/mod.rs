@@ -10,9 +10,11 @@
 pub mod catalogue;
 pub mod deviation;
 pub mod finding;
+pub mod includes;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod types;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +35,8 @@ pub struct Config {
     /// Enter symbolic links to directories met inside the named directories
     /// (cycle-safe either way; see `walk`).
     pub follow_symlinks: bool,
+    /// Directories searched for included headers (`-I`), in order.
+    pub include_dirs: Vec<PathBuf>,
 }
 
 /// A region tree-sitter could not parse: rules may miss findings there.
@@ -67,6 +71,13 @@ pub struct Report {
     /// Paths under the named directories that were not checked, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<walk::Skipped>,
+    /// Headers read for their declarations only (not checked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers_read: Vec<String>,
+    /// `#include`s not found (next to the file or under `-I`): the
+    /// declarations they hold are unknown to the essential type model.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved_includes: Vec<includes::Unresolved>,
     pub deviations: Vec<Deviation>,
     /// Deviation ids that covered no finding.
     pub unused_deviations: Vec<String>,
@@ -112,19 +123,35 @@ pub fn check_files(paths: &[PathBuf], config: &Config) -> anyhow::Result<Report>
             .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", f.display()))?;
         sources.push((display_path(f), text));
     }
-    let mut report = check_sources(sources, config)?;
+    let (context, unresolved) = includes::gather(&walked.files, &config.include_dirs);
+    let mut report = check_sources_with_context(sources, context, config)?;
     report.skipped = walked.skipped;
+    report.unresolved_includes = unresolved;
     Ok(report)
 }
 
 /// Check in-memory sources given as (display path, text).
 pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow::Result<Report> {
+    check_sources_with_context(sources, Vec::new(), config)
+}
+
+/// Check in-memory sources, with headers (display path, text) read for
+/// their declarations only.
+pub fn check_sources_with_context(
+    sources: Vec<(String, String)>,
+    context: Vec<(String, String)>,
+    config: &Config,
+) -> anyhow::Result<Report> {
     let catalogue = catalogue::guidelines()?;
     let mut parsed = Vec::new();
     for (path, text) in sources {
         parsed.push(source::parse(path, text)?);
     }
-    let program = source::Program::new(&parsed);
+    let mut headers = Vec::new();
+    for (path, text) in context {
+        headers.push(source::parse(path, text)?);
+    }
+    let program = source::Program::with_context(&parsed, &headers);
     // Rules are independent readers of the parsed program: spread them over
     // the cores. Findings are sorted below, so the result does not depend on
     // the scheduling.
@@ -249,6 +276,8 @@ pub fn check_sources(sources: Vec<(String, String)>, config: &Config) -> anyhow:
         findings,
         parse_issues,
         skipped: Vec::new(),
+        headers_read: headers.iter().map(|h| h.path.clone()).collect(),
+        unresolved_includes: Vec::new(),
         deviations: config.deviations.clone(),
         unused_deviations,
         summary,

@@ -58,6 +58,13 @@ pub fn text(report: &Report) -> String {
     for k in &report.skipped {
         let _ = writeln!(s, "{}: note: not checked: {}", k.path, k.reason);
     }
+    for i in &report.unresolved_includes {
+        let _ = writeln!(
+            s,
+            "{}:{}: note: header \"{}\" not found (add its directory with -I); types it declares are unknown to the essential type rules",
+            i.file, i.line, i.header
+        );
+    }
     for d in &report.unused_deviations {
         let _ = writeln!(s, "note: deviation {d} covers no finding");
     }

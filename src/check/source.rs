@@ -96,7 +96,7 @@ pub struct Unit<'a> {
 const NO_NODES: &[Node<'static>] = &[];
 
 impl<'a> Unit<'a> {
-    fn new(p: &'a Parsed) -> Unit<'a> {
+    pub(crate) fn new(p: &'a Parsed) -> Unit<'a> {
         let root = p.tree.root_node();
         let mut by_kind: HashMap<&'static str, Vec<Node<'a>>> = HashMap::new();
         let mut order: Vec<Node<'a>> = Vec::new();
@@ -276,6 +276,11 @@ impl<'a> Unit<'a> {
         self.order.get(i..end).unwrap_or(&[])
     }
 
+    /// Every node of the file, in document order.
+    pub fn all_nodes(&self) -> &[Node<'a>] {
+        &self.order
+    }
+
     /// All nodes of one kind, in document order.
     pub fn nodes(&self, kind: &str) -> &[Node<'a>] {
         match self.by_kind.get(kind) {
@@ -453,11 +458,21 @@ pub struct Program<'a> {
     pub macros: BTreeSet<String>,
     /// Enumeration constants declared anywhere in the program.
     pub enum_constants: BTreeSet<String>,
+    /// Declared types of the program and of the headers it includes.
+    pub env: super::types::Env<'a>,
+    /// Essential types of object-like macro bodies, worked out on first use.
+    pub macro_types: std::sync::Mutex<HashMap<String, Option<super::rules::essential::Ess>>>,
 }
 
 impl<'a> Program<'a> {
     pub fn new(parsed: &'a [Parsed]) -> Program<'a> {
+        Program::with_context(parsed, &[])
+    }
+
+    /// The checked files plus headers read for their declarations only.
+    pub fn with_context(parsed: &'a [Parsed], context: &'a [Parsed]) -> Program<'a> {
         let units: Vec<Unit<'a>> = parsed.iter().map(Unit::new).collect();
+        let env = super::types::Env::new(&units, context);
         let mut functions = BTreeMap::new();
         let mut macros = BTreeSet::new();
         let mut enum_constants = BTreeSet::new();
@@ -506,6 +521,8 @@ impl<'a> Program<'a> {
             functions,
             macros,
             enum_constants,
+            env,
+            macro_types: Default::default(),
         }
     }
 }

@@ -37,6 +37,13 @@ pub struct Args {
     /// FIFOs, sockets and devices are never read; they are listed as not checked.
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Search this directory for included headers (repeatable, in order;
+    /// `#include "h"` is looked up next to the including file first).
+    /// Headers are read for their declarations (typedefs, members,
+    /// prototypes, macros), which the essential type rules need; findings
+    /// are reported for the named files only.
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    pub include_dirs: Vec<PathBuf>,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -46,6 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let guidelines = catalogue::guidelines()?;
     let mut config = check::Config {
         follow_symlinks: args.follow_symlinks,
+        include_dirs: args.include_dirs.clone(),
         ..check::Config::default()
     };
     if let Some(path) = &args.deviations {

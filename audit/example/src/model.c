@@ -99,6 +99,7 @@ static timber_float32_t timber_exp(timber_float32_t x)
     {
         timber_float32_t xc;
         timber_float32_t kf;
+        timber_float32_t kr;
         int32_t k;
         timber_float32_t kk;
         timber_float32_t hi;
@@ -112,9 +113,11 @@ static timber_float32_t timber_exp(timber_float32_t x)
         kf = xc * TIMBER_LOG2E;
         /* Round half away from zero; the value is in range, so exact. */
         if (kf >= 0.0f) {
-            k = (int32_t)(kf + 0.5f);
+            kr = kf + 0.5f;
+            k = (int32_t)kr;
         } else {
-            k = (int32_t)(kf - 0.5f);
+            kr = kf - 0.5f;
+            k = (int32_t)kr;
         }
         kk = (timber_float32_t)k;
         hi = xc - (kk * TIMBER_LN2_HI);

@@ -13,8 +13,8 @@
 use super::finding::Category;
 use super::source::{Emit, Program};
 
-mod constant;
-mod essential;
+pub(crate) mod constant;
+pub(crate) mod essential;
 mod names;
 mod switch;
 
@@ -88,8 +88,12 @@ registry! {
     rule_9_4,
     rule_9_5,
     rule_10_1,
+    rule_10_2,
     rule_10_3,
     rule_10_4,
+    rule_10_5,
+    rule_10_6,
+    rule_10_7,
     rule_10_8,
     rule_11_4,
     rule_11_8,

@@ -1,13 +1,21 @@
 //! Rule 10.1 (required): operands have an appropriate essential type.
 //!
 //! ## What it checks
-//! The clear cases: a shift or bitwise operator (`<< >> & | ^ ~`) applied to an operand that is essentially signed or floating (a variable of such a declared type, or a floating constant); a logical operator (`&& || !`) applied to an operand that is certainly not Boolean; arithmetic or bitwise operators applied to a Boolean variable; unary minus applied to an essentially unsigned variable or constant.
+//! Every operand whose essential type the model works out (see `essential`: typedef chains, members, elements, calls, macros and every operator are typed) against the operator's needs:
+//! - Boolean operands only where a truth value is meant: not in arithmetic (`+ - * / %`, unary `+ -`), bitwise or shift operators, or relational comparisons (`< > <= >=`);
+//! - operands of `! && ||` and the first operand of `?:` must be essentially Boolean;
+//! - character operands not in `* / %`, unary `+ -`, bitwise or shift operators, nor as an array index;
+//! - named enumeration operands not in arithmetic, bitwise or shift operators;
+//! - signed operands not in bitwise operators (`~ & | ^`) nor as the left operand of a shift; a shift count must be unsigned unless it is a non-negative constant;
+//! - unary minus not on an unsigned operand; floating operands not in `%`, bitwise or shift operators, nor as an array index.
+//!
+//! Compound assignments (`+=`, `<<=`, ...) are checked like their operators.
 //!
 //! ## Why
-//! Bit operations on signed values and arithmetic on truth values are implementation-defined or meaningless; the essential type model keeps such mixing visible.
+//! Bit operations on signed values and arithmetic on truth values, characters or enumerations are implementation-defined or meaningless; the essential type model keeps such mixing visible.
 //!
 //! ## Known limits
-//! Essential types are derived from declarations in the same file and from typedef names as spelt (intN_t signed, uintN_t unsigned, names with float or double floating); expressions of unknown type are not flagged, so only a subset of the rule is enforced.
+//! Operands the model cannot type (objects declared in headers the checker did not read, function-like macros before preprocessing) are not judged. Pointers are outside the model: `p && q` is not reported here. A typedef of an integer type whose name contains "bool" is taken as the project's Boolean type.
 //!
 //! ## Example
 //! ```c
@@ -17,13 +25,54 @@
 
 use tree_sitter::Node;
 
-use crate::check::source::{self, Unit};
 use crate::check::finding::Category;
+use crate::check::rules::essential::{Cat, Ess, Typer};
 use crate::check::rules::Rule;
-use crate::check::source::{Emit, Program};
+use crate::check::source::{self, Emit, Program};
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pos {
+    Left,
+    Right,
+    Only,
+}
+
+/// Why an operand of this essential type does not suit the operator, if it does not.
+fn inappropriate(op: &str, pos: Pos, e: &Ess) -> Option<&'static str> {
+    use Cat::*;
+    let c = &e.cat;
+    let bitwise = |c: &Cat| matches!(c, Boolean | Char | Enum(_) | Signed | Float);
+    let bad = match (op, pos) {
+        ("+" | "-" | "+=" | "-=", Pos::Left | Pos::Right) => matches!(c, Boolean | Enum(_)),
+        ("*" | "/" | "*=" | "/=", _) => matches!(c, Boolean | Char | Enum(_)),
+        ("%" | "%=", _) => matches!(c, Boolean | Char | Enum(_) | Float),
+        ("<" | ">" | "<=" | ">=", _) => matches!(c, Boolean),
+        ("&&" | "||" | "!" | "?:", _) => !matches!(c, Boolean),
+        ("<<" | ">>" | "<<=" | ">>=", Pos::Left) => bitwise(c),
+        ("<<" | ">>" | "<<=" | ">>=", _) => match c {
+            Signed => !(e.constant && e.value.is_some_and(|v| v >= 0)),
+            c => matches!(c, Boolean | Char | Enum(_) | Float),
+        },
+        ("&" | "|" | "^" | "&=" | "|=" | "^=" | "~", _) => bitwise(c),
+        ("-", Pos::Only) => matches!(c, Boolean | Char | Enum(_) | Unsigned),
+        ("+", Pos::Only) => matches!(c, Boolean | Char | Enum(_)),
+        ("[]", _) => matches!(c, Boolean | Char | Float),
+        _ => false,
+    };
+    if !bad {
+        return None;
+    }
+    Some(match (op, c) {
+        ("&&" | "||" | "!" | "?:", _) => "compare explicitly, e.g. `x != 0U`",
+        (_, Boolean) => "use an integer, or a conditional",
+        (_, Signed) => "use an unsigned operand",
+        (_, Unsigned) => "negate a signed value instead",
+        _ => "change the operand type or the operator",
+    })
+}
 
 impl Rule for Check {
     fn id(&self) -> &'static str {
@@ -37,111 +86,53 @@ impl Rule for Check {
     }
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
-            for &b in u.nodes("binary_expression") {
-                let op = crate::check::source::operator(u, b);
-                let (Some(l), Some(r)) = (b.child_by_field_name("left"), b.child_by_field_name("right")) else {
-                    continue;
-                };
-                match op {
-                    "<<" | ">>" | "&" | "|" | "^" => {
-                        for operand in [l, r] {
-                            if matches!(essential(u, operand), Some(Essential::Signed | Essential::Floating)) {
-                                out.at(u, source::unparen(operand), "signed or floating operand of a bitwise or shift operator", "use an unsigned operand");
-                            }
-                        }
+            let t = Typer::new(program, u);
+            let mut operands: Vec<(&str, Pos, Node<'_>)> = Vec::new();
+            let mut judge = |op, pos, operand| operands.push((op, pos, operand));
+            for kind in ["binary_expression", "assignment_expression"] {
+                for &b in u.nodes(kind) {
+                    let op = source::operator(u, b);
+                    if op == "=" {
+                        continue;
                     }
-                    "&&" | "||" => {
-                        for operand in [l, r] {
-                            if source::is_boolean_expr(program, u, operand) == Some(false) {
-                                out.at(u, source::unparen(operand), "non-Boolean operand of a logical operator", "compare explicitly, e.g. `x != 0U`");
-                            }
-                        }
+                    if let Some(l) = b.child_by_field_name("left") {
+                        judge(op, Pos::Left, l);
                     }
-                    "+" | "-" | "*" | "/" | "%" | "<" | ">" | "<=" | ">=" => {
-                        for operand in [l, r] {
-                            if essential(u, operand) == Some(Essential::Boolean) {
-                                out.at(u, source::unparen(operand), "Boolean operand of an arithmetic operator", "use an integer, or a conditional");
-                            }
-                        }
+                    if let Some(r) = b.child_by_field_name("right") {
+                        judge(op, Pos::Right, r);
                     }
-                    _ => {}
                 }
             }
             for &n in u.nodes("unary_expression") {
-                let op = crate::check::source::operator(u, n);
-                let Some(arg) = n.child_by_field_name("argument") else {
-                    continue;
-                };
-                let bad = match op {
-                    "~" => matches!(essential(u, arg), Some(Essential::Signed | Essential::Floating | Essential::Boolean)),
-                    "!" => source::is_boolean_expr(program, u, arg) == Some(false),
-                    "-" => essential(u, arg) == Some(Essential::Unsigned),
-                    _ => false,
-                };
-                if bad {
-                    let msg = format!("operand of unary `{op}` has an inappropriate essential type");
-                    out.at(u, source::unparen(arg), &msg, "change the operand type or the operator");
+                let op = source::operator(u, n);
+                if let Some(a) = n.child_by_field_name("argument") {
+                    judge(op, Pos::Only, a);
                 }
             }
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Essential {
-    Boolean,
-    Signed,
-    Unsigned,
-    Floating,
-}
-
-/// Essential type of an operand when it is clear from the text.
-fn essential(u: &Unit<'_>, e: Node<'_>) -> Option<Essential> {
-    let e = source::unparen(e);
-    match e.kind() {
-        "number_literal" => {
-            let t = u.text(e).to_ascii_lowercase();
-            let hex = t.starts_with("0x");
-            let floating = if hex {
-                t.contains('p')
-            } else {
-                t.contains(['.', 'e']) || t.ends_with('f')
-            };
-            if floating {
-                Some(Essential::Floating)
-            } else if t.contains('u') {
-                Some(Essential::Unsigned)
-            } else {
-                None
+            for &n in u.nodes("subscript_expression") {
+                if let Some(i) = n.child_by_field_name("index") {
+                    judge("[]", Pos::Only, i);
+                }
+            }
+            for &n in u.nodes("conditional_expression") {
+                if let Some(c) = n.child_by_field_name("condition") {
+                    judge("?:", Pos::Only, c);
+                }
+            }
+            let mut found = Vec::new();
+            for (op, pos, operand) in operands {
+                let operand = source::unparen(operand);
+                if let Some(e) = t.ess(operand) {
+                    if let Some(hint) = inappropriate(op, pos, &e) {
+                        let msg = format!("{} operand of `{op}`", e.describe());
+                        found.push((operand, msg, hint));
+                    }
+                }
+            }
+            found.sort_by_key(|(n, _, _)| n.start_byte());
+            for (n, msg, hint) in found {
+                out.at(u, n, &msg, hint);
             }
         }
-        "identifier" => {
-            let t = u.var_type(u.text(e), e)?;
-            if t.is_pointer() {
-                return None;
-            }
-            classify(&t.base)
-        }
-        _ => None,
     }
-}
-
-fn classify(base: &str) -> Option<Essential> {
-    let words: Vec<&str> = base.split_whitespace().filter(|w| *w != "const" && *w != "volatile").collect();
-    let name = words.join(" ");
-    let lower = name.to_ascii_lowercase();
-    if lower == "_bool" || lower == "bool" || lower.contains("bool") {
-        return Some(Essential::Boolean);
-    }
-    if lower.contains("float") || lower.contains("double") {
-        return Some(Essential::Floating);
-    }
-    if words.contains(&"unsigned") || (lower.starts_with("uint") && lower.ends_with("_t")) {
-        return Some(Essential::Unsigned);
-    }
-    let signed_word = words.iter().any(|w| matches!(*w, "signed" | "int" | "short" | "long"));
-    if signed_word || (lower.starts_with("int") && lower.ends_with("_t")) {
-        return Some(Essential::Signed);
-    }
-    None
 }

@@ -1,13 +1,13 @@
 //! Rule 10.4 (required): both operands of the usual arithmetic conversions share an essential type category.
 //!
 //! ## What it checks
-//! A binary arithmetic, bitwise, relational or equality operator (`+ - * / % & | ^ < > <= >= == !=`) or compound assignment (`+=` ... `^=`) whose two operands are each an identifier of a declared scalar type, or a cast, and whose categories clearly differ: signed against unsigned, or floating against integer (e.g. `u32 + s32`, `f + (int32_t)x`). Types are recognized by the standard and fixed-width names (`uint32_t`, `int`, `unsigned long`, `float`, ...).
+//! Every operator that converts its operands to a common type (`+ - * / % & | ^ < > <= >= == !=`, the compound assignments `+= -= *= /= %= &= |= ^=`, and the two branches of `?:`) whose two operands have essential types (see `essential`: typedefs, members, elements, calls, macros and composite expressions are typed) of different categories: signed against unsigned, floating against integer, Boolean against a number, two different enumerations. Integer constants count too: `u + 1` mixes unsigned and signed, `u + 1U` does not. Adding an integer to a character, or subtracting one from it, is rule 10.2's business and not reported here.
 //!
 //! ## Why
 //! Mixing categories makes the compiler convert one operand implicitly (a negative signed value becomes a huge unsigned one; an integer loses precision in a float), usually without the author noticing.
 //!
 //! ## Known limits
-//! Only operands whose type the checker knows for certain are compared: constants (whose essential type depends on their value), calls, member accesses, array elements and compound expressions are not typed, so `u + 1`, `u + s * 2` or `a[i] + b` are not checked. Typedefs other than the standard names, enums, characters and Booleans are not classified. Narrower-vs-wider of the same category is not a 10.4 matter and not reported.
+//! Operands the model cannot type are not judged. Narrower against wider within one category is not a 10.4 matter (see 10.7).
 //!
 //! ## Example
 //! ```c
@@ -17,9 +17,9 @@
 //! ```
 
 use crate::check::finding::Category;
-use crate::check::rules::essential;
+use crate::check::rules::essential::{self, Cat, Typer};
 use crate::check::rules::Rule;
-use crate::check::source::{self, Emit, Program};
+use crate::check::source::{Emit, Program};
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
@@ -36,28 +36,41 @@ impl Rule for Check {
     }
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
-            for kind in ["binary_expression", "assignment_expression"] {
-                for &e in u.nodes(kind) {
-                    let op = source::operator(u, e);
-                    let arith = matches!(
-                        op,
-                        "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<" | ">" | "<=" | ">=" | "==" | "!="
-                            | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^="
-                    );
-                    if !arith {
-                        continue;
-                    }
-                    let (Some(l), Some(r)) = (e.child_by_field_name("left"), e.child_by_field_name("right")) else {
-                        continue;
-                    };
-                    let (Some(a), Some(b)) = (essential::of_operand(u, l), essential::of_operand(u, r)) else {
-                        continue;
-                    };
-                    if a != b {
-                        let msg = format!("operands of `{op}` are {} and {}", a.name(), b.name());
-                        out.at(u, e, &msg, "cast one operand so both have the same essential type category");
-                    }
+            let t = Typer::new(program, u);
+            let mut pairs = essential::operations(u, essential::converts);
+            for &e in u.nodes("conditional_expression") {
+                if let (Some(l), Some(r)) = (
+                    e.child_by_field_name("consequence"),
+                    e.child_by_field_name("alternative"),
+                ) {
+                    pairs.push((e, "?:", l, r));
                 }
+            }
+            pairs.sort_by_key(|(e, _, _, _)| e.start_byte());
+            for (e, op, l, r) in pairs {
+                let (Some(a), Some(b)) = (t.ess(l), t.ess(r)) else {
+                    continue;
+                };
+                if a.cat == b.cat {
+                    continue;
+                }
+                let character = match op {
+                    "+" | "+=" => {
+                        (a.cat == Cat::Char && b.cat.is_integer())
+                            || (b.cat == Cat::Char && a.cat.is_integer())
+                    }
+                    "-" | "-=" => a.cat == Cat::Char && b.cat.is_integer(),
+                    _ => false,
+                };
+                if character {
+                    continue;
+                }
+                let msg = format!(
+                    "operands of `{op}` are {} and {}",
+                    a.cat.name(),
+                    b.cat.name()
+                );
+                out.at(u, e, &msg, "cast one operand (or suffix a constant with U) so both have the same essential type category");
             }
         }
     }

@@ -1,13 +1,13 @@
 //! Rule 10.8 (required): do not cast a composite expression to a different category or a wider type.
 //!
 //! ## What it checks
-//! A cast whose operand is a composite expression (an arithmetic or bitwise binary operator `+ - * / % & | ^ << >>` that is not a constant expression) when the cast changes the essential type category (signed, unsigned, floating) or, within one category, widens the type. The essential type of the operand is worked out from its parts: objects of declared scalar types, casts, literals (`int`-typed literals have the smallest type that holds their value), and operators over operands of one category (the wider operand's type; a shift has its left operand's type).
+//! A cast (including `(T)(x)` with a typedef name `T`, which the parser reads as a call) whose operand is a composite expression (the non-constant result of `* / % + - & | ^ << >>`, or a `?:` with such a branch) when the cast changes the essential type category or, within one category, widens the type. The operand's essential type comes from the model (see `essential`): typedef chains such as `timber_float32_t`, members, elements, calls and object-like macros are typed, and integer constants have the smallest type that holds their value.
 //!
 //! ## Why
-//! The cast suggests the arithmetic is done in the target type, but it was already done, and possibly wrapped or truncated, in the narrower operand type: `(uint32_t)(a16 * b16)` multiplies in 16 bits first.
+//! The cast suggests the arithmetic is done in the target type, but it was already done, and possibly wrapped or truncated, in the operand type: `(uint32_t)(a16 * b16)` multiplies in 16 bits first; `(int32_t)(f + 0.5f)` rounds in floating point and then converts.
 //!
 //! ## Known limits
-//! Operands the checker cannot type (members, array elements, calls, objects declared through typedefs other than the standard fixed-width names, `long`) make the whole expression untyped and it is skipped, as are operands that mix categories (rule 10.4's concern). A conditional operator `?:` whose branches are composite is not treated as composite. Casts to Boolean, character and enum types are not compared. A cast to a typedef name the parser does not know, followed by a parenthesised operand, parses as a call; it is recognised as a cast only for the type names the checker knows (`float32_t`, `float64_t` and the standard ones).
+//! Operands the model cannot type are not judged; widths that vary by target (`long`, `size_t`) are not compared.
 //!
 //! ## Example
 //! ```c
@@ -16,13 +16,11 @@
 //! uint32_t q = (uint32_t)a * b;     /* fine: the cast widens an operand */
 //! ```
 
-use tree_sitter::Node;
-
 use crate::check::finding::Category;
-use crate::check::rules::constant::{self, Macros};
-use crate::check::rules::essential;
+use crate::check::rules::essential::{describe, Typer};
 use crate::check::rules::Rule;
-use crate::check::source::{self, unparen, Emit, Program};
+use crate::check::source::{Emit, Program};
+use crate::check::types::Ty;
 
 pub(super) struct Check;
 pub(super) static RULE: Check = Check;
@@ -38,74 +36,27 @@ impl Rule for Check {
         "Do not cast a composite expression to a different category or a wider type."
     }
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
-        let mut macros: Option<Macros> = None;
         for u in &program.units {
-            let mut casts: Vec<(Node<'_>, Node<'_>, Node<'_>)> = Vec::new();
-            for &cast in u.nodes("cast_expression") {
-                if let (Some(ty), Some(val)) = (
-                    cast.child_by_field_name("type"),
-                    cast.child_by_field_name("value"),
-                ) {
-                    casts.push((cast, ty, val));
-                }
-            }
-            // `(float32_t)(a + b)` parses as a call when the parser does not know
-            // the type name; a parenthesised known type name is a cast.
-            for &call in u.nodes("call_expression") {
-                let Some(f) = call.child_by_field_name("function") else {
-                    continue;
-                };
-                let Some(args) = call.child_by_field_name("arguments") else {
-                    continue;
-                };
-                if f.kind() != "parenthesized_expression" || args.named_child_count() != 1 {
+            let t = Typer::new(program, u);
+            for (cast, to, value) in super::rule_10_5::casts(&t) {
+                let Ty::Scalar(to) = to else { continue };
+                let Some(from) = t.ess(value) else { continue };
+                if !from.composite {
                     continue;
                 }
-                let Some(name) = f.named_child(0).filter(|n| n.kind() == "identifier") else {
-                    continue;
-                };
-                if u.var_type(u.text(name), name).is_none() && essential::of_type(u.text(name)).is_some() {
-                    if let Some(arg) = args.named_child(0) {
-                        casts.push((call, name, arg));
-                    }
-                }
-            }
-            casts.sort_by_key(|(c, _, _)| c.start_byte());
-            for (cast, ty, val) in casts {
-                let inner = unparen(val);
-                if inner.kind() != "binary_expression"
-                    || !matches!(
-                        source::operator(u, inner),
-                        "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>"
-                    )
-                {
-                    continue;
-                }
-                let ty_text = u.text(ty);
-                if ty_text.contains('*') {
-                    continue;
-                }
-                let Some((to_cat, to_width)) = essential::of_type(ty_text) else {
-                    continue;
-                };
-                let Some((from_cat, from_width)) = essential::of_expression(u, inner, 0) else {
-                    continue;
-                };
-                let m = macros.get_or_insert_with(|| Macros::new(program));
-                if constant::eval(program, m, u, inner).is_constant() {
-                    continue;
-                }
-                if to_cat != from_cat {
+                if to.cat != from.cat {
                     let msg = format!(
-                        "a composite {} expression is cast to the {} type `{ty_text}`",
-                        from_cat.name(),
-                        to_cat.name()
+                        "a composite {} expression is cast to the {} type",
+                        from.describe(),
+                        describe(&to)
                     );
-                    out.at(u, cast, &msg, "cast the operands instead, so the operation is done in the intended type");
-                } else if let (Some(a), Some(b)) = (from_width, to_width) {
+                    out.at(u, cast, &msg, "compute into an object of the operand's type first, then cast that object");
+                } else if let (Some(a), Some(b)) = (from.width, to.width) {
                     if b > a {
                         let msg = format!(
-                            "a composite expression {a} bits wide is cast to the wider type `{ty_text}`"
+                            "a composite {} expression is cast to the wider {} type",
+                            from.describe(),
+                            describe(&to)
                         );
                         out.at(u, cast, &msg, "cast an operand instead, so the operation is done in the wider type");
                     }

@@ -1,13 +1,13 @@
 //! Rule 12.2 (required): keep a shift count below the width of the left operand's essential type.
 //!
 //! ## What it checks
-//! A `<<`, `>>`, `<<=` or `>>=` whose right operand is a constant (literal, constant macro or constant expression, see rule 14.3) that is negative, or at least the width in bits of the essential type of the left operand when that width is known: an object of a fixed-width, character, `short`, `int` or `long long` type, a cast to such a type, or an integer literal of type `int`/`unsigned int` (whose essential type is the smallest type that holds its value: `1U` is 8 bits wide, `0x100U` 16; a `UL` literal keeps its type). A negative constant amount is reported whatever the left operand.
+//! A `<<`, `>>`, `<<=` or `>>=` whose right operand is a constant (literal, constant macro or constant expression, see rule 14.3) that is negative, or at least the width in bits of the essential type of the left operand when the essential type model (see `essential`) gives it: objects, members, elements and calls of fixed-width, character, `short`, `int` or `long long` types (through typedef chains), casts, composite expressions, object-like macros, and integer constants (whose essential type is the smallest type that holds their value: `1U` is 8 bits wide, `0x100U` 16; a `UL` literal keeps its type). A negative constant amount is reported whatever the left operand.
 //!
 //! ## Why
 //! Shifting by the width of the type or more, or by a negative amount, is undefined behaviour in C; measured against the essential type, the check also catches shifts that only work because of integer promotion.
 //!
 //! ## Known limits
-//! Shift amounts that are not constant are not checked (no value ranges). The left operand's width is known only for the forms above; composite expressions, members, array elements, calls and objects and literals of type `long` (32 or 64 bits depending on the target) are skipped. `int` is taken as 32 bits, as on every target timber supports. Types are known from declarations in the same file; typedefs other than the standard fixed-width names are not resolved.
+//! Shift amounts that are not constant are not checked (no value ranges). Left operands the model cannot type, and those of type `long` or `size_t` (32 or 64 bits depending on the target), are skipped. `int` is taken as 32 bits, as on every target timber supports.
 //!
 //! ## Example
 //! ```c
@@ -18,7 +18,7 @@
 
 use crate::check::finding::Category;
 use crate::check::rules::constant::{self, Macros, Value};
-use crate::check::rules::essential;
+use crate::check::rules::essential::Typer;
 use crate::check::rules::Rule;
 use crate::check::source::{self, Emit, Program};
 
@@ -38,6 +38,7 @@ impl Rule for Check {
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         let macros = Macros::new(program);
         for u in &program.units {
+            let t = Typer::new(program, u);
             let mut shifts = Vec::new();
             for kind in ["binary_expression", "assignment_expression"] {
                 for &e in u.nodes(kind) {
@@ -59,7 +60,7 @@ impl Rule for Check {
                     out.at(u, r, &format!("shift by a negative amount ({amount})"), "shift amounts must be between 0 and the operand's width minus one");
                     continue;
                 }
-                let Some(width) = essential::width_of_operand(u, l) else {
+                let Some(width) = t.ess(l).and_then(|e| e.width) else {
                     continue;
                 };
                 if amount >= i128::from(width) {

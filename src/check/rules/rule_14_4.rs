@@ -1,13 +1,13 @@
 //! Rule 14.4 (required): controlling expressions of if and loops are essentially Boolean.
 //!
 //! ## What it checks
-//! The condition of `if`, `while`, `do ... while` and `for` when it is certainly not Boolean: a number, an arithmetic or bitwise expression, `++`/`--`, or a variable, call or cast whose declared type is not bool.
+//! The condition of `if`, `while`, `do ... while` and `for` when its essential type (see `essential`: typedef chains, members, elements, calls, macros and every operator are typed) is not Boolean, or when it is a pointer: a number, an arithmetic or bitwise expression, `++`/`--`, an object or call of a non-Boolean type.
 //!
 //! ## Why
 //! Writing the comparison out (`x != 0U`, `p != NULL`) states the intent and avoids mixing up integers, pointers and truth values.
 //!
 //! ## Known limits
-//! Types come from declarations in the same file (function scope first, then file scope) and from function declarations in the checked files; an identifier of unknown type is not flagged. Typedefs count as Boolean when their name contains "bool".
+//! Conditions the model cannot type are not flagged. A typedef of an integer type counts as Boolean when its name contains "bool" (the project's Boolean type); `bool`/`_Bool` and comparisons are Boolean.
 //!
 //! ## Example
 //! ```c
@@ -15,8 +15,9 @@
 //! while (n > 0U) { n--; }   /* fine */
 //! ```
 
-use crate::check::source;
 use crate::check::finding::Category;
+use crate::check::rules::essential::{Cat, Typer};
+use crate::check::source;
 use crate::check::rules::Rule;
 use crate::check::source::{Emit, Program};
 
@@ -35,12 +36,17 @@ impl Rule for Check {
     }
     fn check(&self, program: &Program<'_>, out: &mut Emit) {
         for u in &program.units {
+            let t = Typer::new(program, u);
             for kind in ["if_statement", "while_statement", "do_statement", "for_statement"] {
                 for &n in u.nodes(kind) {
                     let Some(cond) = n.child_by_field_name("condition") else {
                         continue;
                     };
-                    if source::is_boolean_expr(program, u, cond) == Some(false) {
+                    let not_boolean = match t.ess(cond) {
+                        Some(e) => e.cat != Cat::Boolean,
+                        None => t.ty(cond).is_pointer(),
+                    };
+                    if not_boolean {
                         out.at(u, source::unparen(cond), "controlling expression is not essentially Boolean", "compare explicitly, e.g. `x != 0U` or `p != NULL`");
                     }
                 }

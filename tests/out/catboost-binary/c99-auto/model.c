@@ -79,6 +79,7 @@ static timber_float64_t timber_exp64(timber_float64_t x)
     {
         timber_float64_t xc;
         timber_float64_t kf;
+        timber_float64_t kr;
         int32_t k;
         timber_float64_t kk;
         timber_float64_t hi;
@@ -92,9 +93,11 @@ static timber_float64_t timber_exp64(timber_float64_t x)
         kf = xc * TIMBER_LOG2E64;
         /* Round half away from zero; the value is in range, so exact. */
         if (kf >= 0.0) {
-            k = (int32_t)(kf + 0.5);
+            kr = kf + 0.5;
+            k = (int32_t)kr;
         } else {
-            k = (int32_t)(kf - 0.5);
+            kr = kf - 0.5;
+            k = (int32_t)kr;
         }
         kk = (timber_float64_t)k;
         hi = xc - (kk * TIMBER_LN2_HI64);
