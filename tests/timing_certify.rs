@@ -191,3 +191,46 @@ fn the_timing_rows_pass_on_the_bound_and_fail_below_it() {
         text(&v)
     );
 }
+
+/// `verify --golden` against the committed example bundle: the same build
+/// is identical in bits and counts (exit 0); the table layout computes the
+/// same bits with other instruction counts, flagged as a timing change
+/// apart from the bits (exit 1).
+#[test]
+fn verify_golden_flags_a_change_of_instruction_counts_apart_from_the_bits() {
+    if common::targets_with_tools(&["cortex-m4f"]).is_none() {
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let run = |layout: &str| {
+        Command::new(env!("CARGO_BIN_EXE_timber"))
+            .current_dir(&root)
+            .args([
+                "verify",
+                "--model",
+                "tests/fixtures/xgboost/binary_nan.json",
+            ])
+            .args(["--golden", "audit/example", "--targets", "cortex-m4f"])
+            .args(["--layout", layout])
+            .output()
+            .expect("run timber verify")
+    };
+    let same = run("branches");
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same));
+    let out = String::from_utf8_lossy(&same.stdout);
+    assert!(
+        out.contains("timing: cortex-m4f: instruction counts identical to the golden"),
+        "{out}"
+    );
+    let other = run("table");
+    assert_eq!(other.status.code(), Some(1), "{}", text(&other));
+    let out = String::from_utf8_lossy(&other.stdout);
+    assert!(
+        out.contains("diagnosis: identical to the golden on every target"),
+        "{out}"
+    );
+    assert!(
+        out.contains("timing: cortex-m4f: TIMING CHANGED: instruction counts differ"),
+        "{out}"
+    );
+}
