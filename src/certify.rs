@@ -286,6 +286,8 @@ pub fn certify_with_frontend(
     ));
     let mut verify_opts = opts.verify.clone();
     verify_opts.reject_nan = nan_policy == NanPolicy::Reject;
+    // Instructions are counted (a slow traced run) only for a timing budget.
+    verify_opts.count_instructions = profile.requirements.timing.is_some();
     let mut report = verify::verify_with(
         &files,
         &rows,
@@ -302,6 +304,11 @@ pub fn certify_with_frontend(
     report.coverage = Some(verify::coverage(&ens, &rows));
     verify::attach_stack_estimates(&mut report, &ens, &codegen, &targets);
     report.clear_timings();
+    let timing_file = profile
+        .requirements
+        .timing
+        .is_some()
+        .then(|| crate::audit::timing::take_from_report(&mut report, &targets, &rows));
 
     stage("writing the audit bundle");
     let model_file_name = opts
@@ -365,13 +372,16 @@ pub fn certify_with_frontend(
             profile.requirements.stack_budget_bytes,
         ))?,
     );
+    if let Some(t) = &timing_file {
+        put(&mut bundle, layout::TIMING, json_bytes(t)?);
+    }
     let embedded = toolchain::embedded_hashes(&profile.origin, &profile.sha256);
     let tc = toolchain::Toolchain {
         schema_version: 1,
         timber_version: crate::version::TIMBER_VERSION.to_string(),
         timber_binary_sha256: toolchain::current_binary_sha256(),
         embedded: embedded.clone(),
-        tools: tool_identities(&report, coverage_report.as_ref()),
+        tools: tool_identities(&report, &targets, coverage_report.as_ref()),
     };
     put(&mut bundle, layout::TOOLCHAIN, json_bytes(&tc)?);
     let trace = traceability::trace(
@@ -458,6 +468,7 @@ pub fn certify_with_frontend(
                 || p.starts_with("coverage/")
                 || p.starts_with("oracle/")
                 || *p == layout::RESOURCES
+                || *p == layout::TIMING
         })
         .map(|(p, b)| Subject {
             name: p.clone(),
@@ -610,6 +621,7 @@ fn resources_json(report: &VerifyReport, budget: Option<u64>) -> Value {
 
 fn tool_identities(
     report: &VerifyReport,
+    specs: &[TargetSpec],
     cov: Option<&CoverageReport>,
 ) -> Vec<toolchain::ToolIdentity> {
     let mut tools = Vec::new();
@@ -626,12 +638,14 @@ fn tool_identities(
             version: t.compiler_version.clone(),
         });
         if !t.runner_version.is_empty() {
-            let runner = t
-                .commands
-                .last()
-                .and_then(|c| c.split_whitespace().next())
-                .unwrap_or_default()
-                .to_string();
+            // The target's own runner (the last command may be the
+            // timing analysis's objdump).
+            let runner = specs
+                .iter()
+                .find(|s| s.name == t.target)
+                .and_then(|s| s.runner.first())
+                .cloned()
+                .unwrap_or_default();
             tools.push(toolchain::ToolIdentity {
                 role: format!("runner for {}", t.target),
                 command: runner,

@@ -96,6 +96,74 @@ pub struct LevelRequirements {
     /// the reference evaluator.
     #[serde(default)]
     pub oracle: bool,
+    /// Execution time per inference call, per target (docs/timing.md):
+    /// certify counts instructions and bounds them only when this is set.
+    #[serde(default)]
+    pub timing: Option<TimingBudget>,
+}
+
+/// A level's execution-time budget: per call of `timber_infer_single`, in
+/// cycles, or in microseconds at a stated clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimingBudget {
+    /// Cycles per call under each target's cycle model.
+    #[serde(default)]
+    pub budget_cycles: Option<u64>,
+    /// Microseconds per call at `clock_mhz` (the pair is turned into cycles).
+    #[serde(default)]
+    pub budget_us: Option<f64>,
+    #[serde(default)]
+    pub clock_mhz: Option<f64>,
+    /// Every target must have a static bound: a target without one
+    /// (Linux user mode, the host, code the analysis refuses) fails the
+    /// row. When false such a target's row is "measured only", labelled so,
+    /// and passes.
+    #[serde(default)]
+    pub require_bound: bool,
+}
+
+impl TimingBudget {
+    /// The budget in cycles (µs x MHz, rounded down).
+    pub fn cycles(&self) -> u64 {
+        match (self.budget_cycles, self.budget_us, self.clock_mhz) {
+            (Some(c), _, _) => c,
+            (None, Some(us), Some(mhz)) => (us * mhz).floor() as u64,
+            _ => 0,
+        }
+    }
+
+    /// e.g. `16800 cycles (100 us at 168 MHz)`.
+    pub fn describe(&self) -> String {
+        match (self.budget_us, self.clock_mhz) {
+            (Some(us), Some(mhz)) if self.budget_cycles.is_none() => {
+                format!("{} cycles ({us} us at {mhz} MHz)", self.cycles())
+            }
+            _ => format!("{} cycles", self.cycles()),
+        }
+    }
+
+    fn check(&self, level: &str) -> Result<(), String> {
+        let at = format!("levels.{level}.timing");
+        match (self.budget_cycles, self.budget_us, self.clock_mhz) {
+            (Some(_), None, None) => Ok(()),
+            (None, Some(us), Some(mhz)) if us > 0.0 && mhz > 0.0 && (us * mhz).is_finite() => {
+                Ok(())
+            }
+            (None, Some(_), Some(_)) => Err(format!(
+                "{at}: budget_us and clock_mhz must be positive and finite"
+            )),
+            (None, Some(_), None) => Err(format!(
+                "{at}: budget_us needs clock_mhz (the clock the microseconds are at)"
+            )),
+            (None, None, _) => Err(format!(
+                "{at}: give budget_cycles, or budget_us and clock_mhz"
+            )),
+            _ => Err(format!(
+                "{at}: give either budget_cycles or budget_us with clock_mhz, not both"
+            )),
+        }
+    }
 }
 
 /// The MISRA guideline plan of a profile.
@@ -361,6 +429,9 @@ impl ProfileDef {
                         targets.join(", ")
                     )));
                 }
+            }
+            if let Some(t) = &level.timing {
+                t.check(name).map_err(bad)?;
             }
             for (what, v) in [
                 ("statement", level.coverage.statement),

@@ -128,6 +128,7 @@ fn asil_d_passes_with_every_requirement_and_a_junit_file() {
         "coverage:branch",
         "coverage:mcdc",
         "stack:cortex-m4f",
+        "timing:cortex-m4f",
         "oracle",
         "bundle",
     ] {

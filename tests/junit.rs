@@ -89,6 +89,7 @@ fn record(failed: &[&str]) -> Certification {
             stack_estimate: Some(96),
             stack_measured: Some(80),
             stack_budget: Some(512),
+            timing: None,
         }],
         coverage: Some(CoverageSummary {
             statement: Ratio {

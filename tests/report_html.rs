@@ -101,6 +101,7 @@ fn target(i: usize, name: &str, description: &str) -> TargetSummary {
         stack_estimate: Some(96 + 8 * i),
         stack_measured: Some(80 + 4 * i),
         stack_budget: Some(512),
+        timing: None,
     }
 }
 

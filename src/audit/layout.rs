@@ -36,6 +36,9 @@ pub const RESOURCES: &str = "resources.json";
 /// Compiler and QEMU versions, template / rule-set / target hashes, timber
 /// version and binary hash.
 pub const TOOLCHAIN: &str = "toolchain.json";
+/// Execution time per target: the static bound (bare-metal), measured
+/// instructions per call of every vector, the cycle model and clock.
+pub const TIMING: &str = "timing.json";
 /// Tree/node -> generated file and line.
 pub const TRACEABILITY: &str = "traceability.json";
 /// in-toto Statement v1 with a SLSA provenance v1 predicate.

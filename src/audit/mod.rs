@@ -18,6 +18,7 @@ pub mod record;
 pub mod report;
 pub mod requirements;
 pub mod sign;
+pub mod timing;
 pub mod toolchain;
 pub mod traceability;
 pub mod verify;

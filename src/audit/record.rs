@@ -153,6 +153,24 @@ pub struct TargetSummary {
     pub stack_estimate: Option<u64>,
     pub stack_measured: Option<u64>,
     pub stack_budget: Option<u64>,
+    /// Execution time per call (levels with a timing budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<TimingSummary>,
+}
+
+/// Execution time per call of one target (from timing.json).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimingSummary {
+    /// The static bound (bare-metal targets the analysis accepts).
+    pub bound_instructions: Option<u64>,
+    pub bound_cycles: Option<u64>,
+    pub bound_us: Option<f64>,
+    pub clock_mhz: Option<f64>,
+    /// Measured instructions per call over the vectors.
+    pub measured_max: Option<u64>,
+    pub measured_median: Option<u64>,
+    pub budget_cycles: u64,
 }
 
 /// Structural coverage figures (covered / total).

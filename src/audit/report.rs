@@ -91,6 +91,8 @@ struct Page<'a> {
     /// The verdict disagrees with the requirement rows (a defective record).
     inconsistent: bool,
     targets: Vec<TargetView<'a>>,
+    /// Some target has execution-time figures.
+    has_timing: bool,
     charts: Vec<Figure>,
     coverage: Vec<CoverageRow>,
     links: Vec<Link>,
@@ -101,6 +103,7 @@ struct Page<'a> {
 #[derive(Serialize)]
 struct Files {
     resources: &'static str,
+    timing: &'static str,
     sarif: &'static str,
     compliance: &'static str,
 }
@@ -147,6 +150,21 @@ struct TargetView<'a> {
     stack_budget: String,
     verify_href: Option<String>,
     /// Estimate or measurement above the budget.
+    over_budget: bool,
+    /// Execution time per call (levels with a timing budget).
+    timing: Option<TimingView>,
+}
+
+#[derive(Serialize)]
+struct TimingView {
+    bound_instructions: String,
+    bound_cycles: String,
+    bound_us: String,
+    measured_max: String,
+    measured_median: String,
+    budget_cycles: String,
+    /// "static bound" or "measured only".
+    basis: &'static str,
     over_budget: bool,
 }
 
@@ -317,6 +335,7 @@ impl<'a> Page<'a> {
             n_failed,
             inconsistent,
             targets: cert.targets.iter().map(target_view).collect(),
+            has_timing: cert.targets.iter().any(|t| t.timing.is_some()),
             charts: vec![
                 Figure {
                     id: "size-chart",
@@ -340,6 +359,7 @@ impl<'a> Page<'a> {
             links,
             files: Files {
                 resources: layout::RESOURCES,
+                timing: layout::TIMING,
                 sarif: layout::CHECK_SARIF,
                 compliance: layout::CHECK_SUMMARY,
             },
@@ -385,6 +405,24 @@ fn target_view(t: &TargetSummary) -> TargetView<'_> {
         verify_href: bundle_href(&layout::verify_file(&t.name)),
         over_budget: t.stack_budget.is_some_and(|b| {
             t.stack_estimate.is_some_and(|v| v > b) || t.stack_measured.is_some_and(|v| v > b)
+        }),
+        timing: t.timing.as_ref().map(|m| TimingView {
+            bound_instructions: opt(m.bound_instructions),
+            bound_cycles: opt(m.bound_cycles),
+            bound_us: match (m.bound_us, m.clock_mhz) {
+                (Some(us), Some(mhz)) => format!("{us:.2} at {mhz} MHz"),
+                _ => "\u{2014}".to_string(),
+            },
+            measured_max: opt(m.measured_max),
+            measured_median: opt(m.measured_median),
+            budget_cycles: group(m.budget_cycles),
+            basis: if m.bound_cycles.is_some() {
+                "static bound"
+            } else {
+                "measured only"
+            },
+            over_budget: m.bound_cycles.is_some_and(|c| c > m.budget_cycles)
+                || matches!((m.measured_max, m.bound_instructions), (Some(a), Some(b)) if a > b),
         }),
     }
 }

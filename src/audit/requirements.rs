@@ -10,7 +10,7 @@
 //! the vectors from `verify/vectors.json`, coverage from
 //! `coverage/coverage.json`, stack and size from `resources.json`, and the
 //! qualification row from `qualification/qualification.json` and
-//! `toolchain.json`, the oracle row from `oracle/comparison.json`. The verdict is the conjunction of the rows.
+//! `toolchain.json`, the oracle row from `oracle/comparison.json`, execution time from `timing.json`. The verdict is the conjunction of the rows.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -415,6 +415,14 @@ pub fn derive(
     ) {
         out.push(row);
     }
+    let mut timing = BTreeMap::new();
+    if let Some(t) = &profile.requirements.timing {
+        let names: Vec<&str> = targets.iter().map(|(t, _)| t.target.as_str()).collect();
+        let file: super::timing::TimingFile = read(files, layout::TIMING)?;
+        let (rows, figures) = super::timing::rows(t, &file, &names, &vectors.inputs)?;
+        out.extend(rows);
+        timing = figures;
+    }
     out.push(bundle_row(profile, files));
 
     let verdict = Status::from_bool(out.iter().all(|r| r.status == Status::Pass));
@@ -433,6 +441,7 @@ pub fn derive(
             stack_estimate: r.stack.generator_estimate,
             stack_measured: r.stack.measured_peak.or(r.stack.static_max_chain),
             stack_budget: budget,
+            timing: timing.get(&t.target).cloned(),
         })
         .collect();
     Ok(Derived {

@@ -120,6 +120,17 @@ fn render_text(defs: &[ProfileDef]) -> String {
                 l.stack_budget_bytes
                     .map_or("none".to_string(), |b| format!("{b} bytes per call"))
             ));
+            if let Some(t) = &l.timing {
+                out.push_str(&format!(
+                    "    timing budget: static bound <= {} per call{}\n",
+                    t.describe(),
+                    if t.require_bound {
+                        ", a bound on every target"
+                    } else {
+                        " (measured only where no bound is claimed)"
+                    }
+                ));
+            }
             if l.oracle {
                 out.push_str(
                     "    framework oracle: required (--oracle, see `timber vectors --help`)\n",

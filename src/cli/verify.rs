@@ -292,6 +292,19 @@ fn run_golden(
     let lookup = golden.expected_lookup();
     let mut report = run_targets(args, ens, files, &golden.inputs, targets, &lookup)?;
     report.coverage = Some(cov);
+    // Instruction counts against the golden bundle's timing.json, apart
+    // from the output bits.
+    let (count_changes, count_skipped) = match timber::regress::timing::golden_timing_path(path) {
+        Some(p) if !args.no_count => {
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let t: timber::audit::timing::TimingFile = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a bundle's timing.json", p.display()))?;
+            timber::regress::timing::compare(&t, &report)
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let timing_changed = count_changes.iter().any(|c| c.rows_differing > 0);
     match args.format {
         ReportFormat::Text => {
             let mut s = format!(
@@ -335,6 +348,10 @@ fn run_golden(
             }
             s.push_str(&diagnosis(&reference, &report, edited.is_some()));
             s.push('\n');
+            s.push_str(&timber::regress::timing::render(
+                &count_changes,
+                &count_skipped,
+            ));
             // The verify report's words, with the golden as the expectation.
             s.push_str(
                 &verify::render_text(&report)
@@ -362,6 +379,7 @@ fn run_golden(
                 "targets_equal_to_reference": targets_equal_to_reference(&reference, &report),
                 "diagnosis": diagnosis(&reference, &report, edited.is_some())
                     .trim_start_matches("diagnosis: "),
+                "timing_vs_golden": count_changes,
                 "report": report,
             });
             println!("{}", serde_json::to_string_pretty(&v)?);
@@ -370,11 +388,13 @@ fn run_golden(
     if let Some(note) = &edited {
         eprintln!("{note}");
     }
-    Ok(if reference.identical() && report.all_passed() {
-        EXIT_OK
-    } else {
-        EXIT_FAIL
-    })
+    Ok(
+        if reference.identical() && report.all_passed() && !timing_changed {
+            EXIT_OK
+        } else {
+            EXIT_FAIL
+        },
+    )
 }
 
 /// Targets whose output bits on the golden inputs are exactly today's

@@ -230,11 +230,8 @@ pub fn run_traced(
     let out_path = dir.join("trace_output.txt");
     let _ = std::fs::remove_file(&out_path);
     let mut args = one_insn_option(prog, t.kind);
-    args.extend(
-        ["-d", "exec,nochain", "-D", "/dev/stderr"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
+    // QEMU logs to stderr when no log file is named (`-D`).
+    args.extend(["-d", "exec,nochain"].iter().map(|s| s.to_string()));
     let abs_exe = exe_path.to_string_lossy().to_string();
     let abs_out = out_path.to_string_lossy().to_string();
     let record: Vec<String> = args
@@ -250,7 +247,7 @@ pub fn run_traced(
             .map(|a| a.replace("{exe}", &abs_exe).replace("{out}", &abs_out)),
     );
     let command = format!(
-        "{} 2>&1 >/dev/null | grep -c ^Trace",
+        "{} 2>&1 | grep -c ^Trace",
         process::command_line(prog, &record)
     );
 

@@ -177,7 +177,9 @@ fn static_bound(
 ) -> Result<Bound, String> {
     if t.kind != TargetKind::BareMetal {
         return Err(
-            "no static bound is claimed under Linux user mode or on the host (caches, out-of-order execution and the operating system are not modelled): measured counts only"
+            "no static bound is claimed under Linux user mode or on the host \
+             (caches, out-of-order execution and the operating system are not \
+             modelled): measured counts only"
                 .to_string(),
         );
     }
