@@ -212,6 +212,11 @@ fn changed_evidence_under_an_unchanged_record_is_caught() {
     let path = dir.join("verify/cortex-m3.json");
     let mut v = read_json(&path);
     let n = v["rows_run"].as_u64().expect("rows_run");
+    let calls = v["batch_api"]["calls"].as_u64().expect("batch_api.calls");
+    let pass = format!(
+        "{n}/{n} rows bit-identical; timber_infer: {calls} calls in blocks of 1, 7, {n} rows, \
+         identical to the single-row calls"
+    );
     v["status"] = json!("mismatch");
     v["mismatch_count"] = json!(3);
     write_json(&path, &v);
@@ -220,7 +225,23 @@ fn changed_evidence_under_an_unchanged_record_is_caught() {
     assert_caught(
         &report,
         &[
-            &format!("\"verify:cortex-m3\": measured is \"{n}/{n} rows bit-identical\", the evidence gives \"3 outputs differ ({n} rows run)\""),
+            &format!("\"verify:cortex-m3\": measured is \"{pass}\", the evidence gives \"3 outputs differ ({n} rows run)\""),
+            "verdict is \"pass\", the re-derived rows give \"fail\"",
+        ],
+    );
+    // ... and a batch API mismatch under a target status left at pass.
+    let (_tmp, dir) = example();
+    let path = dir.join("verify/cortex-m3.json");
+    let mut v = read_json(&path);
+    v["batch_api"]["mismatch_count"] = json!(1);
+    write_json(&path, &v);
+    rehash_everything(&dir);
+    let report = verify_bundle(&dir, None).unwrap();
+    assert_caught(
+        &report,
+        &[
+            &format!("timber_infer: {calls} calls in blocks of 1, 7, {n} rows, 1 outputs or statuses differ"),
+            "\"verify:cortex-m3\": status is \"pass\", the evidence gives \"fail\"",
             "verdict is \"pass\", the re-derived rows give \"fail\"",
         ],
     );
