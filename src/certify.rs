@@ -356,6 +356,17 @@ pub fn certify_with_frontend(
     for t in &report.targets {
         put(&mut bundle, &layout::verify_file(&t.target), json_bytes(t)?);
     }
+    let model_c = files.iter().find(|f| f.name == "model.c");
+    for (path, bytes) in crate::audit::outputs::bundle_files(
+        &report,
+        &rows,
+        ens.n_features as usize,
+        model_c
+            .filter(|_| coverage_report.is_some())
+            .map(|f| f.contents.as_str()),
+    ) {
+        put(&mut bundle, &path, bytes);
+    }
     put(
         &mut bundle,
         layout::VECTORS,

@@ -77,10 +77,11 @@ fn blank_tool_identity(v: &mut Value) {
 /// evidence digests in them follow from those (test-result configuration,
 /// manifest): compared structurally.
 fn normalised(path: &str, bytes: &[u8]) -> Vec<u8> {
-    let tool_bearing = path.starts_with("verify/") && path != "verify/vectors.json"
-        || path == "coverage/coverage.json"
-        || path == "toolchain.json"
-        || path.starts_with("attestations/");
+    let tool_bearing =
+        path.starts_with("verify/") && path.ends_with(".json") && path != "verify/vectors.json"
+            || path == "coverage/coverage.json"
+            || path == "toolchain.json"
+            || path.starts_with("attestations/");
     if !tool_bearing {
         return bytes.to_vec();
     }

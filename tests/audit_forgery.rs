@@ -212,6 +212,11 @@ fn changed_evidence_under_an_unchanged_record_is_caught() {
     let path = dir.join("verify/cortex-m3.json");
     let mut v = read_json(&path);
     let n = v["rows_run"].as_u64().expect("rows_run");
+    let calls = v["batch_api"]["calls"].as_u64().expect("batch_api.calls");
+    let pass = format!(
+        "{n}/{n} rows bit-identical; timber_infer: {calls} calls in blocks of 1, 7, {n} rows, \
+         identical to the single-row calls"
+    );
     v["status"] = json!("mismatch");
     v["mismatch_count"] = json!(3);
     write_json(&path, &v);
@@ -220,7 +225,23 @@ fn changed_evidence_under_an_unchanged_record_is_caught() {
     assert_caught(
         &report,
         &[
-            &format!("\"verify:cortex-m3\": measured is \"{n}/{n} rows bit-identical\", the evidence gives \"3 outputs differ ({n} rows run)\""),
+            &format!("\"verify:cortex-m3\": measured is \"{pass}\", the evidence gives \"3 outputs differ ({n} rows run)\""),
+            "verdict is \"pass\", the re-derived rows give \"fail\"",
+        ],
+    );
+    // ... and a batch API mismatch under a target status left at pass.
+    let (_tmp, dir) = example();
+    let path = dir.join("verify/cortex-m3.json");
+    let mut v = read_json(&path);
+    v["batch_api"]["mismatch_count"] = json!(1);
+    write_json(&path, &v);
+    rehash_everything(&dir);
+    let report = verify_bundle(&dir, None).unwrap();
+    assert_caught(
+        &report,
+        &[
+            &format!("timber_infer: {calls} calls in blocks of 1, 7, {n} rows, 1 outputs or statuses differ"),
+            "\"verify:cortex-m3\": status is \"pass\", the evidence gives \"fail\"",
             "verdict is \"pass\", the re-derived rows give \"fail\"",
         ],
     );
@@ -422,4 +443,69 @@ fn a_custom_profile_is_carried_and_checked() {
         &report,
         &["profile.sha256 is ", "but profile/profile.toml has sha256"],
     );
+}
+
+/// One output bit flipped in one target's stored outputs, manifest and
+/// attestations re-hashed: `audit verify` recomputes the target's output
+/// hash and compares the bits with the reference, naming target, row and
+/// output, and exits 1.
+#[test]
+fn a_flipped_output_bit_in_one_target_is_caught_naming_target_row_and_output() {
+    let (_tmp, dir) = example();
+    let path = dir.join(layout::outputs_file("cortex-m33"));
+    let text = std::fs::read_to_string(&path).expect("cortex-m33 outputs in the example");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // Row 5 (after the two comment lines): flip the lowest bit of output 0.
+    let line = lines
+        .iter_mut()
+        .find(|l| l.starts_with("5 "))
+        .expect("row 5");
+    let mut fields: Vec<String> = line.split(' ').map(String::from).collect();
+    let bits = u32::from_str_radix(&fields[2], 16).expect("hex") ^ 1;
+    let (was, now) = (fields[2].clone(), format!("{bits:08x}"));
+    fields[2] = now.clone();
+    *line = fields.join(" ");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    rehash_everything(&dir);
+    let report = verify_bundle(&dir, None).unwrap();
+    assert!(!report.intact());
+    let p = report
+        .problems
+        .iter()
+        .find(|p| p.kind == ProblemKind::OutputsInconsistent)
+        .unwrap_or_else(|| panic!("{:#?}", report.problems));
+    assert_eq!(p.file, "verify/outputs/cortex-m33.txt");
+    assert!(
+        p.message.starts_with(&format!(
+            "target cortex-m33: row 5 output 0 is {now}, the reference in verify/vectors.json gives {was}"
+        )),
+        "{}",
+        p.message
+    );
+    assert!(
+        p.message.contains("the recomputed output hash"),
+        "{}",
+        p.message
+    );
+    // The other targets' files are untouched and not blamed.
+    assert_eq!(
+        report
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::OutputsInconsistent)
+            .count(),
+        1
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_timber"))
+        .args(["audit", "verify"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(all.contains("target cortex-m33: row 5 output 0"), "{all}");
 }

@@ -341,6 +341,71 @@ fn generated_c_for_an_ensemble_is_bit_identical_on_every_target() {
             t.message,
             t.mismatches
         );
+        // The batch API ran on the target in blocks of 1, 7 and every row
+        // of each image, and matched the single-row calls bit for bit.
+        let b = t.batch_api.as_ref().expect("generated C has the batch API");
+        assert_eq!(b.mismatch_count, 0, "{}", t.target);
+        let images = t.batches;
+        assert_eq!(b.block_sizes.len(), 3 * images, "{}", t.target);
+        assert_eq!(b.block_sizes[..2], [1, 7], "{}", t.target);
+        let whole: usize = b.block_sizes.iter().skip(2).step_by(3).sum();
+        assert_eq!(whole, set.rows.len(), "{}", t.target);
+        let calls = set.rows.len() + set.rows.len().div_ceil(7) + 1;
+        if images == 1 {
+            assert_eq!(b.calls, calls as u64, "{}", t.target);
+        }
+    }
+}
+
+/// The generated batch API with a planted fault: a call over more than 7
+/// rows zeroes its last row's first output. Single-row calls and blocks of
+/// 1 and 7 are right; the whole-set call must be reported, naming block,
+/// row and output.
+#[test]
+fn a_batch_api_fault_is_caught_naming_block_row_and_output() {
+    let ens = three_tree_sigmoid();
+    let mut files = timber::codegen::c99::emit_c99(&ens, &Default::default()).expect("emits");
+    let batch_end =
+        "        status = TIMBER_OK;\n    }\n    return status;\n}\n\nconst char *timber_strerror";
+    let model_c = files
+        .iter_mut()
+        .find(|f| f.name == "model.c")
+        .expect("model.c");
+    assert_eq!(
+        model_c.contents.matches(batch_end).count(),
+        1,
+        "end of timber_infer"
+    );
+    model_c.contents = model_c.contents.replace(
+        batch_end,
+        &format!(
+            "        if (n_rows > 7U) {{ out[(n_rows - 1U) * (size_t)TIMBER_N_OUTPUTS] = 0.0f; }}\n{batch_end}"
+        ),
+    );
+    let targets = available("host,cortex-m0,cortex-a53");
+    if targets.is_empty() {
+        return;
+    }
+    let set = verify::generate(&ens, &verify::VectorOptions::default());
+    let report = verify::verify(&ens, &files, &set.rows, &targets).expect("runs");
+    let text = verify::render_text(&report);
+    for t in &report.targets {
+        assert_eq!(t.status, TargetStatus::Mismatch, "{}: {text}", t.target);
+        let b = t.batch_api.as_ref().expect("batch API checked");
+        // One skipped row per image, one output each.
+        assert_eq!(b.mismatch_count, t.batches, "{}: {text}", t.target);
+        let m = &t.mismatches[0];
+        let whole = b.block_sizes[2];
+        assert_eq!(m.block, Some(whole), "{}", t.target);
+        assert_eq!((m.row, m.output), (whole - 1, Some(0)), "{}", t.target);
+        assert_eq!(m.got, "0x00000000", "the planted zero");
+        assert!(
+            text.contains(&format!(
+                "row {} output 0 of timber_infer over blocks of {whole} rows",
+                whole - 1
+            )),
+            "{text}"
+        );
     }
 }
 

@@ -29,6 +29,17 @@ pub const VERIFY_DIR: &str = "verify";
 /// The test vectors every target ran (input float bits, row-major) and the
 /// reference output bits, as JSON.
 pub const VECTORS: &str = "verify/vectors.json";
+/// The output bits of every vector per target:
+/// `verify/outputs/<target>.txt` (layout in [`super::outputs`]).
+pub const OUTPUTS_DIR: &str = "verify/outputs";
+/// The verification harness every target ran (qemu/harness.c).
+pub const HARNESS_C: &str = "verify/harness/harness.c";
+/// The generated vector source for all rows, as the targets that run the
+/// whole set in one image compiled it (boards with little flash or RAM
+/// compile consecutive slices of the same rows).
+pub const HARNESS_VECTORS_C: &str = "verify/harness/vectors.c";
+/// The coverage driver the host coverage run compiled with the sources.
+pub const COVERAGE_DRIVER: &str = "coverage/driver.c";
 /// Structural coverage of the generated C on the host.
 pub const COVERAGE: &str = "coverage/coverage.json";
 /// Stack and size per target, estimate vs measured.
@@ -61,6 +72,11 @@ pub const REPORT_HTML: &str = "report.html";
 /// The per-target verification file of `target`.
 pub fn verify_file(target: &str) -> String {
     format!("{VERIFY_DIR}/{target}.json")
+}
+
+/// The output bits file of `target`.
+pub fn outputs_file(target: &str) -> String {
+    format!("{OUTPUTS_DIR}/{target}.txt")
 }
 
 /// The bundle path of a generated source file.

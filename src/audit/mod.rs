@@ -13,6 +13,7 @@ pub mod junit;
 pub mod layout;
 pub mod manifest;
 pub mod outdir;
+pub mod outputs;
 pub mod provenance;
 pub mod record;
 pub mod report;

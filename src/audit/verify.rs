@@ -84,6 +84,10 @@ pub enum ProblemKind {
     /// certification.json disagrees with the profile it names or with the
     /// requirement rows, figures or verdict derived from the evidence.
     CertificationInconsistent,
+    /// A target's stored output bits (verify/outputs/<target>.txt) do not
+    /// give its recorded output hash, or a passing target's bits differ
+    /// from the reference outputs.
+    OutputsInconsistent,
 }
 
 /// One problem, naming the file it is about.
@@ -247,6 +251,13 @@ pub fn verify_signed_bundle(
             let path = manifest::on_disk(bundle, rel);
             let bytes = std::fs::read(&path).map_err(|e| AuditError::io(&path, e))?;
             files.insert(rel.clone(), bytes);
+        }
+        for (file, message) in super::outputs::check(&files) {
+            problems.push(Problem::new(
+                file,
+                ProblemKind::OutputsInconsistent,
+                message,
+            ));
         }
         match consistency::check(cert, &files) {
             Ok(c) => rederived = Some(c),

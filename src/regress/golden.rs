@@ -316,6 +316,7 @@ impl Golden {
                             .iter()
                             .map(|v| format!("0x{:08x}", v.to_bits()))
                             .collect(),
+                        block: None,
                     });
                 }
             }

@@ -12,9 +12,32 @@
  * model_data.c, walked tree by tree with integer comparisons only. The
  * leaf values are added in float, tree by tree, as in float mode.
  */
+#include <float.h>
 #include <stdbool.h>
 #include "model.h"
 #include "model_data.h"
+
+/*
+ * Build guards: the bits this code computes are those of IEEE 754
+ * binary32 float and binary64 double, each operation rounded to its own
+ * type (no wider evaluation, no fast-math rewriting). A build that does
+ * not meet one of these conditions stops here instead of computing other
+ * bits.
+ * Each name is tested with defined() first, so no undefined identifier is
+ * evaluated (MISRA C:2012 Rule 20.9); C99's <float.h> defines them all.
+ */
+#if defined(__FAST_MATH__)
+#error "timber: built with -ffast-math (or -Ofast); the model's results are only guaranteed without it"
+#endif
+#if defined(FLT_EVAL_METHOD) && (FLT_EVAL_METHOD != 0)
+#error "timber: FLT_EVAL_METHOD is not 0, float arithmetic would run in a wider format (x87, excess precision); build with SSE/VFP or soft float"
+#endif
+#if defined(FLT_RADIX) && defined(FLT_MANT_DIG) && defined(FLT_MIN_EXP) && defined(FLT_MAX_EXP) && ((FLT_RADIX != 2) || (FLT_MANT_DIG != 24) || (FLT_MIN_EXP != -125) || (FLT_MAX_EXP != 128))
+#error "timber: float is not IEEE 754 binary32"
+#endif
+#if defined(DBL_MANT_DIG) && defined(DBL_MIN_EXP) && defined(DBL_MAX_EXP) && ((DBL_MANT_DIG != 53) || (DBL_MIN_EXP != -1021) || (DBL_MAX_EXP != 1024))
+#error "timber: double is not IEEE 754 binary64"
+#endif
 
 
 /*
