@@ -29,6 +29,7 @@ use crate::frontend::{self, FormatChoice};
 use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
 use crate::verify::{self, TargetSpec, VerifyOptions, VerifyReport};
 
+pub mod build;
 pub mod oracle;
 
 /// Called with a one-line message at the start of each stage.
@@ -129,6 +130,17 @@ pub fn certify_with_frontend(
     opts: &CertifyOptions,
     read: Frontend<'_>,
 ) -> Result<CertifyOutcome, CertifyError> {
+    certify_planted(opts, read, &|_| {})
+}
+
+/// [`certify_with_frontend`] with `plant` applied to the generated files
+/// before anything checks, builds or runs them (tests plant a defect in
+/// the C this way and show the evidence catching it).
+pub fn certify_planted(
+    opts: &CertifyOptions,
+    read: Frontend<'_>,
+    plant: &dyn Fn(&mut [crate::codegen::GeneratedFile]),
+) -> Result<CertifyOutcome, CertifyError> {
     let stage = |msg: &str| {
         if let Some(s) = &opts.stage {
             s(msg);
@@ -154,6 +166,11 @@ pub fn certify_with_frontend(
     check_out(opts)?;
     // Tools first: a missing toolchain is exit 3 whatever the model.
     verify::check_tools(&targets).map_err(|e| CertifyError::ToolMissing(e.to_string()))?;
+    if targets.iter().any(|t| t.name == "host") && build::find_clang().is_none() {
+        return Err(CertifyError::ToolMissing(
+            build::BuildError::ClangMissing.to_string(),
+        ));
+    }
     let cov_req = profile.requirements.coverage;
     let want_coverage = cov_req.any() || profile.bundle.require.contains(&BundleItem::Coverage);
 
@@ -206,7 +223,8 @@ pub fn certify_with_frontend(
         numeric: opts.numeric,
     }
     .resolved(&ens);
-    let files = emit_c99(&ens, &codegen).map_err(|e| CertifyError::Codegen(e.to_string()))?;
+    let mut files = emit_c99(&ens, &codegen).map_err(|e| CertifyError::Codegen(e.to_string()))?;
+    plant(&mut files);
     let ir_json = ens.to_canonical_json();
 
     stage("checking the generated C against MISRA C:2012");
@@ -299,6 +317,11 @@ pub fn certify_with_frontend(
         verify::VerifyError::ToolMissing { .. } => CertifyError::ToolMissing(e.to_string()),
         other => CertifyError::Stage(format!("verify: {other}")),
     })?;
+    stage("building the generated C with every warning an error on each target");
+    let warnings = build::warning_builds(&files, &targets).map_err(|e| match e {
+        build::BuildError::ClangMissing => CertifyError::ToolMissing(e.to_string()),
+        other => CertifyError::Stage(format!("warning build: {other}")),
+    })?;
     report.coverage = Some(verify::coverage(&ens, &rows));
     verify::attach_stack_estimates(&mut report, &ens, &codegen, &targets);
     report.clear_timings();
@@ -354,6 +377,7 @@ pub fn certify_with_frontend(
         layout::VECTORS,
         json_bytes(&vectors_json(&ens, &rows, &report))?,
     );
+    put(&mut bundle, layout::WARNINGS, json_bytes(&warnings)?);
     if let Some(c) = &coverage_report {
         put(&mut bundle, layout::COVERAGE, json_bytes(c)?);
     }
@@ -454,6 +478,7 @@ pub fn certify_with_frontend(
         .iter()
         .filter(|(p, _)| {
             p.starts_with("check/")
+                || p.starts_with("build/")
                 || p.starts_with("verify/")
                 || p.starts_with("coverage/")
                 || p.starts_with("oracle/")

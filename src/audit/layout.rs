@@ -29,6 +29,9 @@ pub const VERIFY_DIR: &str = "verify";
 /// The test vectors every target ran (input float bits, row-major) and the
 /// reference output bits, as JSON.
 pub const VECTORS: &str = "verify/vectors.json";
+/// The warning builds of the generated C on every target (flag sets,
+/// command lines, what each compiler printed): `build:<target>` rows.
+pub const WARNINGS: &str = "build/warnings.json";
 /// Structural coverage of the generated C on the host.
 pub const COVERAGE: &str = "coverage/coverage.json";
 /// Stack and size per target, estimate vs measured.

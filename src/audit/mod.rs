@@ -21,4 +21,5 @@ pub mod sign;
 pub mod toolchain;
 pub mod traceability;
 pub mod verify;
+pub mod warnings;
 pub use error::AuditError;

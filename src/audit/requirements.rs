@@ -10,7 +10,8 @@
 //! the vectors from `verify/vectors.json`, coverage from
 //! `coverage/coverage.json`, stack and size from `resources.json`, and the
 //! qualification row from `qualification/qualification.json` and
-//! `toolchain.json`, the oracle row from `oracle/comparison.json`. The verdict is the conjunction of the rows.
+//! `toolchain.json`, the oracle row from `oracle/comparison.json`, the
+//! `build:<target>` rows from `build/warnings.json` ([`super::warnings`]). The verdict is the conjunction of the rows.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -347,6 +348,8 @@ pub fn derive(
             evidence: vec![layout::verify_file(&t.target), layout::VECTORS.into()],
         });
     }
+    let target_names: Vec<String> = targets.iter().map(|(t, _)| t.target.clone()).collect();
+    out.extend(super::warnings::rows(files, &target_names)?);
     let req = profile.requirements.coverage;
     for (id, title, demanded, got) in [
         (
