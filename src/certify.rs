@@ -620,6 +620,7 @@ fn resources_json(report: &VerifyReport, budget: Option<u64>) -> Value {
                     "painted_bytes": st.and_then(|s| s.painted),
                     "static_max_chain": st.and_then(|s| s.max_chain_bytes),
                     "static_chain": st.map(|s| s.max_chain.clone()).unwrap_or_default(),
+                    "bound": st.map(stack_bound_json),
                     "budget": budget,
                     "method": match st {
                         Some(s) if s.measured_peak.is_some() => "painted stack under QEMU (peak over all rows)",
@@ -631,6 +632,44 @@ fn resources_json(report: &VerifyReport, budget: Option<u64>) -> Value {
         })
         .collect();
     json!({"schema_version": 1, "targets": targets})
+}
+
+/// The bound the stack row decides on: on Cortex-M the frames of the
+/// linked image ([`verify::stack_bound`]); elsewhere gcc's call graph,
+/// accepted only when every frame on it is static and every callee sized.
+fn stack_bound_json(s: &verify::StackReport) -> Value {
+    if let Some(b) = &s.bound {
+        return json!({
+            "bytes": b.bytes,
+            "method": "linked image: every routine's stack-pointer decrements from its disassembly, library routines included, along the deepest call chain",
+            "chain": b.chain,
+            "refused": null,
+        });
+    }
+    if let Some(m) = &s.bound_message {
+        return json!({"bytes": null, "method": "linked image", "chain": [], "refused": m});
+    }
+    let dynamic: Vec<&str> = s
+        .frames
+        .iter()
+        .filter(|f| f.kind != "static")
+        .map(|f| f.function.as_str())
+        .collect();
+    let refused = match s.max_chain_bytes {
+        None => Some("no call graph from the compiler".to_string()),
+        Some(_) if !s.unsized_callees.is_empty() => Some(format!(
+            "callees without a frame size: {}",
+            s.unsized_callees.join(", ")
+        )),
+        Some(_) if !dynamic.is_empty() => Some(format!("dynamic frames: {}", dynamic.join(", "))),
+        Some(_) => None,
+    };
+    json!({
+        "bytes": if refused.is_none() { s.max_chain_bytes } else { None },
+        "method": "gcc -fstack-usage frames along the deepest chain of -fcallgraph-info (every frame static, every callee sized)",
+        "chain": s.max_chain.iter().map(|f| json!({"function": f, "bytes": null})).collect::<Vec<_>>(),
+        "refused": refused,
+    })
 }
 
 fn tool_identities(
