@@ -29,6 +29,7 @@ use crate::frontend::{self, FormatChoice};
 use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
 use crate::verify::{self, TargetSpec, VerifyOptions, VerifyReport};
 
+pub mod build;
 pub mod oracle;
 
 /// Called with a one-line message at the start of each stage.
@@ -129,6 +130,17 @@ pub fn certify_with_frontend(
     opts: &CertifyOptions,
     read: Frontend<'_>,
 ) -> Result<CertifyOutcome, CertifyError> {
+    certify_planted(opts, read, &|_| {})
+}
+
+/// [`certify_with_frontend`] with `plant` applied to the generated files
+/// before anything checks, builds or runs them (tests plant a defect in
+/// the C this way and show the evidence catching it).
+pub fn certify_planted(
+    opts: &CertifyOptions,
+    read: Frontend<'_>,
+    plant: &dyn Fn(&mut [crate::codegen::GeneratedFile]),
+) -> Result<CertifyOutcome, CertifyError> {
     let stage = |msg: &str| {
         if let Some(s) = &opts.stage {
             s(msg);
@@ -154,6 +166,11 @@ pub fn certify_with_frontend(
     check_out(opts)?;
     // Tools first: a missing toolchain is exit 3 whatever the model.
     verify::check_tools(&targets).map_err(|e| CertifyError::ToolMissing(e.to_string()))?;
+    if targets.iter().any(|t| t.name == "host") && build::find_clang().is_none() {
+        return Err(CertifyError::ToolMissing(
+            build::BuildError::ClangMissing.to_string(),
+        ));
+    }
     let cov_req = profile.requirements.coverage;
     let want_coverage = cov_req.any() || profile.bundle.require.contains(&BundleItem::Coverage);
 
@@ -206,7 +223,8 @@ pub fn certify_with_frontend(
         numeric: opts.numeric,
     }
     .resolved(&ens);
-    let files = emit_c99(&ens, &codegen).map_err(|e| CertifyError::Codegen(e.to_string()))?;
+    let mut files = emit_c99(&ens, &codegen).map_err(|e| CertifyError::Codegen(e.to_string()))?;
+    plant(&mut files);
     let ir_json = ens.to_canonical_json();
 
     stage("checking the generated C against MISRA C:2012");
@@ -301,6 +319,11 @@ pub fn certify_with_frontend(
         verify::VerifyError::ToolMissing { .. } => CertifyError::ToolMissing(e.to_string()),
         other => CertifyError::Stage(format!("verify: {other}")),
     })?;
+    stage("building the generated C with every warning an error on each target");
+    let warnings = build::warning_builds(&files, &targets).map_err(|e| match e {
+        build::BuildError::ClangMissing => CertifyError::ToolMissing(e.to_string()),
+        other => CertifyError::Stage(format!("warning build: {other}")),
+    })?;
     report.coverage = Some(verify::coverage(&ens, &rows));
     verify::attach_stack_estimates(&mut report, &ens, &codegen, &targets);
     report.clear_timings();
@@ -372,6 +395,7 @@ pub fn certify_with_frontend(
         layout::VECTORS,
         json_bytes(&vectors_json(&ens, &rows, &report))?,
     );
+    put(&mut bundle, layout::WARNINGS, json_bytes(&warnings)?);
     if let Some(c) = &coverage_report {
         put(&mut bundle, layout::COVERAGE, json_bytes(c)?);
     }
@@ -475,6 +499,7 @@ pub fn certify_with_frontend(
         .iter()
         .filter(|(p, _)| {
             p.starts_with("check/")
+                || p.starts_with("build/")
                 || p.starts_with("verify/")
                 || p.starts_with("coverage/")
                 || p.starts_with("oracle/")
@@ -617,6 +642,7 @@ fn resources_json(report: &VerifyReport, budget: Option<u64>) -> Value {
                     "painted_bytes": st.and_then(|s| s.painted),
                     "static_max_chain": st.and_then(|s| s.max_chain_bytes),
                     "static_chain": st.map(|s| s.max_chain.clone()).unwrap_or_default(),
+                    "bound": st.map(stack_bound_json),
                     "budget": budget,
                     "method": match st {
                         Some(s) if s.measured_peak.is_some() => "painted stack under QEMU (peak over all rows)",
@@ -628,6 +654,44 @@ fn resources_json(report: &VerifyReport, budget: Option<u64>) -> Value {
         })
         .collect();
     json!({"schema_version": 1, "targets": targets})
+}
+
+/// The bound the stack row decides on: on Cortex-M the frames of the
+/// linked image ([`verify::stack_bound`]); elsewhere gcc's call graph,
+/// accepted only when every frame on it is static and every callee sized.
+fn stack_bound_json(s: &verify::StackReport) -> Value {
+    if let Some(b) = &s.bound {
+        return json!({
+            "bytes": b.bytes,
+            "method": "linked image: every routine's stack-pointer decrements from its disassembly, library routines included, along the deepest call chain",
+            "chain": b.chain,
+            "refused": null,
+        });
+    }
+    if let Some(m) = &s.bound_message {
+        return json!({"bytes": null, "method": "linked image", "chain": [], "refused": m});
+    }
+    let dynamic: Vec<&str> = s
+        .frames
+        .iter()
+        .filter(|f| f.kind != "static")
+        .map(|f| f.function.as_str())
+        .collect();
+    let refused = match s.max_chain_bytes {
+        None => Some("no call graph from the compiler".to_string()),
+        Some(_) if !s.unsized_callees.is_empty() => Some(format!(
+            "callees without a frame size: {}",
+            s.unsized_callees.join(", ")
+        )),
+        Some(_) if !dynamic.is_empty() => Some(format!("dynamic frames: {}", dynamic.join(", "))),
+        Some(_) => None,
+    };
+    json!({
+        "bytes": if refused.is_none() { s.max_chain_bytes } else { None },
+        "method": "gcc -fstack-usage frames along the deepest chain of -fcallgraph-info (every frame static, every callee sized)",
+        "chain": s.max_chain.iter().map(|f| json!({"function": f, "bytes": null})).collect::<Vec<_>>(),
+        "refused": refused,
+    })
 }
 
 fn tool_identities(

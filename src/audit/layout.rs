@@ -40,6 +40,9 @@ pub const HARNESS_C: &str = "verify/harness/harness.c";
 pub const HARNESS_VECTORS_C: &str = "verify/harness/vectors.c";
 /// The coverage driver the host coverage run compiled with the sources.
 pub const COVERAGE_DRIVER: &str = "coverage/driver.c";
+/// The warning builds of the generated C on every target (flag sets,
+/// command lines, what each compiler printed): `build:<target>` rows.
+pub const WARNINGS: &str = "build/warnings.json";
 /// Structural coverage of the generated C on the host.
 pub const COVERAGE: &str = "coverage/coverage.json";
 /// Stack and size per target, estimate vs measured.

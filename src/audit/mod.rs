@@ -23,4 +23,5 @@ pub mod timing;
 pub mod toolchain;
 pub mod traceability;
 pub mod verify;
+pub mod warnings;
 pub use error::AuditError;

@@ -348,8 +348,8 @@ impl<'a> Page<'a> {
                 Figure {
                     id: "stack-chart",
                     heading: "Stack per target",
-                    title: "Stack per call and target: estimate, measured peak and budget",
-                    caption: "Upper bar: the generator's estimate; lower bar: the measured peak; black line: the profile's budget. A bar above its budget is drawn in orange-red.",
+                    title: "Stack per call and target: bound, measured peak and budget",
+                    caption: "Upper bar: the sound bound the stack row decides on; lower bar: the measured peak (corroboration); black line: the profile's budget. A bar above its budget is drawn in orange-red.",
                     empty: "No target reported stack figures.",
                     chart: stack_chart(&cert.targets),
                 },
@@ -666,7 +666,7 @@ fn stack_chart(targets: &[TargetSummary]) -> Option<Chart> {
         LegendItem {
             x: LABEL_W,
             class: "k-est",
-            label: "estimate",
+            label: "bound",
             line: false,
         },
         LegendItem {
@@ -689,7 +689,7 @@ fn stack_chart(targets: &[TargetSummary]) -> Option<Chart> {
         },
     ];
     let desc = format!(
-        "Stack bytes per call and target: generator estimate, measured peak and the profile's budget; scale 0 to {} bytes.",
+        "Stack bytes per call and target: sound bound, measured peak and the profile's budget; scale 0 to {} bytes.",
         group(scale.max)
     );
     let mut chart = chart_frame(targets.len(), row_h, "bytes of stack", &scale, legend, desc);
@@ -707,7 +707,7 @@ fn stack_chart(targets: &[TargetSummary]) -> Option<Chart> {
                 w: c(scale.len(v)),
                 h: c(bar_h),
                 class: if over(v) { "k-over" } else { "k-est" },
-                title: format!("{}: estimate {} bytes", t.name, group(v)),
+                title: format!("{}: bound {} bytes", t.name, group(v)),
             });
             notes.push(format!("est {}", group(v)));
         }

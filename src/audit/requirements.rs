@@ -10,7 +10,10 @@
 //! the vectors from `verify/vectors.json`, coverage from
 //! `coverage/coverage.json`, stack and size from `resources.json`, and the
 //! qualification row from `qualification/qualification.json` and
-//! `toolchain.json`, the oracle row from `oracle/comparison.json`, execution time from `timing.json`. The verdict is the conjunction of the rows.
+//! `toolchain.json`, the oracle row from `oracle/comparison.json`,
+//! execution time from `timing.json`, the `build:<target>` rows from
+//! `build/warnings.json` ([`super::warnings`]). The verdict is the
+//! conjunction of the rows.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -179,9 +182,24 @@ struct Sizes {
 
 #[derive(Deserialize)]
 struct ResourceStack {
-    generator_estimate: Option<u64>,
     measured_peak: Option<u64>,
     static_max_chain: Option<u64>,
+    #[serde(default)]
+    bound: Option<StackBoundRecord>,
+}
+
+#[derive(Deserialize)]
+struct StackBoundRecord {
+    bytes: Option<u64>,
+    method: String,
+    chain: Vec<ChainEntry>,
+    refused: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChainEntry {
+    function: String,
+    bytes: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -379,6 +397,8 @@ pub fn derive(
             evidence: vec![layout::verify_file(&t.target), layout::VECTORS.into()],
         });
     }
+    let target_names: Vec<String> = targets.iter().map(|(t, _)| t.target.clone()).collect();
+    out.extend(super::warnings::rows(files, &target_names)?);
     let req = profile.requirements.coverage;
     for (id, title, demanded, got) in [
         (
@@ -416,11 +436,7 @@ pub fn derive(
     }
     if let Some(budget) = budget {
         for (t, r) in &targets {
-            let (measured, ok) = match (r.stack.measured_peak, r.stack.static_max_chain) {
-                (Some(b), _) => (format!("{b} B (painted, under QEMU)"), b <= budget),
-                (None, Some(b)) => (format!("{b} B (static, gcc -fstack-usage)"), b <= budget),
-                (None, None) => ("not measured".to_string(), false),
-            };
+            let (measured, ok) = stack_row(&r.stack, budget);
             out.push(Requirement {
                 id: format!("stack:{}", t.target),
                 title: format!("Stack per inference call on {}", t.target),
@@ -470,7 +486,8 @@ pub fn derive(
             rodata: r.model_size.as_ref().map(|s| s.rodata),
             data: r.model_size.as_ref().map(|s| s.data),
             bss: r.model_size.as_ref().map(|s| s.bss),
-            stack_estimate: r.stack.generator_estimate,
+            // The figure the stack row decides on: the sound bound.
+            stack_estimate: r.stack.bound.as_ref().and_then(|b| b.bytes),
             stack_measured: r.stack.measured_peak.or(r.stack.static_max_chain),
             stack_budget: budget,
             timing: timing.get(&t.target).cloned(),
@@ -488,6 +505,44 @@ pub fn derive(
         }),
         check,
     })
+}
+
+/// A stack row decides on the bound alone; the painted peak is shown as
+/// corroboration (and a peak above the bound fails: the bound is wrong).
+fn stack_row(s: &ResourceStack, budget: u64) -> (String, bool) {
+    let painted = s
+        .measured_peak
+        .map(|p| format!("; painted peak {p} B under QEMU"))
+        .unwrap_or_default();
+    let Some(b) = &s.bound else {
+        return ("no stack bound recorded".to_string(), false);
+    };
+    let Some(bytes) = b.bytes else {
+        return (
+            format!(
+                "no sound bound: {}{painted}",
+                b.refused.as_deref().unwrap_or("not computed")
+            ),
+            false,
+        );
+    };
+    let chain: Vec<String> = b
+        .chain
+        .iter()
+        .map(|f| match f.bytes {
+            Some(n) => format!("{} {n}", f.function),
+            None => f.function.clone(),
+        })
+        .collect();
+    let method = b.method.split(':').next().unwrap_or(&b.method);
+    let text = format!("bound {bytes} B ({method}: {}){painted}", chain.join(" > "));
+    if let Some(p) = s.measured_peak.filter(|p| *p > bytes) {
+        return (
+            format!("{text}; the painted peak {p} B exceeds the bound"),
+            false,
+        );
+    }
+    (text, bytes <= budget)
 }
 
 fn model_figures(files: &BTreeMap<String, Vec<u8>>) -> Result<ModelFigures, EvidenceError> {

@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod measure;
 pub mod process;
+pub mod stack_bound;
 pub mod targets;
 pub mod timing;
 pub mod trace;
@@ -166,6 +167,12 @@ pub struct StackReport {
     pub max_chain: Vec<String>,
     /// Callees in the chain analysis without a known frame size.
     pub unsized_callees: Vec<String>,
+    /// The sound bound of one `timber_infer_single` call from the linked
+    /// image (Cortex-M: every routine's frame from its disassembly, see
+    /// [`stack_bound`]).
+    pub bound: Option<stack_bound::StackBound>,
+    /// Why there is no such bound (the routine or instruction refused).
+    pub bound_message: Option<String>,
     /// Peak measured by painting the stack (Cortex-M), bytes.
     pub measured_peak: Option<u64>,
     /// Bytes painted for the measurement (a peak equal to this means the
@@ -884,6 +891,7 @@ fn build_and_run(
             if f.success() {
                 rep.image_size = Some(measure::parse_size_a(&f.stdout));
             }
+            image_stack_bound(rep, t, dir, exe)?;
         }
         rep.build_ms += link_start.elapsed().as_millis() as u64;
         rep.batches += 1;
@@ -1054,6 +1062,46 @@ fn build_and_run(
         s.painted = painted;
     }
     rep.status = status;
+    Ok(())
+}
+
+/// The stack bound of `exe` on a bare-metal target (the model objects and
+/// libraries are linked alike in every batch; only the vectors differ).
+fn image_stack_bound(
+    rep: &mut TargetReport,
+    t: &TargetSpec,
+    dir: &Path,
+    exe: &str,
+) -> Result<(), String> {
+    let Some(spec) = t
+        .timing
+        .as_ref()
+        .filter(|_| t.kind == TargetKind::BareMetal)
+    else {
+        return Ok(());
+    };
+    let args = ["-d", "--no-show-raw-insn", exe].map(String::from);
+    let f = step(rep, dir, &spec.objdump, &args, Duration::from_secs(300))?;
+    let image = std::fs::read(dir.join(exe)).unwrap_or_default();
+    let got = if f.success() {
+        stack_bound::bound(
+            &timing::cfg::parse_objdump(&f.stdout),
+            trace::ENTRY,
+            &stack_bound::elf32_words(&image),
+        )
+    } else {
+        Err(format!(
+            "{} -d {exe} failed: {}",
+            spec.objdump,
+            f.stderr.trim()
+        ))
+    };
+    if let Some(s) = rep.stack.as_mut() {
+        match got {
+            Ok(b) => s.bound = Some(b),
+            Err(m) => s.bound_message = Some(m),
+        }
+    }
     Ok(())
 }
 

@@ -56,6 +56,8 @@ pub struct WarningsRun {
     pub command: String,
     /// True when the compiler accepted the file under the flags.
     pub clean: bool,
+    /// The compiler's exit code (None when killed or timed out).
+    pub exit_code: Option<i32>,
     /// What the compiler printed (empty when clean).
     pub diagnostics: String,
 }
@@ -121,6 +123,7 @@ fn compile_each(
             file,
             command: command_line(compiler, &args),
             clean: done.success() && done.stderr.trim().is_empty(),
+            exit_code: if done.timed_out { None } else { done.code },
             diagnostics: done.stderr,
         });
     }

@@ -1,9 +1,32 @@
 //! Audit bundle helpers for the tamper and forgery tests.
 
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::Path;
 use timber::audit::layout;
 use timber::frontend::sha256_hex;
+
+/// Every file under `dir`, by its `/`-separated path relative to `dir`.
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(base)
+                    .expect("under base")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
 
 /// Copy a directory tree.
 pub fn copy_dir(from: &Path, to: &Path) {
