@@ -24,7 +24,8 @@
  * The outputs are filled with BATCH_FILL before each block size, so an
  * output a call should have left untouched keeps that pattern.
  * The program exits with status 0 when it ran every row. On bare-metal
- * targets (TIMBER_BARE_METAL) a CPU fault prints `F <kind>` and exits 70.
+ * targets (TIMBER_BARE_METAL) a CPU fault or RISC-V trap prints `F <kind>`
+ * and exits 70.
  *
  * vectors.c (generated per run) defines timber_vectors[] (input float bits,
  * row-major) and timber_n_rows; with TIMBER_HARNESS_BATCH also the buffers
@@ -182,7 +183,11 @@ __attribute__((noinline)) static int32_t measured_call(const float *in, float *o
     uint32_t *p;
     uint32_t *lo;
     int32_t st;
+#if defined(__riscv)
+    __asm__ volatile("mv %0, sp" : "=r"(sp));
+#else
     __asm__ volatile("mov %0, sp" : "=r"(sp));
+#endif
     lo = sp - PAINT_WORDS;
     for (p = lo; p < sp; p++) {
         *(volatile uint32_t *)p = PAINT_WORD;
@@ -224,6 +229,18 @@ void arm_memmanage_isr(void) { fault_exit("memmanage"); }
 void arm_busfault_isr(void) { fault_exit("busfault"); }
 void arm_usagefault_isr(void) { fault_exit("usagefault"); }
 void arm_nmi_isr(void) { fault_exit("nmi"); }
+#if defined(__riscv)
+/* picolibc's hosted crt0 installs no trap vector on RISC-V: point mtvec
+ * (direct mode, 4-byte aligned) at a handler that reports and exits. */
+__attribute__((aligned(4))) static void riscv_trap(void) { fault_exit("trap"); }
+#define TIMBER_INSTALL_TRAP()                                                  \
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrw mtvec, %0\n.option pop" \
+                     :                                                        \
+                     : "r"(riscv_trap))
+#endif
+#endif
+#ifndef TIMBER_INSTALL_TRAP
+#define TIMBER_INSTALL_TRAP() ((void)0)
 #endif
 
 int main(void)
@@ -233,6 +250,7 @@ int main(void)
     char line[32 + 9 * TIMBER_N_OUTPUTS];
     uint32_t hash = 2166136261u;
     uint32_t row;
+    TIMBER_INSTALL_TRAP();
     for (row = 0u; row < timber_n_rows; row++) {
         int32_t st;
         int k;
