@@ -196,6 +196,7 @@ fn one_changed_byte_in_any_file_is_caught_and_blamed_on_that_file() {
         layout::HARNESS_VECTORS_C,
         "verify/outputs/host.txt",
         layout::RESOURCES,
+        layout::WARNINGS,
         layout::TOOLCHAIN,
         layout::TRACEABILITY,
         layout::PROVENANCE,

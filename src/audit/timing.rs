@@ -223,6 +223,36 @@ fn check_measured(i: usize, m: &Measured, inputs: &[Vec<String>]) -> Result<(), 
     Ok(())
 }
 
+/// What a `timing:<target>` row demands under `budget`.
+fn demanded(budget: &TimingBudget) -> String {
+    format!(
+        "static bound <= {}{}",
+        budget.describe(),
+        if budget.require_bound {
+            "; a bound on every target"
+        } else {
+            "; measured only where no bound is claimed"
+        }
+    )
+}
+
+/// The `timing:<target>` rows when the bundle has no `timing.json` although
+/// the profile sets a budget: each fails, saying so (a bundle relabelled to
+/// a level it was not made for is reported row by row, not refused whole).
+pub fn missing_rows(budget: &TimingBudget, targets: &[&str]) -> Vec<Requirement> {
+    targets
+        .iter()
+        .map(|name| Requirement {
+            id: format!("timing:{name}"),
+            title: format!("Execution time per inference call on {name}"),
+            demanded: demanded(budget),
+            measured: format!("not measured: the bundle has no {}", layout::TIMING),
+            status: Status::Fail,
+            evidence: vec![layout::TIMING.into()],
+        })
+        .collect()
+}
+
 /// The `timing:<target>` rows of `targets` (in that order) under `budget`,
 /// from `timing.json`; `inputs` are verify/vectors.json's input rows. Also
 /// returns each target's figures for the record's target table.
@@ -301,15 +331,7 @@ pub fn rows(
         out.push(Requirement {
             id: format!("timing:{name}"),
             title: format!("Execution time per inference call on {name}"),
-            demanded: format!(
-                "static bound <= {}{}",
-                budget.describe(),
-                if budget.require_bound {
-                    "; a bound on every target"
-                } else {
-                    "; measured only where no bound is claimed"
-                }
-            ),
+            demanded: demanded(budget),
             measured,
             status: Status::from_bool(ok),
             evidence: vec![layout::TIMING.into(), layout::verify_file(name)],
