@@ -1084,11 +1084,9 @@ fn image_stack_bound(
     let f = step(rep, dir, &spec.objdump, &args, Duration::from_secs(300))?;
     let image = std::fs::read(dir.join(exe)).unwrap_or_default();
     let got = if f.success() {
-        stack_bound::bound(
-            &timing::cfg::parse_objdump(&f.stdout),
-            trace::ENTRY,
-            &stack_bound::elf32_words(&image),
-        )
+        timing::cfg::parse_thumb_objdump(&f.stdout).and_then(|funcs| {
+            stack_bound::bound(&funcs, trace::ENTRY, &stack_bound::elf32_words(&image))
+        })
     } else {
         Err(format!(
             "{} -d {exe} failed: {}",

@@ -52,31 +52,25 @@ fn cost(i: &Insn, m: &CycleModel) -> Cost {
     let regs = register_count(&i.operands);
     let multi_load = m.load + m.per_register * regs + mem;
     let base = match &i.flow {
-        Flow::Jump { .. } | Flow::Return { .. } => m.branch_not_taken,
-        Flow::Call { .. } => m.branch_not_taken,
+        Flow::Jump { .. } | Flow::Return { .. } | Flow::Call { .. } => m.branch_not_taken,
         _ => {
-            if let Some(v) = name.strip_prefix('v') {
-                if v.starts_with("ldm") || v.starts_with("pop") {
-                    multi_load
-                } else if v.starts_with("stm") || v.starts_with("push") {
-                    m.store + m.per_register * regs
-                } else if v.starts_with("ldr") {
-                    m.load + mem
-                } else if v.starts_with("str") {
-                    m.store
-                } else if v.starts_with("div") || v.starts_with("sqrt") {
+            // FPU transfers (vldr, vpush, ...) cost as their core forms.
+            let fpu = name.strip_prefix('v');
+            let op = fpu.unwrap_or(name);
+            if op.starts_with("ldm") || op.starts_with("pop") {
+                multi_load
+            } else if op.starts_with("stm") || op.starts_with("push") {
+                m.store + m.per_register * regs
+            } else if op.starts_with("ldr") {
+                m.load + mem
+            } else if op.starts_with("str") {
+                m.store
+            } else if fpu.is_some() {
+                if op.starts_with("div") || op.starts_with("sqrt") {
                     m.fpu_divide
                 } else {
                     m.fpu
                 }
-            } else if name.starts_with("ldm") || name.starts_with("pop") {
-                multi_load
-            } else if name.starts_with("stm") || name.starts_with("push") {
-                m.store + m.per_register * regs
-            } else if name.starts_with("ldr") {
-                m.load + mem
-            } else if name.starts_with("str") {
-                m.store
             } else if name.starts_with("sdiv") || name.starts_with("udiv") {
                 m.divide
             } else if [

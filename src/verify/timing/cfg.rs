@@ -185,6 +185,24 @@ fn it_length(mnemonic: &str) -> usize {
     }
 }
 
+/// The functions of an Arm image's disassembly ([`parse_objdump`]), or why
+/// there are none to read: this reader decodes Thumb only, so another
+/// instruction set (a RISC-V image, say) is refused by objdump's file
+/// format rather than mis-decoded. Used by the timing and stack bounds.
+pub fn parse_thumb_objdump(text: &str) -> Result<BTreeMap<u64, Function>, String> {
+    let format = text
+        .lines()
+        .find_map(|l| l.split("file format ").nth(1))
+        .unwrap_or("of an unknown format")
+        .trim();
+    if format != "elf32-littlearm" {
+        return Err(format!(
+            "the disassembly reader decodes Arm Thumb code only and this image is {format}"
+        ));
+    }
+    Ok(parse_objdump(text))
+}
+
 /// Parse `objdump -d --no-show-raw-insn` text into functions by start
 /// address (data words in code, `.word` and friends, are skipped).
 pub fn parse_objdump(text: &str) -> BTreeMap<u64, Function> {

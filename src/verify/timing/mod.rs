@@ -198,21 +198,8 @@ fn static_bound(
             f.stderr.trim()
         ));
     }
-    // The control-flow graph decodes Thumb only: another instruction set
-    // (a RISC-V image, say) gets no bound rather than a wrong one.
-    let format = f
-        .stdout
-        .lines()
-        .find_map(|l| l.split("file format ").nth(1))
-        .unwrap_or("an unknown format")
-        .trim()
-        .to_string();
-    if format != "elf32-littlearm" {
-        return Err(format!(
-            "the static bound reads Arm Thumb code only and this image is {format}: measured counts only"
-        ));
-    }
-    let funcs = cfg::parse_objdump(&f.stdout);
+    let funcs =
+        cfg::parse_thumb_objdump(&f.stdout).map_err(|m| format!("{m}: measured counts only"))?;
     bound::bound(&funcs, trace::ENTRY, spec.cycles.as_ref())
 }
 
