@@ -143,6 +143,8 @@ struct VerifyTarget {
     message: Option<String>,
     #[serde(default)]
     batch_api: Option<BatchApi>,
+    #[serde(default)]
+    fp_flags: Option<crate::verify::fpflags::FpFlagsReport>,
 }
 
 /// `batch_api` of verify/<target>.json (see `verify::batch`).
@@ -356,6 +358,12 @@ pub fn derive(
     });
     for (t, _) in &targets {
         let batch_ok = t.batch_api.as_ref().is_some_and(|b| b.mismatch_count == 0);
+        let fp_ok = t.fp_flags.as_ref().is_none_or(|f| f.clean());
+        let fp_note = t
+            .fp_flags
+            .as_ref()
+            .map(|f| format!("; FP exception flags: {}", f.summary()))
+            .unwrap_or_default();
         let measured = match (t.status.as_str(), &t.batch_api) {
             ("pass", Some(b)) => format!(
                 "{}/{} rows bit-identical; timber_infer: {} calls in blocks of {} rows, {}",
@@ -389,11 +397,12 @@ pub fn derive(
             title: format!("Bit-identical on {}", t.target),
             demanded: format!(
                 "{} rows, every output bit equal to the reference, from timber_infer_single and \
-                 from timber_infer in blocks of 1, 7 and all rows",
+                 from timber_infer in blocks of 1, 7 and all rows; no invalid or divide-by-zero \
+                 exception where the FPU flags can be read",
                 vectors.rows
             ),
-            measured,
-            status: Status::from_bool(t.status == "pass" && batch_ok),
+            measured: format!("{measured}{fp_note}"),
+            status: Status::from_bool(t.status == "pass" && batch_ok && fp_ok),
             evidence: vec![layout::verify_file(&t.target), layout::VECTORS.into()],
         });
     }

@@ -144,12 +144,13 @@ pub fn run(mut args: Args) -> anyhow::Result<u8> {
     }
     let cov = verify::coverage(&ens, &rows);
     eprintln!(
-        "{} vectors ({} boundary, {} special, {} leaf-steering, {} longest-path, {} random{}); \
+        "{} vectors ({} boundary, {} special, {} leaf-steering, {} missing-value, {} longest-path, {} random{}); \
          leaf coverage {}/{} ({:.1}%), branch coverage {}/{} ({:.1}%){}",
         rows.len(),
         set.boundary_rows,
         set.special_rows,
         set.leaf_rows,
+        set.missing_rows,
         set.longest_rows,
         set.random_rows,
         if args.data.is_some() {
@@ -191,6 +192,7 @@ pub fn run(mut args: Args) -> anyhow::Result<u8> {
                     "boundary": set.boundary_rows,
                     "special": set.special_rows,
                     "leaf_steering": set.leaf_rows,
+                    "missing_value": set.missing_rows,
                     "longest_path": set.longest_rows,
                     "random": set.random_rows,
                     "from_csv": rows.len() - set.rows.len(),

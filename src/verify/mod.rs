@@ -8,6 +8,7 @@
 //! [`process`] (tools, timeouts), and the runner here.
 
 pub mod batch;
+pub mod fpflags;
 pub mod measure;
 pub mod process;
 pub mod stack_bound;
@@ -134,6 +135,9 @@ pub enum TargetStatus {
     DoesNotFit,
     /// The program crashed, timed out, exited non-zero or printed garbage.
     RunFailed,
+    /// Every bit identical, but an inference raised the invalid or
+    /// divide-by-zero exception (see [`fpflags`]).
+    FpException,
 }
 
 /// One output that differs from the reference.
@@ -214,6 +218,9 @@ pub struct TargetReport {
     /// compared with the single-row calls and the reference; None when the
     /// sources have no batch API (hand-written test models only).
     pub batch_api: Option<batch::BatchReport>,
+    /// Floating-point exception flags the model raised (None when the
+    /// harness was not run).
+    pub fp_flags: Option<fpflags::FpFlagsReport>,
     /// Status and output bits of every row, as the target printed them
     /// (written to the bundle as text, see [`crate::audit::outputs`]).
     #[serde(skip)]
@@ -542,6 +549,7 @@ pub fn summary_line(r: &TargetReport) -> String {
         TargetStatus::BuildFailed => "BUILD FAILED".to_string(),
         TargetStatus::DoesNotFit => "DOES NOT FIT".to_string(),
         TargetStatus::RunFailed => "RUN FAILED".to_string(),
+        TargetStatus::FpException => "FP EXCEPTION".to_string(),
     };
     format!(
         "{:<14} {:<22} {}/{} rows  build {:.1}s run {:.1}s",
@@ -684,6 +692,7 @@ fn run_target(ctx: &RunCtx<'_>, t: &TargetSpec, dir: &Path) -> TargetReport {
         mismatches: Vec::new(),
         output_hash: None,
         batch_api: None,
+        fp_flags: None,
         outputs: Vec::new(),
         model_size: None,
         image_size: None,
@@ -845,6 +854,7 @@ fn build_and_run(
     let batches = ctx.vectors.len().div_ceil(per);
     let mut counter = (ctx.count_instructions && t.timing.is_some()).then(timing::Counter::default);
     let mut batch_rep = ctx.batch_api.then(batch::BatchReport::default);
+    let mut fp = fpflags::Collect::default();
     for (b, chunk) in ctx.vectors.chunks(per).enumerate() {
         let offset = b * per;
         let exe = if t.kind == TargetKind::BareMetal {
@@ -1024,6 +1034,8 @@ fn build_and_run(
             }
         }
         rep.rows_run += parsed.rows.len();
+        fp.add(&parsed.fp, offset)
+            .map_err(|e| format!("batch {b}: {e}"))?;
         if let Some(br) = batch_rep.as_mut() {
             let img = batch::Image {
                 offset,
@@ -1056,6 +1068,12 @@ fn build_and_run(
     }
     rep.timing = counter.map(|c| c.finish(t));
     rep.batch_api = batch_rep;
+    let fp = fp.finish();
+    if status == TargetStatus::Pass && !fp.clean() {
+        status = TargetStatus::FpException;
+        rep.message = Some(format!("floating-point exception flags: {}", fp.summary()));
+    }
+    rep.fp_flags = Some(fp);
     rep.output_hash = Some(format!("{:08x}", fnv1a(hash_bits.iter())));
     if let Some(s) = rep.stack.as_mut() {
         s.measured_peak = measured_peak;
@@ -1133,6 +1151,7 @@ struct Parsed {
     rows: Vec<(u32, Vec<u32>)>,
     stack: Option<(u64, u64)>,
     batch: batch::Lines,
+    fp: fpflags::Lines,
     error: Option<String>,
 }
 
@@ -1160,6 +1179,12 @@ fn parse_output(text: &str, n_outputs: usize) -> Parsed {
                 let b = it.next().and_then(|s| s.parse::<u64>().ok());
                 if let (Some(a), Some(b)) = (a, b) {
                     p.stack = Some((a, b));
+                }
+            }
+            Some("E" | "G") => {
+                if p.fp.read(line).is_err() {
+                    p.error = Some(format!("line {}: `{}`", ln + 1, tail(line, 200)));
+                    return p;
                 }
             }
             _ => {
@@ -1231,6 +1256,9 @@ pub fn render_text(report: &VerifyReport) -> String {
                 b.refused_calls,
                 b.mismatch_count
             );
+        }
+        if let Some(f) = &t.fp_flags {
+            let _ = writeln!(s, "    FP exception flags: {}", f.summary());
         }
         for m in &t.mismatches {
             let mut out = m

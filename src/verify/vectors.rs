@@ -36,6 +36,11 @@ pub struct VectorSet {
     pub leaf_rows: usize,
     /// Leaves no row can reach (contradictory path constraints).
     pub unreachable_leaves: usize,
+    /// Rows that bring a missing (NaN) value to a split no earlier row
+    /// brings one to (see `missing_value_rows`): the generated code tests
+    /// for NaN there first, and both outcomes of that test are to be
+    /// exercised (branch coverage and MC/DC of the C).
+    pub missing_rows: usize,
     /// Rows that take the longest path of one tree (when no earlier row
     /// does) or the longest paths of several trees at once.
     pub longest_rows: usize,
@@ -154,6 +159,9 @@ pub fn generate(ens: &Ensemble, opts: &VectorOptions) -> VectorSet {
             }
         }
     }
+    let missing = missing_value_rows(ens, &base, &rows);
+    set.missing_rows = missing.len();
+    rows.extend(missing);
     let longest = longest_path_rows(ens, &base, &rows);
     set.longest_rows = longest.len();
     rows.extend(longest);
@@ -310,6 +318,57 @@ fn materialise(cons: &[Option<Interval>], base: &[f32]) -> Option<Vec<f32>> {
         };
     }
     Some(row)
+}
+
+/// Does `row` carry a NaN in feature `f` and, in every other feature the
+/// constraints name, a number inside them?
+fn carries_nan_to(row: &[f32], f: usize, cons: &[Option<Interval>]) -> bool {
+    row[f].is_nan()
+        && cons.iter().enumerate().all(|(g, c)| match c {
+            Some(i) if g != f => row[g] >= i.lo && row[g] <= i.hi,
+            _ => true,
+        })
+}
+
+/// For every split, a row with NaN in the split's feature and, in every
+/// other feature its path tests, a number that follows the path, unless an
+/// earlier row is such a row: wherever a NaN can reach the split, it then
+/// does, and the generated code's NaN test there is exercised both ways.
+/// The rows depend on the thresholds and operators only, never on the
+/// missing directions, so a frontend that misreads a direction still
+/// derives the same vectors (and the framework oracle made on them still
+/// applies).
+fn missing_value_rows(ens: &Ensemble, base: &[f32], existing: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let mut out: Vec<Vec<f32>> = Vec::new();
+    for (ti, tree) in ens.trees.iter().enumerate() {
+        for (ni, node) in tree.nodes.iter().enumerate() {
+            let Node::Split(s) = node else { continue };
+            let f = s.feature as usize;
+            let Some(mut cons) = path_constraints(ens, ti, ni as u32) else {
+                continue;
+            };
+            if f >= cons.len() {
+                continue;
+            }
+            cons[f] = None;
+            if cons.iter().flatten().any(|i| i.lo > i.hi) {
+                continue; // no number follows the path in another feature
+            }
+            if existing
+                .iter()
+                .chain(out.iter())
+                .any(|r| carries_nan_to(r, f, &cons))
+            {
+                continue;
+            }
+            let Some(mut row) = materialise(&cons, base) else {
+                continue;
+            };
+            row[f] = f32::NAN;
+            out.push(row);
+        }
+    }
+    out
 }
 
 /// Depth (number of splits above it) of every node of a tree.

@@ -12,14 +12,17 @@
 //! Exactness: the comparisons are the IR's, the literals come from
 //! [`super::conv::f32_literal`] (exact float32 bits), and the row function
 //! adds the trees' values into the same float32 sums in tree order, as the
-//! reference evaluator does. A missing (NaN) input is folded into the
-//! comparison instead of a separate `x != x` test: every ordered comparison
-//! with NaN is false, so when the missing direction is right the test is
-//! written as the split's own comparison (`x < t` -> left), and when it is
-//! left as the negated one with the branches swapped (`x >= t` -> right,
-//! else left); NaN lands in the `else` branch either way. With the `reject`
-//! NaN policy inputs are checked for NaN before any tree runs, so the split's
-//! own comparison is emitted as it is.
+//! reference evaluator does. A missing (NaN) input is tested first, with
+//! `timber_is_nan` (a quiet `x != x`), wherever the path can still carry a
+//! NaN: `(!timber_is_nan(x)) && (x < t)` when the missing direction is
+//! right, `timber_is_nan(x) || (x < t)` when it is left; the true branch is
+//! always the left child. The ordered comparison (`<`, `<=`) raises the
+//! invalid exception when one operand is NaN, so it runs only on numbers:
+//! no missing value raises a floating-point exception (with traps enabled
+//! it would trap). Where the path has already decided the feature (an
+//! earlier split sent its NaN elsewhere) or the `reject` NaN policy checks
+//! the inputs before any tree runs, the split's own comparison is emitted
+//! alone.
 //!
 //! Each `if` and each leaf line carries `/* tree T node N */`, the source
 //! model's ids, which the audit's traceability map reads back.
@@ -49,6 +52,8 @@ pub struct BranchTree {
     /// its input, MISRA 2.7): these lines add its value(s) in the row
     /// function instead, in its place in the tree order.
     pub inline: Option<Vec<String>>,
+    /// The nest calls `timber_is_nan` (a split NaN can reach).
+    pub nan_test: bool,
 }
 
 /// How a leaf shows up in the nest.
@@ -63,16 +68,57 @@ enum LeafStyle {
     Inline,
 }
 
-/// The C comparison (and which child its true branch goes to) for one
-/// split: (operator, true branch goes left).
-fn comparison(op: SplitOp, missing: MissingGoes, nan: NanPolicy) -> (&'static str, bool) {
-    let missing_left = nan == NanPolicy::Missing && missing == MissingGoes::Left;
-    match (op, missing_left) {
-        (SplitOp::Lt, false) => ("<", true),
-        (SplitOp::Le, false) => ("<=", true),
-        // NaN must go left: test the complement, which is false for NaN.
-        (SplitOp::Lt, true) => (">=", false),
-        (SplitOp::Le, true) => (">", false),
+/// How a split's `if` condition handles a missing (NaN) input; the true
+/// branch is always the left child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NanTest {
+    /// No NaN reaches this split: the comparison alone.
+    None,
+    /// NaN goes right: `(!timber_is_nan(x)) && (x OP t)`.
+    NumberAnd,
+    /// NaN goes left: `timber_is_nan(x) || (x OP t)`.
+    MissingOr,
+    /// Every number the path lets through goes left, NaN right:
+    /// `!timber_is_nan(x)` (the comparison could never be false).
+    NotNan,
+    /// Every number goes right, NaN left: `timber_is_nan(x)`.
+    IsNan,
+}
+
+/// The condition of one split whose true branch is the left child: the C
+/// comparison operator and the NaN test it needs. `nan_reaches`: the path
+/// to the split can still carry a NaN in this feature; `numbers`: some
+/// number the path lets through goes (left, right). A side only NaN
+/// reaches makes the comparison constant for numbers, so only the NaN test
+/// is written (a condition that cannot be false has no MC/DC pair).
+fn condition(
+    op: SplitOp,
+    missing: MissingGoes,
+    nan_reaches: bool,
+    numbers: (bool, bool),
+) -> (&'static str, NanTest) {
+    let cmp = match op {
+        SplitOp::Lt => "<",
+        SplitOp::Le => "<=",
+    };
+    let test = match (nan_reaches, missing, numbers) {
+        (false, _, _) => NanTest::None,
+        (true, MissingGoes::Right, (_, false)) => NanTest::NotNan,
+        (true, MissingGoes::Left, (false, _)) => NanTest::IsNan,
+        (true, MissingGoes::Right, _) => NanTest::NumberAnd,
+        (true, MissingGoes::Left, _) => NanTest::MissingOr,
+    };
+    (cmp, test)
+}
+
+/// The C text of a split's condition on input `x` against literal `t`.
+fn condition_text(cmp: &str, test: NanTest, x: &str, t: &str) -> String {
+    match test {
+        NanTest::None => format!("{x} {cmp} {t}"),
+        NanTest::NumberAnd => format!("(!timber_is_nan({x})) && ({x} {cmp} {t})"),
+        NanTest::MissingOr => format!("timber_is_nan({x}) || ({x} {cmp} {t})"),
+        NanTest::NotNan => format!("!timber_is_nan({x})"),
+        NanTest::IsNan => format!("timber_is_nan({x})"),
     }
 }
 
@@ -216,6 +262,8 @@ struct Nest {
     lines: Vec<String>,
     /// At least one `if`: the nest reads its input.
     tests: bool,
+    /// At least one `if` tests for a missing value (`timber_is_nan`).
+    nan_test: bool,
     /// The last leaf emitted (with no test, the only one): values, id.
     last_leaf: Option<(Vec<f64>, u32)>,
 }
@@ -228,6 +276,7 @@ fn nest(
 ) -> Result<Nest, CodegenError> {
     let mut out = Vec::new();
     let mut tests = false;
+    let mut nan_test = false;
     let mut last_leaf = None;
     let mut todo = vec![Step::Node {
         idx: 0,
@@ -296,23 +345,23 @@ fn nest(
                     todo.push(child(to, r, depth));
                     continue;
                 }
-                let (op, true_left) = comparison(s.op, s.missing, nan);
+                let (cmp, test) = condition(
+                    s.op,
+                    s.missing,
+                    here.nan,
+                    (left_reach.range.is_some(), right_reach.range.is_some()),
+                );
                 tests = true;
+                nan_test |= test != NanTest::None;
+                let x = format!("in[{}U]", s.feature);
                 out.push(format!(
-                    "{indent}if (in[{}U] {op} {t}) {{ {trace}",
-                    s.feature
+                    "{indent}if ({}) {{ {trace}",
+                    condition_text(cmp, test, &x, &t)
                 ));
-                let (first, second) = if true_left {
-                    (
-                        child(s.left, left_reach, depth + 1),
-                        child(s.right, right_reach, depth + 1),
-                    )
-                } else {
-                    (
-                        child(s.right, right_reach, depth + 1),
-                        child(s.left, left_reach, depth + 1),
-                    )
-                };
+                let (first, second) = (
+                    child(s.left, left_reach, depth + 1),
+                    child(s.right, right_reach, depth + 1),
+                );
                 // Pushed in reverse: first branch, `} else {`, second, `}`.
                 todo.push(Step::Text(format!("{indent}}}")));
                 todo.push(second);
@@ -329,6 +378,7 @@ fn nest(
     Ok(Nest {
         lines: out,
         tests,
+        nan_test,
         last_leaf,
     })
 }
@@ -392,6 +442,7 @@ pub fn branch_trees(
                     n.lines
                 },
                 inline,
+                nan_test: n.nan_test,
             })
         })
         .collect()
@@ -503,22 +554,56 @@ mod tests {
     }
 
     #[test]
-    fn nan_is_folded_into_the_comparison() {
+    fn nan_is_tested_first_where_it_can_arrive() {
         use MissingGoes::{Left, Right};
-        use NanPolicy::{Missing, Reject};
-        assert_eq!(comparison(SplitOp::Lt, Right, Missing), ("<", true));
-        assert_eq!(comparison(SplitOp::Lt, Left, Missing), (">=", false));
-        assert_eq!(comparison(SplitOp::Le, Right, Missing), ("<=", true));
-        assert_eq!(comparison(SplitOp::Le, Left, Missing), (">", false));
-        // Rejected NaN never reaches a tree: the split's own comparison.
-        assert_eq!(comparison(SplitOp::Lt, Left, Reject), ("<", true));
-        assert_eq!(comparison(SplitOp::Le, Left, Reject), ("<=", true));
+        let both = (true, true);
+        assert_eq!(
+            condition(SplitOp::Lt, Right, true, both),
+            ("<", NanTest::NumberAnd)
+        );
+        assert_eq!(
+            condition(SplitOp::Lt, Left, true, both),
+            ("<", NanTest::MissingOr)
+        );
+        assert_eq!(
+            condition(SplitOp::Le, Right, true, both),
+            ("<=", NanTest::NumberAnd)
+        );
+        assert_eq!(
+            condition(SplitOp::Le, Left, true, both),
+            ("<=", NanTest::MissingOr)
+        );
+        // No NaN on the path (decided above, or refused): the comparison.
+        assert_eq!(
+            condition(SplitOp::Lt, Left, false, both),
+            ("<", NanTest::None)
+        );
+        assert_eq!(
+            condition(SplitOp::Le, Right, false, both),
+            ("<=", NanTest::None)
+        );
+        // One side reached by NaN alone: the NaN test alone.
+        assert_eq!(
+            condition(SplitOp::Lt, Right, true, (true, false)),
+            ("<", NanTest::NotNan)
+        );
+        assert_eq!(
+            condition(SplitOp::Le, Left, true, (false, true)),
+            ("<=", NanTest::IsNan)
+        );
+        assert_eq!(
+            condition_text("<", NanTest::MissingOr, "in[3U]", "0.5f"),
+            "timber_is_nan(in[3U]) || (in[3U] < 0.5f)"
+        );
     }
 
-    /// The folded comparison sends every float, NaN included, where the
-    /// reference evaluator's `goes_left` does.
+    /// The condition sends every float, NaN included, where the reference
+    /// evaluator's `goes_left` does, and evaluates the ordered comparison
+    /// (which raises the invalid exception on NaN) only for numbers, as
+    /// C's `&&` and `||` do: the right operand only when the left does not
+    /// decide.
     #[test]
-    fn folded_comparison_agrees_with_the_reference_decision() {
+    fn condition_agrees_with_the_reference_and_never_orders_a_nan() {
         let t = 0.5f32;
         let xs = [
             f32::NAN,
@@ -532,16 +617,23 @@ mod tests {
         ];
         for op in [SplitOp::Lt, SplitOp::Le] {
             for missing in [MissingGoes::Left, MissingGoes::Right] {
-                let (c, true_left) = comparison(op, missing, NanPolicy::Missing);
+                let (c, test) = condition(op, missing, true, (true, true));
                 for x in xs {
-                    let test = match c {
-                        "<" => x < t,
-                        "<=" => x <= t,
-                        ">=" => x >= t,
-                        ">" => x > t,
-                        _ => unreachable!(),
+                    let ordered = |x: f32| {
+                        assert!(!x.is_nan(), "{op:?} {missing:?}: ordered comparison of NaN");
+                        match c {
+                            "<" => x < t,
+                            "<=" => x <= t,
+                            _ => unreachable!(),
+                        }
                     };
-                    let left = test == true_left;
+                    let left = match test {
+                        NanTest::None => ordered(x),
+                        NanTest::NumberAnd => !x.is_nan() && ordered(x),
+                        NanTest::MissingOr => x.is_nan() || ordered(x),
+                        NanTest::NotNan => !x.is_nan(),
+                        NanTest::IsNan => x.is_nan(),
+                    };
                     assert_eq!(
                         left,
                         crate::ir::eval::goes_left(x, t, op, missing),

@@ -192,7 +192,7 @@ mod tests {
         loop {
             let r = &t.rows[i];
             if r.flags == "TIMBER_NODE_LEAF" {
-                return r.threshold.trim_end_matches('f').parse().unwrap();
+                return crate::codegen::c99::conv::parse_f32_literal(&r.threshold);
             }
             // Find the IR split this row came from to get op and missing.
             let Some(Node::Split(s)) = ir.nodes.iter().find(|n| n.source_id() == r.node) else {

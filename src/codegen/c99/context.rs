@@ -82,6 +82,9 @@ pub struct Context {
     pub layout: &'static str,
     /// The branches layout's tree functions (empty for other layouts).
     pub branch_trees: Vec<BranchTree>,
+    /// Some branches-layout split tests for a missing value: the template
+    /// emits `timber_is_nan`.
+    pub branches_nan_test: bool,
     /// The compact layout's tables (None for other layouts and int mode).
     pub compact: Option<super::compact::CompactTables>,
     /// `float` or `int` (see [`super::Numeric`]).
@@ -603,6 +606,7 @@ impl Context {
         };
         Ok(Context {
             layout: layout.name(),
+            branches_nan_test: branch_trees.iter().any(|t| t.nan_test),
             branch_trees,
             compact,
             numeric: opts.numeric.name(),

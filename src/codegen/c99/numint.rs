@@ -463,7 +463,7 @@ mod tests {
             r += row.next as usize + usize::from(!go_left);
         }
         let v = &t.leaf_values[(t.trees[tree].leaf_first + t.rows[r].limit) as usize];
-        v.value.trim_end_matches('f').parse().unwrap()
+        f64::from(crate::codegen::c99::conv::parse_f32_literal(&v.value))
     }
 
     fn split(id: u32, f: u32, t: f32, op: SplitOp, miss: MissingGoes, l: u32, r: u32) -> Node {
@@ -695,7 +695,13 @@ mod tests {
         let values: Vec<&str> = t.thresholds.iter().map(|r| r.value.as_str()).collect();
         assert_eq!(
             values,
-            ["0e0f", "5e-1f", "3.4028235e38f", "5e-1f", "3.4028235e38f"]
+            [
+                "0x0p+0f",
+                "0x1p-1f",
+                "0x1.fffffep+127f",
+                "0x1p-1f",
+                "0x1.fffffep+127f"
+            ]
         );
         // Reject: one slot per feature; missing: two.
         assert_eq!(t.n_slots, 2);

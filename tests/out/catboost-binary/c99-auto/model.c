@@ -8,9 +8,10 @@
  * target and equal to timber's reference evaluator.
  *
  * Layout: branches. Each tree is one function holding an if/else nest
- * with its thresholds and leaf values as float literals; a missing (NaN)
- * input falls into the else branch of every comparison, which is written
- * so that branch is the split's missing direction.
+ * with its thresholds and leaf values as float literals; where a missing
+ * (NaN) input can reach a split it is tested first (timber_is_nan) and
+ * sent the split's missing direction, so no NaN meets an ordered
+ * comparison.
  */
 #include <float.h>
 #include <stdbool.h>
@@ -53,21 +54,21 @@
  * (on a single-precision or soft-float target the double operations are
  * the compiler's correctly rounded library routines).
  */
-#define TIMBER_LOG2E64 (1.4426950408889634e0)
-#define TIMBER_LN2_HI64 (6.931471803691238e-1)
-#define TIMBER_LN2_LO64 (1.9082149292705877e-10)
-#define TIMBER_EXP64_C2 (5e-1)
-#define TIMBER_EXP64_C3 (1.6666666666666666e-1)
-#define TIMBER_EXP64_C4 (4.1666666666666664e-2)
-#define TIMBER_EXP64_C5 (8.333333333333333e-3)
-#define TIMBER_EXP64_C6 (1.388888888888889e-3)
-#define TIMBER_EXP64_C7 (1.984126984126984e-4)
-#define TIMBER_EXP64_C8 (2.48015873015873e-5)
-#define TIMBER_EXP64_C9 (2.7557319223985893e-6)
-#define TIMBER_EXP64_C10 (2.755731922398589e-7)
-#define TIMBER_EXP64_C11 (2.505210838544172e-8)
-#define TIMBER_EXP64_C12 (2.08767569878681e-9)
-#define TIMBER_EXP64_C13 (1.6059043836821613e-10)
+#define TIMBER_LOG2E64 (0x1.71547652b82fep+0)
+#define TIMBER_LN2_HI64 (0x1.62e42feep-1)
+#define TIMBER_LN2_LO64 (0x1.a39ef35793c76p-33)
+#define TIMBER_EXP64_C2 (0x1p-1)
+#define TIMBER_EXP64_C3 (0x1.5555555555555p-3)
+#define TIMBER_EXP64_C4 (0x1.5555555555555p-5)
+#define TIMBER_EXP64_C5 (0x1.1111111111111p-7)
+#define TIMBER_EXP64_C6 (0x1.6c16c16c16c17p-10)
+#define TIMBER_EXP64_C7 (0x1.a01a01a01a01ap-13)
+#define TIMBER_EXP64_C8 (0x1.a01a01a01a01ap-16)
+#define TIMBER_EXP64_C9 (0x1.71de3a556c734p-19)
+#define TIMBER_EXP64_C10 (0x1.27e4fb7789f5cp-22)
+#define TIMBER_EXP64_C11 (0x1.ae64567f544e4p-26)
+#define TIMBER_EXP64_C12 (0x1.1eed8eff8d898p-29)
+#define TIMBER_EXP64_C13 (0x1.6124613a86d09p-33)
 /* 2^k = timber_pow2_64[k + TIMBER_POW2_64_BIAS] for -10 <= k <= 10, every k
  * this model's exp64 can scale by: exact powers of two. */
 #define TIMBER_POW2_64_BIAS ((int32_t)10)
@@ -76,27 +77,27 @@
 static timber_float64_t timber_exp64(timber_float64_t x)
 {
     static const timber_float64_t timber_pow2_64[TIMBER_POW2_64_N] = {
-        9.765625e-4, /* 2^-10 */
-        1.953125e-3, /* 2^-9 */
-        3.90625e-3, /* 2^-8 */
-        7.8125e-3, /* 2^-7 */
-        1.5625e-2, /* 2^-6 */
-        3.125e-2, /* 2^-5 */
-        6.25e-2, /* 2^-4 */
-        1.25e-1, /* 2^-3 */
-        2.5e-1, /* 2^-2 */
-        5e-1, /* 2^-1 */
-        1e0, /* 2^0 */
-        2e0, /* 2^1 */
-        4e0, /* 2^2 */
-        8e0, /* 2^3 */
-        1.6e1, /* 2^4 */
-        3.2e1, /* 2^5 */
-        6.4e1, /* 2^6 */
-        1.28e2, /* 2^7 */
-        2.56e2, /* 2^8 */
-        5.12e2, /* 2^9 */
-        1.024e3 /* 2^10 */
+        0x1p-10, /* 2^-10 */
+        0x1p-9, /* 2^-9 */
+        0x1p-8, /* 2^-8 */
+        0x1p-7, /* 2^-7 */
+        0x1p-6, /* 2^-6 */
+        0x1p-5, /* 2^-5 */
+        0x1p-4, /* 2^-4 */
+        0x1p-3, /* 2^-3 */
+        0x1p-2, /* 2^-2 */
+        0x1p-1, /* 2^-1 */
+        0x1p+0, /* 2^0 */
+        0x1p+1, /* 2^1 */
+        0x1p+2, /* 2^2 */
+        0x1p+3, /* 2^3 */
+        0x1p+4, /* 2^4 */
+        0x1p+5, /* 2^5 */
+        0x1p+6, /* 2^6 */
+        0x1p+7, /* 2^7 */
+        0x1p+8, /* 2^8 */
+        0x1p+9, /* 2^9 */
+        0x1p+10 /* 2^10 */
     };
     timber_float64_t result;
     {
@@ -170,56 +171,68 @@ static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMB
     }
 }
 
+/*
+ * A missing value: x != x holds for NaN only. The equality operators are
+ * quiet (no floating-point exception for a quiet NaN), so each split a
+ * NaN can reach tests this first and compares with its threshold (an
+ * ordered comparison, which raises the invalid exception on NaN) only when
+ * x is a number.
+ */
+static bool timber_is_nan(timber_float32_t x)
+{
+    return (x != x);
+}
+
 /* Tree 0 (group 0): the value of the leaf in reaches. */
 static timber_float64_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -2.0248163e-1f) { /* tree 0 node 0 */
-        if (in[1U] > 9.022603e-1f) { /* tree 0 node 1 */
-            if (in[3U] > 1.3605423e0f) { /* tree 0 node 2 */
-                if (in[3U] > 2.3823857e0f) { /* tree 0 node 3 */
-                    v = 2.3050847801111513e-1; /* tree 0 node 15 */
-                } else {
-                    v = 7.659574582221661e-2; /* tree 0 node 7 */
-                }
-            } else {
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.9eaebp-3f)) { /* tree 0 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.cdf51p-1f)) { /* tree 0 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5c4c8p+0f)) { /* tree 0 node 2 */
                 /* tree 0 node 3 only the left side is reachable */
-                v = 3.715847049905954e-2; /* tree 0 node 3 */
+                v = 0x1.657816b0df6b1p-6; /* tree 0 node 0 */
+            } else {
+                if (in[3U] <= 0x1.30f204p+1f) { /* tree 0 node 3 */
+                    v = 0x1.3716af4a8819fp-4; /* tree 0 node 4 */
+                } else {
+                    v = 0x1.ae6d58115b1e7p-3; /* tree 0 node 12 */
+                }
             }
         } else {
-            if (in[3U] > 1.3605423e0f) { /* tree 0 node 2 */
-                if (in[3U] > 2.3823857e0f) { /* tree 0 node 3 */
-                    v = 3.6213018291095306e-1; /* tree 0 node 13 */
-                } else {
-                    v = 3.4181818691166965e-1; /* tree 0 node 5 */
-                }
-            } else {
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5c4c8p+0f)) { /* tree 0 node 2 */
                 /* tree 0 node 3 only the left side is reachable */
-                v = 3.200000047683716e-1; /* tree 0 node 1 */
+                v = -0x1.56d9b23518a6ep-2; /* tree 0 node 2 */
+            } else {
+                if (in[3U] <= 0x1.30f204p+1f) { /* tree 0 node 3 */
+                    v = -0x1.00aec37e4b17fp-2; /* tree 0 node 6 */
+                } else {
+                    v = -0x1.9e88f23784a06p-4; /* tree 0 node 14 */
+                }
             }
         }
     } else {
-        if (in[1U] > 9.022603e-1f) { /* tree 0 node 1 */
-            if (in[3U] > 1.3605423e0f) { /* tree 0 node 2 */
-                if (in[3U] > 2.3823857e0f) { /* tree 0 node 3 */
-                    v = -1.0120482078517776e-1; /* tree 0 node 14 */
-                } else {
-                    v = -2.506666704018911e-1; /* tree 0 node 6 */
-                }
-            } else {
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.cdf51p-1f)) { /* tree 0 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5c4c8p+0f)) { /* tree 0 node 2 */
                 /* tree 0 node 3 only the left side is reachable */
-                v = -3.3481481980394434e-1; /* tree 0 node 2 */
+                v = 0x1.47ae14ccccccdp-2; /* tree 0 node 1 */
+            } else {
+                if (in[3U] <= 0x1.30f204p+1f) { /* tree 0 node 3 */
+                    v = 0x1.5e059637dac38p-2; /* tree 0 node 5 */
+                } else {
+                    v = 0x1.72d24131fcf87p-2; /* tree 0 node 13 */
+                }
             }
         } else {
-            if (in[3U] > 1.3605423e0f) { /* tree 0 node 2 */
-                if (in[3U] > 2.3823857e0f) { /* tree 0 node 3 */
-                    v = 2.1016949465719323e-1; /* tree 0 node 12 */
-                } else {
-                    v = 7.594936822034136e-2; /* tree 0 node 4 */
-                }
-            } else {
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5c4c8p+0f)) { /* tree 0 node 2 */
                 /* tree 0 node 3 only the left side is reachable */
-                v = 2.1818182143298063e-2; /* tree 0 node 0 */
+                v = 0x1.3066f5f202cc4p-5; /* tree 0 node 3 */
+            } else {
+                if (in[3U] <= 0x1.30f204p+1f) { /* tree 0 node 3 */
+                    v = 0x1.39bc75f51b3bfp-4; /* tree 0 node 7 */
+                } else {
+                    v = 0x1.d814d434115b2p-3; /* tree 0 node 15 */
+                }
             }
         }
     }
@@ -230,63 +243,63 @@ static timber_float64_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -2.8484872e-1f) { /* tree 1 node 0 */
-        if (in[1U] > 1.5377238e0f) { /* tree 1 node 1 */
-            if (in[2U] > 7.244035e-1f) { /* tree 1 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = 5.265749390556988e-2; /* tree 1 node 15 */
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.23af62p-2f)) { /* tree 1 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.89a844p+0f)) { /* tree 1 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.72e504p-1f)) { /* tree 1 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = -0x1.159a3265b9265p-2; /* tree 1 node 0 */
                 } else {
-                    v = -1.4965024544649202e-3; /* tree 1 node 7 */
+                    v = 0x1.b1dbad722a40fp-5; /* tree 1 node 8 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = 6.683073771830372e-2; /* tree 1 node 11 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = -0x1.b50f20800bbdfp-5; /* tree 1 node 4 */
                 } else {
-                    v = -1.3060532030476943e-1; /* tree 1 node 3 */
+                    v = 0x1.e0c0ff80e7523p-4; /* tree 1 node 12 */
                 }
             }
         } else {
-            if (in[2U] > 7.244035e-1f) { /* tree 1 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = 3.047998869605093e-1; /* tree 1 node 13 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.72e504p-1f)) { /* tree 1 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = -0x1.bb686589f1d38p-3; /* tree 1 node 2 */
                 } else {
-                    v = 1.7909349867911742e-1; /* tree 1 node 5 */
+                    v = -0x1.0511ac322bf4ep-2; /* tree 1 node 10 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = 3.111486613932688e-1; /* tree 1 node 9 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = -0x1.37b8d2ad39f8dp-3; /* tree 1 node 6 */
                 } else {
-                    v = 1.2523780889460479e-1; /* tree 1 node 1 */
+                    v = -0x1.43bf0aeafd22bp-3; /* tree 1 node 14 */
                 }
             }
         }
     } else {
-        if (in[1U] > 1.5377238e0f) { /* tree 1 node 1 */
-            if (in[2U] > 7.244035e-1f) { /* tree 1 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = -1.5807922868374766e-1; /* tree 1 node 14 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.89a844p+0f)) { /* tree 1 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.72e504p-1f)) { /* tree 1 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = 0x1.007cae2b6673cp-3; /* tree 1 node 1 */
                 } else {
-                    v = -1.5220799056191617e-1; /* tree 1 node 6 */
+                    v = 0x1.3e9dc13383588p-2; /* tree 1 node 9 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = -2.549502282736186e-1; /* tree 1 node 10 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = 0x1.6ec8927e0633dp-3; /* tree 1 node 5 */
                 } else {
-                    v = -2.1650771453117001e-1; /* tree 1 node 2 */
+                    v = 0x1.381d7629478fcp-2; /* tree 1 node 13 */
                 }
             }
         } else {
-            if (in[2U] > 7.244035e-1f) { /* tree 1 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = 1.1737155729357034e-1; /* tree 1 node 12 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.72e504p-1f)) { /* tree 1 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = -0x1.0b7acd5b2405fp-3; /* tree 1 node 3 */
                 } else {
-                    v = -5.335193965617412e-2; /* tree 1 node 4 */
+                    v = 0x1.11bd1b8de1f8p-4; /* tree 1 node 11 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 1 node 3 */
-                    v = 5.296119571841739e-2; /* tree 1 node 8 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 1 node 3 */
+                    v = -0x1.884c9466b7cfdp-10; /* tree 1 node 7 */
                 } else {
-                    v = -2.7109602685803785e-1; /* tree 1 node 0 */
+                    v = 0x1.af5ec4c6d6f96p-5; /* tree 1 node 15 */
                 }
             }
         }
@@ -298,52 +311,52 @@ static timber_float64_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -4.09468e-1f) { /* tree 2 node 0 */
-        if (in[1U] > 1.7666457e0f) { /* tree 2 node 1 */
-            if (in[3U] > 2.0887167e0f) { /* tree 2 node 2 */
-                /* tree 2 node 3 only the right side is reachable */
-                v = 1.0833650017191719e-1; /* tree 2 node 15 */
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.a34b94p-2f)) { /* tree 2 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c442e4p+0f)) { /* tree 2 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.0b5b12p+1f)) { /* tree 2 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.763f2p-2f)) { /* tree 2 node 3 */
+                    v = 0x1.f87d138fea47cp-9; /* tree 2 node 0 */
+                } else {
+                    v = -0x1.871b22598aa82p-3; /* tree 2 node 8 */
+                }
             } else {
-                /* tree 2 node 3 only the right side is reachable */
-                v = -6.688840231067365e-2; /* tree 2 node 11 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.763f2p-2f)) { /* tree 2 node 3 */
+                    v = 0x1.6ba6af080cfp-3; /* tree 2 node 4 */
+                } else {
+                    v = 0x1.1d351684f5237p-6; /* tree 2 node 12 */
+                }
             }
         } else {
-            if (in[3U] > 2.0887167e0f) { /* tree 2 node 2 */
-                if (in[1U] > 3.6547518e-1f) { /* tree 2 node 3 */
-                    v = 2.0750778186786845e-1; /* tree 2 node 13 */
-                } else {
-                    v = 2.7576883267983565e-1; /* tree 2 node 5 */
-                }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.0b5b12p+1f)) { /* tree 2 node 2 */
+                /* tree 2 node 3 only the right side is reachable */
+                v = -0x1.07d48b88e6348p-2; /* tree 2 node 10 */
             } else {
-                if (in[1U] > 3.6547518e-1f) { /* tree 2 node 3 */
-                    v = 1.1520672896850181e-1; /* tree 2 node 9 */
-                } else {
-                    v = 2.5894030532950607e-1; /* tree 2 node 1 */
-                }
+                /* tree 2 node 3 only the right side is reachable */
+                v = -0x1.3275f3dba9d51p-3; /* tree 2 node 14 */
             }
         }
     } else {
-        if (in[1U] > 1.7666457e0f) { /* tree 2 node 1 */
-            if (in[3U] > 2.0887167e0f) { /* tree 2 node 2 */
-                /* tree 2 node 3 only the right side is reachable */
-                v = -1.4963903917417068e-1; /* tree 2 node 14 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c442e4p+0f)) { /* tree 2 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.0b5b12p+1f)) { /* tree 2 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.763f2p-2f)) { /* tree 2 node 3 */
+                    v = 0x1.0927a5bc06a38p-2; /* tree 2 node 1 */
+                } else {
+                    v = 0x1.d7e302d32e7e8p-4; /* tree 2 node 9 */
+                }
             } else {
-                /* tree 2 node 3 only the right side is reachable */
-                v = -2.576467325503029e-1; /* tree 2 node 10 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.763f2p-2f)) { /* tree 2 node 3 */
+                    v = 0x1.1a63251676c62p-2; /* tree 2 node 5 */
+                } else {
+                    v = 0x1.a8f9d7064dd14p-3; /* tree 2 node 13 */
+                }
             }
         } else {
-            if (in[3U] > 2.0887167e0f) { /* tree 2 node 2 */
-                if (in[1U] > 3.6547518e-1f) { /* tree 2 node 3 */
-                    v = 1.7407676688735853e-2; /* tree 2 node 12 */
-                } else {
-                    v = 1.775640177089528e-1; /* tree 2 node 4 */
-                }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.0b5b12p+1f)) { /* tree 2 node 2 */
+                /* tree 2 node 3 only the right side is reachable */
+                v = -0x1.11f992c67f1dbp-4; /* tree 2 node 11 */
             } else {
-                if (in[1U] > 3.6547518e-1f) { /* tree 2 node 3 */
-                    v = -1.909697230888306e-1; /* tree 2 node 8 */
-                } else {
-                    v = 3.848942411384613e-3; /* tree 2 node 0 */
-                }
+                /* tree 2 node 3 only the right side is reachable */
+                v = 0x1.bbbf0dd33945fp-4; /* tree 2 node 15 */
             }
         }
     }
@@ -354,41 +367,41 @@ static timber_float64_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > 2.4517845e-1f) { /* tree 3 node 0 */
-        if (in[1U] > 8.461764e-1f) { /* tree 3 node 1 */
-            if (in[1U] > 3.9644508e0f) { /* tree 3 node 2 */
-                /* tree 3 node 3 only the right side is reachable */
-                v = -1.412426240580624e-1; /* tree 3 node 15 */
+    if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.f6201ep-3f)) { /* tree 3 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.b13e08p-1f)) { /* tree 3 node 1 */
+            /* tree 3 node 2 only the left side is reachable */
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.13593cp-1f)) { /* tree 3 node 3 */
+                v = 0x1.82ca93da473d4p-6; /* tree 3 node 0 */
             } else {
-                /* tree 3 node 3 only the right side is reachable */
-                v = 1.8191094465696991e-1; /* tree 3 node 11 */
+                v = 0x1.3eed240068abdp-3; /* tree 3 node 8 */
             }
         } else {
-            /* tree 3 node 2 only the left side is reachable */
-            /* tree 3 node 3 only the right side is reachable */
-            v = 2.526185363596611e-1; /* tree 3 node 9 */
+            if (in[1U] <= 0x1.fb732p+1f) { /* tree 3 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.13593cp-1f)) { /* tree 3 node 3 */
+                    v = -0x1.70d1fee8e56e5p-3; /* tree 3 node 2 */
+                } else {
+                    v = -0x1.b4f89c6444ecp-5; /* tree 3 node 10 */
+                }
+            } else {
+                if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.13593cp-1f)) { /* tree 3 node 3 */
+                    v = -0x1.95745e398f9a7p-3; /* tree 3 node 6 */
+                } else {
+                    v = -0x1.da14744a372eep-3; /* tree 3 node 14 */
+                }
+            }
         }
     } else {
-        if (in[1U] > 8.461764e-1f) { /* tree 3 node 1 */
-            if (in[1U] > 3.9644508e0f) { /* tree 3 node 2 */
-                if (in[0U] > -5.377902e-1f) { /* tree 3 node 3 */
-                    v = -2.3148432589996254e-1; /* tree 3 node 14 */
-                } else {
-                    v = -1.979758607212265e-1; /* tree 3 node 6 */
-                }
-            } else {
-                if (in[0U] > -5.377902e-1f) { /* tree 3 node 3 */
-                    v = -5.3341203167432294e-2; /* tree 3 node 10 */
-                } else {
-                    v = -1.8008803508990137e-1; /* tree 3 node 2 */
-                }
-            }
-        } else {
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.b13e08p-1f)) { /* tree 3 node 1 */
             /* tree 3 node 2 only the left side is reachable */
-            if (in[0U] > -5.377902e-1f) { /* tree 3 node 3 */
-                v = 1.5572574735877778e-1; /* tree 3 node 8 */
+            /* tree 3 node 3 only the right side is reachable */
+            v = 0x1.02ae6f001cce7p-2; /* tree 3 node 9 */
+        } else {
+            if (in[1U] <= 0x1.fb732p+1f) { /* tree 3 node 2 */
+                /* tree 3 node 3 only the right side is reachable */
+                v = 0x1.748db9b0b0705p-3; /* tree 3 node 11 */
             } else {
-                v = 2.3607868563988735e-2; /* tree 3 node 0 */
+                /* tree 3 node 3 only the right side is reachable */
+                v = -0x1.2143d0190b787p-3; /* tree 3 node 15 */
             }
         }
     }
@@ -399,41 +412,41 @@ static timber_float64_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[1U] > -1.261148e-1f) { /* tree 4 node 0 */
-        if (in[0U] > 2.924583e-1f) { /* tree 4 node 1 */
-            if (in[1U] > 4.0323877e0f) { /* tree 4 node 2 */
-                /* tree 4 node 3 only the right side is reachable */
-                v = -1.6499419181321676e-1; /* tree 4 node 15 */
+    if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.02487ap-3f)) { /* tree 4 node 0 */
+        if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.2b7a3p-2f)) { /* tree 4 node 1 */
+            /* tree 4 node 2 only the left side is reachable */
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.ebb97p-1f)) { /* tree 4 node 3 */
+                v = -0x1.f08d37f976eb6p-5; /* tree 4 node 0 */
             } else {
-                /* tree 4 node 3 only the right side is reachable */
-                v = 1.7894229341089807e-1; /* tree 4 node 11 */
+                v = 0x1.8edd5f14804edp-3; /* tree 4 node 8 */
             }
         } else {
-            if (in[1U] > 4.0323877e0f) { /* tree 4 node 2 */
-                if (in[0U] > -9.6039915e-1f) { /* tree 4 node 3 */
-                    v = -2.1964390681676044e-1; /* tree 4 node 13 */
-                } else {
-                    v = -1.3543828787291623e-1; /* tree 4 node 5 */
-                }
-            } else {
-                if (in[0U] > -9.6039915e-1f) { /* tree 4 node 3 */
-                    v = -4.8628844542239376e-2; /* tree 4 node 9 */
-                } else {
-                    v = -1.7006751148317084e-1; /* tree 4 node 1 */
-                }
-            }
-        }
-    } else {
-        if (in[0U] > 2.924583e-1f) { /* tree 4 node 1 */
             /* tree 4 node 2 only the left side is reachable */
             /* tree 4 node 3 only the right side is reachable */
-            v = 2.429627143353754e-1; /* tree 4 node 10 */
-        } else {
-            /* tree 4 node 2 only the left side is reachable */
-            if (in[0U] > -9.6039915e-1f) { /* tree 4 node 3 */
-                v = 1.947581699496718e-1; /* tree 4 node 8 */
+            v = 0x1.f1966f81be1c7p-3; /* tree 4 node 10 */
+        }
+    } else {
+        if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.2b7a3p-2f)) { /* tree 4 node 1 */
+            if (in[1U] <= 0x1.0212a4p+2f) { /* tree 4 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.ebb97p-1f)) { /* tree 4 node 3 */
+                    v = -0x1.5c4c5aff7565ep-3; /* tree 4 node 1 */
+                } else {
+                    v = -0x1.8e5e141e701e1p-5; /* tree 4 node 9 */
+                }
             } else {
-                v = -6.061421329988319e-2; /* tree 4 node 0 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.ebb97p-1f)) { /* tree 4 node 3 */
+                    v = -0x1.1560ab4852c1cp-3; /* tree 4 node 5 */
+                } else {
+                    v = -0x1.c1d4aa2459692p-3; /* tree 4 node 13 */
+                }
+            }
+        } else {
+            if (in[1U] <= 0x1.0212a4p+2f) { /* tree 4 node 2 */
+                /* tree 4 node 3 only the right side is reachable */
+                v = 0x1.6e794c10917f4p-3; /* tree 4 node 11 */
+            } else {
+                /* tree 4 node 3 only the right side is reachable */
+                v = -0x1.51e8798ef1159p-3; /* tree 4 node 15 */
             }
         }
     }
@@ -444,63 +457,63 @@ static timber_float64_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -9.2345154e-1f) { /* tree 5 node 0 */
-        if (in[3U] > 7.9532236e-1f) { /* tree 5 node 1 */
-            if (in[2U] > 7.9177594e-1f) { /* tree 5 node 2 */
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -8.182305032736063e-2; /* tree 5 node 15 */
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.d8cea4p-1f)) { /* tree 5 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.97347ep-1f)) { /* tree 5 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.9563a8p-1f)) { /* tree 5 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = -0x1.2f9fd9ba0ea03p-3; /* tree 5 node 0 */
                 } else {
-                    v = 1.8676978100172675e-1; /* tree 5 node 7 */
+                    v = -0x1.8fbffefcaf92ap-4; /* tree 5 node 8 */
                 }
             } else {
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -4.266710373925844e-2; /* tree 5 node 11 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = -0x1.0bdaea2e74209p-3; /* tree 5 node 4 */
                 } else {
-                    v = 1.460020589186711e-1; /* tree 5 node 3 */
+                    v = -0x1.0427985ba05aap-4; /* tree 5 node 12 */
                 }
             }
         } else {
-            if (in[2U] > 7.9177594e-1f) { /* tree 5 node 2 */
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -8.603681651241747e-2; /* tree 5 node 13 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.9563a8p-1f)) { /* tree 5 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = -0x1.265eb6c46b873p-4; /* tree 5 node 2 */
                 } else {
-                    v = 9.886108883907065e-2; /* tree 5 node 5 */
+                    v = -0x1.22de8c8a3a705p-3; /* tree 5 node 10 */
                 }
             } else {
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -1.6332376107469104e-1; /* tree 5 node 9 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = 0x1.cbd614a3c3e82p-5; /* tree 5 node 6 */
                 } else {
-                    v = 2.0822593452479252e-2; /* tree 5 node 1 */
+                    v = -0x1.21299c0755059p-4; /* tree 5 node 14 */
                 }
             }
         }
     } else {
-        if (in[3U] > 7.9532236e-1f) { /* tree 5 node 1 */
-            if (in[2U] > 7.9177594e-1f) { /* tree 5 node 2 */
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -7.059632252395555e-2; /* tree 5 node 14 */
+        if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.97347ep-1f)) { /* tree 5 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.9563a8p-1f)) { /* tree 5 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = 0x1.552849795d039p-6; /* tree 5 node 1 */
                 } else {
-                    v = 5.613235503380755e-2; /* tree 5 node 6 */
+                    v = -0x1.4e7cb023cddb4p-3; /* tree 5 node 9 */
                 }
             } else {
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -1.4202604100074026e-1; /* tree 5 node 10 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = 0x1.94ef5d7692781p-4; /* tree 5 node 5 */
                 } else {
-                    v = -7.186766999686416e-2; /* tree 5 node 2 */
+                    v = -0x1.60682412c3bb1p-4; /* tree 5 node 13 */
                 }
             }
         } else {
-            if (in[2U] > 7.9177594e-1f) { /* tree 5 node 2 */
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -6.351432337580457e-2; /* tree 5 node 12 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.9563a8p-1f)) { /* tree 5 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = 0x1.2b0320a1a2863p-3; /* tree 5 node 3 */
                 } else {
-                    v = -1.3078864053979114e-1; /* tree 5 node 4 */
+                    v = -0x1.5d8766e59add3p-5; /* tree 5 node 11 */
                 }
             } else {
-                if (in[1U] > 2.8559582e0f) { /* tree 5 node 3 */
-                    v = -9.75952110702322e-2; /* tree 5 node 8 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.6d900ap+1f)) { /* tree 5 node 3 */
+                    v = 0x1.7e8127aa449aep-3; /* tree 5 node 7 */
                 } else {
-                    v = -1.4825410937358194e-1; /* tree 5 node 0 */
+                    v = -0x1.4f25afd3708abp-4; /* tree 5 node 15 */
                 }
             }
         }
@@ -512,52 +525,52 @@ static timber_float64_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[1U] > 3.294784e0f) { /* tree 6 node 0 */
-        if (in[0U] > 1.6527781e-1f) { /* tree 6 node 1 */
-            if (in[4U] > -3.4028235e38f) { /* tree 6 node 2 */
-                /* tree 6 node 3 only the right side is reachable */
-                v = -3.603417520235578e-2; /* tree 6 node 15 */
+    if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a5bb7cp+1f)) { /* tree 6 node 0 */
+        if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.527d2cp-3f)) { /* tree 6 node 1 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 6 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.0ab71p-4f)) { /* tree 6 node 3 */
+                    v = -0x1.012b095f706b6p-3; /* tree 6 node 0 */
+                } else {
+                    v = -0x1.ef429a0340b43p-3; /* tree 6 node 8 */
+                }
             } else {
-                /* tree 6 node 3 only the right side is reachable */
-                v = -6.277172656651031e-2; /* tree 6 node 11 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.0ab71p-4f)) { /* tree 6 node 3 */
+                    v = 0x1.0bdb97434c29ep-3; /* tree 6 node 4 */
+                } else {
+                    v = -0x1.ea402be23748ep-6; /* tree 6 node 12 */
+                }
             }
         } else {
-            if (in[4U] > -3.4028235e38f) { /* tree 6 node 2 */
-                /* tree 6 node 3 only the right side is reachable */
-                v = -2.0849529194395666e-1; /* tree 6 node 13 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 6 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.0ab71p-4f)) { /* tree 6 node 3 */
+                    v = 0x1.425a8dfda2ebcp-3; /* tree 6 node 2 */
+                } else {
+                    v = 0x1.b6cffe0832662p-8; /* tree 6 node 10 */
+                }
             } else {
-                /* tree 6 node 3 only the right side is reachable */
-                v = -1.7346194347273222e-1; /* tree 6 node 9 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.0ab71p-4f)) { /* tree 6 node 3 */
+                    v = 0x1.cc3c3f5c07155p-3; /* tree 6 node 6 */
+                } else {
+                    v = 0x1.602198ddb4e42p-3; /* tree 6 node 14 */
+                }
             }
         }
     } else {
-        if (in[0U] > 1.6527781e-1f) { /* tree 6 node 1 */
-            if (in[4U] > -3.4028235e38f) { /* tree 6 node 2 */
-                if (in[1U] > -6.511599e-2f) { /* tree 6 node 3 */
-                    v = 1.7193908144564501e-1; /* tree 6 node 14 */
-                } else {
-                    v = 2.2472428798290403e-1; /* tree 6 node 6 */
-                }
+        if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.527d2cp-3f)) { /* tree 6 node 1 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 6 node 2 */
+                /* tree 6 node 3 only the right side is reachable */
+                v = -0x1.634003f287237p-3; /* tree 6 node 9 */
             } else {
-                if (in[1U] > -6.511599e-2f) { /* tree 6 node 3 */
-                    v = 6.6957469172820045e-3; /* tree 6 node 10 */
-                } else {
-                    v = 1.5739928179060836e-1; /* tree 6 node 2 */
-                }
+                /* tree 6 node 3 only the right side is reachable */
+                v = -0x1.aaff94622775p-3; /* tree 6 node 13 */
             }
         } else {
-            if (in[4U] > -3.4028235e38f) { /* tree 6 node 2 */
-                if (in[1U] > -6.511599e-2f) { /* tree 6 node 3 */
-                    v = -2.992252622140206e-2; /* tree 6 node 12 */
-                } else {
-                    v = 1.307899300968715e-1; /* tree 6 node 4 */
-                }
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 6 node 2 */
+                /* tree 6 node 3 only the right side is reachable */
+                v = -0x1.011ced0b77428p-4; /* tree 6 node 11 */
             } else {
-                if (in[1U] > -6.511599e-2f) { /* tree 6 node 3 */
-                    v = -2.4182625124384502e-1; /* tree 6 node 8 */
-                } else {
-                    v = -1.255703670740808e-1; /* tree 6 node 0 */
-                }
+                /* tree 6 node 3 only the right side is reachable */
+                v = -0x1.2731248109d95p-5; /* tree 6 node 15 */
             }
         }
     }
@@ -568,50 +581,50 @@ static timber_float64_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -1.5772477e0f) { /* tree 7 node 0 */
-        if (in[3U] > 2.0139267e0f) { /* tree 7 node 1 */
-            if (in[0U] > 2.2033785e-2f) { /* tree 7 node 2 */
-                if (in[1U] > 1.4471433e-1f) { /* tree 7 node 3 */
-                    v = 1.5594163965606092e-1; /* tree 7 node 15 */
-                } else {
-                    v = 1.9337481769213613e-1; /* tree 7 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.93c682p+0f)) { /* tree 7 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.01c85ap+1f)) { /* tree 7 node 1 */
+            /* tree 7 node 2 only the left side is reachable */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.285ffcp-3f)) { /* tree 7 node 3 */
+                v = -0x1.3c2e0a02150fdp-3; /* tree 7 node 0 */
             } else {
-                if (in[1U] > 1.4471433e-1f) { /* tree 7 node 3 */
-                    v = -3.951197362339815e-3; /* tree 7 node 11 */
-                } else {
-                    v = 2.0806980983449286e-1; /* tree 7 node 3 */
-                }
+                v = -0x1.44c3974a705e6p-3; /* tree 7 node 8 */
             }
         } else {
-            if (in[0U] > 2.2033785e-2f) { /* tree 7 node 2 */
-                if (in[1U] > 1.4471433e-1f) { /* tree 7 node 3 */
-                    v = 1.531362284459427e-2; /* tree 7 node 13 */
-                } else {
-                    v = 1.915803100342684e-1; /* tree 7 node 5 */
-                }
+            /* tree 7 node 2 only the left side is reachable */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.285ffcp-3f)) { /* tree 7 node 3 */
+                v = -0x1.a4652676e44bp-3; /* tree 7 node 2 */
             } else {
-                if (in[1U] > 1.4471433e-1f) { /* tree 7 node 3 */
-                    v = -1.5101377578445133e-1; /* tree 7 node 9 */
-                } else {
-                    v = 3.8554738450027284e-2; /* tree 7 node 1 */
-                }
+                v = -0x1.f0d91c6a38775p-4; /* tree 7 node 10 */
             }
         }
     } else {
-        if (in[3U] > 2.0139267e0f) { /* tree 7 node 1 */
-            /* tree 7 node 2 only the left side is reachable */
-            if (in[1U] > 1.4471433e-1f) { /* tree 7 node 3 */
-                v = -1.2130080318050125e-1; /* tree 7 node 10 */
+        if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.01c85ap+1f)) { /* tree 7 node 1 */
+            if (in[0U] <= 0x1.690064p-6f) { /* tree 7 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.285ffcp-3f)) { /* tree 7 node 3 */
+                    v = 0x1.3bd72597f55bap-5; /* tree 7 node 1 */
+                } else {
+                    v = -0x1.3546b5e1eae55p-3; /* tree 7 node 9 */
+                }
             } else {
-                v = -2.0527105379418265e-1; /* tree 7 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.285ffcp-3f)) { /* tree 7 node 3 */
+                    v = 0x1.885b41f13cdfap-3; /* tree 7 node 5 */
+                } else {
+                    v = 0x1.f5cbfaa680f89p-7; /* tree 7 node 13 */
+                }
             }
         } else {
-            /* tree 7 node 2 only the left side is reachable */
-            if (in[1U] > 1.4471433e-1f) { /* tree 7 node 3 */
-                v = -1.5857618518752686e-1; /* tree 7 node 8 */
+            if (in[0U] <= 0x1.690064p-6f) { /* tree 7 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.285ffcp-3f)) { /* tree 7 node 3 */
+                    v = 0x1.aa2081243154p-3; /* tree 7 node 3 */
+                } else {
+                    v = -0x1.02f2177387ce1p-8; /* tree 7 node 11 */
+                }
             } else {
-                v = -1.5438468760351745e-1; /* tree 7 node 0 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.285ffcp-3f)) { /* tree 7 node 3 */
+                    v = 0x1.8c0818aedc8afp-3; /* tree 7 node 7 */
+                } else {
+                    v = 0x1.3f5e5493425a1p-3; /* tree 7 node 15 */
+                }
             }
         }
     }
@@ -622,49 +635,49 @@ static timber_float64_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -1.420356e0f) { /* tree 8 node 0 */
-        if (in[0U] > 1.2778586e0f) { /* tree 8 node 1 */
-            if (in[1U] > 2.583127e0f) { /* tree 8 node 2 */
-                if (in[4U] > -3.3120594e0f) { /* tree 8 node 3 */
-                    v = 1.5503864084468166e-1; /* tree 8 node 15 */
-                } else {
-                    v = 9.971807149476508e-2; /* tree 8 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.6b9c74p+0f)) { /* tree 8 node 0 */
+        /* tree 8 node 1 only the left side is reachable */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.4aa3e8p+1f)) { /* tree 8 node 2 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.a7f19p+1f)) { /* tree 8 node 3 */
+                v = -0x1.04ba0c2634e9ep-3; /* tree 8 node 0 */
             } else {
-                if (in[4U] > -3.3120594e0f) { /* tree 8 node 3 */
-                    v = 1.9821225333177717e-1; /* tree 8 node 11 */
-                } else {
-                    v = 9.539742708134318e-2; /* tree 8 node 3 */
-                }
+                v = -0x1.41174076850d9p-3; /* tree 8 node 8 */
             }
         } else {
-            if (in[1U] > 2.583127e0f) { /* tree 8 node 2 */
-                if (in[4U] > -3.3120594e0f) { /* tree 8 node 3 */
-                    v = -1.0038414888415796e-1; /* tree 8 node 13 */
-                } else {
-                    v = -1.9900584514320047e-1; /* tree 8 node 5 */
-                }
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.a7f19p+1f)) { /* tree 8 node 3 */
+                v = -0x1.87de0f9f29f22p-6; /* tree 8 node 4 */
             } else {
-                if (in[4U] > -3.3120594e0f) { /* tree 8 node 3 */
-                    v = 1.0932956352860693e-1; /* tree 8 node 9 */
-                } else {
-                    v = -8.734739404996714e-2; /* tree 8 node 1 */
-                }
+                v = -0x1.b7ddb0d4978ap-4; /* tree 8 node 12 */
             }
         }
     } else {
-        /* tree 8 node 1 only the left side is reachable */
-        if (in[1U] > 2.583127e0f) { /* tree 8 node 2 */
-            if (in[4U] > -3.3120594e0f) { /* tree 8 node 3 */
-                v = -1.0738915514363834e-1; /* tree 8 node 12 */
+        if (in[0U] <= 0x1.4721bep+0f) { /* tree 8 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.4aa3e8p+1f)) { /* tree 8 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.a7f19p+1f)) { /* tree 8 node 3 */
+                    v = -0x1.65c6618d5defep-4; /* tree 8 node 1 */
+                } else {
+                    v = 0x1.bfd05b3d760d2p-4; /* tree 8 node 9 */
+                }
             } else {
-                v = -2.3917689567183882e-2; /* tree 8 node 4 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.a7f19p+1f)) { /* tree 8 node 3 */
+                    v = -0x1.97906064d2b62p-3; /* tree 8 node 5 */
+                } else {
+                    v = -0x1.9b2c68c7e8763p-4; /* tree 8 node 13 */
+                }
             }
         } else {
-            if (in[4U] > -3.3120594e0f) { /* tree 8 node 3 */
-                v = -1.5678263055509126e-1; /* tree 8 node 8 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.4aa3e8p+1f)) { /* tree 8 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.a7f19p+1f)) { /* tree 8 node 3 */
+                    v = 0x1.86bf73d6fd993p-4; /* tree 8 node 3 */
+                } else {
+                    v = 0x1.95f04e4dcfc5p-3; /* tree 8 node 11 */
+                }
             } else {
-                v = -1.2730798236463142e-1; /* tree 8 node 0 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.a7f19p+1f)) { /* tree 8 node 3 */
+                    v = 0x1.9871f9fe3e488p-4; /* tree 8 node 7 */
+                } else {
+                    v = 0x1.3d84e6205a844p-3; /* tree 8 node 15 */
+                }
             }
         }
     }
@@ -675,52 +688,52 @@ static timber_float64_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -2.7051307e-2f) { /* tree 9 node 0 */
-        if (in[1U] > 3.4524035e0f) { /* tree 9 node 1 */
-            if (in[3U] > 7.2632706e-1f) { /* tree 9 node 2 */
-                /* tree 9 node 3 only the right side is reachable */
-                v = -7.385867191272653e-3; /* tree 9 node 15 */
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.bb3568p-6f)) { /* tree 9 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.b9e85cp+1f)) { /* tree 9 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.73e124p-1f)) { /* tree 9 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c7f3a4p-2f)) { /* tree 9 node 3 */
+                    v = -0x1.ac78fcccaa10ep-5; /* tree 9 node 0 */
+                } else {
+                    v = -0x1.677d7c4f4c1b3p-3; /* tree 9 node 8 */
+                }
             } else {
-                /* tree 9 node 3 only the right side is reachable */
-                v = -1.2771668863983188e-1; /* tree 9 node 11 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c7f3a4p-2f)) { /* tree 9 node 3 */
+                    v = 0x1.2c80e117772bap-4; /* tree 9 node 4 */
+                } else {
+                    v = -0x1.418d75105cbefp-5; /* tree 9 node 12 */
+                }
             }
         } else {
-            if (in[3U] > 7.2632706e-1f) { /* tree 9 node 2 */
-                if (in[1U] > 4.4526535e-1f) { /* tree 9 node 3 */
-                    v = 9.600384604282766e-2; /* tree 9 node 13 */
-                } else {
-                    v = 2.0287199847886156e-1; /* tree 9 node 5 */
-                }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.73e124p-1f)) { /* tree 9 node 2 */
+                /* tree 9 node 3 only the right side is reachable */
+                v = -0x1.fa3ed9143e7bcp-4; /* tree 9 node 10 */
             } else {
-                if (in[1U] > 4.4526535e-1f) { /* tree 9 node 3 */
-                    v = 4.220706988244106e-2; /* tree 9 node 9 */
-                } else {
-                    v = 1.1285431562247399e-1; /* tree 9 node 1 */
-                }
+                /* tree 9 node 3 only the right side is reachable */
+                v = -0x1.74fa24b2fb991p-3; /* tree 9 node 14 */
             }
         }
     } else {
-        if (in[1U] > 3.4524035e0f) { /* tree 9 node 1 */
-            if (in[3U] > 7.2632706e-1f) { /* tree 9 node 2 */
-                /* tree 9 node 3 only the right side is reachable */
-                v = -1.821177355881898e-1; /* tree 9 node 14 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.b9e85cp+1f)) { /* tree 9 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.73e124p-1f)) { /* tree 9 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c7f3a4p-2f)) { /* tree 9 node 3 */
+                    v = 0x1.ce4053acf9ce3p-4; /* tree 9 node 1 */
+                } else {
+                    v = 0x1.59c2a419c3241p-5; /* tree 9 node 9 */
+                }
             } else {
-                /* tree 9 node 3 only the right side is reachable */
-                v = -1.2359509274020203e-1; /* tree 9 node 10 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c7f3a4p-2f)) { /* tree 9 node 3 */
+                    v = 0x1.9f7b5ab5ed4e6p-3; /* tree 9 node 5 */
+                } else {
+                    v = 0x1.893b5430b4e52p-4; /* tree 9 node 13 */
+                }
             }
         } else {
-            if (in[3U] > 7.2632706e-1f) { /* tree 9 node 2 */
-                if (in[1U] > 4.4526535e-1f) { /* tree 9 node 3 */
-                    v = -3.925202240034042e-2; /* tree 9 node 12 */
-                } else {
-                    v = 7.336509634428526e-2; /* tree 9 node 4 */
-                }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.73e124p-1f)) { /* tree 9 node 2 */
+                /* tree 9 node 3 only the right side is reachable */
+                v = -0x1.059053c6e4564p-3; /* tree 9 node 11 */
             } else {
-                if (in[1U] > 4.4526535e-1f) { /* tree 9 node 3 */
-                    v = -1.7553231350895046e-1; /* tree 9 node 8 */
-                } else {
-                    v = -5.23037850846909e-2; /* tree 9 node 0 */
-                }
+                /* tree 9 node 3 only the right side is reachable */
+                v = -0x1.e40a4a0a0377ep-8; /* tree 9 node 15 */
             }
         }
     }
@@ -731,52 +744,52 @@ static timber_float64_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float64_t timber_tree_10(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -1.5497279e0f) { /* tree 10 node 0 */
-        if (in[1U] > -2.5028938e-1f) { /* tree 10 node 1 */
-            if (in[3U] > 2.2991552e0f) { /* tree 10 node 2 */
-                if (in[0U] > 6.798439e-1f) { /* tree 10 node 3 */
-                    v = 1.4438754329394327e-1; /* tree 10 node 15 */
-                } else {
-                    v = 5.477941925518185e-2; /* tree 10 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.8cbaf8p+0f)) { /* tree 10 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.004bdcp-2f)) { /* tree 10 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.264ab8p+1f)) { /* tree 10 node 2 */
+                /* tree 10 node 3 only the left side is reachable */
+                v = -0x1.9c941c687666ep-4; /* tree 10 node 0 */
             } else {
-                if (in[0U] > 6.798439e-1f) { /* tree 10 node 3 */
-                    v = 7.161438183622859e-2; /* tree 10 node 11 */
-                } else {
-                    v = -9.773415119358833e-2; /* tree 10 node 3 */
-                }
+                /* tree 10 node 3 only the left side is reachable */
+                v = -0x1.129d5314e4f3p-3; /* tree 10 node 4 */
             }
         } else {
-            if (in[3U] > 2.2991552e0f) { /* tree 10 node 2 */
-                if (in[0U] > 6.798439e-1f) { /* tree 10 node 3 */
-                    v = 1.2726486590446917e-1; /* tree 10 node 13 */
-                } else {
-                    v = 1.8315134996707325e-1; /* tree 10 node 5 */
-                }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.264ab8p+1f)) { /* tree 10 node 2 */
+                /* tree 10 node 3 only the left side is reachable */
+                v = -0x1.447559fb048fep-3; /* tree 10 node 2 */
             } else {
-                if (in[0U] > 6.798439e-1f) { /* tree 10 node 3 */
-                    v = 1.4982958957402506e-1; /* tree 10 node 9 */
-                } else {
-                    v = 7.50632324532733e-2; /* tree 10 node 1 */
-                }
+                /* tree 10 node 3 only the left side is reachable */
+                v = -0x1.e69a219fa3f58p-4; /* tree 10 node 6 */
             }
         }
     } else {
-        if (in[1U] > -2.5028938e-1f) { /* tree 10 node 1 */
-            if (in[3U] > 2.2991552e0f) { /* tree 10 node 2 */
-                /* tree 10 node 3 only the left side is reachable */
-                v = -1.1879933485238092e-1; /* tree 10 node 6 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.004bdcp-2f)) { /* tree 10 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.264ab8p+1f)) { /* tree 10 node 2 */
+                if (in[0U] <= 0x1.5c148p-1f) { /* tree 10 node 3 */
+                    v = 0x1.337581084d3a9p-4; /* tree 10 node 1 */
+                } else {
+                    v = 0x1.32d9db198c5edp-3; /* tree 10 node 9 */
+                }
             } else {
-                /* tree 10 node 3 only the left side is reachable */
-                v = -1.5842695519729227e-1; /* tree 10 node 2 */
+                if (in[0U] <= 0x1.5c148p-1f) { /* tree 10 node 3 */
+                    v = 0x1.77180e129d593p-3; /* tree 10 node 5 */
+                } else {
+                    v = 0x1.04a37127ea89cp-3; /* tree 10 node 13 */
+                }
             }
         } else {
-            if (in[3U] > 2.2991552e0f) { /* tree 10 node 2 */
-                /* tree 10 node 3 only the left side is reachable */
-                v = -1.3408913524164623e-1; /* tree 10 node 4 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.264ab8p+1f)) { /* tree 10 node 2 */
+                if (in[0U] <= 0x1.5c148p-1f) { /* tree 10 node 3 */
+                    v = -0x1.9051af7142b02p-4; /* tree 10 node 3 */
+                } else {
+                    v = 0x1.25551f3e8ec78p-4; /* tree 10 node 11 */
+                }
             } else {
-                /* tree 10 node 3 only the left side is reachable */
-                v = -1.0072718712708603e-1; /* tree 10 node 0 */
+                if (in[0U] <= 0x1.5c148p-1f) { /* tree 10 node 3 */
+                    v = 0x1.c0c0c4c63c725p-5; /* tree 10 node 7 */
+                } else {
+                    v = 0x1.27b4a8032d9c2p-3; /* tree 10 node 15 */
+                }
             }
         }
     }
@@ -787,49 +800,49 @@ static timber_float64_t timber_tree_10(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_11(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[4U] > -3.3903108e0f) { /* tree 11 node 0 */
-        if (in[4U] > -2.3522663e-1f) { /* tree 11 node 1 */
-            if (in[2U] > 2.523397e0f) { /* tree 11 node 2 */
-                if (in[1U] > 1.155729e0f) { /* tree 11 node 3 */
-                    v = 7.440774904129527e-2; /* tree 11 node 15 */
-                } else {
-                    v = -4.5107057990621e-2; /* tree 11 node 7 */
-                }
+    if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.b1f5b4p+1f)) { /* tree 11 node 0 */
+        /* tree 11 node 1 only the left side is reachable */
+        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.42feacp+1f)) { /* tree 11 node 2 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.27dddcp+0f)) { /* tree 11 node 3 */
+                v = -0x1.1ae053f7d82ccp-4; /* tree 11 node 0 */
             } else {
-                if (in[1U] > 1.155729e0f) { /* tree 11 node 3 */
-                    v = -1.2339283358863559e-1; /* tree 11 node 11 */
-                } else {
-                    v = -4.449862648434529e-2; /* tree 11 node 3 */
-                }
+                v = -0x1.34b59275a49a6p-3; /* tree 11 node 8 */
             }
         } else {
-            if (in[2U] > 2.523397e0f) { /* tree 11 node 2 */
-                if (in[1U] > 1.155729e0f) { /* tree 11 node 3 */
-                    v = 1.9478368058821385e-1; /* tree 11 node 13 */
-                } else {
-                    v = 1.5121794529765745e-1; /* tree 11 node 5 */
-                }
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.27dddcp+0f)) { /* tree 11 node 3 */
+                v = 0x1.3910a9334ba51p-6; /* tree 11 node 4 */
             } else {
-                if (in[1U] > 1.155729e0f) { /* tree 11 node 3 */
-                    v = 4.873369727347204e-4; /* tree 11 node 9 */
-                } else {
-                    v = 1.224508495178126e-1; /* tree 11 node 1 */
-                }
+                v = 0x1.28a8e7f5afcafp-9; /* tree 11 node 12 */
             }
         }
     } else {
-        /* tree 11 node 1 only the left side is reachable */
-        if (in[2U] > 2.523397e0f) { /* tree 11 node 2 */
-            if (in[1U] > 1.155729e0f) { /* tree 11 node 3 */
-                v = 2.2633345750758464e-3; /* tree 11 node 12 */
+        if (in[4U] <= -0x1.e1be8p-3f) { /* tree 11 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.42feacp+1f)) { /* tree 11 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.27dddcp+0f)) { /* tree 11 node 3 */
+                    v = 0x1.f58f05a0be258p-4; /* tree 11 node 1 */
+                } else {
+                    v = 0x1.ff0285c2abf3dp-12; /* tree 11 node 9 */
+                }
             } else {
-                v = 1.910797618364263e-2; /* tree 11 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.27dddcp+0f)) { /* tree 11 node 3 */
+                    v = 0x1.35b1c10cf95b1p-3; /* tree 11 node 5 */
+                } else {
+                    v = 0x1.8eeabf0f5dfadp-3; /* tree 11 node 13 */
+                }
             }
         } else {
-            if (in[1U] > 1.155729e0f) { /* tree 11 node 3 */
-                v = -1.5073694631116757e-1; /* tree 11 node 8 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.42feacp+1f)) { /* tree 11 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.27dddcp+0f)) { /* tree 11 node 3 */
+                    v = -0x1.6c88622ef328bp-5; /* tree 11 node 3 */
+                } else {
+                    v = -0x1.f96ac38d2ef0ep-4; /* tree 11 node 11 */
+                }
             } else {
-                v = -6.906159210258095e-2; /* tree 11 node 0 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.27dddcp+0f)) { /* tree 11 node 3 */
+                    v = -0x1.71845b5c6e883p-5; /* tree 11 node 7 */
+                } else {
+                    v = 0x1.30c62e0b38aecp-4; /* tree 11 node 15 */
+                }
             }
         }
     }
@@ -840,63 +853,63 @@ static timber_float64_t timber_tree_11(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_12(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -7.4376416e-1f) { /* tree 12 node 0 */
-        if (in[1U] > 4.477584e0f) { /* tree 12 node 1 */
-            if (in[3U] > 2.4203355e0f) { /* tree 12 node 2 */
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = -6.513294606130812e-2; /* tree 12 node 15 */
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.7ccea8p-1f)) { /* tree 12 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.1e90bcp+2f)) { /* tree 12 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.35cd8ep+1f)) { /* tree 12 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = -0x1.44dc69b1a2722p-3; /* tree 12 node 0 */
                 } else {
-                    v = 1.7529846738699183e-2; /* tree 12 node 7 */
+                    v = -0x1.68b7aba5591a8p-4; /* tree 12 node 8 */
                 }
             } else {
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = -1.554747368287146e-1; /* tree 12 node 11 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = -0x1.68a97236ac444p-4; /* tree 12 node 4 */
                 } else {
-                    v = -8.023637191116852e-2; /* tree 12 node 3 */
+                    v = 0x1.1d0d83a200a01p-5; /* tree 12 node 12 */
                 }
             }
         } else {
-            if (in[3U] > 2.4203355e0f) { /* tree 12 node 2 */
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = 1.7503503632227035e-1; /* tree 12 node 13 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.35cd8ep+1f)) { /* tree 12 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = -0x1.4970dbab12627p-6; /* tree 12 node 2 */
                 } else {
-                    v = 2.117547365128868e-2; /* tree 12 node 5 */
+                    v = -0x1.4a0e824749febp-5; /* tree 12 node 10 */
                 }
             } else {
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = 6.356050041707546e-2; /* tree 12 node 9 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = 0x0p+0; /* tree 12 node 6 */
                 } else {
-                    v = -6.250979775583784e-2; /* tree 12 node 1 */
+                    v = -0x1.158c6e04e1a7bp-5; /* tree 12 node 14 */
                 }
             }
         }
     } else {
-        if (in[1U] > 4.477584e0f) { /* tree 12 node 1 */
-            if (in[3U] > 2.4203355e0f) { /* tree 12 node 2 */
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = -3.3880438691132185e-2; /* tree 12 node 14 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.1e90bcp+2f)) { /* tree 12 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.35cd8ep+1f)) { /* tree 12 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = -0x1.000a4610a7846p-4; /* tree 12 node 1 */
                 } else {
-                    v = 0e0; /* tree 12 node 6 */
+                    v = 0x1.045803e9bd5f5p-4; /* tree 12 node 9 */
                 }
             } else {
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = -4.0290121507780295e-2; /* tree 12 node 10 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = 0x1.5af05fb3d065dp-6; /* tree 12 node 5 */
                 } else {
-                    v = -2.010747386910885e-2; /* tree 12 node 2 */
+                    v = 0x1.6678c4e5443fp-3; /* tree 12 node 13 */
                 }
             }
         } else {
-            if (in[3U] > 2.4203355e0f) { /* tree 12 node 2 */
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = 3.4796483130794094e-2; /* tree 12 node 12 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.35cd8ep+1f)) { /* tree 12 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = -0x1.48a5ef14ee3b1p-4; /* tree 12 node 3 */
                 } else {
-                    v = -8.805222143816233e-2; /* tree 12 node 4 */
+                    v = -0x1.3e6989f044ae8p-3; /* tree 12 node 11 */
                 }
             } else {
-                if (in[4U] > -3.5370579e0f) { /* tree 12 node 3 */
-                    v = -8.806578683067434e-2; /* tree 12 node 8 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 12 node 3 */
+                    v = 0x1.1f35819c952e3p-6; /* tree 12 node 7 */
                 } else {
-                    v = -1.5862352918002737e-1; /* tree 12 node 0 */
+                    v = -0x1.0ac8d8139b71ep-4; /* tree 12 node 15 */
                 }
             }
         }
@@ -908,50 +921,50 @@ static timber_float64_t timber_tree_12(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_13(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[4U] > -4.0001348e-1f) { /* tree 13 node 0 */
-        if (in[2U] > 1.6564523e0f) { /* tree 13 node 1 */
-            /* tree 13 node 2 only the right side is reachable */
-            if (in[3U] > 2.6729674e0f) { /* tree 13 node 3 */
-                v = 1.3005416790812438e-1; /* tree 13 node 15 */
+    if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.999d22p-2f)) { /* tree 13 node 0 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a80d42p+0f)) { /* tree 13 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.56422ap+0f)) { /* tree 13 node 2 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5623ccp+1f)) { /* tree 13 node 3 */
+                    v = 0x1.26b6d8389e8b8p-4; /* tree 13 node 0 */
+                } else {
+                    v = 0x1.5c7a7a14f0e74p-4; /* tree 13 node 8 */
+                }
             } else {
-                v = 1.1994439599288663e-2; /* tree 13 node 7 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5623ccp+1f)) { /* tree 13 node 3 */
+                    v = -0x1.94d7104b658e3p-5; /* tree 13 node 4 */
+                } else {
+                    v = 0x1.7d89bcbe8a75bp-5; /* tree 13 node 12 */
+                }
             }
         } else {
-            if (in[2U] > -1.3369471e0f) { /* tree 13 node 2 */
-                if (in[3U] > 2.6729674e0f) { /* tree 13 node 3 */
-                    v = -8.024898195919905e-2; /* tree 13 node 13 */
-                } else {
-                    v = -1.7612550458541665e-1; /* tree 13 node 5 */
-                }
+            /* tree 13 node 2 only the right side is reachable */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5623ccp+1f)) { /* tree 13 node 3 */
+                v = 0x1.7074886d8692dp-4; /* tree 13 node 6 */
             } else {
-                if (in[3U] > 2.6729674e0f) { /* tree 13 node 3 */
-                    v = 4.6990875095524444e-2; /* tree 13 node 9 */
-                } else {
-                    v = 3.470582053712347e-2; /* tree 13 node 1 */
-                }
+                v = 0x1.49596fa8bfe1ep-3; /* tree 13 node 14 */
             }
         }
     } else {
-        if (in[2U] > 1.6564523e0f) { /* tree 13 node 1 */
-            /* tree 13 node 2 only the right side is reachable */
-            if (in[3U] > 2.6729674e0f) { /* tree 13 node 3 */
-                v = 1.6081511720402458e-1; /* tree 13 node 14 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a80d42p+0f)) { /* tree 13 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.56422ap+0f)) { /* tree 13 node 2 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5623ccp+1f)) { /* tree 13 node 3 */
+                    v = 0x1.1c4f618602612p-5; /* tree 13 node 1 */
+                } else {
+                    v = 0x1.80f301f7dcc2dp-5; /* tree 13 node 9 */
+                }
             } else {
-                v = 8.995488445399209e-2; /* tree 13 node 6 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5623ccp+1f)) { /* tree 13 node 3 */
+                    v = -0x1.68b47d117ca58p-3; /* tree 13 node 5 */
+                } else {
+                    v = -0x1.48b32810d5368p-4; /* tree 13 node 13 */
+                }
             }
         } else {
-            if (in[2U] > -1.3369471e0f) { /* tree 13 node 2 */
-                if (in[3U] > 2.6729674e0f) { /* tree 13 node 3 */
-                    v = 4.657446731682909e-2; /* tree 13 node 12 */
-                } else {
-                    v = -4.941895658991926e-2; /* tree 13 node 4 */
-                }
+            /* tree 13 node 2 only the right side is reachable */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5623ccp+1f)) { /* tree 13 node 3 */
+                v = 0x1.8908a6e80992cp-7; /* tree 13 node 7 */
             } else {
-                if (in[3U] > 2.6729674e0f) { /* tree 13 node 3 */
-                    v = 8.507774055675005e-2; /* tree 13 node 8 */
-                } else {
-                    v = 7.19517179622099e-2; /* tree 13 node 0 */
-                }
+                v = 0x1.0a59d6eefdb87p-3; /* tree 13 node 15 */
             }
         }
     }
@@ -962,52 +975,52 @@ static timber_float64_t timber_tree_13(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_14(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -7.0046014e-1f) { /* tree 14 node 0 */
-        if (in[4U] > -3.4028235e38f) { /* tree 14 node 1 */
-            if (in[2U] > 4.081191e-1f) { /* tree 14 node 2 */
-                if (in[4U] > -1.6512313e0f) { /* tree 14 node 3 */
-                    v = 3.6619749119806866e-2; /* tree 14 node 15 */
-                } else {
-                    v = 1.471080564770719e-1; /* tree 14 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.66a2b6p-1f)) { /* tree 14 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 14 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a1e9fap-2f)) { /* tree 14 node 2 */
+                /* tree 14 node 3 only the left side is reachable */
+                v = -0x1.84faa14698688p-3; /* tree 14 node 0 */
             } else {
-                if (in[4U] > -1.6512313e0f) { /* tree 14 node 3 */
-                    v = 2.5704252601884723e-2; /* tree 14 node 11 */
-                } else {
-                    v = 1.5196469015841807e-1; /* tree 14 node 3 */
-                }
+                /* tree 14 node 3 only the left side is reachable */
+                v = -0x1.619fd0dbdc7bbp-5; /* tree 14 node 4 */
             }
         } else {
-            if (in[2U] > 4.081191e-1f) { /* tree 14 node 2 */
-                /* tree 14 node 3 only the left side is reachable */
-                v = 4.648673967129404e-3; /* tree 14 node 5 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a1e9fap-2f)) { /* tree 14 node 2 */
+                if (in[4U] <= -0x1.a6b718p+0f) { /* tree 14 node 3 */
+                    v = 0x1.84bd61ef4c8fp-6; /* tree 14 node 2 */
+                } else {
+                    v = -0x1.52790adf40a16p-4; /* tree 14 node 10 */
+                }
             } else {
-                /* tree 14 node 3 only the left side is reachable */
-                v = -8.290592681528443e-2; /* tree 14 node 1 */
+                if (in[4U] <= -0x1.a6b718p+0f) { /* tree 14 node 3 */
+                    v = 0x1.18e0280df0a21p-4; /* tree 14 node 6 */
+                } else {
+                    v = -0x1.457ee4eb4601ap-5; /* tree 14 node 14 */
+                }
             }
         }
     } else {
-        if (in[4U] > -3.4028235e38f) { /* tree 14 node 1 */
-            if (in[2U] > 4.081191e-1f) { /* tree 14 node 2 */
-                if (in[4U] > -1.6512313e0f) { /* tree 14 node 3 */
-                    v = -3.973335943936736e-2; /* tree 14 node 14 */
-                } else {
-                    v = 6.857314726134024e-2; /* tree 14 node 6 */
-                }
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 14 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a1e9fap-2f)) { /* tree 14 node 2 */
+                /* tree 14 node 3 only the left side is reachable */
+                v = -0x1.53952a450f389p-4; /* tree 14 node 1 */
             } else {
-                if (in[4U] > -1.6512313e0f) { /* tree 14 node 3 */
-                    v = -8.263496634393905e-2; /* tree 14 node 10 */
-                } else {
-                    v = 2.372679294530483e-2; /* tree 14 node 2 */
-                }
+                /* tree 14 node 3 only the left side is reachable */
+                v = 0x1.30a7cea8992e9p-8; /* tree 14 node 5 */
             }
         } else {
-            if (in[2U] > 4.081191e-1f) { /* tree 14 node 2 */
-                /* tree 14 node 3 only the left side is reachable */
-                v = -4.316702645054656e-2; /* tree 14 node 4 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a1e9fap-2f)) { /* tree 14 node 2 */
+                if (in[4U] <= -0x1.a6b718p+0f) { /* tree 14 node 3 */
+                    v = 0x1.3739437304764p-3; /* tree 14 node 3 */
+                } else {
+                    v = 0x1.a5237312c4149p-6; /* tree 14 node 11 */
+                }
             } else {
-                /* tree 14 node 3 only the left side is reachable */
-                v = -1.8993116375627417e-1; /* tree 14 node 0 */
+                if (in[4U] <= -0x1.a6b718p+0f) { /* tree 14 node 3 */
+                    v = 0x1.2d46fd1c608d7p-3; /* tree 14 node 7 */
+                } else {
+                    v = 0x1.2bfd2e1b6ef68p-5; /* tree 14 node 15 */
+                }
             }
         }
     }
@@ -1018,52 +1031,52 @@ static timber_float64_t timber_tree_14(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_15(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[1U] > 1.7940373e0f) { /* tree 15 node 0 */
-        if (in[0U] > -1.1058652e0f) { /* tree 15 node 1 */
-            if (in[2U] > 2.5581417e0f) { /* tree 15 node 2 */
-                /* tree 15 node 3 only the right side is reachable */
-                v = 7.388985665864517e-2; /* tree 15 node 15 */
+    if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.cb4608p+0f)) { /* tree 15 node 0 */
+        if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.1b19fcp+0f)) { /* tree 15 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.47713p+1f)) { /* tree 15 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.1adc98p+2f)) { /* tree 15 node 3 */
+                    v = -0x1.528e97858b2dap-3; /* tree 15 node 0 */
+                } else {
+                    v = -0x1.7df6d6d97b581p-5; /* tree 15 node 8 */
+                }
             } else {
-                /* tree 15 node 3 only the right side is reachable */
-                v = -7.499808214621226e-2; /* tree 15 node 11 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.1adc98p+2f)) { /* tree 15 node 3 */
+                    v = 0x0p+0; /* tree 15 node 4 */
+                } else {
+                    v = -0x1.ab4a04ac7903fp-9; /* tree 15 node 12 */
+                }
             }
         } else {
-            if (in[2U] > 2.5581417e0f) { /* tree 15 node 2 */
-                /* tree 15 node 3 only the right side is reachable */
-                v = 8.246884795121408e-2; /* tree 15 node 13 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.47713p+1f)) { /* tree 15 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.1adc98p+2f)) { /* tree 15 node 3 */
+                    v = 0x1.86a4f505ff563p-4; /* tree 15 node 2 */
+                } else {
+                    v = 0x1.0525385f8e591p-4; /* tree 15 node 10 */
+                }
             } else {
-                /* tree 15 node 3 only the right side is reachable */
-                v = -1.3301798588037927e-1; /* tree 15 node 9 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.1adc98p+2f)) { /* tree 15 node 3 */
+                    v = 0x1.3612fc563b92fp-4; /* tree 15 node 6 */
+                } else {
+                    v = 0x1.5a2b3366a227bp-4; /* tree 15 node 14 */
+                }
             }
         }
     } else {
-        if (in[0U] > -1.1058652e0f) { /* tree 15 node 1 */
-            if (in[2U] > 2.5581417e0f) { /* tree 15 node 2 */
-                if (in[1U] > -4.419714e0f) { /* tree 15 node 3 */
-                    v = 8.451385572892349e-2; /* tree 15 node 14 */
-                } else {
-                    v = 7.570169991570162e-2; /* tree 15 node 6 */
-                }
+        if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.1b19fcp+0f)) { /* tree 15 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.47713p+1f)) { /* tree 15 node 2 */
+                /* tree 15 node 3 only the right side is reachable */
+                v = -0x1.106bbbd91691p-3; /* tree 15 node 9 */
             } else {
-                if (in[1U] > -4.419714e0f) { /* tree 15 node 3 */
-                    v = 6.375619908148723e-2; /* tree 15 node 10 */
-                } else {
-                    v = 9.537215912128753e-2; /* tree 15 node 2 */
-                }
+                /* tree 15 node 3 only the right side is reachable */
+                v = 0x1.51cadace3a69dp-4; /* tree 15 node 13 */
             }
         } else {
-            if (in[2U] > 2.5581417e0f) { /* tree 15 node 2 */
-                if (in[1U] > -4.419714e0f) { /* tree 15 node 3 */
-                    v = -3.2599573807932376e-3; /* tree 15 node 12 */
-                } else {
-                    v = 0e0; /* tree 15 node 4 */
-                }
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.47713p+1f)) { /* tree 15 node 2 */
+                /* tree 15 node 3 only the right side is reachable */
+                v = -0x1.333130614a8f6p-4; /* tree 15 node 11 */
             } else {
-                if (in[1U] > -4.419714e0f) { /* tree 15 node 3 */
-                    v = -4.6626491191868354e-2; /* tree 15 node 8 */
-                } else {
-                    v = -1.653110349301617e-1; /* tree 15 node 0 */
-                }
+                /* tree 15 node 3 only the right side is reachable */
+                v = 0x1.2ea7215dae1dcp-4; /* tree 15 node 15 */
             }
         }
     }
@@ -1074,50 +1087,50 @@ static timber_float64_t timber_tree_15(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_16(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[1U] > 1.8155453e0f) { /* tree 16 node 0 */
-        if (in[0U] > 9.170277e-1f) { /* tree 16 node 1 */
-            /* tree 16 node 2 only the right side is reachable */
-            if (in[4U] > -5.4364204e-1f) { /* tree 16 node 3 */
-                v = 1.4977010505497853e-2; /* tree 16 node 15 */
+    if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.d0c794p+0f)) { /* tree 16 node 0 */
+        if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.d584a8p-1f)) { /* tree 16 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.93c682p+0f)) { /* tree 16 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.16584p-1f)) { /* tree 16 node 3 */
+                    v = -0x1.c910509df9eccp-4; /* tree 16 node 0 */
+                } else {
+                    v = -0x1.2a92aa4313583p-3; /* tree 16 node 8 */
+                }
             } else {
-                v = 1.2298220744185062e-1; /* tree 16 node 7 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.16584p-1f)) { /* tree 16 node 3 */
+                    v = 0x1.86fd9af84a98ap-5; /* tree 16 node 4 */
+                } else {
+                    v = -0x1.cfbab57c26d96p-11; /* tree 16 node 12 */
+                }
             }
         } else {
-            if (in[0U] > -1.5772477e0f) { /* tree 16 node 2 */
-                if (in[4U] > -5.4364204e-1f) { /* tree 16 node 3 */
-                    v = -1.1522239044723752e-1; /* tree 16 node 13 */
-                } else {
-                    v = -8.3365038505226e-2; /* tree 16 node 5 */
-                }
+            /* tree 16 node 2 only the right side is reachable */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.16584p-1f)) { /* tree 16 node 3 */
+                v = 0x1.4d27fe8c2ae01p-3; /* tree 16 node 6 */
             } else {
-                if (in[4U] > -5.4364204e-1f) { /* tree 16 node 3 */
-                    v = -2.2523065813356315e-2; /* tree 16 node 9 */
-                } else {
-                    v = -8.117949023125279e-2; /* tree 16 node 1 */
-                }
+                v = 0x1.06a87661d3f7fp-3; /* tree 16 node 14 */
             }
         }
     } else {
-        if (in[0U] > 9.170277e-1f) { /* tree 16 node 1 */
-            /* tree 16 node 2 only the right side is reachable */
-            if (in[4U] > -5.4364204e-1f) { /* tree 16 node 3 */
-                v = 1.2825100408599252e-1; /* tree 16 node 14 */
+        if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.d584a8p-1f)) { /* tree 16 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.93c682p+0f)) { /* tree 16 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.16584p-1f)) { /* tree 16 node 3 */
+                    v = -0x1.4c82dd7a630cep-4; /* tree 16 node 1 */
+                } else {
+                    v = -0x1.710495c4bcc2ap-6; /* tree 16 node 9 */
+                }
             } else {
-                v = 1.6267393937356192e-1; /* tree 16 node 6 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.16584p-1f)) { /* tree 16 node 3 */
+                    v = -0x1.5576942027d6ep-4; /* tree 16 node 5 */
+                } else {
+                    v = -0x1.d7f36eebce24bp-4; /* tree 16 node 13 */
+                }
             }
         } else {
-            if (in[0U] > -1.5772477e0f) { /* tree 16 node 2 */
-                if (in[4U] > -5.4364204e-1f) { /* tree 16 node 3 */
-                    v = -8.844935068909484e-4; /* tree 16 node 12 */
-                } else {
-                    v = 4.772835032993601e-2; /* tree 16 node 4 */
-                }
+            /* tree 16 node 2 only the right side is reachable */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.16584p-1f)) { /* tree 16 node 3 */
+                v = 0x1.f7bc30ef3dff8p-4; /* tree 16 node 7 */
             } else {
-                if (in[4U] > -5.4364204e-1f) { /* tree 16 node 3 */
-                    v = -1.4578755395124796e-1; /* tree 16 node 8 */
-                } else {
-                    v = -1.1158782473614365e-1; /* tree 16 node 0 */
-                }
+                v = 0x1.eac445280f211p-7; /* tree 16 node 15 */
             }
         }
     }
@@ -1128,52 +1141,52 @@ static timber_float64_t timber_tree_16(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_17(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > 4.5844838e-1f) { /* tree 17 node 0 */
-        if (in[4U] > -3.3903108e0f) { /* tree 17 node 1 */
-            if (in[1U] > 3.2607374e0f) { /* tree 17 node 2 */
-                if (in[4U] > -1.0001504e0f) { /* tree 17 node 3 */
-                    v = -4.8031372851186416e-2; /* tree 17 node 15 */
-                } else {
-                    v = 4.92131922834067e-2; /* tree 17 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.d5737ep-2f)) { /* tree 17 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.b1f5b4p+1f)) { /* tree 17 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 17 node 2 */
+                /* tree 17 node 3 only the left side is reachable */
+                v = -0x1.e0987ff9862e4p-4; /* tree 17 node 0 */
             } else {
-                if (in[4U] > -1.0001504e0f) { /* tree 17 node 3 */
-                    v = 8.831643269674506e-2; /* tree 17 node 11 */
-                } else {
-                    v = 1.39648219210682e-1; /* tree 17 node 3 */
-                }
+                /* tree 17 node 3 only the left side is reachable */
+                v = -0x1.0e0ebe43d68acp-3; /* tree 17 node 4 */
             }
         } else {
-            if (in[1U] > 3.2607374e0f) { /* tree 17 node 2 */
-                /* tree 17 node 3 only the left side is reachable */
-                v = 3.626218725150816e-4; /* tree 17 node 5 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 17 node 2 */
+                if (in[4U] <= -0x1.0009dcp+0f) { /* tree 17 node 3 */
+                    v = 0x1.72bda50a16bcp-4; /* tree 17 node 2 */
+                } else {
+                    v = -0x1.43071a6794c9p-5; /* tree 17 node 10 */
+                }
             } else {
-                /* tree 17 node 3 only the left side is reachable */
-                v = 5.357133998538444e-2; /* tree 17 node 1 */
+                if (in[4U] <= -0x1.0009dcp+0f) { /* tree 17 node 3 */
+                    v = -0x1.c699383b3dadap-4; /* tree 17 node 6 */
+                } else {
+                    v = -0x1.faec6664d6edp-4; /* tree 17 node 14 */
+                }
             }
         }
     } else {
-        if (in[4U] > -3.3903108e0f) { /* tree 17 node 1 */
-            if (in[1U] > 3.2607374e0f) { /* tree 17 node 2 */
-                if (in[4U] > -1.0001504e0f) { /* tree 17 node 3 */
-                    v = -1.2376060483569096e-1; /* tree 17 node 14 */
-                } else {
-                    v = -1.1098596539873587e-1; /* tree 17 node 6 */
-                }
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.b1f5b4p+1f)) { /* tree 17 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 17 node 2 */
+                /* tree 17 node 3 only the left side is reachable */
+                v = 0x1.b6db3e27af171p-5; /* tree 17 node 1 */
             } else {
-                if (in[4U] > -1.0001504e0f) { /* tree 17 node 3 */
-                    v = -3.9432097980033665e-2; /* tree 17 node 10 */
-                } else {
-                    v = 9.051289051551148e-2; /* tree 17 node 2 */
-                }
+                /* tree 17 node 3 only the left side is reachable */
+                v = 0x1.7c3c91550f502p-12; /* tree 17 node 5 */
             }
         } else {
-            if (in[1U] > 3.2607374e0f) { /* tree 17 node 2 */
-                /* tree 17 node 3 only the left side is reachable */
-                v = -1.3186405796552003e-1; /* tree 17 node 4 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 17 node 2 */
+                if (in[4U] <= -0x1.0009dcp+0f) { /* tree 17 node 3 */
+                    v = 0x1.1dffe2b3a2da6p-3; /* tree 17 node 3 */
+                } else {
+                    v = 0x1.69be7de21c489p-4; /* tree 17 node 11 */
+                }
             } else {
-                /* tree 17 node 3 only the left side is reachable */
-                v = -1.1733293523901583e-1; /* tree 17 node 0 */
+                if (in[4U] <= -0x1.0009dcp+0f) { /* tree 17 node 3 */
+                    v = 0x1.93278b6c729dfp-5; /* tree 17 node 7 */
+                } else {
+                    v = -0x1.897916f27d91p-5; /* tree 17 node 15 */
+                }
             }
         }
     }
@@ -1184,52 +1197,52 @@ static timber_float64_t timber_tree_17(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_18(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[3U] > 4.1002975e0f) { /* tree 18 node 0 */
-        if (in[1U] > -9.952278e-2f) { /* tree 18 node 1 */
-            if (in[2U] > 1.6817622e0f) { /* tree 18 node 2 */
-                /* tree 18 node 3 only the right side is reachable */
-                v = 1.0806540914600747e-1; /* tree 18 node 15 */
-            } else {
-                if (in[2U] > -7.110492e-1f) { /* tree 18 node 3 */
-                    v = 5.4053643017098744e-2; /* tree 18 node 11 */
+    if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.066b46p+2f)) { /* tree 18 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.97a532p-4f)) { /* tree 18 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.ae87f8p+0f)) { /* tree 18 node 2 */
+                if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.6c0ea4p-1f)) { /* tree 18 node 3 */
+                    v = 0x1.49b4b681dc1cap-4; /* tree 18 node 0 */
                 } else {
-                    v = 1.4437049495684537e-1; /* tree 18 node 3 */
+                    v = 0x1.6ee04e93d6513p-8; /* tree 18 node 8 */
                 }
+            } else {
+                /* tree 18 node 3 only the right side is reachable */
+                v = 0x1.f99796c5a42a3p-4; /* tree 18 node 12 */
             }
         } else {
-            if (in[2U] > 1.6817622e0f) { /* tree 18 node 2 */
-                /* tree 18 node 3 only the right side is reachable */
-                v = 7.278388154592565e-2; /* tree 18 node 13 */
-            } else {
-                if (in[2U] > -7.110492e-1f) { /* tree 18 node 3 */
-                    v = 5.140755655135827e-2; /* tree 18 node 9 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.ae87f8p+0f)) { /* tree 18 node 2 */
+                if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.6c0ea4p-1f)) { /* tree 18 node 3 */
+                    v = -0x1.b407cdfb5345ep-6; /* tree 18 node 2 */
                 } else {
-                    v = 9.56032538864316e-2; /* tree 18 node 1 */
+                    v = -0x1.150a87986e1adp-3; /* tree 18 node 10 */
                 }
+            } else {
+                /* tree 18 node 3 only the right side is reachable */
+                v = 0x1.37f331bd1e2f2p-5; /* tree 18 node 14 */
             }
         }
     } else {
-        if (in[1U] > -9.952278e-2f) { /* tree 18 node 1 */
-            if (in[2U] > 1.6817622e0f) { /* tree 18 node 2 */
-                /* tree 18 node 3 only the right side is reachable */
-                v = 3.8079831262569544e-2; /* tree 18 node 14 */
-            } else {
-                if (in[2U] > -7.110492e-1f) { /* tree 18 node 3 */
-                    v = -1.352739900010084e-1; /* tree 18 node 10 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.97a532p-4f)) { /* tree 18 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.ae87f8p+0f)) { /* tree 18 node 2 */
+                if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.6c0ea4p-1f)) { /* tree 18 node 3 */
+                    v = 0x1.8797470d55a44p-4; /* tree 18 node 1 */
                 } else {
-                    v = -2.6613188890497567e-2; /* tree 18 node 2 */
+                    v = 0x1.a52175c4f8a9ap-5; /* tree 18 node 9 */
                 }
+            } else {
+                /* tree 18 node 3 only the right side is reachable */
+                v = 0x1.2a1f6e6ea6a91p-4; /* tree 18 node 13 */
             }
         } else {
-            if (in[2U] > 1.6817622e0f) { /* tree 18 node 2 */
-                /* tree 18 node 3 only the right side is reachable */
-                v = 1.234355821163811e-1; /* tree 18 node 12 */
-            } else {
-                if (in[2U] > -7.110492e-1f) { /* tree 18 node 3 */
-                    v = 5.598086532552021e-3; /* tree 18 node 8 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.ae87f8p+0f)) { /* tree 18 node 2 */
+                if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.6c0ea4p-1f)) { /* tree 18 node 3 */
+                    v = 0x1.27abb7d2c69f7p-3; /* tree 18 node 3 */
                 } else {
-                    v = 8.049460689449642e-2; /* tree 18 node 0 */
+                    v = 0x1.baceb49f9e7f7p-5; /* tree 18 node 11 */
                 }
+            } else {
+                /* tree 18 node 3 only the right side is reachable */
+                v = 0x1.baa2cb61c67f7p-4; /* tree 18 node 15 */
             }
         }
     }
@@ -1240,52 +1253,52 @@ static timber_float64_t timber_tree_18(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_19(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > 3.2021058e-1f) { /* tree 19 node 0 */
-        if (in[1U] > 4.3935986e0f) { /* tree 19 node 1 */
-            if (in[3U] > 4.7594347e0f) { /* tree 19 node 2 */
-                if (in[0U] > 1.8235824e0f) { /* tree 19 node 3 */
-                    v = 2.696154418886127e-2; /* tree 19 node 15 */
-                } else {
-                    v = 6.597412547167189e-2; /* tree 19 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.47e548p-2f)) { /* tree 19 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.1930b8p+2f)) { /* tree 19 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.309a94p+2f)) { /* tree 19 node 2 */
+                /* tree 19 node 3 only the left side is reachable */
+                v = -0x1.dbea53816adfcp-6; /* tree 19 node 0 */
             } else {
-                if (in[0U] > 1.8235824e0f) { /* tree 19 node 3 */
-                    v = 5.9521480452602644e-2; /* tree 19 node 11 */
-                } else {
-                    v = -1.75641259790721e-1; /* tree 19 node 3 */
-                }
+                /* tree 19 node 3 only the left side is reachable */
+                v = 0x1.a025d04c7029bp-4; /* tree 19 node 4 */
             }
         } else {
-            if (in[3U] > 4.7594347e0f) { /* tree 19 node 2 */
-                if (in[0U] > 1.8235824e0f) { /* tree 19 node 3 */
-                    v = 1.5528430957900215e-2; /* tree 19 node 13 */
-                } else {
-                    v = 1.2847954635139752e-1; /* tree 19 node 5 */
-                }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.309a94p+2f)) { /* tree 19 node 2 */
+                /* tree 19 node 3 only the left side is reachable */
+                v = -0x1.21b91ba9fa1adp-3; /* tree 19 node 2 */
             } else {
-                if (in[0U] > 1.8235824e0f) { /* tree 19 node 3 */
-                    v = 1.733456885714081e-1; /* tree 19 node 9 */
-                } else {
-                    v = 6.522091074638767e-2; /* tree 19 node 1 */
-                }
+                /* tree 19 node 3 only the left side is reachable */
+                v = -0x1.9ca1341e005f8p-5; /* tree 19 node 6 */
             }
         }
     } else {
-        if (in[1U] > 4.3935986e0f) { /* tree 19 node 1 */
-            if (in[3U] > 4.7594347e0f) { /* tree 19 node 2 */
-                /* tree 19 node 3 only the left side is reachable */
-                v = -5.0369836608307794e-2; /* tree 19 node 6 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.1930b8p+2f)) { /* tree 19 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.309a94p+2f)) { /* tree 19 node 2 */
+                if (in[0U] <= 0x1.d2d64cp+0f) { /* tree 19 node 3 */
+                    v = 0x1.0b2514eabcb3ep-4; /* tree 19 node 1 */
+                } else {
+                    v = 0x1.6303107a88cddp-3; /* tree 19 node 9 */
+                }
             } else {
-                /* tree 19 node 3 only the left side is reachable */
-                v = -1.414663468597274e-1; /* tree 19 node 2 */
+                if (in[0U] <= 0x1.d2d64cp+0f) { /* tree 19 node 3 */
+                    v = 0x1.072048ce45fa2p-3; /* tree 19 node 5 */
+                } else {
+                    v = 0x1.fcd5eb8fa9ff1p-7; /* tree 19 node 13 */
+                }
             }
         } else {
-            if (in[3U] > 4.7594347e0f) { /* tree 19 node 2 */
-                /* tree 19 node 3 only the left side is reachable */
-                v = 1.0159856192241039e-1; /* tree 19 node 4 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.309a94p+2f)) { /* tree 19 node 2 */
+                if (in[0U] <= 0x1.d2d64cp+0f) { /* tree 19 node 3 */
+                    v = -0x1.67b69ad508fbdp-3; /* tree 19 node 3 */
+                } else {
+                    v = 0x1.e799977e82831p-5; /* tree 19 node 11 */
+                }
             } else {
-                /* tree 19 node 3 only the left side is reachable */
-                v = -2.9047566936851496e-2; /* tree 19 node 0 */
+                if (in[0U] <= 0x1.d2d64cp+0f) { /* tree 19 node 3 */
+                    v = 0x1.0e3ae274874bep-4; /* tree 19 node 7 */
+                } else {
+                    v = 0x1.b9bce9a29cc32p-6; /* tree 19 node 15 */
+                }
             }
         }
     }
@@ -1296,63 +1309,63 @@ static timber_float64_t timber_tree_19(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_20(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[2U] > -2.124205e0f) { /* tree 20 node 0 */
-        if (in[4U] > -3.5370579e0f) { /* tree 20 node 1 */
-            if (in[1U] > 1.0909824e-2f) { /* tree 20 node 2 */
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 1.5337663795549322e-1; /* tree 20 node 15 */
+    if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.0fe5f4p+1f)) { /* tree 20 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 20 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.657e3cp-7f)) { /* tree 20 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = -0x1.57c9675641ee5p-5; /* tree 20 node 0 */
                 } else {
-                    v = -3.96910359858612e-2; /* tree 20 node 7 */
+                    v = 0x0p+0; /* tree 20 node 8 */
                 }
             } else {
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 6.469056109876342e-2; /* tree 20 node 11 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = -0x1.52d8de06e5604p-9; /* tree 20 node 4 */
                 } else {
-                    v = 6.606579907772574e-2; /* tree 20 node 3 */
+                    v = 0x1.06b86252cd249p-5; /* tree 20 node 12 */
                 }
             }
         } else {
-            if (in[1U] > 1.0909824e-2f) { /* tree 20 node 2 */
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 8.349568591718506e-2; /* tree 20 node 13 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.657e3cp-7f)) { /* tree 20 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = 0x1.11431044d41afp-3; /* tree 20 node 2 */
                 } else {
-                    v = -1.5269303831121922e-1; /* tree 20 node 5 */
+                    v = 0x1.0e32e67b50debp-7; /* tree 20 node 10 */
                 }
             } else {
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 4.266812319101426e-2; /* tree 20 node 9 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = 0x1.1d7e4f0c92ccfp-4; /* tree 20 node 6 */
                 } else {
-                    v = -2.371082306403471e-2; /* tree 20 node 1 */
+                    v = 0x1.362a5e334651cp-5; /* tree 20 node 14 */
                 }
             }
         }
     } else {
-        if (in[4U] > -3.5370579e0f) { /* tree 20 node 1 */
-            if (in[1U] > 1.0909824e-2f) { /* tree 20 node 2 */
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 3.786199949736099e-2; /* tree 20 node 14 */
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4be5p+1f)) { /* tree 20 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.657e3cp-7f)) { /* tree 20 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = -0x1.847a6667c2e9fp-6; /* tree 20 node 1 */
                 } else {
-                    v = 6.97005355697684e-2; /* tree 20 node 6 */
+                    v = 0x1.5d898a35fcc48p-5; /* tree 20 node 9 */
                 }
             } else {
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 8.245813884633931e-3; /* tree 20 node 10 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = -0x1.38b720aefd0dep-3; /* tree 20 node 5 */
                 } else {
-                    v = 1.3342869482086203e-1; /* tree 20 node 2 */
+                    v = 0x1.55ff9285f13eap-4; /* tree 20 node 13 */
                 }
             }
         } else {
-            if (in[1U] > 1.0909824e-2f) { /* tree 20 node 2 */
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 3.2070343053793034e-2; /* tree 20 node 12 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.657e3cp-7f)) { /* tree 20 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = 0x1.0e9b02e6c45bbp-4; /* tree 20 node 3 */
                 } else {
-                    v = -2.5851985005356255e-3; /* tree 20 node 4 */
+                    v = 0x1.08f8f844771b4p-4; /* tree 20 node 11 */
                 }
             } else {
-                if (in[0U] > 1.3615382e0f) { /* tree 20 node 3 */
-                    v = 0e0; /* tree 20 node 8 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 20 node 3 */
+                    v = -0x1.452622b01dc2ep-5; /* tree 20 node 7 */
                 } else {
-                    v = -4.196615393635542e-2; /* tree 20 node 0 */
+                    v = 0x1.3a1d87dfea096p-3; /* tree 20 node 15 */
                 }
             }
         }
@@ -1364,52 +1377,52 @@ static timber_float64_t timber_tree_20(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_21(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[1U] > 3.720162e0f) { /* tree 21 node 0 */
-        if (in[2U] > 2.3658023e0f) { /* tree 21 node 1 */
-            if (in[0U] > -5.088855e-1f) { /* tree 21 node 2 */
-                /* tree 21 node 3 only the right side is reachable */
-                v = -3.134380494987564e-2; /* tree 21 node 15 */
+    if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.dc2e44p+1f)) { /* tree 21 node 0 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.2ed29cp+1f)) { /* tree 21 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.048ca4p-1f)) { /* tree 21 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c442e4p+0f)) { /* tree 21 node 3 */
+                    v = -0x1.4fc3f44cbffeep-5; /* tree 21 node 0 */
+                } else {
+                    v = -0x1.ee7995845d7e6p-4; /* tree 21 node 8 */
+                }
             } else {
-                /* tree 21 node 3 only the right side is reachable */
-                v = -5.74712522809223e-3; /* tree 21 node 11 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c442e4p+0f)) { /* tree 21 node 3 */
+                    v = 0x1.105ea9341bd02p-4; /* tree 21 node 4 */
+                } else {
+                    v = 0x1.3674f17beca46p-10; /* tree 21 node 12 */
+                }
             }
         } else {
-            if (in[0U] > -5.088855e-1f) { /* tree 21 node 2 */
-                /* tree 21 node 3 only the right side is reachable */
-                v = -9.166883137024898e-2; /* tree 21 node 13 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.048ca4p-1f)) { /* tree 21 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c442e4p+0f)) { /* tree 21 node 3 */
+                    v = 0x1.9cec345dd19bdp-4; /* tree 21 node 2 */
+                } else {
+                    v = 0x1.e387b09038184p-4; /* tree 21 node 10 */
+                }
             } else {
-                /* tree 21 node 3 only the right side is reachable */
-                v = -9.724291196387333e-2; /* tree 21 node 9 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.c442e4p+0f)) { /* tree 21 node 3 */
+                    v = 0x1.a1de4313b5ff9p-4; /* tree 21 node 6 */
+                } else {
+                    v = 0x1.ea2e86e943093p-5; /* tree 21 node 14 */
+                }
             }
         }
     } else {
-        if (in[2U] > 2.3658023e0f) { /* tree 21 node 1 */
-            if (in[0U] > -5.088855e-1f) { /* tree 21 node 2 */
-                if (in[1U] > 1.7666457e0f) { /* tree 21 node 3 */
-                    v = 5.983663892593074e-2; /* tree 21 node 14 */
-                } else {
-                    v = 1.0201860620452398e-1; /* tree 21 node 6 */
-                }
+        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.2ed29cp+1f)) { /* tree 21 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.048ca4p-1f)) { /* tree 21 node 2 */
+                /* tree 21 node 3 only the right side is reachable */
+                v = -0x1.8e4e956a7139ep-4; /* tree 21 node 9 */
             } else {
-                if (in[1U] > 1.7666457e0f) { /* tree 21 node 3 */
-                    v = 1.1804932565747178e-1; /* tree 21 node 10 */
-                } else {
-                    v = 1.0081119971901038e-1; /* tree 21 node 2 */
-                }
+                /* tree 21 node 3 only the right side is reachable */
+                v = -0x1.7779bc8cc39e2p-4; /* tree 21 node 13 */
             }
         } else {
-            if (in[0U] > -5.088855e-1f) { /* tree 21 node 2 */
-                if (in[1U] > 1.7666457e0f) { /* tree 21 node 3 */
-                    v = 1.184298743265659e-3; /* tree 21 node 12 */
-                } else {
-                    v = 6.64965257180832e-2; /* tree 21 node 4 */
-                }
+            if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.048ca4p-1f)) { /* tree 21 node 2 */
+                /* tree 21 node 3 only the right side is reachable */
+                v = -0x1.78a4c2e6927bep-8; /* tree 21 node 11 */
             } else {
-                if (in[1U] > 1.7666457e0f) { /* tree 21 node 3 */
-                    v = -1.2072142033670694e-1; /* tree 21 node 8 */
-                } else {
-                    v = -4.0986992977195644e-2; /* tree 21 node 0 */
-                }
+                /* tree 21 node 3 only the right side is reachable */
+                v = -0x1.00c4b9262432ep-5; /* tree 21 node 15 */
             }
         }
     }
@@ -1420,49 +1433,49 @@ static timber_float64_t timber_tree_21(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_22(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -2.7758548e-1f) { /* tree 22 node 0 */
-        if (in[0U] > 1.1574893e0f) { /* tree 22 node 1 */
-            if (in[1U] > -6.511599e-2f) { /* tree 22 node 2 */
-                if (in[3U] > 2.4642732e0f) { /* tree 22 node 3 */
-                    v = 8.984708385780038e-2; /* tree 22 node 15 */
-                } else {
-                    v = 1.300235442639413e-1; /* tree 22 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.1c3f5ep-2f)) { /* tree 22 node 0 */
+        /* tree 22 node 1 only the left side is reachable */
+        if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.0ab71p-4f)) { /* tree 22 node 2 */
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.3b6d4ep+1f)) { /* tree 22 node 3 */
+                v = -0x1.035b2f913178ep-6; /* tree 22 node 0 */
             } else {
-                if (in[3U] > 2.4642732e0f) { /* tree 22 node 3 */
-                    v = 3.7481047830024455e-2; /* tree 22 node 11 */
-                } else {
-                    v = 8.573774074901136e-2; /* tree 22 node 3 */
-                }
+                v = 0x1.7396eb16e0139p-4; /* tree 22 node 8 */
             }
         } else {
-            if (in[1U] > -6.511599e-2f) { /* tree 22 node 2 */
-                if (in[3U] > 2.4642732e0f) { /* tree 22 node 3 */
-                    v = 6.654573683088669e-2; /* tree 22 node 13 */
-                } else {
-                    v = -4.568218831888763e-2; /* tree 22 node 5 */
-                }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.3b6d4ep+1f)) { /* tree 22 node 3 */
+                v = -0x1.ff4500f141ec5p-4; /* tree 22 node 4 */
             } else {
-                if (in[3U] > 2.4642732e0f) { /* tree 22 node 3 */
-                    v = 1.09920470563448e-1; /* tree 22 node 9 */
-                } else {
-                    v = 1.0701048125928812e-1; /* tree 22 node 1 */
-                }
+                v = 0x1.e67e9d6eff3a2p-10; /* tree 22 node 12 */
             }
         }
     } else {
-        /* tree 22 node 1 only the left side is reachable */
-        if (in[1U] > -6.511599e-2f) { /* tree 22 node 2 */
-            if (in[3U] > 2.4642732e0f) { /* tree 22 node 3 */
-                v = 1.8558295812447297e-3; /* tree 22 node 12 */
+        if (in[0U] <= 0x1.285138p+0f) { /* tree 22 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.0ab71p-4f)) { /* tree 22 node 2 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.3b6d4ep+1f)) { /* tree 22 node 3 */
+                    v = 0x1.b6509f5567e37p-4; /* tree 22 node 1 */
+                } else {
+                    v = 0x1.c23bf7a3b1eep-4; /* tree 22 node 9 */
+                }
             } else {
-                v = -1.248216664135909e-1; /* tree 22 node 4 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.3b6d4ep+1f)) { /* tree 22 node 3 */
+                    v = -0x1.763a7e1adbd65p-5; /* tree 22 node 5 */
+                } else {
+                    v = 0x1.1092433607b46p-4; /* tree 22 node 13 */
+                }
             }
         } else {
-            if (in[3U] > 2.4642732e0f) { /* tree 22 node 3 */
-                v = 9.072009879856048e-2; /* tree 22 node 8 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.0ab71p-4f)) { /* tree 22 node 2 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.3b6d4ep+1f)) { /* tree 22 node 3 */
+                    v = 0x1.5f2e8988cc83cp-4; /* tree 22 node 3 */
+                } else {
+                    v = 0x1.330b7454cae3cp-5; /* tree 22 node 11 */
+                }
             } else {
-                v = -1.5829845859819218e-2; /* tree 22 node 0 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.3b6d4ep+1f)) { /* tree 22 node 3 */
+                    v = 0x1.0a49c8b296ceap-3; /* tree 22 node 7 */
+                } else {
+                    v = 0x1.70037eecf6ab8p-4; /* tree 22 node 15 */
+                }
             }
         }
     }
@@ -1473,63 +1486,63 @@ static timber_float64_t timber_tree_22(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_23(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[3U] > 6.763574e-1f) { /* tree 23 node 0 */
-        if (in[1U] > 4.13665e0f) { /* tree 23 node 1 */
-            if (in[4U] > -4.416101e-1f) { /* tree 23 node 2 */
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = -7.93368746594732e-2; /* tree 23 node 15 */
+    if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.5a4b84p-1f)) { /* tree 23 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.08beep+2f)) { /* tree 23 node 1 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4357p-2f)) { /* tree 23 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = -0x1.51a2fbccabe5fp-4; /* tree 23 node 0 */
                 } else {
-                    v = -2.6159845818618223e-2; /* tree 23 node 7 */
+                    v = 0x1.c4d811423d8d8p-6; /* tree 23 node 8 */
                 }
             } else {
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = -2.6534956620036836e-2; /* tree 23 node 11 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = -0x1.1a15cfad8052p-4; /* tree 23 node 4 */
                 } else {
-                    v = -9.426923928803774e-2; /* tree 23 node 3 */
+                    v = 0x1.ae8532a00e361p-5; /* tree 23 node 12 */
                 }
             }
         } else {
-            if (in[4U] > -4.416101e-1f) { /* tree 23 node 2 */
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = 1.729948550515713e-2; /* tree 23 node 13 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4357p-2f)) { /* tree 23 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = -0x1.af83248334p-5; /* tree 23 node 2 */
                 } else {
-                    v = -5.047248267640154e-2; /* tree 23 node 5 */
+                    v = -0x1.42c124aacc287p-5; /* tree 23 node 10 */
                 }
             } else {
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = 1.079820148556018e-1; /* tree 23 node 9 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = -0x1.bbcc34d9b19p-7; /* tree 23 node 6 */
                 } else {
-                    v = 5.717945227176343e-2; /* tree 23 node 1 */
+                    v = -0x1.68b5c72a17acp-5; /* tree 23 node 14 */
                 }
             }
         }
     } else {
-        if (in[1U] > 4.13665e0f) { /* tree 23 node 1 */
-            if (in[4U] > -4.416101e-1f) { /* tree 23 node 2 */
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = -4.403199099828248e-2; /* tree 23 node 14 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.08beep+2f)) { /* tree 23 node 1 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4357p-2f)) { /* tree 23 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = 0x1.d46a00b05555bp-5; /* tree 23 node 1 */
                 } else {
-                    v = -1.3543630414812657e-2; /* tree 23 node 6 */
+                    v = 0x1.ba4b5965c6a3ap-4; /* tree 23 node 9 */
                 }
             } else {
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = -3.939873849447389e-2; /* tree 23 node 10 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = -0x1.9d7877ce2da39p-5; /* tree 23 node 5 */
                 } else {
-                    v = -5.267483836507836e-2; /* tree 23 node 2 */
+                    v = 0x1.1b6f4d1edd9bdp-6; /* tree 23 node 13 */
                 }
             }
         } else {
-            if (in[4U] > -4.416101e-1f) { /* tree 23 node 2 */
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = 5.25537480138556e-2; /* tree 23 node 12 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.c4357p-2f)) { /* tree 23 node 2 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = -0x1.8220763c2cbaep-4; /* tree 23 node 3 */
                 } else {
-                    v = -6.886845707051181e-2; /* tree 23 node 4 */
+                    v = -0x1.b2bfacb890c8bp-6; /* tree 23 node 11 */
                 }
             } else {
-                if (in[0U] > 4.1663e-1f) { /* tree 23 node 3 */
-                    v = 2.7639405111551024e-2; /* tree 23 node 8 */
+                if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.aaa10ep-2f)) { /* tree 23 node 3 */
+                    v = -0x1.ac9a5890997aap-6; /* tree 23 node 7 */
                 } else {
-                    v = -8.243082389048471e-2; /* tree 23 node 0 */
+                    v = -0x1.44f6be2077f74p-4; /* tree 23 node 15 */
                 }
             }
         }
@@ -1541,63 +1554,63 @@ static timber_float64_t timber_tree_23(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_24(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[1U] > 2.0033412e0f) { /* tree 24 node 0 */
-        if (in[2U] > 2.3658023e0f) { /* tree 24 node 1 */
-            if (in[0U] > 1.3615382e0f) { /* tree 24 node 2 */
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = 0e0; /* tree 24 node 15 */
+    if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.006d7cp+1f)) { /* tree 24 node 0 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.2ed29cp+1f)) { /* tree 24 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 24 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = 0x1.d7a6fcbd186fep-7; /* tree 24 node 0 */
                 } else {
-                    v = 2.245912890220672e-2; /* tree 24 node 7 */
+                    v = -0x1.258067346deecp-3; /* tree 24 node 8 */
                 }
             } else {
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = 1.2390920921885925e-2; /* tree 24 node 11 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = 0x1.b51573039c17cp-4; /* tree 24 node 4 */
                 } else {
-                    v = 6.307817660172971e-2; /* tree 24 node 3 */
+                    v = 0x1.3d28fcbe77d2cp-7; /* tree 24 node 12 */
                 }
             }
         } else {
-            if (in[0U] > 1.3615382e0f) { /* tree 24 node 2 */
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = 0e0; /* tree 24 node 13 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 24 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = 0x1.ba3f759ad2be1p-4; /* tree 24 node 2 */
                 } else {
-                    v = 1.0500055353147718e-1; /* tree 24 node 5 */
+                    v = 0x1.84d50c57ccceep-6; /* tree 24 node 10 */
                 }
             } else {
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = 2.979558039580482e-2; /* tree 24 node 9 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = 0x1.0ffa806edb24dp-5; /* tree 24 node 6 */
                 } else {
-                    v = -8.868562545786045e-2; /* tree 24 node 1 */
+                    v = 0x0p+0; /* tree 24 node 14 */
                 }
             }
         }
     } else {
-        if (in[2U] > 2.3658023e0f) { /* tree 24 node 1 */
-            if (in[0U] > 1.3615382e0f) { /* tree 24 node 2 */
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = 0e0; /* tree 24 node 14 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.2ed29cp+1f)) { /* tree 24 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 24 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = -0x1.6b419e4f7813bp-4; /* tree 24 node 1 */
                 } else {
-                    v = 3.320050320221366e-2; /* tree 24 node 6 */
+                    v = 0x1.e82bb8d76169p-6; /* tree 24 node 9 */
                 }
             } else {
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = 2.3732435277634183e-2; /* tree 24 node 10 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = 0x1.ae150f77ac687p-4; /* tree 24 node 5 */
                 } else {
-                    v = 1.0797067584387278e-1; /* tree 24 node 2 */
+                    v = 0x0p+0; /* tree 24 node 13 */
                 }
             }
         } else {
-            if (in[0U] > 1.3615382e0f) { /* tree 24 node 2 */
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = 9.678958330310815e-3; /* tree 24 node 12 */
+            if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.5c8dc4p+0f)) { /* tree 24 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = 0x1.025e431988284p-4; /* tree 24 node 3 */
                 } else {
-                    v = 1.0670990874655745e-1; /* tree 24 node 4 */
+                    v = 0x1.960694103bb5ep-7; /* tree 24 node 11 */
                 }
             } else {
-                if (in[4U] > 6.959188e-1f) { /* tree 24 node 3 */
-                    v = -1.4331131581069856e-1; /* tree 24 node 8 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= 0x1.644f78p-1f)) { /* tree 24 node 3 */
+                    v = 0x1.6ff86a086c908p-6; /* tree 24 node 7 */
                 } else {
-                    v = 1.4393685729547464e-2; /* tree 24 node 0 */
+                    v = 0x0p+0; /* tree 24 node 15 */
                 }
             }
         }
@@ -1609,63 +1622,63 @@ static timber_float64_t timber_tree_24(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_25(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[3U] > 4.2259398e0f) { /* tree 25 node 0 */
-        if (in[1U] > 2.1583286e-1f) { /* tree 25 node 1 */
-            if (in[2U] > 2.2968626e0f) { /* tree 25 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = 6.749707444039733e-2; /* tree 25 node 15 */
+    if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.0e75ccp+2f)) { /* tree 25 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.ba0694p-3f)) { /* tree 25 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.25ff98p+1f)) { /* tree 25 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = -0x1.1206234bbb4c7p-4; /* tree 25 node 0 */
                 } else {
-                    v = 3.22600158108739e-2; /* tree 25 node 7 */
+                    v = 0x1.c613a3fd692dep-5; /* tree 25 node 8 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = 1.2976501638257926e-1; /* tree 25 node 11 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = 0x1.d6cb58f9f989p-5; /* tree 25 node 4 */
                 } else {
-                    v = 1.6041608826694746e-2; /* tree 25 node 3 */
+                    v = 0x1.9734f5d82cb5ep-5; /* tree 25 node 12 */
                 }
             }
         } else {
-            if (in[2U] > 2.2968626e0f) { /* tree 25 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = 3.730423515647766e-2; /* tree 25 node 13 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.25ff98p+1f)) { /* tree 25 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = -0x1.26bd322b49595p-3; /* tree 25 node 2 */
                 } else {
-                    v = 0e0; /* tree 25 node 5 */
+                    v = -0x1.0cc2355720ad8p-5; /* tree 25 node 10 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = 8.968827571250154e-2; /* tree 25 node 9 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = -0x1.ed3c0983a6effp-7; /* tree 25 node 6 */
                 } else {
-                    v = 2.4652341053742486e-3; /* tree 25 node 1 */
+                    v = 0x1.5fd682a80ab78p-4; /* tree 25 node 14 */
                 }
             }
         }
     } else {
-        if (in[1U] > 2.1583286e-1f) { /* tree 25 node 1 */
-            if (in[2U] > 2.2968626e0f) { /* tree 25 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = 8.589793241178068e-2; /* tree 25 node 14 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.ba0694p-3f)) { /* tree 25 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.25ff98p+1f)) { /* tree 25 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = 0x1.431f87b819102p-9; /* tree 25 node 1 */
                 } else {
-                    v = -1.5052323003423405e-2; /* tree 25 node 6 */
+                    v = 0x1.6f5cf93051344p-4; /* tree 25 node 9 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = -3.2807449512821385e-2; /* tree 25 node 10 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = 0x0p+0; /* tree 25 node 5 */
                 } else {
-                    v = -1.4391555018043492e-1; /* tree 25 node 2 */
+                    v = 0x1.3198a6bffacc5p-5; /* tree 25 node 13 */
                 }
             }
         } else {
-            if (in[2U] > 2.2968626e0f) { /* tree 25 node 2 */
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = 4.9707870640665716e-2; /* tree 25 node 12 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.25ff98p+1f)) { /* tree 25 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = 0x1.06d362524bd6ep-6; /* tree 25 node 3 */
                 } else {
-                    v = 5.747001054969403e-2; /* tree 25 node 4 */
+                    v = 0x1.09c23dac39832p-3; /* tree 25 node 11 */
                 }
             } else {
-                if (in[4U] > -3.4028235e38f) { /* tree 25 node 3 */
-                    v = 5.542928723597183e-2; /* tree 25 node 8 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 25 node 3 */
+                    v = 0x1.0846281c0964p-5; /* tree 25 node 7 */
                 } else {
-                    v = -6.690038478309922e-2; /* tree 25 node 0 */
+                    v = 0x1.1477cff4c1441p-4; /* tree 25 node 15 */
                 }
             }
         }
@@ -1677,49 +1690,49 @@ static timber_float64_t timber_tree_25(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_26(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[2U] > 1.5771267e0f) { /* tree 26 node 0 */
-        /* tree 26 node 1 only the right side is reachable */
-        if (in[1U] > 3.5862591e0f) { /* tree 26 node 2 */
-            if (in[4U] > -3.2954577e-1f) { /* tree 26 node 3 */
-                v = 5.0736165377105076e-2; /* tree 26 node 15 */
+    if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.93be94p+0f)) { /* tree 26 node 0 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.2710d6p+0f)) { /* tree 26 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.cb0a8ap+1f)) { /* tree 26 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.517472p-2f)) { /* tree 26 node 3 */
+                    v = 0x1.47b4e3e0a80bdp-4; /* tree 26 node 0 */
+                } else {
+                    v = 0x1.a8c391f3ce236p-5; /* tree 26 node 8 */
+                }
             } else {
-                v = -9.804344181274868e-2; /* tree 26 node 7 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.517472p-2f)) { /* tree 26 node 3 */
+                    v = -0x1.73a120caed2cdp-4; /* tree 26 node 4 */
+                } else {
+                    v = -0x1.561f2bfa71fbdp-6; /* tree 26 node 12 */
+                }
             }
         } else {
-            if (in[4U] > -3.2954577e-1f) { /* tree 26 node 3 */
-                v = 4.822454781758305e-2; /* tree 26 node 11 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.cb0a8ap+1f)) { /* tree 26 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.517472p-2f)) { /* tree 26 node 3 */
+                    v = -0x1.685a2588441a4p-6; /* tree 26 node 2 */
+                } else {
+                    v = -0x1.278bac9355acfp-3; /* tree 26 node 10 */
+                }
             } else {
-                v = 8.331151508841952e-2; /* tree 26 node 3 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.517472p-2f)) { /* tree 26 node 3 */
+                    v = -0x1.3d740a272afe1p-5; /* tree 26 node 6 */
+                } else {
+                    v = -0x1.7c6a3058870c1p-5; /* tree 26 node 14 */
+                }
             }
         }
     } else {
-        if (in[2U] > -1.1526006e0f) { /* tree 26 node 1 */
-            if (in[1U] > 3.5862591e0f) { /* tree 26 node 2 */
-                if (in[4U] > -3.2954577e-1f) { /* tree 26 node 3 */
-                    v = -4.6437353539859234e-2; /* tree 26 node 14 */
-                } else {
-                    v = -3.875162108428732e-2; /* tree 26 node 6 */
-                }
+        /* tree 26 node 1 only the right side is reachable */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.cb0a8ap+1f)) { /* tree 26 node 2 */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.517472p-2f)) { /* tree 26 node 3 */
+                v = 0x1.553e748af5a5ap-4; /* tree 26 node 3 */
             } else {
-                if (in[4U] > -3.2954577e-1f) { /* tree 26 node 3 */
-                    v = -1.4430937599782687e-1; /* tree 26 node 10 */
-                } else {
-                    v = -2.1994148876787314e-2; /* tree 26 node 2 */
-                }
+                v = 0x1.8b0e34f7b5836p-5; /* tree 26 node 11 */
             }
         } else {
-            if (in[1U] > 3.5862591e0f) { /* tree 26 node 2 */
-                if (in[4U] > -3.2954577e-1f) { /* tree 26 node 3 */
-                    v = -2.0881455371437364e-2; /* tree 26 node 12 */
-                } else {
-                    v = -9.072983560219967e-2; /* tree 26 node 4 */
-                }
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.517472p-2f)) { /* tree 26 node 3 */
+                v = -0x1.91960002c4bfep-4; /* tree 26 node 7 */
             } else {
-                if (in[4U] > -3.2954577e-1f) { /* tree 26 node 3 */
-                    v = 5.185106760331275e-2; /* tree 26 node 8 */
-                } else {
-                    v = 8.00064946620322e-2; /* tree 26 node 0 */
-                }
+                v = 0x1.9fa173609c949p-5; /* tree 26 node 15 */
             }
         }
     }
@@ -1730,63 +1743,63 @@ static timber_float64_t timber_tree_26(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_27(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -2.2744587e-1f) { /* tree 27 node 0 */
-        if (in[4U] > -3.4028235e38f) { /* tree 27 node 1 */
-            if (in[2U] > 8.274379e-1f) { /* tree 27 node 2 */
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = -8.405983941837906e-2; /* tree 27 node 15 */
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.d1cf24p-3f)) { /* tree 27 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 27 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a7a5fp-1f)) { /* tree 27 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = -0x1.de225bd57c057p-4; /* tree 27 node 0 */
                 } else {
-                    v = 9.903145162417101e-2; /* tree 27 node 7 */
+                    v = -0x1.38fc39a8baccdp-6; /* tree 27 node 8 */
                 }
             } else {
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = 5.193321578643026e-3; /* tree 27 node 11 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = -0x1.97467805eeb4fp-5; /* tree 27 node 4 */
                 } else {
-                    v = 9.58402617713972e-2; /* tree 27 node 3 */
+                    v = -0x1.aaf10d8b0d30dp-6; /* tree 27 node 12 */
                 }
             }
         } else {
-            if (in[2U] > 8.274379e-1f) { /* tree 27 node 2 */
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = -4.142288456741634e-2; /* tree 27 node 13 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a7a5fp-1f)) { /* tree 27 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = -0x1.f4a785bfae41dp-6; /* tree 27 node 2 */
                 } else {
-                    v = 5.8494225042208026e-2; /* tree 27 node 5 */
+                    v = -0x1.a4f67411fd72p-5; /* tree 27 node 10 */
                 }
             } else {
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = -1.6516310558464645e-2; /* tree 27 node 9 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = 0x1.b4fb94bdfe559p-6; /* tree 27 node 6 */
                 } else {
-                    v = -9.40494232269739e-2; /* tree 27 node 1 */
+                    v = -0x1.d5440e864584ap-5; /* tree 27 node 14 */
                 }
             }
         }
     } else {
-        if (in[4U] > -3.4028235e38f) { /* tree 27 node 1 */
-            if (in[2U] > 8.274379e-1f) { /* tree 27 node 2 */
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = -5.7283428543244044e-2; /* tree 27 node 14 */
+        if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.fffffep+127f)) { /* tree 27 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a7a5fp-1f)) { /* tree 27 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = -0x1.8139f7cf7af1cp-4; /* tree 27 node 1 */
                 } else {
-                    v = 2.6671309715287837e-2; /* tree 27 node 6 */
+                    v = -0x1.0e9a6d6cbf731p-6; /* tree 27 node 9 */
                 }
             } else {
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = -5.138704938864991e-2; /* tree 27 node 10 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = 0x1.df2f47f1f4ecp-5; /* tree 27 node 5 */
                 } else {
-                    v = -3.055751859094268e-2; /* tree 27 node 2 */
+                    v = -0x1.535615d0bcb6ap-5; /* tree 27 node 13 */
                 }
             }
         } else {
-            if (in[2U] > 8.274379e-1f) { /* tree 27 node 2 */
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = -2.605844805312345e-2; /* tree 27 node 12 */
+            if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.a7a5fp-1f)) { /* tree 27 node 2 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = 0x1.888fcc5f2bf34p-4; /* tree 27 node 3 */
                 } else {
-                    v = -4.971621934915637e-2; /* tree 27 node 4 */
+                    v = 0x1.54597a567f7e3p-8; /* tree 27 node 11 */
                 }
             } else {
-                if (in[1U] > 3.2607374e0f) { /* tree 27 node 3 */
-                    v = -1.9103103931155375e-2; /* tree 27 node 8 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.a15fd8p+1f)) { /* tree 27 node 3 */
+                    v = 0x1.95a200e004ffep-4; /* tree 27 node 7 */
                 } else {
-                    v = -1.1673198578478271e-1; /* tree 27 node 0 */
+                    v = -0x1.584f215357dbbp-4; /* tree 27 node 15 */
                 }
             }
         }
@@ -1798,50 +1811,50 @@ static timber_float64_t timber_tree_27(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_28(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -1.8079098e0f) { /* tree 28 node 0 */
-        if (in[2U] > -6.198696e-1f) { /* tree 28 node 1 */
-            if (in[2U] > -5.0607845e-2f) { /* tree 28 node 2 */
-                if (in[4U] > -2.8567605e0f) { /* tree 28 node 3 */
-                    v = 1.0477677804812385e-2; /* tree 28 node 15 */
-                } else {
-                    v = -3.322148596475639e-2; /* tree 28 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.ced32ep+0f)) { /* tree 28 node 0 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.3d5f8cp-1f)) { /* tree 28 node 1 */
+            /* tree 28 node 2 only the left side is reachable */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.6daa54p+1f)) { /* tree 28 node 3 */
+                v = -0x1.9b04395c4de29p-5; /* tree 28 node 0 */
             } else {
-                if (in[4U] > -2.8567605e0f) { /* tree 28 node 3 */
-                    v = -6.524341926548628e-2; /* tree 28 node 11 */
-                } else {
-                    v = -1.1432058607130721e-1; /* tree 28 node 3 */
-                }
+                v = -0x1.2c04229842048p-3; /* tree 28 node 8 */
             }
         } else {
-            /* tree 28 node 2 only the left side is reachable */
-            if (in[4U] > -2.8567605e0f) { /* tree 28 node 3 */
-                v = 6.638484729780887e-2; /* tree 28 node 9 */
+            if (in[2U] <= -0x1.9e9458p-5f) { /* tree 28 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.6daa54p+1f)) { /* tree 28 node 3 */
+                    v = -0x1.2176392dae65ep-7; /* tree 28 node 2 */
+                } else {
+                    v = -0x1.072e89ab57392p-4; /* tree 28 node 10 */
+                }
             } else {
-                v = -6.455207433275606e-3; /* tree 28 node 1 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.6daa54p+1f)) { /* tree 28 node 3 */
+                    v = -0x1.e9e8de9b0c415p-7; /* tree 28 node 6 */
+                } else {
+                    v = -0x1.bbf63f34f842bp-5; /* tree 28 node 14 */
+                }
             }
         }
     } else {
-        if (in[2U] > -6.198696e-1f) { /* tree 28 node 1 */
-            if (in[2U] > -5.0607845e-2f) { /* tree 28 node 2 */
-                if (in[4U] > -2.8567605e0f) { /* tree 28 node 3 */
-                    v = -5.4194568110468154e-2; /* tree 28 node 14 */
-                } else {
-                    v = -1.4950855917136999e-2; /* tree 28 node 6 */
-                }
+        if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.3d5f8cp-1f)) { /* tree 28 node 1 */
+            /* tree 28 node 2 only the left side is reachable */
+            if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.6daa54p+1f)) { /* tree 28 node 3 */
+                v = -0x1.a70c68d097b46p-8; /* tree 28 node 1 */
             } else {
-                if (in[4U] > -2.8567605e0f) { /* tree 28 node 3 */
-                    v = -6.425336625166114e-2; /* tree 28 node 10 */
-                } else {
-                    v = -8.833673400079064e-3; /* tree 28 node 2 */
-                }
+                v = 0x1.0fe98ec181335p-4; /* tree 28 node 9 */
             }
         } else {
-            /* tree 28 node 2 only the left side is reachable */
-            if (in[4U] > -2.8567605e0f) { /* tree 28 node 3 */
-                v = -1.464922621455591e-1; /* tree 28 node 8 */
+            if (in[2U] <= -0x1.9e9458p-5f) { /* tree 28 node 2 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.6daa54p+1f)) { /* tree 28 node 3 */
+                    v = -0x1.d441d2a6f91bep-4; /* tree 28 node 3 */
+                } else {
+                    v = -0x1.0b3caf0064451p-4; /* tree 28 node 11 */
+                }
             } else {
-                v = -5.0172912628508044e-2; /* tree 28 node 0 */
+                if (timber_is_nan(in[4U]) || (in[4U] <= -0x1.6daa54p+1f)) { /* tree 28 node 3 */
+                    v = -0x1.10268177c7e61p-5; /* tree 28 node 7 */
+                } else {
+                    v = 0x1.575521c13da96p-7; /* tree 28 node 15 */
+                }
             }
         }
     }
@@ -1852,52 +1865,52 @@ static timber_float64_t timber_tree_28(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float64_t timber_tree_29(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float64_t v;
-    if (in[0U] > -1.2291267e0f) { /* tree 29 node 0 */
-        if (in[2U] > -2.0982037e0f) { /* tree 29 node 1 */
-            if (in[1U] > 2.3971392e-1f) { /* tree 29 node 2 */
-                if (in[2U] > 2.2454796e0f) { /* tree 29 node 3 */
-                    v = 4.870684558299747e-2; /* tree 29 node 15 */
-                } else {
-                    v = -4.883653975824738e-2; /* tree 29 node 7 */
-                }
+    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.3aa80cp+0f)) { /* tree 29 node 0 */
+        if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.0c91fp+1f)) { /* tree 29 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.eaef22p-3f)) { /* tree 29 node 2 */
+                /* tree 29 node 3 only the left side is reachable */
+                v = -0x1.1a6eb867c4565p-6; /* tree 29 node 0 */
             } else {
-                if (in[2U] > 2.2454796e0f) { /* tree 29 node 3 */
-                    v = 6.742672533185629e-2; /* tree 29 node 11 */
-                } else {
-                    v = 4.86281945887614e-2; /* tree 29 node 3 */
-                }
+                /* tree 29 node 3 only the left side is reachable */
+                v = -0x1.99bb3e1e0a93dp-5; /* tree 29 node 4 */
             }
         } else {
-            if (in[1U] > 2.3971392e-1f) { /* tree 29 node 2 */
-                /* tree 29 node 3 only the left side is reachable */
-                v = 7.21599210799667e-2; /* tree 29 node 5 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.eaef22p-3f)) { /* tree 29 node 2 */
+                if (in[2U] <= 0x1.1f6bep+1f) { /* tree 29 node 3 */
+                    v = -0x1.3ffbaf918ede8p-4; /* tree 29 node 2 */
+                } else {
+                    v = 0x1.0197974f23baap-4; /* tree 29 node 10 */
+                }
             } else {
-                /* tree 29 node 3 only the left side is reachable */
-                v = 8.35636606422152e-2; /* tree 29 node 1 */
+                if (in[2U] <= 0x1.1f6bep+1f) { /* tree 29 node 3 */
+                    v = -0x1.8319e874d73bp-4; /* tree 29 node 6 */
+                } else {
+                    v = 0x1.859393bc55a7bp-10; /* tree 29 node 14 */
+                }
             }
         }
     } else {
-        if (in[2U] > -2.0982037e0f) { /* tree 29 node 1 */
-            if (in[1U] > 2.3971392e-1f) { /* tree 29 node 2 */
-                if (in[2U] > 2.2454796e0f) { /* tree 29 node 3 */
-                    v = 1.4861163063721028e-3; /* tree 29 node 14 */
-                } else {
-                    v = -9.4507129700516e-2; /* tree 29 node 6 */
-                }
+        if (timber_is_nan(in[2U]) || (in[2U] <= -0x1.0c91fp+1f)) { /* tree 29 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.eaef22p-3f)) { /* tree 29 node 2 */
+                /* tree 29 node 3 only the left side is reachable */
+                v = 0x1.5646d9597a4afp-4; /* tree 29 node 1 */
             } else {
-                if (in[2U] > 2.2454796e0f) { /* tree 29 node 3 */
-                    v = 6.288870911724467e-2; /* tree 29 node 10 */
-                } else {
-                    v = -7.812088567236908e-2; /* tree 29 node 2 */
-                }
+                /* tree 29 node 3 only the left side is reachable */
+                v = 0x1.27912951ed267p-4; /* tree 29 node 5 */
             }
         } else {
-            if (in[1U] > 2.3971392e-1f) { /* tree 29 node 2 */
-                /* tree 29 node 3 only the left side is reachable */
-                v = -5.001604206366259e-2; /* tree 29 node 4 */
+            if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.eaef22p-3f)) { /* tree 29 node 2 */
+                if (in[2U] <= 0x1.1f6bep+1f) { /* tree 29 node 3 */
+                    v = 0x1.8e5cb72d831bap-5; /* tree 29 node 3 */
+                } else {
+                    v = 0x1.142e0bc2d3c0cp-4; /* tree 29 node 11 */
+                }
             } else {
-                /* tree 29 node 3 only the left side is reachable */
-                v = -1.7238311847056837e-2; /* tree 29 node 0 */
+                if (in[2U] <= 0x1.1f6bep+1f) { /* tree 29 node 3 */
+                    v = -0x1.9011a5a39136ap-5; /* tree 29 node 7 */
+                } else {
+                    v = 0x1.8f01a89bd9776p-5; /* tree 29 node 15 */
+                }
             }
         }
     }
@@ -1942,7 +1955,7 @@ static void timber_infer_row(const timber_float32_t in[TIMBER_N_FEATURES], timbe
     acc.sums[0U] = acc.sums[0U] + timber_tree_27(in);
     acc.sums[0U] = acc.sums[0U] + timber_tree_28(in);
     acc.sums[0U] = acc.sums[0U] + timber_tree_29(in);
-    acc.sums[0U] = acc.sums[0U] + 0e0; /* tree 30 node 0 */
+    acc.sums[0U] = acc.sums[0U] + 0x0p+0; /* tree 30 node 0 */
     timber_acc_finish(&acc, out);
 }
 

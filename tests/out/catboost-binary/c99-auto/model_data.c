@@ -10,5 +10,5 @@
 
 /* Initial value of each group's sum (margin space). */
 const timber_float64_t timber_base_score[1U] = {
-    0e0 /* group 0 */
+    0x0p+0 /* group 0 */
 };

@@ -53,21 +53,21 @@
  * (on a single-precision or soft-float target the double operations are
  * the compiler's correctly rounded library routines).
  */
-#define TIMBER_LOG2E64 (1.4426950408889634e0)
-#define TIMBER_LN2_HI64 (6.931471803691238e-1)
-#define TIMBER_LN2_LO64 (1.9082149292705877e-10)
-#define TIMBER_EXP64_C2 (5e-1)
-#define TIMBER_EXP64_C3 (1.6666666666666666e-1)
-#define TIMBER_EXP64_C4 (4.1666666666666664e-2)
-#define TIMBER_EXP64_C5 (8.333333333333333e-3)
-#define TIMBER_EXP64_C6 (1.388888888888889e-3)
-#define TIMBER_EXP64_C7 (1.984126984126984e-4)
-#define TIMBER_EXP64_C8 (2.48015873015873e-5)
-#define TIMBER_EXP64_C9 (2.7557319223985893e-6)
-#define TIMBER_EXP64_C10 (2.755731922398589e-7)
-#define TIMBER_EXP64_C11 (2.505210838544172e-8)
-#define TIMBER_EXP64_C12 (2.08767569878681e-9)
-#define TIMBER_EXP64_C13 (1.6059043836821613e-10)
+#define TIMBER_LOG2E64 (0x1.71547652b82fep+0)
+#define TIMBER_LN2_HI64 (0x1.62e42feep-1)
+#define TIMBER_LN2_LO64 (0x1.a39ef35793c76p-33)
+#define TIMBER_EXP64_C2 (0x1p-1)
+#define TIMBER_EXP64_C3 (0x1.5555555555555p-3)
+#define TIMBER_EXP64_C4 (0x1.5555555555555p-5)
+#define TIMBER_EXP64_C5 (0x1.1111111111111p-7)
+#define TIMBER_EXP64_C6 (0x1.6c16c16c16c17p-10)
+#define TIMBER_EXP64_C7 (0x1.a01a01a01a01ap-13)
+#define TIMBER_EXP64_C8 (0x1.a01a01a01a01ap-16)
+#define TIMBER_EXP64_C9 (0x1.71de3a556c734p-19)
+#define TIMBER_EXP64_C10 (0x1.27e4fb7789f5cp-22)
+#define TIMBER_EXP64_C11 (0x1.ae64567f544e4p-26)
+#define TIMBER_EXP64_C12 (0x1.1eed8eff8d898p-29)
+#define TIMBER_EXP64_C13 (0x1.6124613a86d09p-33)
 /* 2^k = timber_pow2_64[k + TIMBER_POW2_64_BIAS] for -10 <= k <= 9, every k
  * this model's exp64 can scale by: exact powers of two. */
 #define TIMBER_POW2_64_BIAS ((int32_t)10)
@@ -76,26 +76,26 @@
 static timber_float64_t timber_exp64(timber_float64_t x)
 {
     static const timber_float64_t timber_pow2_64[TIMBER_POW2_64_N] = {
-        9.765625e-4, /* 2^-10 */
-        1.953125e-3, /* 2^-9 */
-        3.90625e-3, /* 2^-8 */
-        7.8125e-3, /* 2^-7 */
-        1.5625e-2, /* 2^-6 */
-        3.125e-2, /* 2^-5 */
-        6.25e-2, /* 2^-4 */
-        1.25e-1, /* 2^-3 */
-        2.5e-1, /* 2^-2 */
-        5e-1, /* 2^-1 */
-        1e0, /* 2^0 */
-        2e0, /* 2^1 */
-        4e0, /* 2^2 */
-        8e0, /* 2^3 */
-        1.6e1, /* 2^4 */
-        3.2e1, /* 2^5 */
-        6.4e1, /* 2^6 */
-        1.28e2, /* 2^7 */
-        2.56e2, /* 2^8 */
-        5.12e2 /* 2^9 */
+        0x1p-10, /* 2^-10 */
+        0x1p-9, /* 2^-9 */
+        0x1p-8, /* 2^-8 */
+        0x1p-7, /* 2^-7 */
+        0x1p-6, /* 2^-6 */
+        0x1p-5, /* 2^-5 */
+        0x1p-4, /* 2^-4 */
+        0x1p-3, /* 2^-3 */
+        0x1p-2, /* 2^-2 */
+        0x1p-1, /* 2^-1 */
+        0x1p+0, /* 2^0 */
+        0x1p+1, /* 2^1 */
+        0x1p+2, /* 2^2 */
+        0x1p+3, /* 2^3 */
+        0x1p+4, /* 2^4 */
+        0x1p+5, /* 2^5 */
+        0x1p+6, /* 2^6 */
+        0x1p+7, /* 2^7 */
+        0x1p+8, /* 2^8 */
+        0x1p+9 /* 2^9 */
     };
     timber_float64_t result;
     {

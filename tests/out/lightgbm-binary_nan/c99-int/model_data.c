@@ -885,456 +885,456 @@ const timber_node_t timber_nodes[TIMBER_N_NODES] = {
 };
 /* Leaf values, tree by tree. */
 const timber_float64_t timber_leaf_values[TIMBER_N_LEAF_VALUES] = {
-    -6.937885418189457e-1, /* tree 0 leaf 1 */
-    -4.683396469364518e-1, /* tree 0 leaf 5 */
-    -3.137384010000823e-1, /* tree 0 leaf 6 */
-    -6.599911602576138e-1, /* tree 0 leaf 4 */
-    -4.116845319659811e-1, /* tree 0 leaf 0 */
-    -6.674014576146894e-1, /* tree 0 leaf 9 */
-    -6.637862397293199e-1, /* tree 0 leaf 3 */
-    -4.696272631857807e-1, /* tree 0 leaf 2 */
-    -6.125526668612866e-1, /* tree 0 leaf 11 */
-    -3.616220121920741e-1, /* tree 0 leaf 7 */
-    -3.513864051681407e-1, /* tree 0 leaf 10 */
-    -6.630272238349788e-1, /* tree 0 leaf 12 */
-    -3.3133727800785884e-1, /* tree 0 leaf 13 */
-    -5.712553020646294e-1, /* tree 0 leaf 8 */
-    -3.498789519981947e-1, /* tree 0 leaf 14 */
-    8.375979333551292e-2, /* tree 1 leaf 5 */
-    2.1077880251663994e-1, /* tree 1 leaf 6 */
-    -1.3301427075888037e-1, /* tree 1 leaf 1 */
-    -1.6629180906590373e-2, /* tree 1 leaf 12 */
-    1.2471587657188739e-1, /* tree 1 leaf 4 */
-    1.3173892981998883e-1, /* tree 1 leaf 0 */
-    -9.631946950586617e-2, /* tree 1 leaf 9 */
-    -1.17814484970763e-1, /* tree 1 leaf 8 */
-    3.136382173401622e-2, /* tree 1 leaf 2 */
-    2.6209830319346744e-1, /* tree 1 leaf 10 */
-    2.0078474370429258e-1, /* tree 1 leaf 7 */
-    -9.284467745021072e-2, /* tree 1 leaf 3 */
-    5.650340134561799e-2, /* tree 1 leaf 13 */
-    2.15062672250478e-1, /* tree 1 leaf 11 */
-    5.929920700745768e-2, /* tree 1 leaf 14 */
-    7.399413944565028e-2, /* tree 2 leaf 4 */
-    1.779552775542369e-1, /* tree 2 leaf 5 */
-    -1.0682898013001674e-1, /* tree 2 leaf 1 */
-    1.721948189784347e-1, /* tree 2 leaf 7 */
-    1.1576627205137367e-1, /* tree 2 leaf 0 */
-    -8.976044525654456e-2, /* tree 2 leaf 11 */
-    1.6707439177110436e-1, /* tree 2 leaf 6 */
-    2.907459418201258e-1, /* tree 2 leaf 13 */
-    -4.264318043251016e-2, /* tree 2 leaf 14 */
-    -1.3145347889120987e-1, /* tree 2 leaf 9 */
-    -4.675816583427098e-2, /* tree 2 leaf 2 */
-    -3.1717085111411955e-2, /* tree 2 leaf 3 */
-    1.5373622437456905e-1, /* tree 2 leaf 10 */
-    1.3088644671139046e-1, /* tree 2 leaf 8 */
-    2.698784873443019e-2, /* tree 2 leaf 12 */
-    -1.0661606751428608e-1, /* tree 3 leaf 1 */
-    7.120020054147383e-2, /* tree 3 leaf 5 */
-    1.72882438361818e-1, /* tree 3 leaf 7 */
-    -9.604850827191236e-2, /* tree 3 leaf 0 */
-    3.156031893452093e-2, /* tree 3 leaf 13 */
-    1.5577881799201845e-1, /* tree 3 leaf 8 */
-    -7.722191411002413e-2, /* tree 3 leaf 3 */
-    -1.1348135363469754e-1, /* tree 3 leaf 4 */
-    4.746393076036279e-2, /* tree 3 leaf 14 */
-    1.7970547725318697e-1, /* tree 3 leaf 2 */
-    -1.2838908075827768e-1, /* tree 3 leaf 11 */
-    4.004892471226839e-3, /* tree 3 leaf 9 */
-    1.3142156518555287e-1, /* tree 3 leaf 10 */
-    -1.7726636118114876e-2, /* tree 3 leaf 6 */
-    1.3094476316008705e-1, /* tree 3 leaf 12 */
-    -1.0336329983926236e-1, /* tree 4 leaf 0 */
-    1.0847424959143558e-1, /* tree 4 leaf 12 */
-    1.420059086585431e-1, /* tree 4 leaf 5 */
-    -1.1607976906020519e-1, /* tree 4 leaf 1 */
-    -2.8553989466133444e-3, /* tree 4 leaf 10 */
-    1.1224195313864643e-1, /* tree 4 leaf 7 */
-    -1.2555860540677577e-1, /* tree 4 leaf 3 */
-    1.0686805612594055e-1, /* tree 4 leaf 4 */
-    -1.1202485721435387e-1, /* tree 4 leaf 6 */
-    4.41001999857866e-2, /* tree 4 leaf 2 */
-    -1.0479464176998309e-1, /* tree 4 leaf 11 */
-    -8.617515850848596e-2, /* tree 4 leaf 9 */
-    -9.297884785719504e-2, /* tree 4 leaf 8 */
-    1.0847521060918303e-1, /* tree 4 leaf 13 */
-    -4.968730901870482e-2, /* tree 4 leaf 14 */
-    -8.488381866872295e-2, /* tree 5 leaf 0 */
-    1.3641465438243966e-1, /* tree 5 leaf 5 */
-    1.422445426908096e-1, /* tree 5 leaf 4 */
-    -1.1504599190194738e-1, /* tree 5 leaf 1 */
-    -3.5782775240476928e-3, /* tree 5 leaf 10 */
-    7.386919967556385e-2, /* tree 5 leaf 6 */
-    1.0672020343548766e-1, /* tree 5 leaf 7 */
-    -1.2563372198107567e-1, /* tree 5 leaf 9 */
-    1.241402816385864e-1, /* tree 5 leaf 2 */
-    -4.317362221184135e-2, /* tree 5 leaf 3 */
-    -3.017024942690637e-2, /* tree 5 leaf 8 */
-    -1.413228033151722e-1, /* tree 5 leaf 11 */
-    1.173560824822969e-1, /* tree 5 leaf 13 */
-    9.295039463699217e-2, /* tree 5 leaf 12 */
-    -1.9005318764686463e-1, /* tree 5 leaf 14 */
-    -6.3616526578868e-2, /* tree 6 leaf 0 */
-    2.0171114419063826e-1, /* tree 6 leaf 11 */
-    1.2181286887147424e-1, /* tree 6 leaf 7 */
-    -1.0060945253586609e-1, /* tree 6 leaf 1 */
-    6.084714725441029e-2, /* tree 6 leaf 2 */
-    -1.670297751632383e-1, /* tree 6 leaf 12 */
-    -1.4519490643519342e-1, /* tree 6 leaf 13 */
-    -4.3188851857578425e-2, /* tree 6 leaf 3 */
-    -1.0329796140842809e-1, /* tree 6 leaf 4 */
-    5.155097269971118e-2, /* tree 6 leaf 10 */
-    -1.3982641690482508e-1, /* tree 6 leaf 6 */
-    1.100811207207056e-1, /* tree 6 leaf 14 */
-    -7.89803042884038e-2, /* tree 6 leaf 8 */
-    -6.5534197129942144e-3, /* tree 6 leaf 5 */
-    1.1484988512487469e-1, /* tree 6 leaf 9 */
-    -9.803085978444322e-2, /* tree 7 leaf 11 */
-    1.2297733925265729e-1, /* tree 7 leaf 4 */
-    -8.480108825870894e-2, /* tree 7 leaf 1 */
-    5.51624078456077e-2, /* tree 7 leaf 10 */
-    1.3356624546193172e-1, /* tree 7 leaf 9 */
-    -6.340846442874508e-2, /* tree 7 leaf 0 */
-    2.205807185020755e-1, /* tree 7 leaf 13 */
-    1.08101328563713e-1, /* tree 7 leaf 5 */
-    2.623228728437867e-2, /* tree 7 leaf 3 */
-    -1.1053572398304845e-1, /* tree 7 leaf 14 */
-    -8.247523929521292e-2, /* tree 7 leaf 2 */
-    1.3579912839536945e-1, /* tree 7 leaf 6 */
-    -1.0882785435483161e-1, /* tree 7 leaf 12 */
-    -5.823437245625205e-3, /* tree 7 leaf 7 */
-    8.828342003690506e-2, /* tree 7 leaf 8 */
-    -9.406229679449771e-2, /* tree 8 leaf 4 */
-    6.871625472462918e-2, /* tree 8 leaf 5 */
-    -7.164488269371742e-2, /* tree 8 leaf 2 */
-    5.895217996560333e-2, /* tree 8 leaf 9 */
-    -9.363987459958607e-2, /* tree 8 leaf 0 */
-    4.621195709009768e-5, /* tree 8 leaf 13 */
-    1.0855328388551931e-1, /* tree 8 leaf 6 */
-    1.2081125400040088e-1, /* tree 8 leaf 3 */
-    -1.126615993859099e-1, /* tree 8 leaf 10 */
-    1.2488715330600644e-1, /* tree 8 leaf 8 */
-    -1.7779000655466348e-1, /* tree 8 leaf 1 */
-    -1.8761739847598075e-2, /* tree 8 leaf 7 */
-    1.1422818465812241e-1, /* tree 8 leaf 14 */
-    7.805660692348296e-2, /* tree 8 leaf 11 */
-    -1.1117338780638264e-1, /* tree 8 leaf 12 */
-    -1.0043643968941957e-1, /* tree 9 leaf 5 */
-    6.984403196224868e-2, /* tree 9 leaf 6 */
-    1.1076707762279824e-1, /* tree 9 leaf 3 */
-    -8.08946943598207e-2, /* tree 9 leaf 2 */
-    5.0355762577961496e-2, /* tree 9 leaf 11 */
-    1.2245168060576844e-1, /* tree 9 leaf 0 */
-    -6.606879626246996e-2, /* tree 9 leaf 10 */
-    1.158976976168691e-1, /* tree 9 leaf 12 */
-    -9.62499495916819e-2, /* tree 9 leaf 7 */
-    -8.328667231884718e-2, /* tree 9 leaf 13 */
-    -7.380007245710728e-2, /* tree 9 leaf 4 */
-    -3.440301991509108e-2, /* tree 9 leaf 1 */
-    7.988851710963724e-2, /* tree 9 leaf 14 */
-    -3.1386287320524696e-2, /* tree 9 leaf 8 */
-    1.1246829589855967e-1, /* tree 9 leaf 9 */
-    -8.986585000048325e-2, /* tree 10 leaf 0 */
-    1.2138570824364699e-1, /* tree 10 leaf 5 */
-    -1.3471342713743692e-1, /* tree 10 leaf 11 */
-    1.1397015874117432e-1, /* tree 10 leaf 4 */
-    1.132978324533313e-1, /* tree 10 leaf 1 */
-    -1.0151938321389148e-1, /* tree 10 leaf 2 */
-    -4.112289867834076e-2, /* tree 10 leaf 3 */
-    -5.3456383816848856e-2, /* tree 10 leaf 9 */
-    1.3785495153301125e-1, /* tree 10 leaf 13 */
-    -4.0558075660089454e-2, /* tree 10 leaf 14 */
-    -8.642508687414302e-2, /* tree 10 leaf 7 */
-    -4.33737986120968e-2, /* tree 10 leaf 8 */
-    7.272520892231359e-2, /* tree 10 leaf 10 */
-    1.3134898303476444e-1, /* tree 10 leaf 6 */
-    -8.357805603885449e-2, /* tree 10 leaf 12 */
-    -8.625767416202218e-2, /* tree 11 leaf 1 */
-    4.91607307203209e-2, /* tree 11 leaf 7 */
-    1.0199020092264927e-1, /* tree 11 leaf 3 */
-    -7.236473360181762e-2, /* tree 11 leaf 0 */
-    1.871860986655235e-1, /* tree 11 leaf 10 */
-    -5.6797018904752264e-2, /* tree 11 leaf 4 */
-    7.347737951706394e-2, /* tree 11 leaf 5 */
-    -9.508070849983745e-2, /* tree 11 leaf 12 */
-    -9.406541516635733e-2, /* tree 11 leaf 6 */
-    3.655294001176744e-2, /* tree 11 leaf 11 */
-    2.740936474055283e-1, /* tree 11 leaf 13 */
-    1.3115708900792886e-1, /* tree 11 leaf 8 */
-    1.0744976892434453e-1, /* tree 11 leaf 2 */
-    1.7811999616518196e-2, /* tree 11 leaf 9 */
-    -5.7921099890252264e-2, /* tree 11 leaf 14 */
-    8.69453994661491e-2, /* tree 12 leaf 3 */
-    -9.274279658640106e-2, /* tree 12 leaf 0 */
-    -8.275356416218835e-2, /* tree 12 leaf 1 */
-    1.8005628256880674e-1, /* tree 12 leaf 6 */
-    -8.387941590308123e-2, /* tree 12 leaf 11 */
-    -1.1128025753769487e-1, /* tree 12 leaf 7 */
-    -6.712546953554836e-2, /* tree 12 leaf 4 */
-    8.694995202141984e-2, /* tree 12 leaf 8 */
-    1.5871085820601344e-2, /* tree 12 leaf 5 */
-    1.0050942192937594e-1, /* tree 12 leaf 12 */
-    1.1382954105940864e-1, /* tree 12 leaf 10 */
-    -9.256939924328805e-2, /* tree 12 leaf 9 */
-    2.706226536473615e-2, /* tree 12 leaf 13 */
-    -9.436558919594196e-2, /* tree 12 leaf 2 */
-    2.1938494516131897e-2, /* tree 12 leaf 14 */
-    -8.348843305955249e-2, /* tree 13 leaf 1 */
-    -5.014212174224313e-2, /* tree 13 leaf 2 */
-    8.887002233785146e-2, /* tree 13 leaf 12 */
-    1.8115937846332442e-1, /* tree 13 leaf 4 */
-    -9.756397001483749e-3, /* tree 13 leaf 11 */
-    -8.850403663706377e-2, /* tree 13 leaf 0 */
-    1.7096045771684915e-1, /* tree 13 leaf 6 */
-    8.000597238500516e-2, /* tree 13 leaf 5 */
-    8.95578273258209e-2, /* tree 13 leaf 7 */
-    1.3725869194527993e-1, /* tree 13 leaf 3 */
-    -1.0211855718957137e-1, /* tree 13 leaf 9 */
-    -9.398860753027997e-2, /* tree 13 leaf 8 */
-    -5.3043409292864066e-2, /* tree 13 leaf 10 */
-    3.243300530584161e-1, /* tree 13 leaf 13 */
-    2.2421458923465615e-2, /* tree 13 leaf 14 */
-    -9.38121119398274e-2, /* tree 14 leaf 1 */
-    -8.45440329670199e-2, /* tree 14 leaf 0 */
-    1.1824532732257159e-1, /* tree 14 leaf 8 */
-    -4.012647604118097e-2, /* tree 14 leaf 12 */
-    8.097740047444617e-2, /* tree 14 leaf 7 */
-    -6.698135669882987e-2, /* tree 14 leaf 6 */
-    1.674894832087449e-1, /* tree 14 leaf 4 */
-    -6.300452718363304e-2, /* tree 14 leaf 13 */
-    -1.5072807692282586e-1, /* tree 14 leaf 5 */
-    1.0875666660733344e-1, /* tree 14 leaf 10 */
-    1.458615035124693e-2, /* tree 14 leaf 2 */
-    -7.814856908406838e-2, /* tree 14 leaf 11 */
-    9.140955700653157e-2, /* tree 14 leaf 3 */
-    -9.776378887813178e-3, /* tree 14 leaf 9 */
-    7.773775667278177e-2, /* tree 14 leaf 14 */
-    9.132552231599866e-2, /* tree 15 leaf 3 */
-    7.863605710665567e-2, /* tree 15 leaf 5 */
-    -9.523537373235888e-2, /* tree 15 leaf 1 */
-    -1.7423438335683e-2, /* tree 15 leaf 7 */
-    -7.108755667826032e-2, /* tree 15 leaf 6 */
-    -1.0673795594422704e-1, /* tree 15 leaf 11 */
-    -6.704816422545683e-2, /* tree 15 leaf 4 */
-    7.616292771584976e-2, /* tree 15 leaf 12 */
-    -2.795542027117844e-2, /* tree 15 leaf 0 */
-    1.778196800317366e-2, /* tree 15 leaf 2 */
-    -5.106572502121836e-2, /* tree 15 leaf 14 */
-    8.668780265187348e-2, /* tree 15 leaf 8 */
-    -1.4583182689550417e-1, /* tree 15 leaf 10 */
-    4.414504514971692e-2, /* tree 15 leaf 9 */
-    1.6206343413960111e-1, /* tree 15 leaf 13 */
-    3.88109719537835e-2, /* tree 16 leaf 12 */
-    -6.017258820210153e-2, /* tree 16 leaf 2 */
-    1.1771572419296339e-1, /* tree 16 leaf 0 */
-    -8.128622545473796e-2, /* tree 16 leaf 14 */
-    1.311884039341091e-1, /* tree 16 leaf 3 */
-    -7.13176640388375e-2, /* tree 16 leaf 8 */
-    -1.1182775882118162e-1, /* tree 16 leaf 4 */
-    8.941865008780968e-2, /* tree 16 leaf 5 */
-    -1.487254068276097e-1, /* tree 16 leaf 1 */
-    2.1262821701277385e-2, /* tree 16 leaf 13 */
-    -9.473944602966012e-3, /* tree 16 leaf 6 */
-    9.463071553433944e-2, /* tree 16 leaf 9 */
-    -3.891298133704415e-2, /* tree 16 leaf 10 */
-    -8.495059304987883e-3, /* tree 16 leaf 7 */
-    1.0757588345872707e-1, /* tree 16 leaf 11 */
-    6.73801573412521e-2, /* tree 17 leaf 3 */
-    -8.24492213465993e-2, /* tree 17 leaf 0 */
-    -7.987960370478817e-2, /* tree 17 leaf 1 */
-    1.862061221444864e-2, /* tree 17 leaf 9 */
-    6.862455955575875e-2, /* tree 17 leaf 4 */
-    -6.014454513200638e-2, /* tree 17 leaf 6 */
-    -6.804951857591712e-2, /* tree 17 leaf 13 */
-    -1.200602802298842e-2, /* tree 17 leaf 2 */
-    1.3836219732786234e-1, /* tree 17 leaf 14 */
-    7.217227789270673e-2, /* tree 17 leaf 5 */
-    -7.800344225427303e-2, /* tree 17 leaf 8 */
-    1.1796193354539469e-1, /* tree 17 leaf 10 */
-    6.456027883100295e-2, /* tree 17 leaf 11 */
-    -1.1055775877879687e-1, /* tree 17 leaf 7 */
-    1.8097074720246315e-2, /* tree 17 leaf 12 */
-    -8.628108116151077e-2, /* tree 18 leaf 1 */
-    1.0782465773672445e-1, /* tree 18 leaf 10 */
-    1.0803495926292198e-1, /* tree 18 leaf 4 */
-    -8.070641261727998e-2, /* tree 18 leaf 0 */
-    -3.505619838064349e-2, /* tree 18 leaf 5 */
-    2.4198039104517943e-1, /* tree 18 leaf 2 */
-    2.750959224831024e-2, /* tree 18 leaf 11 */
-    -1.3684106106008956e-1, /* tree 18 leaf 9 */
-    1.3974411952428878e-2, /* tree 18 leaf 12 */
-    -6.623909087941403e-2, /* tree 18 leaf 13 */
-    7.784051495177283e-2, /* tree 18 leaf 14 */
-    -2.3002901112659443e-2, /* tree 18 leaf 3 */
-    6.889934986492695e-2, /* tree 18 leaf 7 */
-    5.241110802508027e-2, /* tree 18 leaf 6 */
-    -1.1224056125759359e-1, /* tree 18 leaf 8 */
-    -9.609037495956423e-2, /* tree 19 leaf 11 */
-    -7.670003662327941e-2, /* tree 19 leaf 2 */
-    -3.996046601398273e-2, /* tree 19 leaf 0 */
-    1.597511220990625e-1, /* tree 19 leaf 12 */
-    1.11908112374308e-1, /* tree 19 leaf 1 */
-    9.580700582696279e-2, /* tree 19 leaf 9 */
-    -6.95065490699813e-2, /* tree 19 leaf 4 */
-    1.1555386354435381e-2, /* tree 19 leaf 3 */
-    9.291793997520306e-2, /* tree 19 leaf 10 */
-    1.0442433184867972e-1, /* tree 19 leaf 6 */
-    -7.841974624838619e-2, /* tree 19 leaf 7 */
-    2.529690792101878e-1, /* tree 19 leaf 5 */
-    -7.083217845277066e-2, /* tree 19 leaf 13 */
-    4.9032264840735695e-2, /* tree 19 leaf 8 */
-    -2.889169993346595e-2, /* tree 19 leaf 14 */
-    8.51305405398764e-2, /* tree 20 leaf 4 */
-    -8.088029392896033e-2, /* tree 20 leaf 1 */
-    6.859456287057501e-2, /* tree 20 leaf 11 */
-    1.0093793592595655e-1, /* tree 20 leaf 0 */
-    -6.028388653631596e-3, /* tree 20 leaf 12 */
-    -2.2489667700690973e-3, /* tree 20 leaf 8 */
-    -9.64062085347436e-2, /* tree 20 leaf 2 */
-    -7.190313522290626e-2, /* tree 20 leaf 9 */
-    1.7408380393557293e-1, /* tree 20 leaf 13 */
-    5.651925984468477e-3, /* tree 20 leaf 6 */
-    -1.1035257928509434e-1, /* tree 20 leaf 7 */
-    -6.259608026595374e-2, /* tree 20 leaf 5 */
-    7.156227252885665e-2, /* tree 20 leaf 10 */
-    -3.1186274188017738e-3, /* tree 20 leaf 3 */
-    1.838827616895304e-1, /* tree 20 leaf 14 */
-    -7.268341372951607e-2, /* tree 21 leaf 2 */
-    -1.1200388600458817e-1, /* tree 21 leaf 0 */
-    8.199085492385551e-2, /* tree 21 leaf 11 */
-    -7.63718477093363e-2, /* tree 21 leaf 14 */
-    8.783586107768941e-2, /* tree 21 leaf 3 */
-    7.18590902591815e-2, /* tree 21 leaf 12 */
-    -6.012355291626286e-2, /* tree 21 leaf 13 */
-    6.930405475490917e-2, /* tree 21 leaf 1 */
-    -5.59378507822491e-2, /* tree 21 leaf 7 */
-    4.754873117173761e-2, /* tree 21 leaf 4 */
-    4.412340259699316e-1, /* tree 21 leaf 5 */
-    4.250377863439992e-3, /* tree 21 leaf 8 */
-    -1.2160889480832832e-1, /* tree 21 leaf 9 */
-    8.37249875479759e-2, /* tree 21 leaf 6 */
-    -1.40501740667804e-1, /* tree 21 leaf 10 */
-    8.746440563209512e-2, /* tree 22 leaf 5 */
-    -8.418763965787453e-2, /* tree 22 leaf 0 */
-    -4.8286325180183325e-2, /* tree 22 leaf 7 */
-    -7.536481239494797e-3, /* tree 22 leaf 3 */
-    -8.758516040697967e-2, /* tree 22 leaf 2 */
-    1.5536265888296943e-1, /* tree 22 leaf 10 */
-    -5.7855685395736295e-2, /* tree 22 leaf 6 */
-    -1.2780567593453618e-1, /* tree 22 leaf 8 */
-    6.593060936253442e-2, /* tree 22 leaf 4 */
-    -5.7177239074643e-2, /* tree 22 leaf 11 */
-    1.595353042915205e-1, /* tree 22 leaf 12 */
-    2.7615917343510488e-2, /* tree 22 leaf 1 */
-    1.7505072745074823e-1, /* tree 22 leaf 9 */
-    3.772779829595369e-2, /* tree 22 leaf 13 */
-    -6.639342824363643e-2, /* tree 22 leaf 14 */
-    1.1827511118355707e-1, /* tree 23 leaf 1 */
-    -7.421883012832158e-2, /* tree 23 leaf 10 */
-    6.5373222517229e-2, /* tree 23 leaf 9 */
-    -7.964167394043946e-2, /* tree 23 leaf 2 */
-    -1.1623317401967093e-1, /* tree 23 leaf 0 */
-    -1.1709705480718758e-3, /* tree 23 leaf 11 */
-    -5.937758956533587e-3, /* tree 23 leaf 6 */
-    -1.8382097721513402e-1, /* tree 23 leaf 14 */
-    -3.872626584850914e-2, /* tree 23 leaf 3 */
-    -3.226044741650109e-2, /* tree 23 leaf 5 */
-    1.1492139532496382e-1, /* tree 23 leaf 12 */
-    5.6982517422245076e-2, /* tree 23 leaf 4 */
-    1.2389584859711383e-1, /* tree 23 leaf 13 */
-    -2.564549487372819e-2, /* tree 23 leaf 7 */
-    1.2283489397582899e-1, /* tree 23 leaf 8 */
-    -8.352706659777426e-2, /* tree 24 leaf 1 */
-    1.6393046843777823e-2, /* tree 24 leaf 12 */
-    3.5398227019154564e-2, /* tree 24 leaf 7 */
-    6.318414850562332e-2, /* tree 24 leaf 3 */
-    -1.1045091755367803e-1, /* tree 24 leaf 0 */
-    1.1358358670802662e-1, /* tree 24 leaf 2 */
-    -1.31162178068913e-1, /* tree 24 leaf 9 */
-    5.307038883151655e-3, /* tree 24 leaf 10 */
-    -9.952401350502675e-2, /* tree 24 leaf 11 */
-    3.8583760594441956e-2, /* tree 24 leaf 4 */
-    -9.915779388266853e-2, /* tree 24 leaf 13 */
-    -7.549821672627856e-2, /* tree 24 leaf 6 */
-    -1.2198329732679512e-1, /* tree 24 leaf 5 */
-    1.1911183013642308e-2, /* tree 24 leaf 8 */
-    7.800772421030047e-2, /* tree 24 leaf 14 */
-    -7.471275826830596e-2, /* tree 25 leaf 1 */
-    8.036873088944974e-2, /* tree 25 leaf 2 */
-    8.26291802542499e-2, /* tree 25 leaf 12 */
-    -7.837485649942774e-2, /* tree 25 leaf 4 */
-    -3.787726112400341e-2, /* tree 25 leaf 13 */
-    -1.2095361193943364e-1, /* tree 25 leaf 5 */
-    1.494853674842757e-1, /* tree 25 leaf 11 */
-    8.355576660241601e-2, /* tree 25 leaf 6 */
-    -7.121541691129014e-2, /* tree 25 leaf 7 */
-    2.1695041119314e-2, /* tree 25 leaf 3 */
-    1.8613322193425993e-1, /* tree 25 leaf 14 */
-    -7.256119255127287e-2, /* tree 25 leaf 0 */
-    1.0149552150822767e-1, /* tree 25 leaf 10 */
-    1.6144234578927567e-3, /* tree 25 leaf 8 */
-    -7.43948533949208e-2, /* tree 25 leaf 9 */
-    -7.640698158733636e-2, /* tree 26 leaf 0 */
-    -5.4001635350734434e-2, /* tree 26 leaf 2 */
-    1.0813949508904588e-1, /* tree 26 leaf 1 */
-    -6.1403341053635735e-2, /* tree 26 leaf 6 */
-    6.661545141483564e-2, /* tree 26 leaf 5 */
-    2.723264223997723e-2, /* tree 26 leaf 4 */
-    -1.1540267554241167e-1, /* tree 26 leaf 7 */
-    1.4505520577299022e-1, /* tree 26 leaf 9 */
-    -4.498274508115804e-2, /* tree 26 leaf 11 */
-    -1.2765306311284783e-1, /* tree 26 leaf 3 */
-    -1.3363565172903955e-1, /* tree 26 leaf 8 */
-    7.331895034013479e-2, /* tree 26 leaf 13 */
-    -8.541265197665257e-2, /* tree 26 leaf 12 */
-    -1.63131836083877e-2, /* tree 26 leaf 10 */
-    1.0514320040748477e-1, /* tree 26 leaf 14 */
-    -4.240419682423636e-2, /* tree 27 leaf 0 */
-    6.870928303548375e-2, /* tree 27 leaf 1 */
-    -7.915947244587282e-2, /* tree 27 leaf 2 */
-    1.040771538328267e-1, /* tree 27 leaf 3 */
-    -9.424634437625902e-2, /* tree 27 leaf 4 */
-    1.3345686161997927e-1, /* tree 27 leaf 7 */
-    -1.0351151099682719e-1, /* tree 27 leaf 12 */
-    -1.2702260940337975e-1, /* tree 27 leaf 10 */
-    1.0817661370408514e-1, /* tree 27 leaf 8 */
-    -2.8339576526732538e-2, /* tree 27 leaf 9 */
-    1.1280882091471925e-1, /* tree 27 leaf 13 */
-    -7.548964238011502e-2, /* tree 27 leaf 6 */
-    5.153849033401763e-2, /* tree 27 leaf 11 */
-    -8.27925945896976e-2, /* tree 27 leaf 5 */
-    4.8693251716321544e-2, /* tree 27 leaf 14 */
-    -9.795798345465735e-2, /* tree 28 leaf 2 */
-    7.70165787923538e-2, /* tree 28 leaf 7 */
-    4.88179765714167e-2, /* tree 28 leaf 3 */
-    8.47642541329243e-2, /* tree 28 leaf 10 */
-    -8.184149686339315e-2, /* tree 28 leaf 0 */
-    -4.539270127590461e-2, /* tree 28 leaf 4 */
-    4.631379484285264e-2, /* tree 28 leaf 5 */
-    4.794262408161397e-2, /* tree 28 leaf 1 */
-    -1.1186297451423649e-1, /* tree 28 leaf 12 */
-    1.7637011566818417e-1, /* tree 28 leaf 11 */
-    1.0321073912769528e-1, /* tree 28 leaf 6 */
-    2.4120333639755746e-2, /* tree 28 leaf 13 */
-    -1.648591333224762e-1, /* tree 28 leaf 14 */
-    -1.0555211249534728e-2, /* tree 28 leaf 8 */
-    -8.585228761124172e-2, /* tree 28 leaf 9 */
-    6.8753395521201025e-3, /* tree 29 leaf 0 */
-    -7.095052919714016e-2, /* tree 29 leaf 1 */
-    2.1096426306886046e-2, /* tree 29 leaf 3 */
-    1.1448751869040107e-1, /* tree 29 leaf 9 */
-    -4.886949771663981e-2, /* tree 29 leaf 2 */
-    1.543172186086964e-1, /* tree 29 leaf 6 */
-    1.0797763655710257e-1, /* tree 29 leaf 8 */
-    1.2047697493359238e-1, /* tree 29 leaf 4 */
-    -8.215774305671172e-2, /* tree 29 leaf 7 */
-    -1.2163982813058703e-1, /* tree 29 leaf 10 */
-    -3.9583252108193516e-2, /* tree 29 leaf 5 */
-    -9.222137292702129e-2, /* tree 29 leaf 11 */
-    2.649428875493765e-1, /* tree 29 leaf 12 */
-    1.9656351531313265e-1, /* tree 29 leaf 13 */
-    4.5652478141363716e-2 /* tree 29 leaf 14 */
+    -0x1.63384072e75f7p-1, /* tree 0 leaf 1 */
+    -0x1.df946dac0c8a8p-2, /* tree 0 leaf 5 */
+    -0x1.4144a3af2dc28p-2, /* tree 0 leaf 6 */
+    -0x1.51ea5c81e93d6p-1, /* tree 0 leaf 4 */
+    -0x1.a590a14440776p-2, /* tree 0 leaf 0 */
+    -0x1.55b5a4d384012p-1, /* tree 0 leaf 9 */
+    -0x1.53dbca3e58308p-1, /* tree 0 leaf 3 */
+    -0x1.e0e5f822c58afp-2, /* tree 0 leaf 2 */
+    -0x1.39a080ce7e5dcp-1, /* tree 0 leaf 11 */
+    -0x1.724d0a6f83c28p-2, /* tree 0 leaf 7 */
+    -0x1.67d1d679d31e2p-2, /* tree 0 leaf 10 */
+    -0x1.53784de575332p-1, /* tree 0 leaf 12 */
+    -0x1.534a1453f528ep-2, /* tree 0 leaf 13 */
+    -0x1.247b93301180ap-1, /* tree 0 leaf 8 */
+    -0x1.6646ab0190625p-2, /* tree 0 leaf 14 */
+    0x1.57148251882dcp-4, /* tree 1 leaf 5 */
+    0x1.afaccbfbfdf98p-3, /* tree 1 leaf 6 */
+    -0x1.1069c9367c45fp-3, /* tree 1 leaf 1 */
+    -0x1.1073d709cbf3ep-6, /* tree 1 leaf 12 */
+    0x1.fed61332b110dp-4, /* tree 1 leaf 4 */
+    0x1.0dcd23d97ec0dp-3, /* tree 1 leaf 0 */
+    -0x1.8a8648b7eea6cp-4, /* tree 1 leaf 9 */
+    -0x1.e29170ff1cb72p-4, /* tree 1 leaf 8 */
+    0x1.00eeb394016c4p-5, /* tree 1 leaf 2 */
+    0x1.0c637f62364edp-2, /* tree 1 leaf 10 */
+    0x1.9b35081df7265p-3, /* tree 1 leaf 7 */
+    -0x1.7c4ab35419e6ep-4, /* tree 1 leaf 3 */
+    0x1.cee0389c8cd58p-5, /* tree 1 leaf 13 */
+    0x1.b872c73f3fd5fp-3, /* tree 1 leaf 11 */
+    0x1.e5c77358d310ap-5, /* tree 1 leaf 14 */
+    0x1.2f147a903c572p-4, /* tree 2 leaf 4 */
+    0x1.6c73d109f7e94p-3, /* tree 2 leaf 5 */
+    -0x1.b5924dfec6798p-4, /* tree 2 leaf 1 */
+    0x1.60a7ad606c944p-3, /* tree 2 leaf 7 */
+    0x1.da2dbc070c3dfp-4, /* tree 2 leaf 0 */
+    -0x1.6fa8a60d9ebfep-4, /* tree 2 leaf 11 */
+    0x1.562b19453f74fp-3, /* tree 2 leaf 6 */
+    0x1.29b94dde3fa6ap-2, /* tree 2 leaf 13 */
+    -0x1.5d553b2b5ca33p-5, /* tree 2 leaf 14 */
+    -0x1.0d377b4643f01p-3, /* tree 2 leaf 9 */
+    -0x1.7f0afb22884d5p-5, /* tree 2 leaf 2 */
+    -0x1.03d38c68e5126p-5, /* tree 2 leaf 3 */
+    0x1.3ada0ebf31c01p-3, /* tree 2 leaf 10 */
+    0x1.0c0e3180eba93p-3, /* tree 2 leaf 8 */
+    0x1.ba2b3ded0a9c7p-6, /* tree 2 leaf 12 */
+    -0x1.b4b30cb33b567p-4, /* tree 3 leaf 1 */
+    0x1.23a2d24cb5562p-4, /* tree 3 leaf 5 */
+    0x1.6210301688b12p-3, /* tree 3 leaf 7 */
+    -0x1.896a291db81c8p-4, /* tree 3 leaf 0 */
+    0x1.028ac9359a64fp-5, /* tree 3 leaf 13 */
+    0x1.3f08f7057b675p-3, /* tree 3 leaf 8 */
+    -0x1.3c4d0bba31752p-4, /* tree 3 leaf 3 */
+    -0x1.d0d1d2e911c35p-4, /* tree 3 leaf 4 */
+    0x1.84d313cb5f29cp-5, /* tree 3 leaf 14 */
+    0x1.70096cddb751p-3, /* tree 3 leaf 2 */
+    -0x1.06f0dab82995fp-3, /* tree 3 leaf 11 */
+    0x1.0676f2301b419p-8, /* tree 3 leaf 9 */
+    0x1.0d26bfe3b04bap-3, /* tree 3 leaf 10 */
+    -0x1.226ee6994e2a2p-6, /* tree 3 leaf 6 */
+    0x1.0c2cc49ad71efp-3, /* tree 3 leaf 12 */
+    -0x1.a7604686a90edp-4, /* tree 4 leaf 0 */
+    0x1.bc4f7ea740f37p-4, /* tree 4 leaf 12 */
+    0x1.22d3fe6c37b7bp-3, /* tree 4 leaf 5 */
+    -0x1.db7675bd73f95p-4, /* tree 4 leaf 1 */
+    -0x1.76434a2f7b3eep-9, /* tree 4 leaf 10 */
+    0x1.cbbe37df83b0cp-4, /* tree 4 leaf 7 */
+    -0x1.0124debfa0b54p-3, /* tree 4 leaf 3 */
+    0x1.b5bb4760c4a32p-4, /* tree 4 leaf 4 */
+    -0x1.cada93a1320d2p-4, /* tree 4 leaf 6 */
+    0x1.6944d295f3d1cp-5, /* tree 4 leaf 2 */
+    -0x1.ad3d25732b787p-4, /* tree 4 leaf 11 */
+    -0x1.60f933f85852dp-4, /* tree 4 leaf 9 */
+    -0x1.7cd7636c4339ap-4, /* tree 4 leaf 8 */
+    0x1.bc50809fe3f4cp-4, /* tree 4 leaf 13 */
+    -0x1.9709d6e85ee37p-5, /* tree 4 leaf 14 */
+    -0x1.5baf229244a57p-4, /* tree 5 leaf 0 */
+    0x1.176090fa244b2p-3, /* tree 5 leaf 5 */
+    0x1.23511b5721cc6p-3, /* tree 5 leaf 4 */
+    -0x1.d73a774c136f5p-4, /* tree 5 leaf 1 */
+    -0x1.d50311e2332d2p-9, /* tree 5 leaf 10 */
+    0x1.2e91784c9ca22p-4, /* tree 5 leaf 6 */
+    0x1.b5203e793f05cp-4, /* tree 5 leaf 7 */
+    -0x1.014c40b977c27p-3, /* tree 5 leaf 9 */
+    0x1.fc7a851c10362p-4, /* tree 5 leaf 2 */
+    -0x1.61ada5ee64169p-5, /* tree 5 leaf 3 */
+    -0x1.ee4f32a67249dp-6, /* tree 5 leaf 8 */
+    -0x1.216dd9935775bp-3, /* tree 5 leaf 11 */
+    0x1.e0b0c583f8658p-4, /* tree 5 leaf 13 */
+    0x1.7cb98d91dbda8p-4, /* tree 5 leaf 12 */
+    -0x1.853a9b0b8cf94p-3, /* tree 5 leaf 14 */
+    -0x1.0492c35242fb3p-4, /* tree 6 leaf 0 */
+    0x1.9d1abb7c4cdd7p-3, /* tree 6 leaf 11 */
+    0x1.f2f20d008f068p-4, /* tree 6 leaf 7 */
+    -0x1.9c18a844f5cc2p-4, /* tree 6 leaf 1 */
+    0x1.f275b770671fcp-5, /* tree 6 leaf 2 */
+    -0x1.5613b4ee4654ep-3, /* tree 6 leaf 12 */
+    -0x1.295bf2757abf9p-3, /* tree 6 leaf 13 */
+    -0x1.61cd9648f67b8p-5, /* tree 6 leaf 3 */
+    -0x1.a71bc35fe1f8ap-4, /* tree 6 leaf 4 */
+    0x1.a64e39ba4fdbcp-5, /* tree 6 leaf 10 */
+    -0x1.1e5d4ffdc8e0fp-3, /* tree 6 leaf 6 */
+    0x1.c2e46bd670785p-4, /* tree 6 leaf 14 */
+    -0x1.4380d9ff262fcp-4, /* tree 6 leaf 8 */
+    -0x1.ad7c235822335p-8, /* tree 6 leaf 5 */
+    0x1.d66cd548f899fp-4, /* tree 6 leaf 9 */
+    -0x1.9188ce8c5dfbdp-4, /* tree 7 leaf 11 */
+    0x1.f7b71623d4027p-4, /* tree 7 leaf 4 */
+    -0x1.5b5862cbc8262p-4, /* tree 7 leaf 1 */
+    0x1.c3e3f4354bc45p-5, /* tree 7 leaf 10 */
+    0x1.118b2e00de37fp-3, /* tree 7 leaf 9 */
+    -0x1.03b898102d37bp-4, /* tree 7 leaf 0 */
+    0x1.c3bfd2e0c1bbcp-3, /* tree 7 leaf 13 */
+    0x1.bac8756d5d617p-4, /* tree 7 leaf 5 */
+    0x1.adca2fff156e5p-6, /* tree 7 leaf 3 */
+    -0x1.c4c11b78c001p-4, /* tree 7 leaf 14 */
+    -0x1.51d18e780b1d6p-4, /* tree 7 leaf 2 */
+    0x1.161dda7a447p-3, /* tree 7 leaf 6 */
+    -0x1.bdc246b590ce4p-4, /* tree 7 leaf 12 */
+    -0x1.7da5108530524p-8, /* tree 7 leaf 7 */
+    0x1.699be01d668eap-4, /* tree 7 leaf 8 */
+    -0x1.814777884de0ep-4, /* tree 8 leaf 4 */
+    0x1.1976372bef281p-4, /* tree 8 leaf 5 */
+    -0x1.25751ac1863cbp-4, /* tree 8 leaf 2 */
+    0x1.e2efae9f5d932p-5, /* tree 8 leaf 9 */
+    -0x1.7f8c86701bb3dp-4, /* tree 8 leaf 0 */
+    0x1.83a76c14d833cp-15, /* tree 8 leaf 13 */
+    0x1.bca25e42965c7p-4, /* tree 8 leaf 6 */
+    0x1.eed7c80eba3fcp-4, /* tree 8 leaf 3 */
+    -0x1.cd763fce0a63fp-4, /* tree 8 leaf 10 */
+    0x1.ff89abf23cc4ap-4, /* tree 8 leaf 8 */
+    -0x1.6c1d2abda9ca4p-3, /* tree 8 leaf 1 */
+    -0x1.336470c3ef838p-6, /* tree 8 leaf 7 */
+    0x1.d3e0eed635985p-4, /* tree 8 leaf 14 */
+    0x1.3fb848df91c32p-4, /* tree 8 leaf 11 */
+    -0x1.c75dbf0d05e48p-4, /* tree 8 leaf 12 */
+    -0x1.9b633d7caf094p-4, /* tree 9 leaf 5 */
+    0x1.1e14c69194043p-4, /* tree 9 leaf 6 */
+    0x1.c5b3b2fdd088fp-4, /* tree 9 leaf 3 */
+    -0x1.4b583c2b2022bp-4, /* tree 9 leaf 2 */
+    0x1.9c83b02dffe12p-5, /* tree 9 leaf 11 */
+    0x1.f58fe4b8ac15cp-4, /* tree 9 leaf 0 */
+    -0x1.0e9e2773bbfcfp-4, /* tree 9 leaf 10 */
+    0x1.dab78b4f236e2p-4, /* tree 9 leaf 12 */
+    -0x1.8a3d631bce87ap-4, /* tree 9 leaf 7 */
+    -0x1.552467dcd578cp-4, /* tree 9 leaf 13 */
+    -0x1.2e48fc1a54cffp-4, /* tree 9 leaf 4 */
+    -0x1.19d45cad680fep-5, /* tree 9 leaf 1 */
+    0x1.47392e84fd3fcp-4, /* tree 9 leaf 14 */
+    -0x1.011dd0b2b454bp-5, /* tree 9 leaf 8 */
+    0x1.ccab8e4b89e4p-4, /* tree 9 leaf 9 */
+    -0x1.70172c6c78154p-4, /* tree 10 leaf 0 */
+    0x1.f13223f1bb705p-4, /* tree 10 leaf 5 */
+    -0x1.13e4a21f1955bp-3, /* tree 10 leaf 11 */
+    0x1.d2d25f88365cfp-4, /* tree 10 leaf 4 */
+    0x1.d01163518413cp-4, /* tree 10 leaf 1 */
+    -0x1.9fd2c9ed05244p-4, /* tree 10 leaf 2 */
+    -0x1.50e0f81e16143p-5, /* tree 10 leaf 3 */
+    -0x1.b5ea29882f6d7p-5, /* tree 10 leaf 9 */
+    0x1.1a53b2636857ap-3, /* tree 10 leaf 13 */
+    -0x1.4c4073118f968p-5, /* tree 10 leaf 14 */
+    -0x1.61ff459adabd4p-4, /* tree 10 leaf 7 */
+    -0x1.635172d15a143p-5, /* tree 10 leaf 8 */
+    0x1.29e1e89ea85cfp-4, /* tree 10 leaf 10 */
+    0x1.0d00b213fa356p-3, /* tree 10 leaf 6 */
+    -0x1.5655f1959a278p-4, /* tree 10 leaf 12 */
+    -0x1.614fba18e0e8cp-4, /* tree 11 leaf 1 */
+    0x1.92b986561ea5p-5, /* tree 11 leaf 7 */
+    0x1.a1c07a179a9d4p-4, /* tree 11 leaf 3 */
+    -0x1.2867ec4341c71p-4, /* tree 11 leaf 0 */
+    0x1.7f5b6ce046264p-3, /* tree 11 leaf 10 */
+    -0x1.d147fb56993aap-5, /* tree 11 leaf 4 */
+    0x1.2cf69de05859bp-4, /* tree 11 leaf 5 */
+    -0x1.85735957cc06bp-4, /* tree 11 leaf 12 */
+    -0x1.814abc9d2fc9ep-4, /* tree 11 leaf 6 */
+    0x1.2b71123d8ac7ep-5, /* tree 11 leaf 11 */
+    0x1.18ac014e97a75p-2, /* tree 11 leaf 13 */
+    0x1.0c9c167f6bc1bp-3, /* tree 11 leaf 8 */
+    0x1.b81d3fb7e293fp-4, /* tree 11 leaf 2 */
+    0x1.23d4f0f5136b1p-6, /* tree 11 leaf 9 */
+    -0x1.da7d59b8dd0acp-5, /* tree 11 leaf 14 */
+    0x1.6420dbf3ea9p-4, /* tree 12 leaf 3 */
+    -0x1.7bdfdee473658p-4, /* tree 12 leaf 0 */
+    -0x1.52f566bb43bbep-4, /* tree 12 leaf 1 */
+    0x1.70c1592894316p-3, /* tree 12 leaf 6 */
+    -0x1.5791f141c7f38p-4, /* tree 12 leaf 11 */
+    -0x1.c7cdcead09a77p-4, /* tree 12 leaf 7 */
+    -0x1.12f2280624253p-4, /* tree 12 leaf 4 */
+    0x1.6425a20521dcep-4, /* tree 12 leaf 8 */
+    0x1.040828a34ba58p-6, /* tree 12 leaf 5 */
+    0x1.9bafc48206497p-4, /* tree 12 leaf 12 */
+    0x1.d23eecc2b39b5p-4, /* tree 12 leaf 10 */
+    -0x1.7b2a0ce5c3becp-4, /* tree 12 leaf 9 */
+    0x1.bb635e2c9f2cdp-6, /* tree 12 leaf 13 */
+    -0x1.82857df76df18p-4, /* tree 12 leaf 2 */
+    0x1.6770b71e18c52p-6, /* tree 12 leaf 14 */
+    -0x1.55f7f7995c6b3p-4, /* tree 13 leaf 1 */
+    -0x1.9ac3a6a11e987p-5, /* tree 13 leaf 2 */
+    0x1.6c02f8f892e38p-4, /* tree 13 leaf 12 */
+    0x1.7303b02ee8c94p-3, /* tree 13 leaf 4 */
+    -0x1.3fb297062a46bp-7, /* tree 13 leaf 11 */
+    -0x1.6a83356eb9092p-4, /* tree 13 leaf 0 */
+    0x1.5e2084366ca9ap-3, /* tree 13 leaf 6 */
+    0x1.47b457ae0d6b7p-4, /* tree 13 leaf 5 */
+    0x1.6ed4303771864p-4, /* tree 13 leaf 7 */
+    0x1.191b15c7f9463p-3, /* tree 13 leaf 3 */
+    -0x1.a24711771a465p-4, /* tree 13 leaf 9 */
+    -0x1.80fa32b8a048bp-4, /* tree 13 leaf 8 */
+    -0x1.b2881785cc56ap-5, /* tree 13 leaf 10 */
+    0x1.4c1d2d6bfbbep-2, /* tree 13 leaf 13 */
+    0x1.6f5a6a33835a8p-6, /* tree 13 leaf 14 */
+    -0x1.8041210c0105fp-4, /* tree 14 leaf 1 */
+    -0x1.5a4ad80aa50dcp-4, /* tree 14 leaf 0 */
+    0x1.e455365c158bcp-4, /* tree 14 leaf 8 */
+    -0x1.48b751c99e838p-5, /* tree 14 leaf 12 */
+    0x1.4baef56c0ba33p-4, /* tree 14 leaf 7 */
+    -0x1.125b0b0769348p-4, /* tree 14 leaf 6 */
+    0x1.5704b9e671aa4p-3, /* tree 14 leaf 4 */
+    -0x1.021108fc0ef01p-4, /* tree 14 leaf 13 */
+    -0x1.34b0ec07c7b3p-3, /* tree 14 leaf 5 */
+    0x1.bd77a164cebc2p-4, /* tree 14 leaf 10 */
+    0x1.ddf57f5dd7adap-7, /* tree 14 leaf 2 */
+    -0x1.4018b6c71fd3dp-4, /* tree 14 leaf 11 */
+    0x1.7669de1e288dbp-4, /* tree 14 leaf 3 */
+    -0x1.405a35cc58e1bp-7, /* tree 14 leaf 9 */
+    0x1.3e69f2292f1e4p-4, /* tree 14 leaf 14 */
+    0x1.7611c03a32838p-4, /* tree 15 leaf 3 */
+    0x1.4217e1d8f39b8p-4, /* tree 15 leaf 5 */
+    -0x1.861586f9a5256p-4, /* tree 15 leaf 1 */
+    -0x1.1d7732757afb2p-6, /* tree 15 leaf 7 */
+    -0x1.232cb4b15eec3p-4, /* tree 15 leaf 6 */
+    -0x1.b532dbe05b855p-4, /* tree 15 leaf 11 */
+    -0x1.12a11889aecb3p-4, /* tree 15 leaf 4 */
+    0x1.37f69e3b50a3p-4, /* tree 15 leaf 12 */
+    -0x1.ca0587f3e1a35p-6, /* tree 15 leaf 0 */
+    0x1.2356fac20ebbfp-6, /* tree 15 leaf 2 */
+    -0x1.a254965d34867p-5, /* tree 15 leaf 14 */
+    0x1.6312bfd5a1608p-4, /* tree 15 leaf 8 */
+    -0x1.2aa9e079db63ap-3, /* tree 15 leaf 10 */
+    0x1.69a2dea659edbp-5, /* tree 15 leaf 9 */
+    0x1.4be7e9ec0e694p-3, /* tree 15 leaf 13 */
+    0x1.3df081e88f245p-5, /* tree 16 leaf 12 */
+    -0x1.ecef104e32cd8p-5, /* tree 16 leaf 2 */
+    0x1.e229e21a23c6p-4, /* tree 16 leaf 0 */
+    -0x1.4cf2c8ff1818p-4, /* tree 16 leaf 14 */
+    0x1.0cac8184176bfp-3, /* tree 16 leaf 3 */
+    -0x1.241dfdaac862dp-4, /* tree 16 leaf 8 */
+    -0x1.ca0be76ec04f4p-4, /* tree 16 leaf 4 */
+    0x1.6e42401c79487p-4, /* tree 16 leaf 5 */
+    -0x1.3096f23345624p-3, /* tree 16 leaf 1 */
+    0x1.5c5ebcf4f8788p-6, /* tree 16 leaf 13 */
+    -0x1.3671351deef3ap-7, /* tree 16 leaf 6 */
+    0x1.839b7f46ac4e8p-4, /* tree 16 leaf 9 */
+    -0x1.3ec66fc770563p-5, /* tree 16 leaf 10 */
+    -0x1.165db8f23d8d9p-7, /* tree 16 leaf 7 */
+    0x1.b8a17d54b2572p-4, /* tree 16 leaf 11 */
+    0x1.13fd3742e1546p-4, /* tree 17 leaf 3 */
+    -0x1.51b646543a9c2p-4, /* tree 17 leaf 0 */
+    -0x1.472fd5d878daep-4, /* tree 17 leaf 1 */
+    0x1.3114821f8605ap-6, /* tree 17 leaf 9 */
+    0x1.191610efe9038p-4, /* tree 17 leaf 4 */
+    -0x1.ecb440cbfe0fdp-5, /* tree 17 leaf 6 */
+    -0x1.16bb178cac7ap-4, /* tree 17 leaf 13 */
+    -0x1.8969dcdb57131p-7, /* tree 17 leaf 2 */
+    0x1.1b5da3c434f9fp-3, /* tree 17 leaf 14 */
+    0x1.279e1e53a1c9fp-4, /* tree 17 leaf 5 */
+    -0x1.3f8089975208p-4, /* tree 17 leaf 8 */
+    0x1.e32c0d6c019ecp-4, /* tree 17 leaf 10 */
+    0x1.08705be332603p-4, /* tree 17 leaf 11 */
+    -0x1.c4d836646242cp-4, /* tree 17 leaf 7 */
+    0x1.2880a204e9155p-6, /* tree 17 leaf 12 */
+    -0x1.6168455da2a77p-4, /* tree 18 leaf 1 */
+    0x1.b9a6592ae7ef8p-4, /* tree 18 leaf 10 */
+    0x1.ba82dd8dbe3a2p-4, /* tree 18 leaf 4 */
+    -0x1.4a92ceac4c97ap-4, /* tree 18 leaf 0 */
+    -0x1.1f2e2d3224787p-5, /* tree 18 leaf 5 */
+    0x1.ef936a4e7faa8p-3, /* tree 18 leaf 2 */
+    0x1.c2b797c219312p-6, /* tree 18 leaf 11 */
+    -0x1.1840205006315p-3, /* tree 18 leaf 9 */
+    0x1.c9e9dd288384p-7, /* tree 18 leaf 12 */
+    -0x1.0f50b890b3a17p-4, /* tree 18 leaf 13 */
+    0x1.3ed5b22058bbap-4, /* tree 18 leaf 14 */
+    -0x1.78e128ff7cd5cp-6, /* tree 18 leaf 3 */
+    0x1.1a3634662b1a7p-4, /* tree 18 leaf 7 */
+    0x1.ad5a0f5d4664ap-5, /* tree 18 leaf 6 */
+    -0x1.cbbcc23e2d41dp-4, /* tree 18 leaf 8 */
+    -0x1.89960f9e9658bp-4, /* tree 19 leaf 11 */
+    -0x1.3a29d14e62409p-4, /* tree 19 leaf 2 */
+    -0x1.475b2bd53718p-5, /* tree 19 leaf 0 */
+    0x1.472b98a751764p-3, /* tree 19 leaf 12 */
+    0x1.ca60292ce03d2p-4, /* tree 19 leaf 1 */
+    0x1.886ced4c12609p-4, /* tree 19 leaf 9 */
+    -0x1.1cb2e631d070ep-4, /* tree 19 leaf 4 */
+    0x1.7aa59b3e12aa6p-7, /* tree 19 leaf 3 */
+    0x1.7c9785967ba6ap-4, /* tree 19 leaf 10 */
+    0x1.abb8d92325cfp-4, /* tree 19 leaf 6 */
+    -0x1.41351057f580ep-4, /* tree 19 leaf 7 */
+    0x1.030a53886d8edp-2, /* tree 19 leaf 5 */
+    -0x1.2220ec1f586a7p-4, /* tree 19 leaf 13 */
+    0x1.91ac1cbe12998p-5, /* tree 19 leaf 8 */
+    -0x1.d95c9295c3e5cp-6, /* tree 19 leaf 14 */
+    0x1.5cb1d77827344p-4, /* tree 20 leaf 4 */
+    -0x1.4b4922950d51fp-4, /* tree 20 leaf 1 */
+    0x1.18f69cc3668bbp-4, /* tree 20 leaf 11 */
+    0x1.9d7118dba4c4fp-4, /* tree 20 leaf 0 */
+    -0x1.8b13941d6bbc8p-8, /* tree 20 leaf 12 */
+    -0x1.26c6cd74587a1p-9, /* tree 20 leaf 8 */
+    -0x1.8ae13c8c9bf9ap-4, /* tree 20 leaf 2 */
+    -0x1.2683e6e4322bp-4, /* tree 20 leaf 9 */
+    0x1.64860ca5551e6p-3, /* tree 20 leaf 13 */
+    0x1.72679543409dbp-8, /* tree 20 leaf 6 */
+    -0x1.c40110f0f08cp-4, /* tree 20 leaf 7 */
+    -0x1.0064bf5999dafp-4, /* tree 20 leaf 5 */
+    0x1.251e7b4238d8bp-4, /* tree 20 leaf 10 */
+    -0x1.98c3c58b58e29p-9, /* tree 20 leaf 3 */
+    0x1.7897867e099d7p-3, /* tree 20 leaf 14 */
+    -0x1.29b6154ee0e83p-4, /* tree 21 leaf 2 */
+    -0x1.cac49636a246dp-4, /* tree 21 leaf 0 */
+    0x1.4fd5a48781301p-4, /* tree 21 leaf 11 */
+    -0x1.38d1afc3f2734p-4, /* tree 21 leaf 14 */
+    0x1.67c6936bea30bp-4, /* tree 21 leaf 3 */
+    0x1.2655b7a95600ap-4, /* tree 21 leaf 12 */
+    -0x1.ec883aafd45f7p-5, /* tree 21 leaf 13 */
+    0x1.1bde918a70c16p-4, /* tree 21 leaf 1 */
+    -0x1.ca3e2cf6fc36fp-5, /* tree 21 leaf 7 */
+    0x1.8584eaab2a42cp-5, /* tree 21 leaf 4 */
+    0x1.c3d2da3db16dfp-2, /* tree 21 leaf 5 */
+    0x1.168d81eb4b427p-8, /* tree 21 leaf 8 */
+    -0x1.f21c2b21abed4p-4, /* tree 21 leaf 9 */
+    0x1.56f003360667bp-4, /* tree 21 leaf 6 */
+    -0x1.1fbf606998261p-3, /* tree 21 leaf 10 */
+    0x1.6641139c10158p-4, /* tree 22 leaf 5 */
+    -0x1.58d52370ed955p-4, /* tree 22 leaf 0 */
+    -0x1.8b8fc36fc5e87p-5, /* tree 22 leaf 7 */
+    -0x1.ede92c735718p-8, /* tree 22 leaf 3 */
+    -0x1.66bfb279019acp-4, /* tree 22 leaf 2 */
+    0x1.3e2ec717602b5p-3, /* tree 22 leaf 10 */
+    -0x1.d9f42a9531fd4p-5, /* tree 22 leaf 6 */
+    -0x1.05befb730e59cp-3, /* tree 22 leaf 8 */
+    0x1.0e0d4130476bcp-4, /* tree 22 leaf 4 */
+    -0x1.d4655c7cd657fp-5, /* tree 22 leaf 11 */
+    0x1.46ba7213ea793p-3, /* tree 22 leaf 12 */
+    0x1.c4758d75b901p-6, /* tree 22 leaf 1 */
+    0x1.6680feec55f6p-3, /* tree 22 leaf 9 */
+    0x1.3510ed7a993c9p-5, /* tree 22 leaf 13 */
+    -0x1.0ff28e2f9ca2dp-4, /* tree 22 leaf 14 */
+    0x1.e47471676d1fap-4, /* tree 23 leaf 1 */
+    -0x1.3000158260573p-4, /* tree 23 leaf 10 */
+    0x1.0bc4cacbee191p-4, /* tree 23 leaf 9 */
+    -0x1.4636590f90edbp-4, /* tree 23 leaf 2 */
+    -0x1.dc175111ff08p-4, /* tree 23 leaf 0 */
+    -0x1.32f680d58d94dp-10, /* tree 23 leaf 11 */
+    -0x1.85231087a3c7dp-8, /* tree 23 leaf 6 */
+    -0x1.787721eba97fp-3, /* tree 23 leaf 14 */
+    -0x1.3d3eddaa18f91p-5, /* tree 23 leaf 3 */
+    -0x1.08470fd3765f9p-5, /* tree 23 leaf 5 */
+    0x1.d6b7d12880a48p-4, /* tree 23 leaf 12 */
+    0x1.d2cd0018b69f7p-5, /* tree 23 leaf 4 */
+    0x1.fb7a369d5b394p-4, /* tree 23 leaf 13 */
+    -0x1.a42d00716ef8fp-6, /* tree 23 leaf 7 */
+    0x1.f721b8c6f0e5dp-4, /* tree 23 leaf 8 */
+    -0x1.56207a35e45ecp-4, /* tree 24 leaf 1 */
+    0x1.0c956c04da439p-6, /* tree 24 leaf 12 */
+    0x1.21fb766c46e17p-5, /* tree 24 leaf 7 */
+    0x1.02cd61b750ef4p-4, /* tree 24 leaf 3 */
+    -0x1.c4682e6b4cc1cp-4, /* tree 24 leaf 0 */
+    0x1.d13d05e45fa92p-4, /* tree 24 leaf 2 */
+    -0x1.0c9ec18a3991ap-3, /* tree 24 leaf 9 */
+    0x1.5bcd567115a87p-8, /* tree 24 leaf 10 */
+    -0x1.97a67df2bb66bp-4, /* tree 24 leaf 11 */
+    0x1.3c1402bd1d427p-5, /* tree 24 leaf 4 */
+    -0x1.96267b9de9c27p-4, /* tree 24 leaf 13 */
+    -0x1.353d9e3bee551p-4, /* tree 24 leaf 6 */
+    -0x1.f3a4c20ad44afp-4, /* tree 24 leaf 5 */
+    0x1.864e3ec008aa4p-7, /* tree 24 leaf 8 */
+    0x1.3f8507051919ap-4, /* tree 24 leaf 14 */
+    -0x1.32060155b384bp-4, /* tree 25 leaf 1 */
+    0x1.4930b8eca8cd8p-4, /* tree 25 leaf 2 */
+    0x1.5272f9ae32596p-4, /* tree 25 leaf 12 */
+    -0x1.4105fe57e656ep-4, /* tree 25 leaf 4 */
+    -0x1.364a5fb944c97p-5, /* tree 25 leaf 13 */
+    -0x1.ef6d0df9ce9cfp-4, /* tree 25 leaf 5 */
+    0x1.322562649aa2ep-3, /* tree 25 leaf 11 */
+    0x1.563e924f3180ep-4, /* tree 25 leaf 6 */
+    -0x1.23b2c6e9ae10dp-4, /* tree 25 leaf 7 */
+    0x1.63739905f0e88p-6, /* tree 25 leaf 3 */
+    0x1.7d336a2741097p-3, /* tree 25 leaf 14 */
+    -0x1.2935eccf76af5p-4, /* tree 25 leaf 0 */
+    0x1.9fb9c49917c45p-4, /* tree 25 leaf 10 */
+    0x1.a7361fd06e007p-10, /* tree 25 leaf 8 */
+    -0x1.30b8a865268p-4, /* tree 25 leaf 9 */
+    -0x1.38f686f1a8b06p-4, /* tree 26 leaf 0 */
+    -0x1.ba61a33861aap-5, /* tree 26 leaf 2 */
+    0x1.baf07aad03b4ap-4, /* tree 26 leaf 1 */
+    -0x1.f70423b61892cp-5, /* tree 26 leaf 6 */
+    0x1.10db5d13c28b3p-4, /* tree 26 leaf 5 */
+    0x1.be2dfaf37acdfp-6, /* tree 26 leaf 4 */
+    -0x1.d8b079d5357b7p-4, /* tree 26 leaf 7 */
+    0x1.2912b42746bebp-3, /* tree 26 leaf 9 */
+    -0x1.707fa760408acp-5, /* tree 26 leaf 11 */
+    -0x1.056ef81a6e65fp-3, /* tree 26 leaf 3 */
+    -0x1.11af918e0c05fp-3, /* tree 26 leaf 8 */
+    0x1.2c507dde34f2fp-4, /* tree 26 leaf 13 */
+    -0x1.5dd9a82e783a6p-4, /* tree 26 leaf 12 */
+    -0x1.0b467385dde55p-6, /* tree 26 leaf 10 */
+    0x1.aeaaa2f259c9dp-4, /* tree 26 leaf 14 */
+    -0x1.5b600bd258001p-5, /* tree 27 leaf 0 */
+    0x1.196ee7b91aaa9p-4, /* tree 27 leaf 1 */
+    -0x1.443cb9152d9dep-4, /* tree 27 leaf 2 */
+    0x1.aa4cce3f90642p-4, /* tree 27 leaf 3 */
+    -0x1.8208746dd13f9p-4, /* tree 27 leaf 4 */
+    0x1.1151d4c0ad474p-3, /* tree 27 leaf 7 */
+    -0x1.a7fbafa7dacbfp-4, /* tree 27 leaf 12 */
+    -0x1.04246e09ebb89p-3, /* tree 27 leaf 10 */
+    0x1.bb1766a0d12ffp-4, /* tree 27 leaf 8 */
+    -0x1.d050cc9758f94p-6, /* tree 27 leaf 9 */
+    0x1.ce109f4876f2ap-4, /* tree 27 leaf 13 */
+    -0x1.3534a093596ap-4, /* tree 27 leaf 6 */
+    0x1.a6340c4f08bf7p-5, /* tree 27 leaf 11 */
+    -0x1.531e53e1d1deap-4, /* tree 27 leaf 5 */
+    0x1.8ee526750a36fp-5, /* tree 27 leaf 14 */
+    -0x1.913c63f51e281p-4, /* tree 28 leaf 2 */
+    0x1.3b75bc729b83p-4, /* tree 28 leaf 7 */
+    0x1.8feab79a989bbp-5, /* tree 28 leaf 3 */
+    0x1.5b31c335ee8fep-4, /* tree 28 leaf 10 */
+    -0x1.4f390787be4dp-4, /* tree 28 leaf 0 */
+    -0x1.73db64eea0a08p-5, /* tree 28 leaf 4 */
+    0x1.7b67114684c18p-5, /* tree 28 leaf 5 */
+    0x1.88bef8507a80ep-5, /* tree 28 leaf 1 */
+    -0x1.ca30d492c036cp-4, /* tree 28 leaf 12 */
+    0x1.6934bc364aeecp-3, /* tree 28 leaf 11 */
+    0x1.a6c04dd26419fp-4, /* tree 28 leaf 6 */
+    0x1.8b300309afe01p-6, /* tree 28 leaf 13 */
+    -0x1.51a1aa5089176p-3, /* tree 28 leaf 14 */
+    -0x1.59df878f3f6bcp-7, /* tree 28 leaf 8 */
+    -0x1.5fa6a5f93bacep-4, /* tree 28 leaf 9 */
+    0x1.c2950e8676dbap-8, /* tree 29 leaf 0 */
+    -0x1.229d05a891dbfp-4, /* tree 29 leaf 1 */
+    0x1.59a4d3433c348p-6, /* tree 29 leaf 3 */
+    0x1.d4f0dd493516fp-4, /* tree 29 leaf 9 */
+    -0x1.9056c3cee094bp-5, /* tree 29 leaf 2 */
+    0x1.3c0aaa7912804p-3, /* tree 29 leaf 6 */
+    0x1.ba46c21b64e2p-4, /* tree 29 leaf 8 */
+    0x1.ed7943b42c334p-4, /* tree 29 leaf 4 */
+    -0x1.5084a338aaffep-4, /* tree 29 leaf 7 */
+    -0x1.f23c9abb6412fp-4, /* tree 29 leaf 10 */
+    -0x1.444418a8c4b97p-5, /* tree 29 leaf 5 */
+    -0x1.79bd1e4b6ba0ap-4, /* tree 29 leaf 11 */
+    0x1.0f4d3035545adp-2, /* tree 29 leaf 12 */
+    0x1.928fe46eda858p-3, /* tree 29 leaf 13 */
+    0x1.75fc2f932702bp-5 /* tree 29 leaf 14 */
 };
 /* Row of each tree's root, in summation order. */
 const timber_index_t timber_tree_root[TIMBER_N_TREES] = {
@@ -1465,223 +1465,223 @@ const timber_count_t timber_threshold_count[TIMBER_N_USED] = {
 /* Per used feature, its distinct thresholds ascending, then FLT_MAX (the
  * sentinel the encoding may read past the last threshold). */
 const timber_float32_t timber_thresholds[TIMBER_N_THRESHOLDS] = {
-    -1.5710219e0f, /* feature 0 */
-    -1.194714e0f, /* feature 0 */
-    -1.0069398e0f, /* feature 0 */
-    -8.0900943e-1f, /* feature 0 */
-    -6.010543e-1f, /* feature 0 */
-    -5.974123e-1f, /* feature 0 */
-    -5.889577e-1f, /* feature 0 */
-    -4.977326e-1f, /* feature 0 */
-    -4.2979833e-1f, /* feature 0 */
-    -3.4346366e-1f, /* feature 0 */
-    -3.3345178e-1f, /* feature 0 */
-    -1.0825621e-1f, /* feature 0 */
-    2.8817108e-2f, /* feature 0 */
-    4.6238013e-2f, /* feature 0 */
-    8.524689e-2f, /* feature 0 */
-    1.2049688e-1f, /* feature 0 */
-    2.3403317e-1f, /* feature 0 */
-    2.4788903e-1f, /* feature 0 */
-    2.8383118e-1f, /* feature 0 */
-    3.327717e-1f, /* feature 0 */
-    3.8118324e-1f, /* feature 0 */
-    5.299305e-1f, /* feature 0 */
-    5.665779e-1f, /* feature 0 */
-    5.804185e-1f, /* feature 0 */
-    7.1752125e-1f, /* feature 0 */
-    7.269303e-1f, /* feature 0 */
-    7.3715353e-1f, /* feature 0 */
-    8.1355727e-1f, /* feature 0 */
-    8.385825e-1f, /* feature 0 */
-    8.4777695e-1f, /* feature 0 */
-    8.739174e-1f, /* feature 0 */
-    9.4187075e-1f, /* feature 0 */
-    1.0781319e0f, /* feature 0 */
-    1.1112484e0f, /* feature 0 */
-    1.1752119e0f, /* feature 0 */
-    1.2996566e0f, /* feature 0 */
-    1.3648666e0f, /* feature 0 */
-    1.4182643e0f, /* feature 0 */
-    1.4339926e0f, /* feature 0 */
-    1.5665252e0f, /* feature 0 */
-    3.4028235e38f, /* feature 0 sentinel */
-    -3.081546e0f, /* feature 1 */
-    -2.6162207e0f, /* feature 1 */
-    -2.5238645e0f, /* feature 1 */
-    -2.0135887e0f, /* feature 1 */
-    -1.8260134e0f, /* feature 1 */
-    -1.7001902e0f, /* feature 1 */
-    -1.6145284e0f, /* feature 1 */
-    -1.4499944e0f, /* feature 1 */
-    -1.3850846e0f, /* feature 1 */
-    -1.30227e0f, /* feature 1 */
-    -9.961473e-1f, /* feature 1 */
-    -8.676816e-1f, /* feature 1 */
-    -7.7721536e-1f, /* feature 1 */
-    -6.870635e-1f, /* feature 1 */
-    -6.772937e-1f, /* feature 1 */
-    -6.167411e-1f, /* feature 1 */
-    -5.2803874e-1f, /* feature 1 */
-    -5.0649023e-1f, /* feature 1 */
-    -4.8644683e-1f, /* feature 1 */
-    -4.721886e-1f, /* feature 1 */
-    -4.3146515e-1f, /* feature 1 */
-    -5.0748896e-2f, /* feature 1 */
-    -1.4212714e-2f, /* feature 1 */
-    1e-35f, /* feature 1 */
-    9.207538e-3f, /* feature 1 */
-    3.1424213e-2f, /* feature 1 */
-    8.3552115e-2f, /* feature 1 */
-    2.3670527e-1f, /* feature 1 */
-    3.434236e-1f, /* feature 1 */
-    3.7459767e-1f, /* feature 1 */
-    5.0914896e-1f, /* feature 1 */
-    1.0289696e0f, /* feature 1 */
-    1.2232184e0f, /* feature 1 */
-    1.2414247e0f, /* feature 1 */
-    1.2495537e0f, /* feature 1 */
-    1.283816e0f, /* feature 1 */
-    1.4037869e0f, /* feature 1 */
-    1.5062776e0f, /* feature 1 */
-    1.559828e0f, /* feature 1 */
-    1.6112307e0f, /* feature 1 */
-    1.726962e0f, /* feature 1 */
-    1.7727549e0f, /* feature 1 */
-    1.8379338e0f, /* feature 1 */
-    2.274155e0f, /* feature 1 */
-    2.2797697e0f, /* feature 1 */
-    2.9522374e0f, /* feature 1 */
-    3.223295e0f, /* feature 1 */
-    3.2709594e0f, /* feature 1 */
-    3.4028235e38f, /* feature 1 sentinel */
-    -3.7130263e0f, /* feature 2 */
-    -1.7086321e0f, /* feature 2 */
-    -1.4088556e0f, /* feature 2 */
-    -1.3367258e0f, /* feature 2 */
-    -1.0185788e0f, /* feature 2 */
-    -9.9173206e-1f, /* feature 2 */
-    -6.264953e-1f, /* feature 2 */
-    -4.0982845e-1f, /* feature 2 */
-    -3.5892794e-1f, /* feature 2 */
-    -1.319548e-1f, /* feature 2 */
-    -3.0949913e-2f, /* feature 2 */
-    -1.183276e-2f, /* feature 2 */
-    -1.0000001e-35f, /* feature 2 */
-    1e-35f, /* feature 2 */
-    1.508393e-2f, /* feature 2 */
-    3.727636e-2f, /* feature 2 */
-    5.5353e-2f, /* feature 2 */
-    6.944641e-2f, /* feature 2 */
-    9.10631e-2f, /* feature 2 */
-    2.1493673e-1f, /* feature 2 */
-    2.9986614e-1f, /* feature 2 */
-    3.2048777e-1f, /* feature 2 */
-    3.8625363e-1f, /* feature 2 */
-    1.6063198e0f, /* feature 2 */
-    1.985789e0f, /* feature 2 */
-    3.4028235e38f, /* feature 2 sentinel */
-    1e-35f, /* feature 3 */
-    1.5e0f, /* feature 3 */
-    2.5e0f, /* feature 3 */
-    3.5e0f, /* feature 3 */
-    5.5e0f, /* feature 3 */
-    6.5e0f, /* feature 3 */
-    7.5e0f, /* feature 3 */
-    8.5e0f, /* feature 3 */
-    9.5e0f, /* feature 3 */
-    1.05e1f, /* feature 3 */
-    3.4028235e38f, /* feature 3 sentinel */
-    1.4311588e-1f, /* feature 4 */
-    4.0353882e-1f, /* feature 4 */
-    4.8347732e-1f, /* feature 4 */
-    5.075591e-1f, /* feature 4 */
-    5.213805e-1f, /* feature 4 */
-    5.564738e-1f, /* feature 4 */
-    7.765358e-1f, /* feature 4 */
-    9.1072893e-1f, /* feature 4 */
-    9.954173e-1f, /* feature 4 */
-    1.3488921e0f, /* feature 4 */
-    1.6180054e0f, /* feature 4 */
-    1.6505388e0f, /* feature 4 */
-    1.9277939e0f, /* feature 4 */
-    1.9602431e0f, /* feature 4 */
-    1.9795058e0f, /* feature 4 */
-    2.116395e0f, /* feature 4 */
-    2.1461163e0f, /* feature 4 */
-    2.3263934e0f, /* feature 4 */
-    2.401975e0f, /* feature 4 */
-    2.4677246e0f, /* feature 4 */
-    2.5047736e0f, /* feature 4 */
-    2.521683e0f, /* feature 4 */
-    2.552353e0f, /* feature 4 */
-    3.0308955e0f, /* feature 4 */
-    3.0558321e0f, /* feature 4 */
-    3.1394928e0f, /* feature 4 */
-    3.3377566e0f, /* feature 4 */
-    3.3834925e0f, /* feature 4 */
-    3.4521756e0f, /* feature 4 */
-    3.4804547e0f, /* feature 4 */
-    3.5386896e0f, /* feature 4 */
-    3.7709987e0f, /* feature 4 */
-    3.8265224e0f, /* feature 4 */
-    4.6996336e0f, /* feature 4 */
-    4.8512573e0f, /* feature 4 */
-    4.995926e0f, /* feature 4 */
-    5.202159e0f, /* feature 4 */
-    5.4945564e0f, /* feature 4 */
-    6.339083e0f, /* feature 4 */
-    6.476107e0f, /* feature 4 */
-    7.108053e0f, /* feature 4 */
-    8.559072e0f, /* feature 4 */
-    1.0262039e1f, /* feature 4 */
-    3.4028235e38f, /* feature 4 sentinel */
-    -2.474939e0f, /* feature 5 */
-    -2.3217897e0f, /* feature 5 */
-    -2.2089076e0f, /* feature 5 */
-    -2.1891718e0f, /* feature 5 */
-    -2.0730283e0f, /* feature 5 */
-    -2.0499318e0f, /* feature 5 */
-    -1.8466941e0f, /* feature 5 */
-    -1.7598537e0f, /* feature 5 */
-    -1.7355721e0f, /* feature 5 */
-    -1.6889123e0f, /* feature 5 */
-    -1.6703407e0f, /* feature 5 */
-    -1.6084745e0f, /* feature 5 */
-    -1.5850396e0f, /* feature 5 */
-    -1.4430121e0f, /* feature 5 */
-    -1.2975599e0f, /* feature 5 */
-    -1.1128796e0f, /* feature 5 */
-    -1.034575e0f, /* feature 5 */
-    -6.5019864e-1f, /* feature 5 */
-    -3.4740946e-1f, /* feature 5 */
-    -2.5569332e-1f, /* feature 5 */
-    -2.0592116e-1f, /* feature 5 */
-    1.359628e-1f, /* feature 5 */
-    2.1153785e-1f, /* feature 5 */
-    7.1129966e-1f, /* feature 5 */
-    1.3116834e0f, /* feature 5 */
-    1.3749975e0f, /* feature 5 */
-    1.3928065e0f, /* feature 5 */
-    1.4801687e0f, /* feature 5 */
-    1.5092828e0f, /* feature 5 */
-    1.6275089e0f, /* feature 5 */
-    1.6863053e0f, /* feature 5 */
-    1.7451794e0f, /* feature 5 */
-    1.7638886e0f, /* feature 5 */
-    1.8772644e0f, /* feature 5 */
-    1.9919087e0f, /* feature 5 */
-    2.036824e0f, /* feature 5 */
-    2.1889868e0f, /* feature 5 */
-    2.3066218e0f, /* feature 5 */
-    2.4207115e0f, /* feature 5 */
-    2.4695776e0f, /* feature 5 */
-    2.4954705e0f, /* feature 5 */
-    2.5342674e0f, /* feature 5 */
-    2.546974e0f, /* feature 5 */
-    3.4028235e38f /* feature 5 sentinel */
+    -0x1.922e7ep+0f, /* feature 0 */
+    -0x1.31d8c6p+0f, /* feature 0 */
+    -0x1.01c6cep+0f, /* feature 0 */
+    -0x1.9e367cp-1f, /* feature 0 */
+    -0x1.33bd64p-1f, /* feature 0 */
+    -0x1.31e006p-1f, /* feature 0 */
+    -0x1.2d8bdep-1f, /* feature 0 */
+    -0x1.fdad9ep-2f, /* feature 0 */
+    -0x1.b81d0ep-2f, /* feature 0 */
+    -0x1.5fb4fp-2f, /* feature 0 */
+    -0x1.557462p-2f, /* feature 0 */
+    -0x1.bb6adep-4f, /* feature 0 */
+    0x1.d823b6p-6f, /* feature 0 */
+    0x1.7ac824p-5f, /* feature 0 */
+    0x1.5d2bd8p-4f, /* feature 0 */
+    0x1.ed8e22p-4f, /* feature 0 */
+    0x1.df4cc8p-3f, /* feature 0 */
+    0x1.fbad3ep-3f, /* feature 0 */
+    0x1.22a4a4p-2f, /* feature 0 */
+    0x1.54c21ap-2f, /* feature 0 */
+    0x1.8654e6p-2f, /* feature 0 */
+    0x1.0f530cp-1f, /* feature 0 */
+    0x1.22168p-1f, /* feature 0 */
+    0x1.292c9ep-1f, /* feature 0 */
+    0x1.6f5ef2p-1f, /* feature 0 */
+    0x1.743036p-1f, /* feature 0 */
+    0x1.796c3p-1f, /* feature 0 */
+    0x1.a08a94p-1f, /* feature 0 */
+    0x1.ad5abp-1f, /* feature 0 */
+    0x1.b20fd2p-1f, /* feature 0 */
+    0x1.bf721ap-1f, /* feature 0 */
+    0x1.e23ce2p-1f, /* feature 0 */
+    0x1.140074p+0f, /* feature 0 */
+    0x1.1c7ac6p+0f, /* feature 0 */
+    0x1.2cdabp+0f, /* feature 0 */
+    0x1.4cb64cp+0f, /* feature 0 */
+    0x1.5d67e6p+0f, /* feature 0 */
+    0x1.6b135ep+0f, /* feature 0 */
+    0x1.6f1a24p+0f, /* feature 0 */
+    0x1.9107ccp+0f, /* feature 0 */
+    0x1.fffffep+127f, /* feature 0 sentinel */
+    -0x1.8a701ap+1f, /* feature 1 */
+    -0x1.4ee052p+1f, /* feature 1 */
+    -0x1.430dfep+1f, /* feature 1 */
+    -0x1.01bd46p+1f, /* feature 1 */
+    -0x1.d3759ep+0f, /* feature 1 */
+    -0x1.b33faap+0f, /* feature 1 */
+    -0x1.9d51bcp+0f, /* feature 1 */
+    -0x1.7332d6p+0f, /* feature 1 */
+    -0x1.6294e8p+0f, /* feature 1 */
+    -0x1.4d6192p+0f, /* feature 1 */
+    -0x1.fe0704p-1f, /* feature 1 */
+    -0x1.bc40c4p-1f, /* feature 1 */
+    -0x1.8def2cp-1f, /* feature 1 */
+    -0x1.5fc6cap-1f, /* feature 1 */
+    -0x1.5ac63ep-1f, /* feature 1 */
+    -0x1.3bc57ep-1f, /* feature 1 */
+    -0x1.0e5b18p-1f, /* feature 1 */
+    -0x1.0352bp-1f, /* feature 1 */
+    -0x1.f21f1ep-2f, /* feature 1 */
+    -0x1.e38568p-2f, /* feature 1 */
+    -0x1.b9d2p-2f, /* feature 1 */
+    -0x1.9fbc26p-5f, /* feature 1 */
+    -0x1.d1b8e2p-7f, /* feature 1 */
+    0x1.a95a5cp-117f, /* feature 1 */
+    0x1.2db66ep-7f, /* feature 1 */
+    0x1.016d5ap-5f, /* feature 1 */
+    0x1.563abep-4f, /* feature 1 */
+    0x1.e4c5bcp-3f, /* feature 1 */
+    0x1.5faa7p-2f, /* feature 1 */
+    0x1.7f9688p-2f, /* feature 1 */
+    0x1.04af2cp-1f, /* feature 1 */
+    0x1.076a8ep+0f, /* feature 1 */
+    0x1.3924d8p+0f, /* feature 1 */
+    0x1.3dce02p+0f, /* feature 1 */
+    0x1.3fe2cp+0f, /* feature 1 */
+    0x1.48a82ap+0f, /* feature 1 */
+    0x1.675e94p+0f, /* feature 1 */
+    0x1.819b68p+0f, /* feature 1 */
+    0x1.8f50e4p+0f, /* feature 1 */
+    0x1.9c799ep+0f, /* feature 1 */
+    0x1.ba1a2ep+0f, /* feature 1 */
+    0x1.c5d344p+0f, /* feature 1 */
+    0x1.d682d4p+0f, /* feature 1 */
+    0x1.231782p+1f, /* feature 1 */
+    0x1.23cf7ep+1f, /* feature 1 */
+    0x1.79e2eap+1f, /* feature 1 */
+    0x1.9c94eep+1f, /* feature 1 */
+    0x1.a2aeccp+1f, /* feature 1 */
+    0x1.fffffep+127f, /* feature 1 sentinel */
+    -0x1.db4472p+1f, /* feature 2 */
+    -0x1.b568eap+0f, /* feature 2 */
+    -0x1.68aac2p+0f, /* feature 2 */
+    -0x1.5633aap+0f, /* feature 2 */
+    -0x1.04c194p+0f, /* feature 2 */
+    -0x1.fbc44ep-1f, /* feature 2 */
+    -0x1.40c3fep-1f, /* feature 2 */
+    -0x1.a3aa12p-2f, /* feature 2 */
+    -0x1.6f8acep-2f, /* feature 2 */
+    -0x1.0e3e52p-3f, /* feature 2 */
+    -0x1.fb1558p-6f, /* feature 2 */
+    -0x1.83bc62p-7f, /* feature 2 */
+    -0x1.a95a5ep-117f, /* feature 2 */
+    0x1.a95a5cp-117f, /* feature 2 */
+    0x1.ee452ep-7f, /* feature 2 */
+    0x1.315e32p-5f, /* feature 2 */
+    0x1.c573a8p-5f, /* feature 2 */
+    0x1.1c73d6p-4f, /* feature 2 */
+    0x1.74fe94p-4f, /* feature 2 */
+    0x1.b830cp-3f, /* feature 2 */
+    0x1.33101cp-2f, /* feature 2 */
+    0x1.482df2p-2f, /* feature 2 */
+    0x1.8b8612p-2f, /* feature 2 */
+    0x1.9b37c6p+0f, /* feature 2 */
+    0x1.fc5caap+0f, /* feature 2 */
+    0x1.fffffep+127f, /* feature 2 sentinel */
+    0x1.a95a5cp-117f, /* feature 3 */
+    0x1.8p+0f, /* feature 3 */
+    0x1.4p+1f, /* feature 3 */
+    0x1.cp+1f, /* feature 3 */
+    0x1.6p+2f, /* feature 3 */
+    0x1.ap+2f, /* feature 3 */
+    0x1.ep+2f, /* feature 3 */
+    0x1.1p+3f, /* feature 3 */
+    0x1.3p+3f, /* feature 3 */
+    0x1.5p+3f, /* feature 3 */
+    0x1.fffffep+127f, /* feature 3 sentinel */
+    0x1.2519fp-3f, /* feature 4 */
+    0x1.9d3948p-2f, /* feature 4 */
+    0x1.ef14aep-2f, /* feature 4 */
+    0x1.03decap-1f, /* feature 4 */
+    0x1.0af262p-1f, /* feature 4 */
+    0x1.1cea22p-1f, /* feature 4 */
+    0x1.8d961ap-1f, /* feature 4 */
+    0x1.d24b1p-1f, /* feature 4 */
+    0x1.fda756p-1f, /* feature 4 */
+    0x1.5950fep+0f, /* feature 4 */
+    0x1.9e359ap+0f, /* feature 4 */
+    0x1.a689b6p+0f, /* feature 4 */
+    0x1.ed83e6p+0f, /* feature 4 */
+    0x1.f5d27ep+0f, /* feature 4 */
+    0x1.fac0e4p+0f, /* feature 4 */
+    0x1.0ee608p+1f, /* feature 4 */
+    0x1.12b3fp+1f, /* feature 4 */
+    0x1.29c742p+1f, /* feature 4 */
+    0x1.3373eap+1f, /* feature 4 */
+    0x1.3bde66p+1f, /* feature 4 */
+    0x1.409c6cp+1f, /* feature 4 */
+    0x1.42c682p+1f, /* feature 4 */
+    0x1.46b38p+1f, /* feature 4 */
+    0x1.83f462p+1f, /* feature 4 */
+    0x1.872582p+1f, /* feature 4 */
+    0x1.91dae6p+1f, /* feature 4 */
+    0x1.ab3b9cp+1f, /* feature 4 */
+    0x1.b11648p+1f, /* feature 4 */
+    0x1.b9e0e4p+1f, /* feature 4 */
+    0x1.bd7f8ap+1f, /* feature 4 */
+    0x1.c4f3c8p+1f, /* feature 4 */
+    0x1.e2b016p+1f, /* feature 4 */
+    0x1.e9cb7cp+1f, /* feature 4 */
+    0x1.2cc6ccp+2f, /* feature 4 */
+    0x1.367bp+2f, /* feature 4 */
+    0x1.3fbd4p+2f, /* feature 4 */
+    0x1.4cf02cp+2f, /* feature 4 */
+    0x1.5fa6dp+2f, /* feature 4 */
+    0x1.95b38ap+2f, /* feature 4 */
+    0x1.9e788ap+2f, /* feature 4 */
+    0x1.c6ea58p+2f, /* feature 4 */
+    0x1.11e3eap+3f, /* feature 4 */
+    0x1.4862ap+3f, /* feature 4 */
+    0x1.fffffep+127f, /* feature 4 sentinel */
+    -0x1.3ccacep+1f, /* feature 5 */
+    -0x1.293068p+1f, /* feature 5 */
+    -0x1.1abd7cp+1f, /* feature 5 */
+    -0x1.1836c8p+1f, /* feature 5 */
+    -0x1.0958fep+1f, /* feature 5 */
+    -0x1.06642ap+1f, /* feature 5 */
+    -0x1.d8c0f2p+0f, /* feature 5 */
+    -0x1.c285c6p+0f, /* feature 5 */
+    -0x1.bc4e74p+0f, /* feature 5 */
+    -0x1.b05c8ep+0f, /* feature 5 */
+    -0x1.ab9b72p+0f, /* feature 5 */
+    -0x1.9bc4fcp+0f, /* feature 5 */
+    -0x1.95c528p+0f, /* feature 5 */
+    -0x1.71693ep+0f, /* feature 5 */
+    -0x1.4c2ce2p+0f, /* feature 5 */
+    -0x1.1ce5aep+0f, /* feature 5 */
+    -0x1.08d9e8p+0f, /* feature 5 */
+    -0x1.4ce6d6p-1f, /* feature 5 */
+    -0x1.63bf4ep-2f, /* feature 5 */
+    -0x1.05d478p-2f, /* feature 5 */
+    -0x1.a5b9fep-3f, /* feature 5 */
+    0x1.1673aap-3f, /* feature 5 */
+    0x1.b13ac2p-3f, /* feature 5 */
+    0x1.6c2f78p-1f, /* feature 5 */
+    0x1.4fca7cp+0f, /* feature 5 */
+    0x1.5fffd6p+0f, /* feature 5 */
+    0x1.648ef8p+0f, /* feature 5 */
+    0x1.7aec56p+0f, /* feature 5 */
+    0x1.82605cp+0f, /* feature 5 */
+    0x1.a0a46cp+0f, /* feature 5 */
+    0x1.afb1b4p+0f, /* feature 5 */
+    0x1.bec414p+0f, /* feature 5 */
+    0x1.c38e34p+0f, /* feature 5 */
+    0x1.e09466p+0f, /* feature 5 */
+    0x1.fdedbap+0f, /* feature 5 */
+    0x1.04b6a6p+1f, /* feature 5 */
+    0x1.1830b8p+1f, /* feature 5 */
+    0x1.273f62p+1f, /* feature 5 */
+    0x1.35d9ep+1f, /* feature 5 */
+    0x1.3c1b1ep+1f, /* feature 5 */
+    0x1.3f6b94p+1f, /* feature 5 */
+    0x1.4462ep+1f, /* feature 5 */
+    0x1.46033ep+1f, /* feature 5 */
+    0x1.fffffep+127f /* feature 5 sentinel */
 };
 /* Initial value of each group's sum (margin space). */
 const timber_float64_t timber_base_score[1U] = {
-    0e0 /* group 0 */
+    0x0p+0 /* group 0 */
 };

@@ -8,9 +8,10 @@
  * target and equal to timber's reference evaluator.
  *
  * Layout: branches. Each tree is one function holding an if/else nest
- * with its thresholds and leaf values as float literals; a missing (NaN)
- * input falls into the else branch of every comparison, which is written
- * so that branch is the split's missing direction.
+ * with its thresholds and leaf values as float literals; where a missing
+ * (NaN) input can reach a split it is tested first (timber_is_nan) and
+ * sent the split's missing direction, so no NaN meets an ordered
+ * comparison.
  */
 #include <float.h>
 #include <stdbool.h>
@@ -68,67 +69,79 @@ static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMB
     }
 }
 
+/*
+ * A missing value: x != x holds for NaN only. The equality operators are
+ * quiet (no floating-point exception for a quiet NaN), so each split a
+ * NaN can reach tests this first and compares with its threshold (an
+ * ordered comparison, which raises the invalid exception on NaN) only when
+ * x is a number.
+ */
+static bool timber_is_nan(timber_float32_t x)
+{
+    return (x != x);
+}
+
 /* Tree 0: adds the values of the leaf in reaches to groups 0, 0 + 1, ... */
 static void timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURES], timber_acc_t *acc)
 {
-    if (in[0U] <= -1.9663905e-1f) { /* tree 0 node 0 */
-        if (in[1U] <= -2.0078425e-1f) { /* tree 0 node 1 */
-            if (in[0U] <= -1.0554698e0f) { /* tree 0 node 2 */
-                if (in[1U] <= -1.8269717e0f) { /* tree 0 node 3 */
-                    acc->sums[0U] = acc->sums[0U] + -5e-1f; /* tree 0 node 4 */
-                    acc->sums[1U] = acc->sums[1U] + 5e-1f;
+    if ((!timber_is_nan(in[0U])) && (in[0U] <= -0x1.92b77ep-3f)) { /* tree 0 node 0 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] <= -0x1.9b34c6p-3f)) { /* tree 0 node 1 */
+            if (in[0U] <= -0x1.0e3344p+0f) { /* tree 0 node 2 */
+                if (in[1U] <= -0x1.d3b46ap+0f) { /* tree 0 node 3 */
+                    acc->sums[0U] = acc->sums[0U] + -0x1p-1f; /* tree 0 node 4 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1p-1f;
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + -0e0f; /* tree 0 node 5 */
-                    acc->sums[1U] = acc->sums[1U] + 0e0f;
+                    acc->sums[0U] = acc->sums[0U] + -0x0p+0f; /* tree 0 node 5 */
+                    acc->sums[1U] = acc->sums[1U] + 0x0p+0f;
                 }
             } else {
-                if (in[1U] <= -1.1237967e0f) { /* tree 0 node 6 */
-                    acc->sums[0U] = acc->sums[0U] + -1e0f; /* tree 0 node 7 */
-                    acc->sums[1U] = acc->sums[1U] + 1e0f;
+                if (in[1U] <= -0x1.1fb124p+0f) { /* tree 0 node 6 */
+                    acc->sums[0U] = acc->sums[0U] + -0x1p+0f; /* tree 0 node 7 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1p+0f;
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + -5.5e-1f; /* tree 0 node 8 */
-                    acc->sums[1U] = acc->sums[1U] + 5.5e-1f;
+                    acc->sums[0U] = acc->sums[0U] + -0x1.19999ap-1f; /* tree 0 node 8 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1.19999ap-1f;
                 }
             }
         } else {
-            acc->sums[0U] = acc->sums[0U] + -0e0f; /* tree 0 node 9 */
-            acc->sums[1U] = acc->sums[1U] + 0e0f;
+            acc->sums[0U] = acc->sums[0U] + -0x0p+0f; /* tree 0 node 9 */
+            acc->sums[1U] = acc->sums[1U] + 0x0p+0f;
         }
     } else {
-        if (in[1U] <= 7.540007e-1f) { /* tree 0 node 10 */
-            if (in[4U] <= 5e-1f) { /* tree 0 node 11 */
-                if (in[1U] <= 1.6136767e-2f) { /* tree 0 node 12 */
-                    acc->sums[0U] = acc->sums[0U] + -8.8235295e-1f; /* tree 0 node 13 */
-                    acc->sums[1U] = acc->sums[1U] + 8.8235295e-1f;
+        if ((!timber_is_nan(in[1U])) && (in[1U] <= 0x1.820c62p-1f)) { /* tree 0 node 10 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] <= 0x1p-1f)) { /* tree 0 node 11 */
+                if (in[1U] <= 0x1.086282p-6f) { /* tree 0 node 12 */
+                    acc->sums[0U] = acc->sums[0U] + -0x1.c3c3c4p-1f; /* tree 0 node 13 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1.c3c3c4p-1f;
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + -3.3333334e-1f; /* tree 0 node 14 */
-                    acc->sums[1U] = acc->sums[1U] + 3.3333334e-1f;
+                    acc->sums[0U] = acc->sums[0U] + -0x1.555556p-2f; /* tree 0 node 14 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1.555556p-2f;
                 }
             } else {
-                if (in[3U] <= 2.770964e0f) { /* tree 0 node 15 */
-                    acc->sums[0U] = acc->sums[0U] + -9.7029704e-1f; /* tree 0 node 16 */
-                    acc->sums[1U] = acc->sums[1U] + 9.7029704e-1f;
+                if ((!timber_is_nan(in[3U])) && (in[3U] <= 0x1.62aef2p+1f)) { /* tree 0 node 15 */
+                    acc->sums[0U] = acc->sums[0U] + -0x1.f0cac6p-1f; /* tree 0 node 16 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1.f0cac6p-1f;
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + -0e0f; /* tree 0 node 17 */
-                    acc->sums[1U] = acc->sums[1U] + 0e0f;
+                    acc->sums[0U] = acc->sums[0U] + -0x0p+0f; /* tree 0 node 17 */
+                    acc->sums[1U] = acc->sums[1U] + 0x0p+0f;
                 }
             }
         } else {
-            if (in[0U] <= 7.439411e-1f) { /* tree 0 node 18 */
-                if (in[2U] <= -1.9342465e0f) { /* tree 0 node 19 */
-                    acc->sums[0U] = acc->sums[0U] + -1e0f; /* tree 0 node 20 */
-                    acc->sums[1U] = acc->sums[1U] + 1e0f;
+            if ((!timber_is_nan(in[0U])) && (in[0U] <= 0x1.7ce5dap-1f)) { /* tree 0 node 18 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] <= -0x1.ef2ac8p+0f)) { /* tree 0 node 19 */
+                    acc->sums[0U] = acc->sums[0U] + -0x1p+0f; /* tree 0 node 20 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1p+0f;
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + -9.090909e-2f; /* tree 0 node 21 */
-                    acc->sums[1U] = acc->sums[1U] + 9.090909e-2f;
+                    acc->sums[0U] = acc->sums[0U] + -0x1.745d18p-4f; /* tree 0 node 21 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1.745d18p-4f;
                 }
             } else {
-                if (in[1U] <= 1.6750835e0f) { /* tree 0 node 22 */
-                    acc->sums[0U] = acc->sums[0U] + -9.285714e-1f; /* tree 0 node 23 */
-                    acc->sums[1U] = acc->sums[1U] + 9.285714e-1f;
+                if ((!timber_is_nan(in[1U])) && (in[1U] <= 0x1.acd246p+0f)) { /* tree 0 node 22 */
+                    acc->sums[0U] = acc->sums[0U] + -0x1.db6db6p-1f; /* tree 0 node 23 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1.db6db6p-1f;
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + -2e-1f; /* tree 0 node 24 */
-                    acc->sums[1U] = acc->sums[1U] + 2e-1f;
+                    acc->sums[0U] = acc->sums[0U] + -0x1.99999ap-3f; /* tree 0 node 24 */
+                    acc->sums[1U] = acc->sums[1U] + 0x1.99999ap-3f;
                 }
             }
         }

@@ -10,6 +10,6 @@
 
 /* Initial value of each group's sum (margin space). */
 const timber_float32_t timber_base_score[2U] = {
-    1e0f, /* group 0 */
-    0e0f /* group 1 */
+    0x1p+0f, /* group 0 */
+    0x0p+0f /* group 1 */
 };

@@ -8,9 +8,10 @@
  * target and equal to timber's reference evaluator.
  *
  * Layout: branches. Each tree is one function holding an if/else nest
- * with its thresholds and leaf values as float literals; a missing (NaN)
- * input falls into the else branch of every comparison, which is written
- * so that branch is the split's missing direction.
+ * with its thresholds and leaf values as float literals; where a missing
+ * (NaN) input can reach a split it is tested first (timber_is_nan) and
+ * sent the split's missing direction, so no NaN meets an ordered
+ * comparison.
  */
 #include <float.h>
 #include <stdbool.h>
@@ -66,255 +67,267 @@ static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMB
     }
 }
 
+/*
+ * A missing value: x != x holds for NaN only. The equality operators are
+ * quiet (no floating-point exception for a quiet NaN), so each split a
+ * NaN can reach tests this first and compares with its threshold (an
+ * ordered comparison, which raises the invalid exception on NaN) only when
+ * x is a number.
+ */
+static bool timber_is_nan(timber_float32_t x)
+{
+    return (x != x);
+}
+
 /* Tree 0: adds the values of the leaf in reaches to groups 0, 0 + 1, ... */
 static void timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURES], timber_acc_t *acc)
 {
-    if (in[0U] > 2.801347e-1f) { /* tree 0 node 0 */
-        if (in[1U] > 6.9185495e-1f) { /* tree 0 node 46 */
-            if (in[0U] > 1.54364e0f) { /* tree 0 node 66 */
-                if (in[0U] <= 1.7461206e0f) { /* tree 0 node 78 */
-                    if (in[3U] <= 6.5103525e-1f) { /* tree 0 node 79 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 80 */
-                        acc->sums[1U] = acc->sums[1U] + 1e0;
-                        acc->sums[2U] = acc->sums[2U] + 0e0;
+    if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.1edba2p-2f)) { /* tree 0 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.9867p-12f)) { /* tree 0 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] <= -0x1.1a23eap+0f)) { /* tree 0 node 2 */
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.6ac79cp+1f)) { /* tree 0 node 3 */
+                    if ((!timber_is_nan(in[1U])) && (in[1U] <= -0x1.694be8p+1f)) { /* tree 0 node 4 */
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 5 */
+                        acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                     } else {
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 81 */
-                        acc->sums[1U] = acc->sums[1U] + 0e0;
-                        acc->sums[2U] = acc->sums[2U] + 1e0;
+                        if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.f853b8p-1f)) { /* tree 0 node 6 */
+                            acc->sums[0U] = acc->sums[0U] + 0x1p+0; /* tree 0 node 7 */
+                            acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                        } else {
+                            acc->sums[0U] = acc->sums[0U] + 0x1.5555555555555p-1; /* tree 0 node 8 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.5555555555555p-2;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                        }
                     }
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 82 */
-                    acc->sums[1U] = acc->sums[1U] + 0e0;
-                    acc->sums[2U] = acc->sums[2U] + 1e0;
+                    if (in[0U] <= -0x1.6bc29ap+0f) { /* tree 0 node 9 */
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 10 */
+                        acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                    } else {
+                        if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.75b0dp+0f)) { /* tree 0 node 11 */
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 12 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p-2;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.8p-1;
+                        } else {
+                            acc->sums[0U] = acc->sums[0U] + 0x1p+0; /* tree 0 node 13 */
+                            acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                        }
+                    }
                 }
             } else {
-                if (in[1U] > 2.7958543e0f) { /* tree 0 node 67 */
-                    if (in[0U] > 9.9988836e-1f) { /* tree 0 node 73 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 77 */
-                        acc->sums[1U] = acc->sums[1U] + 1e0;
-                        acc->sums[2U] = acc->sums[2U] + 0e0;
+                if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.d28f84p+1f)) { /* tree 0 node 14 */
+                    if ((!timber_is_nan(in[1U])) && (in[1U] <= -0x1.4980aap+1f)) { /* tree 0 node 15 */
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 16 */
+                        acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                     } else {
-                        if (in[2U] > 4.5e0f) { /* tree 0 node 74 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 76 */
-                            acc->sums[1U] = acc->sums[1U] + 1e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.2p+2f)) { /* tree 0 node 17 */
+                            acc->sums[0U] = acc->sums[0U] + 0x1.88c46231188c4p-3; /* tree 0 node 18 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.5eaf57abd5eafp-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.f8fc7e3f1f8fcp-4;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 9.090909090909091e-1; /* tree 0 node 75 */
-                            acc->sums[1U] = acc->sums[1U] + 9.090909090909091e-2;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 19 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x1p-1;
                         }
                     }
                 } else {
-                    if (in[3U] > 6.021739e0f) { /* tree 0 node 68 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 72 */
-                        acc->sums[1U] = acc->sums[1U] + 0e0;
-                        acc->sums[2U] = acc->sums[2U] + 1e0;
-                    } else {
-                        if (in[3U] <= 6.2772137e-1f) { /* tree 0 node 69 */
-                            acc->sums[0U] = acc->sums[0U] + 1.111111111111111e-1; /* tree 0 node 70 */
-                            acc->sums[1U] = acc->sums[1U] + 8.333333333333334e-1;
-                            acc->sums[2U] = acc->sums[2U] + 5.555555555555555e-2;
+                    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.1a7e6cp-1f)) { /* tree 0 node 20 */
+                        if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.3aca48p-1f)) { /* tree 0 node 21 */
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 22 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p-2;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.8p-1;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 1.25e-1; /* tree 0 node 71 */
-                            acc->sums[1U] = acc->sums[1U] + 5.625e-1;
-                            acc->sums[2U] = acc->sums[2U] + 3.125e-1;
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 23 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                         }
+                    } else {
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 24 */
+                        acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                     }
                 }
             }
         } else {
-            if (in[0U] <= 8.911545e-1f) { /* tree 0 node 47 */
-                if (in[1U] > -5.8360136e-1f) { /* tree 0 node 48 */
-                    if (in[0U] <= 4.7999784e-1f) { /* tree 0 node 54 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 55 */
-                        acc->sums[1U] = acc->sums[1U] + 1e0;
-                        acc->sums[2U] = acc->sums[2U] + 0e0;
-                    } else {
-                        if (in[3U] > 2.2674198e0f) { /* tree 0 node 56 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 58 */
-                            acc->sums[1U] = acc->sums[1U] + 1.6666666666666666e-1;
-                            acc->sums[2U] = acc->sums[2U] + 8.333333333333334e-1;
-                        } else {
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 57 */
-                            acc->sums[1U] = acc->sums[1U] + 6.363636363636364e-1;
-                            acc->sums[2U] = acc->sums[2U] + 3.6363636363636365e-1;
-                        }
-                    }
+            if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.9d5816p+1f)) { /* tree 0 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] <= -0x1.875888p-1f)) { /* tree 0 node 26 */
+                    acc->sums[0U] = acc->sums[0U] + 0x1p+0; /* tree 0 node 27 */
+                    acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                    acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                 } else {
-                    if (in[3U] > 1.5404382e0f) { /* tree 0 node 49 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 53 */
-                        acc->sums[1U] = acc->sums[1U] + 0e0;
-                        acc->sums[2U] = acc->sums[2U] + 1e0;
-                    } else {
-                        if (in[3U] > 1.2222328e0f) { /* tree 0 node 50 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 52 */
-                            acc->sums[1U] = acc->sums[1U] + 1e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                    if (in[1U] <= 0x1.1f5f54p+1f) { /* tree 0 node 28 */
+                        if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.d831aap-1f)) { /* tree 0 node 29 */
+                            acc->sums[0U] = acc->sums[0U] + 0x1.8787878787878p-1; /* tree 0 node 30 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.e1e1e1e1e1e1ep-3;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 5.263157894736842e-2; /* tree 0 node 51 */
-                            acc->sums[1U] = acc->sums[1U] + 1.5789473684210525e-1;
-                            acc->sums[2U] = acc->sums[2U] + 7.894736842105263e-1;
+                            acc->sums[0U] = acc->sums[0U] + 0x1.1745d1745d174p-2; /* tree 0 node 31 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.745d1745d1746p-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                        }
+                    } else {
+                        if (timber_is_nan(in[0U]) || (in[0U] <= 0x1.0fac6cp-2f)) { /* tree 0 node 32 */
+                            acc->sums[0U] = acc->sums[0U] + 0x1p+0; /* tree 0 node 33 */
+                            acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                        } else {
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 34 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                         }
                     }
                 }
             } else {
-                if (in[2U] <= 1.5e0f) { /* tree 0 node 59 */
-                    if (in[1U] <= 3.4028235e38f) { /* tree 0 node 60 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 61 */
-                        acc->sums[1U] = acc->sums[1U] + 0e0;
-                        acc->sums[2U] = acc->sums[2U] + 1e0;
-                    } else {
-                        /* tree 0 node 60 only the left side is reachable */
-                        if (in[0U] <= 1.3805882e0f) { /* tree 0 node 62 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 63 */
-                            acc->sums[1U] = acc->sums[1U] + 5e-1;
-                            acc->sums[2U] = acc->sums[2U] + 5e-1;
+                if (in[1U] <= 0x1.4aa46ap+1f) { /* tree 0 node 35 */
+                    if (in[3U] <= 0x1.47cc2ep+2f) { /* tree 0 node 36 */
+                        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.2p+2f)) { /* tree 0 node 37 */
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 38 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 64 */
-                            acc->sums[1U] = acc->sums[1U] + 0e0;
-                            acc->sums[2U] = acc->sums[2U] + 1e0;
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 39 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x1p-1;
+                        }
+                    } else {
+                        if ((!timber_is_nan(in[2U])) && (in[2U] <= 0x1p-1f)) { /* tree 0 node 40 */
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 41 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                        } else {
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 42 */
+                            acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                         }
                     }
                 } else {
-                    acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 65 */
-                    acc->sums[1U] = acc->sums[1U] + 0e0;
-                    acc->sums[2U] = acc->sums[2U] + 1e0;
+                    if (timber_is_nan(in[0U]) || (in[0U] <= -0x1.a5ddfp-3f)) { /* tree 0 node 43 */
+                        acc->sums[0U] = acc->sums[0U] + 0x1p+0; /* tree 0 node 44 */
+                        acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                    } else {
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 45 */
+                        acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                    }
                 }
             }
         }
     } else {
-        if (in[1U] > 3.8948283e-4f) { /* tree 0 node 1 */
-            if (in[3U] > 3.2292507e0f) { /* tree 0 node 25 */
-                if (in[1U] > 2.5831425e0f) { /* tree 0 node 35 */
-                    if (in[0U] > -2.0598972e-1f) { /* tree 0 node 43 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 45 */
-                        acc->sums[1U] = acc->sums[1U] + 1e0;
-                        acc->sums[2U] = acc->sums[2U] + 0e0;
-                    } else {
-                        acc->sums[0U] = acc->sums[0U] + 1e0; /* tree 0 node 44 */
-                        acc->sums[1U] = acc->sums[1U] + 0e0;
-                        acc->sums[2U] = acc->sums[2U] + 0e0;
-                    }
-                } else {
-                    if (in[3U] > 5.121837e0f) { /* tree 0 node 36 */
-                        if (in[2U] <= 5e-1f) { /* tree 0 node 40 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 41 */
-                            acc->sums[1U] = acc->sums[1U] + 1e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+        if (timber_is_nan(in[1U]) || (in[1U] <= 0x1.623adp-1f)) { /* tree 0 node 46 */
+            if (in[0U] <= 0x1.c84568p-1f) { /* tree 0 node 47 */
+                if (timber_is_nan(in[1U]) || (in[1U] <= -0x1.2acdccp-1f)) { /* tree 0 node 48 */
+                    if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.8a5a28p+0f)) { /* tree 0 node 49 */
+                        if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.38e44p+0f)) { /* tree 0 node 50 */
+                            acc->sums[0U] = acc->sums[0U] + 0x1.af286bca1af28p-5; /* tree 0 node 51 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.435e50d79435ep-3;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.9435e50d79436p-1;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 42 */
-                            acc->sums[1U] = acc->sums[1U] + 0e0;
-                            acc->sums[2U] = acc->sums[2U] + 1e0;
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 52 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                         }
                     } else {
-                        if (in[2U] > 4.5e0f) { /* tree 0 node 37 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 39 */
-                            acc->sums[1U] = acc->sums[1U] + 5e-1;
-                            acc->sums[2U] = acc->sums[2U] + 5e-1;
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 53 */
+                        acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x1p+0;
+                    }
+                } else {
+                    if (in[0U] <= 0x1.eb848ep-2f) { /* tree 0 node 54 */
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 55 */
+                        acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x0p+0;
+                    } else {
+                        if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.223adp+1f)) { /* tree 0 node 56 */
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 57 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.45d1745d1745dp-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.745d1745d1746p-2;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 38 */
-                            acc->sums[1U] = acc->sums[1U] + 1e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 58 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.5555555555555p-3;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.aaaaaaaaaaaabp-1;
                         }
                     }
                 }
             } else {
-                if (in[0U] <= -7.643473e-1f) { /* tree 0 node 26 */
-                    acc->sums[0U] = acc->sums[0U] + 1e0; /* tree 0 node 27 */
-                    acc->sums[1U] = acc->sums[1U] + 0e0;
-                    acc->sums[2U] = acc->sums[2U] + 0e0;
-                } else {
-                    if (in[1U] > 2.2450967e0f) { /* tree 0 node 28 */
-                        if (in[0U] > 2.6530617e-1f) { /* tree 0 node 32 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 34 */
-                            acc->sums[1U] = acc->sums[1U] + 1e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
-                        } else {
-                            acc->sums[0U] = acc->sums[0U] + 1e0; /* tree 0 node 33 */
-                            acc->sums[1U] = acc->sums[1U] + 0e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
-                        }
+                if ((!timber_is_nan(in[2U])) && (in[2U] <= 0x1.8p+0f)) { /* tree 0 node 59 */
+                    if (!timber_is_nan(in[1U])) { /* tree 0 node 60 */
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 61 */
+                        acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                     } else {
-                        if (in[3U] > 9.222539e-1f) { /* tree 0 node 29 */
-                            acc->sums[0U] = acc->sums[0U] + 2.727272727272727e-1; /* tree 0 node 31 */
-                            acc->sums[1U] = acc->sums[1U] + 7.272727272727273e-1;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                        /* tree 0 node 60 only the left side is reachable */
+                        if (in[0U] <= 0x1.616e3ap+0f) { /* tree 0 node 62 */
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 63 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x1p-1;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 7.647058823529411e-1; /* tree 0 node 30 */
-                            acc->sums[1U] = acc->sums[1U] + 2.3529411764705882e-1;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 64 */
+                            acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                         }
                     }
+                } else {
+                    acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 65 */
+                    acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                    acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                 }
             }
         } else {
-            if (in[0U] <= -1.1021105e0f) { /* tree 0 node 2 */
-                if (in[3U] > 2.8342166e0f) { /* tree 0 node 3 */
-                    if (in[0U] <= -1.4209381e0f) { /* tree 0 node 9 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 10 */
-                        acc->sums[1U] = acc->sums[1U] + 1e0;
-                        acc->sums[2U] = acc->sums[2U] + 0e0;
-                    } else {
-                        if (in[1U] > -1.4597292e0f) { /* tree 0 node 11 */
-                            acc->sums[0U] = acc->sums[0U] + 1e0; /* tree 0 node 13 */
-                            acc->sums[1U] = acc->sums[1U] + 0e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+            if (in[0U] <= 0x1.8b2bfep+0f) { /* tree 0 node 66 */
+                if (in[1U] <= 0x1.65de8ep+1f) { /* tree 0 node 67 */
+                    if (timber_is_nan(in[3U]) || (in[3U] <= 0x1.81642cp+2f)) { /* tree 0 node 68 */
+                        if ((!timber_is_nan(in[3U])) && (in[3U] <= 0x1.4164b2p-1f)) { /* tree 0 node 69 */
+                            acc->sums[0U] = acc->sums[0U] + 0x1.c71c71c71c71cp-4; /* tree 0 node 70 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.aaaaaaaaaaaabp-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.c71c71c71c71cp-5;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 12 */
-                            acc->sums[1U] = acc->sums[1U] + 2.5e-1;
-                            acc->sums[2U] = acc->sums[2U] + 7.5e-1;
+                            acc->sums[0U] = acc->sums[0U] + 0x1p-3; /* tree 0 node 71 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.2p-1;
+                            acc->sums[2U] = acc->sums[2U] + 0x1.4p-2;
                         }
+                    } else {
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 72 */
+                        acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                     }
                 } else {
-                    if (in[1U] <= -2.822629e0f) { /* tree 0 node 4 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 5 */
-                        acc->sums[1U] = acc->sums[1U] + 1e0;
-                        acc->sums[2U] = acc->sums[2U] + 0e0;
-                    } else {
-                        if (in[1U] > -9.850137e-1f) { /* tree 0 node 6 */
-                            acc->sums[0U] = acc->sums[0U] + 6.666666666666666e-1; /* tree 0 node 8 */
-                            acc->sums[1U] = acc->sums[1U] + 3.333333333333333e-1;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                    if (in[0U] <= 0x1.fff15ep-1f) { /* tree 0 node 73 */
+                        if (timber_is_nan(in[2U]) || (in[2U] <= 0x1.2p+2f)) { /* tree 0 node 74 */
+                            acc->sums[0U] = acc->sums[0U] + 0x1.d1745d1745d17p-1; /* tree 0 node 75 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1.745d1745d1746p-4;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                         } else {
-                            acc->sums[0U] = acc->sums[0U] + 1e0; /* tree 0 node 7 */
-                            acc->sums[1U] = acc->sums[1U] + 0e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
+                            acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 76 */
+                            acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                            acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                         }
+                    } else {
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 77 */
+                        acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                     }
                 }
             } else {
-                if (in[3U] > 3.6450047e0f) { /* tree 0 node 14 */
-                    if (in[0U] > -5.517458e-1f) { /* tree 0 node 20 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 24 */
-                        acc->sums[1U] = acc->sums[1U] + 0e0;
-                        acc->sums[2U] = acc->sums[2U] + 1e0;
+                if (in[0U] <= 0x1.bf01c2p+0f) { /* tree 0 node 78 */
+                    if ((!timber_is_nan(in[3U])) && (in[3U] <= 0x1.4d547ep-1f)) { /* tree 0 node 79 */
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 80 */
+                        acc->sums[1U] = acc->sums[1U] + 0x1p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x0p+0;
                     } else {
-                        if (in[0U] > -6.1482453e-1f) { /* tree 0 node 21 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 23 */
-                            acc->sums[1U] = acc->sums[1U] + 1e0;
-                            acc->sums[2U] = acc->sums[2U] + 0e0;
-                        } else {
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 22 */
-                            acc->sums[1U] = acc->sums[1U] + 2.5e-1;
-                            acc->sums[2U] = acc->sums[2U] + 7.5e-1;
-                        }
+                        acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 81 */
+                        acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                        acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                     }
                 } else {
-                    if (in[1U] <= -2.574239e0f) { /* tree 0 node 15 */
-                        acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 16 */
-                        acc->sums[1U] = acc->sums[1U] + 0e0;
-                        acc->sums[2U] = acc->sums[2U] + 1e0;
-                    } else {
-                        if (in[2U] > 4.5e0f) { /* tree 0 node 17 */
-                            acc->sums[0U] = acc->sums[0U] + 0e0; /* tree 0 node 19 */
-                            acc->sums[1U] = acc->sums[1U] + 5e-1;
-                            acc->sums[2U] = acc->sums[2U] + 5e-1;
-                        } else {
-                            acc->sums[0U] = acc->sums[0U] + 1.917808219178082e-1; /* tree 0 node 18 */
-                            acc->sums[1U] = acc->sums[1U] + 6.84931506849315e-1;
-                            acc->sums[2U] = acc->sums[2U] + 1.232876712328767e-1;
-                        }
-                    }
+                    acc->sums[0U] = acc->sums[0U] + 0x0p+0; /* tree 0 node 82 */
+                    acc->sums[1U] = acc->sums[1U] + 0x0p+0;
+                    acc->sums[2U] = acc->sums[2U] + 0x1p+0;
                 }
             }
         }

@@ -10,7 +10,7 @@
 
 /* Initial value of each group's sum (margin space). */
 const timber_float64_t timber_base_score[3U] = {
-    0e0, /* group 0 */
-    0e0, /* group 1 */
-    0e0 /* group 2 */
+    0x0p+0, /* group 0 */
+    0x0p+0, /* group 1 */
+    0x0p+0 /* group 2 */
 };

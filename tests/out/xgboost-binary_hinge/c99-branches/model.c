@@ -8,9 +8,10 @@
  * target and equal to timber's reference evaluator.
  *
  * Layout: branches. Each tree is one function holding an if/else nest
- * with its thresholds and leaf values as float literals; a missing (NaN)
- * input falls into the else branch of every comparison, which is written
- * so that branch is the split's missing direction.
+ * with its thresholds and leaf values as float literals; where a missing
+ * (NaN) input can reach a split it is tested first (timber_is_nan) and
+ * sent the split's missing direction, so no NaN meets an ordered
+ * comparison.
  */
 #include <float.h>
 #include <stdbool.h>
@@ -74,67 +75,79 @@ static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMB
     }
 }
 
+/*
+ * A missing value: x != x holds for NaN only. The equality operators are
+ * quiet (no floating-point exception for a quiet NaN), so each split a
+ * NaN can reach tests this first and compares with its threshold (an
+ * ordered comparison, which raises the invalid exception on NaN) only when
+ * x is a number.
+ */
+static bool timber_is_nan(timber_float32_t x)
+{
+    return (x != x);
+}
+
 /* Tree 0 (group 0): the value of the leaf in reaches. */
 static timber_float32_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.524556e-1f) { /* tree 0 node 0 */
-        if (in[0U] < 2.5771555e-1f) { /* tree 0 node 1 */
-            if (in[3U] < 2.9744797e2f) { /* tree 0 node 3 */
-                if (in[2U] < 1e1f) { /* tree 0 node 7 */
-                    v = -2.7612904e-1f; /* tree 0 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.0283b8p-2f)) { /* tree 0 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.07e696p-2f)) { /* tree 0 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.2972aep+8f)) { /* tree 0 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+3f)) { /* tree 0 node 7 */
+                    v = -0x1.1ac192p-2f; /* tree 0 node 15 */
                 } else {
-                    v = -1.128713e-1f; /* tree 0 node 16 */
+                    v = -0x1.ce5222p-4f; /* tree 0 node 16 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 0 node 8 */
-                    v = -2.5714287e-1f; /* tree 0 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 0 node 8 */
+                    v = -0x1.075076p-2f; /* tree 0 node 17 */
                 } else {
-                    v = 2.2500001e-1f; /* tree 0 node 18 */
+                    v = 0x1.cccccep-3f; /* tree 0 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 0 node 4 */
-                if (in[3U] < 1.21351494e2f) { /* tree 0 node 9 */
-                    v = -2.507143e-1f; /* tree 0 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 0 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e567eep+6f)) { /* tree 0 node 9 */
+                    v = -0x1.00bb4p-2f; /* tree 0 node 19 */
                 } else {
-                    v = -1.2244898e-2f; /* tree 0 node 20 */
+                    v = -0x1.913da6p-7f; /* tree 0 node 20 */
                 }
             } else {
-                if (in[1U] < -3.417412e0f) { /* tree 0 node 10 */
-                    v = -3.6923077e-2f; /* tree 0 node 21 */
+                if (in[1U] < -0x1.b56dc2p+1f) { /* tree 0 node 10 */
+                    v = -0x1.2e794ep-5f; /* tree 0 node 21 */
                 } else {
-                    v = 2.009434e-1f; /* tree 0 node 22 */
+                    v = 0x1.9b8836p-3f; /* tree 0 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -2.8319415e-1f) { /* tree 0 node 2 */
-            if (in[2U] < 6e0f) { /* tree 0 node 5 */
-                if (in[3U] < 1.0453446e2f) { /* tree 0 node 11 */
-                    v = -2.2550337e-1f; /* tree 0 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.21fda6p-2f)) { /* tree 0 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 0 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a2234ap+6f)) { /* tree 0 node 11 */
+                    v = -0x1.cdd4b6p-3f; /* tree 0 node 23 */
                 } else {
-                    v = 4.0000003e-2f; /* tree 0 node 24 */
+                    v = 0x1.47ae16p-5f; /* tree 0 node 24 */
                 }
             } else {
-                if (in[1U] < 1.0780926e0f) { /* tree 0 node 12 */
-                    v = -9.056604e-2f; /* tree 0 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.13fdep+0f)) { /* tree 0 node 12 */
+                    v = -0x1.72f56p-4f; /* tree 0 node 25 */
                 } else {
-                    v = 2.2251657e-1f; /* tree 0 node 26 */
+                    v = 0x1.c7b6c4p-3f; /* tree 0 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 0 node 6 */
-                if (in[0U] < 2.391713e-1f) { /* tree 0 node 13 */
-                    v = -1.3953489e-2f; /* tree 0 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 0 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e9d2a4p-3f)) { /* tree 0 node 13 */
+                    v = -0x1.c93a5ap-7f; /* tree 0 node 27 */
                 } else {
-                    v = 2.1617647e-1f; /* tree 0 node 28 */
+                    v = 0x1.bababap-3f; /* tree 0 node 28 */
                 }
             } else {
-                if (in[0U] < 2.8502262e-1f) { /* tree 0 node 14 */
-                    v = 2.2613066e-1f; /* tree 0 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.23dcf8p-2f)) { /* tree 0 node 14 */
+                    v = 0x1.cf1d98p-3f; /* tree 0 node 29 */
                 } else {
-                    v = 2.9723078e-1f; /* tree 0 node 30 */
+                    v = 0x1.305d44p-2f; /* tree 0 node 30 */
                 }
             }
         }
@@ -146,63 +159,63 @@ static timber_float32_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.524556e-1f) { /* tree 1 node 0 */
-        if (in[0U] < 2.5771555e-1f) { /* tree 1 node 1 */
-            if (in[3U] < 2.9744797e2f) { /* tree 1 node 3 */
-                if (in[2U] < 1e1f) { /* tree 1 node 7 */
-                    v = -2.7612904e-1f; /* tree 1 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.0283b8p-2f)) { /* tree 1 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.07e696p-2f)) { /* tree 1 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.2972aep+8f)) { /* tree 1 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+3f)) { /* tree 1 node 7 */
+                    v = -0x1.1ac192p-2f; /* tree 1 node 15 */
                 } else {
-                    v = -1.128713e-1f; /* tree 1 node 16 */
+                    v = -0x1.ce5222p-4f; /* tree 1 node 16 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 1 node 8 */
-                    v = -2.5714287e-1f; /* tree 1 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 1 node 8 */
+                    v = -0x1.075076p-2f; /* tree 1 node 17 */
                 } else {
-                    v = 2.2500001e-1f; /* tree 1 node 18 */
+                    v = 0x1.cccccep-3f; /* tree 1 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 1 node 4 */
-                if (in[3U] < 1.21351494e2f) { /* tree 1 node 9 */
-                    v = -2.507143e-1f; /* tree 1 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 1 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e567eep+6f)) { /* tree 1 node 9 */
+                    v = -0x1.00bb4p-2f; /* tree 1 node 19 */
                 } else {
-                    v = -1.2244898e-2f; /* tree 1 node 20 */
+                    v = -0x1.913da6p-7f; /* tree 1 node 20 */
                 }
             } else {
-                if (in[1U] < -3.417412e0f) { /* tree 1 node 10 */
-                    v = -3.6923077e-2f; /* tree 1 node 21 */
+                if (in[1U] < -0x1.b56dc2p+1f) { /* tree 1 node 10 */
+                    v = -0x1.2e794ep-5f; /* tree 1 node 21 */
                 } else {
-                    v = 2.009434e-1f; /* tree 1 node 22 */
+                    v = 0x1.9b8836p-3f; /* tree 1 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -2.8319415e-1f) { /* tree 1 node 2 */
-            if (in[2U] < 6e0f) { /* tree 1 node 5 */
-                if (in[3U] < 1.0453446e2f) { /* tree 1 node 11 */
-                    v = -2.2550337e-1f; /* tree 1 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.21fda6p-2f)) { /* tree 1 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 1 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a2234ap+6f)) { /* tree 1 node 11 */
+                    v = -0x1.cdd4b6p-3f; /* tree 1 node 23 */
                 } else {
-                    v = 4.0000003e-2f; /* tree 1 node 24 */
+                    v = 0x1.47ae16p-5f; /* tree 1 node 24 */
                 }
             } else {
-                if (in[1U] < 1.0780926e0f) { /* tree 1 node 12 */
-                    v = -9.056604e-2f; /* tree 1 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.13fdep+0f)) { /* tree 1 node 12 */
+                    v = -0x1.72f56p-4f; /* tree 1 node 25 */
                 } else {
-                    v = 2.2251657e-1f; /* tree 1 node 26 */
+                    v = 0x1.c7b6c4p-3f; /* tree 1 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 1 node 6 */
-                if (in[0U] < 2.391713e-1f) { /* tree 1 node 13 */
-                    v = -1.3953489e-2f; /* tree 1 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 1 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e9d2a4p-3f)) { /* tree 1 node 13 */
+                    v = -0x1.c93a5ap-7f; /* tree 1 node 27 */
                 } else {
-                    v = 2.1617647e-1f; /* tree 1 node 28 */
+                    v = 0x1.bababap-3f; /* tree 1 node 28 */
                 }
             } else {
-                if (in[0U] < 2.8502262e-1f) { /* tree 1 node 14 */
-                    v = 2.2613066e-1f; /* tree 1 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.23dcf8p-2f)) { /* tree 1 node 14 */
+                    v = 0x1.cf1d98p-3f; /* tree 1 node 29 */
                 } else {
-                    v = 2.9723078e-1f; /* tree 1 node 30 */
+                    v = 0x1.305d44p-2f; /* tree 1 node 30 */
                 }
             }
         }
@@ -214,63 +227,63 @@ static timber_float32_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.524556e-1f) { /* tree 2 node 0 */
-        if (in[0U] < 2.5771555e-1f) { /* tree 2 node 1 */
-            if (in[3U] < 2.9744797e2f) { /* tree 2 node 3 */
-                if (in[2U] < 1e1f) { /* tree 2 node 7 */
-                    v = -2.7612904e-1f; /* tree 2 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.0283b8p-2f)) { /* tree 2 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.07e696p-2f)) { /* tree 2 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.2972aep+8f)) { /* tree 2 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+3f)) { /* tree 2 node 7 */
+                    v = -0x1.1ac192p-2f; /* tree 2 node 15 */
                 } else {
-                    v = -1.128713e-1f; /* tree 2 node 16 */
+                    v = -0x1.ce5222p-4f; /* tree 2 node 16 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 2 node 8 */
-                    v = -2.5714287e-1f; /* tree 2 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 2 node 8 */
+                    v = -0x1.075076p-2f; /* tree 2 node 17 */
                 } else {
-                    v = 2.2500001e-1f; /* tree 2 node 18 */
+                    v = 0x1.cccccep-3f; /* tree 2 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 2 node 4 */
-                if (in[3U] < 1.21351494e2f) { /* tree 2 node 9 */
-                    v = -2.507143e-1f; /* tree 2 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 2 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e567eep+6f)) { /* tree 2 node 9 */
+                    v = -0x1.00bb4p-2f; /* tree 2 node 19 */
                 } else {
-                    v = -1.2244898e-2f; /* tree 2 node 20 */
+                    v = -0x1.913da6p-7f; /* tree 2 node 20 */
                 }
             } else {
-                if (in[1U] < -3.417412e0f) { /* tree 2 node 10 */
-                    v = -3.6923077e-2f; /* tree 2 node 21 */
+                if (in[1U] < -0x1.b56dc2p+1f) { /* tree 2 node 10 */
+                    v = -0x1.2e794ep-5f; /* tree 2 node 21 */
                 } else {
-                    v = 2.009434e-1f; /* tree 2 node 22 */
+                    v = 0x1.9b8836p-3f; /* tree 2 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -2.8319415e-1f) { /* tree 2 node 2 */
-            if (in[2U] < 6e0f) { /* tree 2 node 5 */
-                if (in[3U] < 1.0453446e2f) { /* tree 2 node 11 */
-                    v = -2.2550337e-1f; /* tree 2 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.21fda6p-2f)) { /* tree 2 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 2 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a2234ap+6f)) { /* tree 2 node 11 */
+                    v = -0x1.cdd4b6p-3f; /* tree 2 node 23 */
                 } else {
-                    v = 4.0000003e-2f; /* tree 2 node 24 */
+                    v = 0x1.47ae16p-5f; /* tree 2 node 24 */
                 }
             } else {
-                if (in[1U] < 1.0780926e0f) { /* tree 2 node 12 */
-                    v = -9.056604e-2f; /* tree 2 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.13fdep+0f)) { /* tree 2 node 12 */
+                    v = -0x1.72f56p-4f; /* tree 2 node 25 */
                 } else {
-                    v = 2.2251657e-1f; /* tree 2 node 26 */
+                    v = 0x1.c7b6c4p-3f; /* tree 2 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 2 node 6 */
-                if (in[0U] < 2.391713e-1f) { /* tree 2 node 13 */
-                    v = -1.3953489e-2f; /* tree 2 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 2 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e9d2a4p-3f)) { /* tree 2 node 13 */
+                    v = -0x1.c93a5ap-7f; /* tree 2 node 27 */
                 } else {
-                    v = 2.1617647e-1f; /* tree 2 node 28 */
+                    v = 0x1.bababap-3f; /* tree 2 node 28 */
                 }
             } else {
-                if (in[0U] < 2.8502262e-1f) { /* tree 2 node 14 */
-                    v = 2.2613066e-1f; /* tree 2 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.23dcf8p-2f)) { /* tree 2 node 14 */
+                    v = 0x1.cf1d98p-3f; /* tree 2 node 29 */
                 } else {
-                    v = 2.9723078e-1f; /* tree 2 node 30 */
+                    v = 0x1.305d44p-2f; /* tree 2 node 30 */
                 }
             }
         }
@@ -282,63 +295,63 @@ static timber_float32_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.524556e-1f) { /* tree 3 node 0 */
-        if (in[0U] < 2.5771555e-1f) { /* tree 3 node 1 */
-            if (in[3U] < 2.9744797e2f) { /* tree 3 node 3 */
-                if (in[2U] < 1e1f) { /* tree 3 node 7 */
-                    v = -2.7612904e-1f; /* tree 3 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.0283b8p-2f)) { /* tree 3 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.07e696p-2f)) { /* tree 3 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.2972aep+8f)) { /* tree 3 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+3f)) { /* tree 3 node 7 */
+                    v = -0x1.1ac192p-2f; /* tree 3 node 15 */
                 } else {
-                    v = -1.128713e-1f; /* tree 3 node 16 */
+                    v = -0x1.ce5222p-4f; /* tree 3 node 16 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 3 node 8 */
-                    v = -2.5714287e-1f; /* tree 3 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 3 node 8 */
+                    v = -0x1.075076p-2f; /* tree 3 node 17 */
                 } else {
-                    v = 2.2500001e-1f; /* tree 3 node 18 */
+                    v = 0x1.cccccep-3f; /* tree 3 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 3 node 4 */
-                if (in[3U] < 1.21351494e2f) { /* tree 3 node 9 */
-                    v = -2.507143e-1f; /* tree 3 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 3 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e567eep+6f)) { /* tree 3 node 9 */
+                    v = -0x1.00bb4p-2f; /* tree 3 node 19 */
                 } else {
-                    v = -1.2244898e-2f; /* tree 3 node 20 */
+                    v = -0x1.913da6p-7f; /* tree 3 node 20 */
                 }
             } else {
-                if (in[1U] < -3.417412e0f) { /* tree 3 node 10 */
-                    v = -3.6923077e-2f; /* tree 3 node 21 */
+                if (in[1U] < -0x1.b56dc2p+1f) { /* tree 3 node 10 */
+                    v = -0x1.2e794ep-5f; /* tree 3 node 21 */
                 } else {
-                    v = 2.009434e-1f; /* tree 3 node 22 */
+                    v = 0x1.9b8836p-3f; /* tree 3 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -2.8319415e-1f) { /* tree 3 node 2 */
-            if (in[2U] < 6e0f) { /* tree 3 node 5 */
-                if (in[3U] < 1.0453446e2f) { /* tree 3 node 11 */
-                    v = -2.2550337e-1f; /* tree 3 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.21fda6p-2f)) { /* tree 3 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 3 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a2234ap+6f)) { /* tree 3 node 11 */
+                    v = -0x1.cdd4b6p-3f; /* tree 3 node 23 */
                 } else {
-                    v = 4.0000003e-2f; /* tree 3 node 24 */
+                    v = 0x1.47ae16p-5f; /* tree 3 node 24 */
                 }
             } else {
-                if (in[1U] < 1.0780926e0f) { /* tree 3 node 12 */
-                    v = -9.056604e-2f; /* tree 3 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.13fdep+0f)) { /* tree 3 node 12 */
+                    v = -0x1.72f56p-4f; /* tree 3 node 25 */
                 } else {
-                    v = 2.2251657e-1f; /* tree 3 node 26 */
+                    v = 0x1.c7b6c4p-3f; /* tree 3 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 3 node 6 */
-                if (in[0U] < 2.391713e-1f) { /* tree 3 node 13 */
-                    v = -1.3953489e-2f; /* tree 3 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 3 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e9d2a4p-3f)) { /* tree 3 node 13 */
+                    v = -0x1.c93a5ap-7f; /* tree 3 node 27 */
                 } else {
-                    v = 2.1617647e-1f; /* tree 3 node 28 */
+                    v = 0x1.bababap-3f; /* tree 3 node 28 */
                 }
             } else {
-                if (in[0U] < 2.8502262e-1f) { /* tree 3 node 14 */
-                    v = 2.2613066e-1f; /* tree 3 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.23dcf8p-2f)) { /* tree 3 node 14 */
+                    v = 0x1.cf1d98p-3f; /* tree 3 node 29 */
                 } else {
-                    v = 2.9723078e-1f; /* tree 3 node 30 */
+                    v = 0x1.305d44p-2f; /* tree 3 node 30 */
                 }
             }
         }
@@ -350,63 +363,63 @@ static timber_float32_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[0U] < -7.004338e-1f) { /* tree 4 node 0 */
-        if (in[2U] < 4e0f) { /* tree 4 node 1 */
-            if (in[3U] < 1.6282883e2f) { /* tree 4 node 3 */
-                if (in[0U] < -2.1891408e0f) { /* tree 4 node 7 */
-                    v = -1.20000005e-1f; /* tree 4 node 15 */
+    if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.669f42p-1f)) { /* tree 4 node 0 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 4 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.45a85cp+7f)) { /* tree 4 node 3 */
+                if (in[0U] < -0x1.1835c4p+1f) { /* tree 4 node 7 */
+                    v = -0x1.eb852p-4f; /* tree 4 node 15 */
                 } else {
-                    v = -2.883117e-1f; /* tree 4 node 16 */
+                    v = -0x1.273b2ep-2f; /* tree 4 node 16 */
                 }
             } else {
-                if (in[1U] < 2.8099387e0f) { /* tree 4 node 8 */
-                    v = -2.6250002e-1f; /* tree 4 node 17 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.67ac12p+1f)) { /* tree 4 node 8 */
+                    v = -0x1.0ccccep-2f; /* tree 4 node 17 */
                 } else {
-                    v = 2.5e-1f; /* tree 4 node 18 */
+                    v = 0x1p-2f; /* tree 4 node 18 */
                 }
             }
         } else {
-            if (in[1U] < 2.5018313e0f) { /* tree 4 node 4 */
-                if (in[3U] < 7.239095e1f) { /* tree 4 node 9 */
-                    v = -2.4761906e-1f; /* tree 4 node 19 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.403c02p+1f)) { /* tree 4 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.219056p+6f)) { /* tree 4 node 9 */
+                    v = -0x1.fb1fb4p-3f; /* tree 4 node 19 */
                 } else {
-                    v = 9.230769e-3f; /* tree 4 node 20 */
+                    v = 0x1.2e794ep-7f; /* tree 4 node 20 */
                 }
             } else {
-                if (in[2U] < 6e0f) { /* tree 4 node 10 */
-                    v = 9.6e-2f; /* tree 4 node 21 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 4 node 10 */
+                    v = 0x1.89374cp-4f; /* tree 4 node 21 */
                 } else {
-                    v = 2.4807693e-1f; /* tree 4 node 22 */
+                    v = 0x1.fc0fc2p-3f; /* tree 4 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < -2.8819804e0f) { /* tree 4 node 2 */
-            if (in[0U] < 9.989374e-1f) { /* tree 4 node 5 */
-                if (in[3U] < 1.3925049e2f) { /* tree 4 node 11 */
-                    v = -2.2241381e-1f; /* tree 4 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.70e4bcp+1f)) { /* tree 4 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.ff74bap-1f)) { /* tree 4 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.16804p+7f)) { /* tree 4 node 11 */
+                    v = -0x1.c780e4p-3f; /* tree 4 node 23 */
                 } else {
-                    v = -1.0000001e-2f; /* tree 4 node 24 */
+                    v = -0x1.47ae16p-7f; /* tree 4 node 24 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 4 node 12 */
-                    v = -2.4000001e-1f; /* tree 4 node 25 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 4 node 12 */
+                    v = -0x1.eb852p-3f; /* tree 4 node 25 */
                 } else {
-                    v = 1.1590909e-1f; /* tree 4 node 26 */
+                    v = 0x1.dac37ep-4f; /* tree 4 node 26 */
                 }
             }
         } else {
-            if (in[3U] < 8.1180145e1f) { /* tree 4 node 6 */
-                if (in[1U] < 2.431253e0f) { /* tree 4 node 13 */
-                    v = 2.522124e-2f; /* tree 4 node 27 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.44b878p+6f)) { /* tree 4 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.37334cp+1f)) { /* tree 4 node 13 */
+                    v = 0x1.9d398cp-6f; /* tree 4 node 27 */
                 } else {
-                    v = 2.0955883e-1f; /* tree 4 node 28 */
+                    v = 0x1.ad2d2ep-3f; /* tree 4 node 28 */
                 }
             } else {
-                if (in[2U] < 4e0f) { /* tree 4 node 14 */
-                    v = 1.7264152e-1f; /* tree 4 node 29 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 4 node 14 */
+                    v = 0x1.6191ep-3f; /* tree 4 node 29 */
                 } else {
-                    v = 2.7536234e-1f; /* tree 4 node 30 */
+                    v = 0x1.19f896p-2f; /* tree 4 node 30 */
                 }
             }
         }
@@ -418,56 +431,56 @@ static timber_float32_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] < 2.1213948e2f) { /* tree 5 node 0 */
-        if (in[1U] < -1.7938956e0f) { /* tree 5 node 1 */
-            if (in[0U] < 5.6071496e-1f) { /* tree 5 node 3 */
-                if (in[0U] < -2.365411e-1f) { /* tree 5 node 7 */
-                    v = -2.9333335e-1f; /* tree 5 node 15 */
+    if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a8476ap+7f)) { /* tree 5 node 0 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.cb3cbep+0f)) { /* tree 5 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.1f1608p-1f)) { /* tree 5 node 3 */
+                if (in[0U] < -0x1.e46faap-3f) { /* tree 5 node 7 */
+                    v = -0x1.2c5f94p-2f; /* tree 5 node 15 */
                 } else {
-                    v = -1.8805972e-1f; /* tree 5 node 16 */
+                    v = -0x1.812574p-3f; /* tree 5 node 16 */
                 }
             } else {
-                if (in[2U] < 7e0f) { /* tree 5 node 8 */
-                    v = -2.2153847e-1f; /* tree 5 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 5 node 8 */
+                    v = -0x1.c5b5f6p-3f; /* tree 5 node 17 */
                 } else {
-                    v = 7.258064e-2f; /* tree 5 node 18 */
+                    v = 0x1.294a52p-4f; /* tree 5 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 9e0f) { /* tree 5 node 4 */
-                if (in[1U] < 4.010642e0f) { /* tree 5 node 9 */
-                    v = -9.210526e-2f; /* tree 5 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 5 node 4 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.00ae5cp+2f)) { /* tree 5 node 9 */
+                    v = -0x1.79435ep-4f; /* tree 5 node 19 */
                 } else {
-                    v = 1.6216215e-1f; /* tree 5 node 20 */
+                    v = 0x1.4c1bacp-3f; /* tree 5 node 20 */
                 }
             } else {
-                if (in[0U] < -1.2312523e-1f) { /* tree 5 node 10 */
-                    v = 3.478261e-2f; /* tree 5 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.f8522ap-4f)) { /* tree 5 node 10 */
+                    v = 0x1.1cf06cp-5f; /* tree 5 node 21 */
                 } else {
-                    v = 2.6153848e-1f; /* tree 5 node 22 */
+                    v = 0x1.0bd0bep-2f; /* tree 5 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < -1.4063061e0f) { /* tree 5 node 2 */
-            if (in[0U] < 8.6610365e-1f) { /* tree 5 node 5 */
-                if (in[1U] < -2.8113801e0f) { /* tree 5 node 11 */
-                    v = 4.0000003e-2f; /* tree 5 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.6803aep+0f)) { /* tree 5 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.bb71fp-1f)) { /* tree 5 node 5 */
+                if (in[1U] < -0x1.67db4ep+1f) { /* tree 5 node 11 */
+                    v = 0x1.47ae16p-5f; /* tree 5 node 23 */
                 } else {
-                    v = -2.2500001e-1f; /* tree 5 node 24 */
+                    v = -0x1.cccccep-3f; /* tree 5 node 24 */
                 }
             } else {
-                v = 2.75e-1f; /* tree 5 node 12 */
+                v = 0x1.19999ap-2f; /* tree 5 node 12 */
             }
         } else {
-            if (in[2U] < 4e0f) { /* tree 5 node 6 */
-                if (in[0U] < -7.3305225e-1f) { /* tree 5 node 13 */
-                    v = 3.75e-2f; /* tree 5 node 25 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 5 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.7752ap-1f)) { /* tree 5 node 13 */
+                    v = 0x1.333334p-5f; /* tree 5 node 25 */
                 } else {
-                    v = 2.4375e-1f; /* tree 5 node 26 */
+                    v = 0x1.f33334p-3f; /* tree 5 node 26 */
                 }
             } else {
-                v = 2.8928572e-1f; /* tree 5 node 14 */
+                v = 0x1.283a84p-2f; /* tree 5 node 14 */
             }
         }
     }
@@ -478,59 +491,59 @@ static timber_float32_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[0U] < 9.103961e-1f) { /* tree 6 node 0 */
-        if (in[3U] < 1.0453446e2f) { /* tree 6 node 1 */
-            if (in[1U] < 1.5331694e0f) { /* tree 6 node 3 */
-                if (in[0U] < -3.3911383e-1f) { /* tree 6 node 7 */
-                    v = -2.2736843e-1f; /* tree 6 node 15 */
+    if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.d21f7p-1f)) { /* tree 6 node 0 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a2234ap+6f)) { /* tree 6 node 1 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.887dcap+0f)) { /* tree 6 node 3 */
+                if (in[0U] < -0x1.5b40a8p-2f) { /* tree 6 node 7 */
+                    v = -0x1.d1a68ap-3f; /* tree 6 node 15 */
                 } else {
-                    v = -8.5714296e-2f; /* tree 6 node 16 */
+                    v = -0x1.5f15f4p-4f; /* tree 6 node 16 */
                 }
             } else {
-                if (in[0U] < -1.7644795e-2f) { /* tree 6 node 8 */
-                    v = -5.0467294e-2f; /* tree 6 node 17 */
+                if (in[0U] < -0x1.2117a2p-6f) { /* tree 6 node 8 */
+                    v = -0x1.9d6d96p-5f; /* tree 6 node 17 */
                 } else {
-                    v = 1.9459459e-1f; /* tree 6 node 18 */
+                    v = 0x1.8e879cp-3f; /* tree 6 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 3e0f) { /* tree 6 node 4 */
-                if (in[1U] < -1.7938956e0f) { /* tree 6 node 9 */
-                    v = -2.7857143e-1f; /* tree 6 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 6 node 4 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.cb3cbep+0f)) { /* tree 6 node 9 */
+                    v = -0x1.1d41d4p-2f; /* tree 6 node 19 */
                 } else {
-                    v = -1.5517242e-2f; /* tree 6 node 20 */
+                    v = -0x1.fc781p-7f; /* tree 6 node 20 */
                 }
             } else {
-                if (in[1U] < -2.3971136e0f) { /* tree 6 node 10 */
-                    v = -1.9565217e-2f; /* tree 6 node 21 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.32d49ep+1f)) { /* tree 6 node 10 */
+                    v = -0x1.408e78p-6f; /* tree 6 node 21 */
                 } else {
-                    v = 1.6800001e-1f; /* tree 6 node 22 */
+                    v = 0x1.581064p-3f; /* tree 6 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < -3.609065e0f) { /* tree 6 node 2 */
-            if (in[3U] < 1.974294e2f) { /* tree 6 node 5 */
-                if (in[2U] < 7e0f) { /* tree 6 node 11 */
-                    v = -1.9285715e-1f; /* tree 6 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.cdf5d8p+1f)) { /* tree 6 node 2 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.8adbdap+7f)) { /* tree 6 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 6 node 11 */
+                    v = -0x1.8af8bp-3f; /* tree 6 node 23 */
                 } else {
-                    v = 5.0000004e-2f; /* tree 6 node 24 */
+                    v = 0x1.99999cp-5f; /* tree 6 node 24 */
                 }
             } else {
-                v = 2.6666668e-1f; /* tree 6 node 12 */
+                v = 0x1.111112p-2f; /* tree 6 node 12 */
             }
         } else {
-            if (in[0U] < 1.9093862e0f) { /* tree 6 node 6 */
-                if (in[1U] < -3.2820132e0f) { /* tree 6 node 13 */
-                    v = 1.12500004e-1f; /* tree 6 node 25 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e8cd88p+0f)) { /* tree 6 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.a41902p+1f)) { /* tree 6 node 13 */
+                    v = 0x1.cccccep-4f; /* tree 6 node 25 */
                 } else {
-                    v = 2.8474578e-1f; /* tree 6 node 26 */
+                    v = 0x1.239466p-2f; /* tree 6 node 26 */
                 }
             } else {
-                if (in[1U] < -2.8819804e0f) { /* tree 6 node 14 */
-                    v = 2.4000001e-1f; /* tree 6 node 27 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.70e4bcp+1f)) { /* tree 6 node 14 */
+                    v = 0x1.eb852p-3f; /* tree 6 node 27 */
                 } else {
-                    v = -2.5000002e-2f; /* tree 6 node 28 */
+                    v = -0x1.99999cp-6f; /* tree 6 node 28 */
                 }
             }
         }
@@ -542,63 +555,63 @@ static timber_float32_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] < 2.1213948e2f) { /* tree 7 node 0 */
-        if (in[1U] < 3.490568e0f) { /* tree 7 node 1 */
-            if (in[3U] < 2.5483967e1f) { /* tree 7 node 3 */
-                if (in[1U] < -1.9424177e0f) { /* tree 7 node 7 */
-                    v = -2.4166669e-1f; /* tree 7 node 15 */
+    if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a8476ap+7f)) { /* tree 7 node 0 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.becaeep+1f)) { /* tree 7 node 1 */
+            if (in[3U] < 0x1.97be54p+4f) { /* tree 7 node 3 */
+                if (in[1U] < -0x1.f1424ap+0f) { /* tree 7 node 7 */
+                    v = -0x1.eeeef2p-3f; /* tree 7 node 15 */
                 } else {
-                    v = -1.0843374e-1f; /* tree 7 node 16 */
+                    v = -0x1.bc2504p-4f; /* tree 7 node 16 */
                 }
             } else {
-                if (in[0U] < -6.1385506e-1f) { /* tree 7 node 8 */
-                    v = -1.2058824e-1f; /* tree 7 node 17 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.3a4b36p-1f)) { /* tree 7 node 8 */
+                    v = -0x1.ededfp-4f; /* tree 7 node 17 */
                 } else {
-                    v = -2.0761248e-3f; /* tree 7 node 18 */
+                    v = -0x1.101f3p-9f; /* tree 7 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 1e0f) { /* tree 7 node 4 */
-                if (in[0U] < -4.3153423e-1f) { /* tree 7 node 9 */
-                    v = -2.5714287e-1f; /* tree 7 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+0f)) { /* tree 7 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b9e41cp-2f)) { /* tree 7 node 9 */
+                    v = -0x1.075076p-2f; /* tree 7 node 19 */
                 } else {
-                    v = 1.5e-1f; /* tree 7 node 20 */
+                    v = 0x1.333334p-3f; /* tree 7 node 20 */
                 }
             } else {
-                if (in[0U] < -6.3890123e-1f) { /* tree 7 node 10 */
-                    v = 9.090909e-2f; /* tree 7 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.471e1p-1f)) { /* tree 7 node 10 */
+                    v = 0x1.745d18p-4f; /* tree 7 node 21 */
                 } else {
-                    v = 2.6666668e-1f; /* tree 7 node 22 */
+                    v = 0x1.111112p-2f; /* tree 7 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -7.3305225e-1f) { /* tree 7 node 2 */
-            if (in[1U] < -1.4063061e0f) { /* tree 7 node 5 */
-                if (in[3U] < 3.5369427e2f) { /* tree 7 node 11 */
-                    v = -2.6666668e-1f; /* tree 7 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.7752ap-1f)) { /* tree 7 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.6803aep+0f)) { /* tree 7 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.61b1bcp+8f)) { /* tree 7 node 11 */
+                    v = -0x1.111112p-2f; /* tree 7 node 23 */
                 } else {
-                    v = 2.0000002e-1f; /* tree 7 node 24 */
+                    v = 0x1.99999cp-3f; /* tree 7 node 24 */
                 }
             } else {
-                if (in[0U] < -7.865886e-1f) { /* tree 7 node 12 */
-                    v = 1.8947369e-1f; /* tree 7 node 25 */
+                if (in[0U] < -0x1.92bbbep-1f) { /* tree 7 node 12 */
+                    v = 0x1.840ac8p-3f; /* tree 7 node 25 */
                 } else {
-                    v = -1.5e-1f; /* tree 7 node 26 */
+                    v = -0x1.333334p-3f; /* tree 7 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 7 node 6 */
-                if (in[1U] < -3.0893497e0f) { /* tree 7 node 13 */
-                    v = -2.2500001e-1f; /* tree 7 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 7 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.8b6fdp+1f)) { /* tree 7 node 13 */
+                    v = -0x1.cccccep-3f; /* tree 7 node 27 */
                 } else {
-                    v = 1.875e-1f; /* tree 7 node 28 */
+                    v = 0x1.8p-3f; /* tree 7 node 28 */
                 }
             } else {
-                if (in[1U] < -4.8998923e0f) { /* tree 7 node 14 */
-                    v = -1.5e-1f; /* tree 7 node 29 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.3997d6p+2f)) { /* tree 7 node 14 */
+                    v = -0x1.333334p-3f; /* tree 7 node 29 */
                 } else {
-                    v = 2.7954546e-1f; /* tree 7 node 30 */
+                    v = 0x1.1e412ap-2f; /* tree 7 node 30 */
                 }
             }
         }
@@ -610,59 +623,59 @@ static timber_float32_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -1.464572e0f) { /* tree 8 node 0 */
-        if (in[0U] < 5.933595e-1f) { /* tree 8 node 1 */
-            if (in[0U] < -3.478764e-1f) { /* tree 8 node 3 */
-                v = -2.888889e-1f; /* tree 8 node 7 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.76ee3p+0f)) { /* tree 8 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.2fccdp-1f)) { /* tree 8 node 1 */
+            if (in[0U] < -0x1.6439b6p-2f) { /* tree 8 node 3 */
+                v = -0x1.27d27ep-2f; /* tree 8 node 7 */
             } else {
-                if (in[2U] < 6e0f) { /* tree 8 node 8 */
-                    v = -2.85e-1f; /* tree 8 node 15 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 8 node 8 */
+                    v = -0x1.23d70ap-2f; /* tree 8 node 15 */
                 } else {
-                    v = -8.035714e-2f; /* tree 8 node 16 */
+                    v = -0x1.492492p-4f; /* tree 8 node 16 */
                 }
             }
         } else {
-            if (in[2U] < 9e0f) { /* tree 8 node 4 */
-                if (in[3U] < 2.2068248e2f) { /* tree 8 node 9 */
-                    v = -1.1029412e-1f; /* tree 8 node 17 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 8 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.b95d6ep+7f)) { /* tree 8 node 9 */
+                    v = -0x1.c3c3c4p-4f; /* tree 8 node 17 */
                 } else {
-                    v = 2.1000001e-1f; /* tree 8 node 18 */
+                    v = 0x1.ae147cp-3f; /* tree 8 node 18 */
                 }
             } else {
-                if (in[1U] < -4.034183e0f) { /* tree 8 node 10 */
-                    v = -1.6666668e-2f; /* tree 8 node 19 */
+                if (in[1U] < -0x1.02300ep+2f) { /* tree 8 node 10 */
+                    v = -0x1.111112p-6f; /* tree 8 node 19 */
                 } else {
-                    v = 2.8125e-1f; /* tree 8 node 20 */
+                    v = 0x1.2p-2f; /* tree 8 node 20 */
                 }
             }
         }
     } else {
-        if (in[2U] < 3e0f) { /* tree 8 node 2 */
-            if (in[0U] < -6.1385506e-1f) { /* tree 8 node 5 */
-                if (in[3U] < 2.0607259e2f) { /* tree 8 node 11 */
-                    v = -2.5454548e-1f; /* tree 8 node 21 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 8 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.3a4b36p-1f)) { /* tree 8 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.9c252ap+7f)) { /* tree 8 node 11 */
+                    v = -0x1.04a792p-2f; /* tree 8 node 21 */
                 } else {
-                    v = 8.5714296e-2f; /* tree 8 node 22 */
+                    v = 0x1.5f15f4p-4f; /* tree 8 node 22 */
                 }
             } else {
-                if (in[3U] < 1.5956818e2f) { /* tree 8 node 12 */
-                    v = -3.75e-2f; /* tree 8 node 23 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.3f22e8p+7f)) { /* tree 8 node 12 */
+                    v = -0x1.333334p-5f; /* tree 8 node 23 */
                 } else {
-                    v = 2.5e-1f; /* tree 8 node 24 */
+                    v = 0x1p-2f; /* tree 8 node 24 */
                 }
             }
         } else {
-            if (in[0U] < -5.0943345e-2f) { /* tree 8 node 6 */
-                if (in[1U] < 2.1074812e0f) { /* tree 8 node 13 */
-                    v = 1.7777778e-2f; /* tree 8 node 25 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.a153fp-5f)) { /* tree 8 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.0dc1f2p+1f)) { /* tree 8 node 13 */
+                    v = 0x1.234568p-6f; /* tree 8 node 25 */
                 } else {
-                    v = 1.402174e-1f; /* tree 8 node 26 */
+                    v = 0x1.1f2a4cp-3f; /* tree 8 node 26 */
                 }
             } else {
-                if (in[0U] < 2.5029426e0f) { /* tree 8 node 14 */
-                    v = 2.24e-1f; /* tree 8 node 27 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.40606cp+1f)) { /* tree 8 node 14 */
+                    v = 0x1.cac084p-3f; /* tree 8 node 27 */
                 } else {
-                    v = -1.5e-1f; /* tree 8 node 28 */
+                    v = -0x1.333334p-3f; /* tree 8 node 28 */
                 }
             }
         }
@@ -674,56 +687,56 @@ static timber_float32_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] < 2.0607259e2f) { /* tree 9 node 0 */
-        if (in[1U] < 4.1380453e0f) { /* tree 9 node 1 */
-            if (in[2U] < 4e0f) { /* tree 9 node 3 */
-                if (in[0U] < 1.6802655e-1f) { /* tree 9 node 7 */
-                    v = -1.7625e-1f; /* tree 9 node 15 */
+    if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.9c252ap+7f)) { /* tree 9 node 0 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.08d5bcp+2f)) { /* tree 9 node 1 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 9 node 3 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.581e4ep-3f)) { /* tree 9 node 7 */
+                    v = -0x1.68f5c2p-3f; /* tree 9 node 15 */
                 } else {
-                    v = -4.756098e-2f; /* tree 9 node 16 */
+                    v = -0x1.859e9ap-5f; /* tree 9 node 16 */
                 }
             } else {
-                if (in[3U] < 1.0453446e2f) { /* tree 9 node 8 */
-                    v = -3.1718064e-2f; /* tree 9 node 17 */
+                if (in[3U] < 0x1.a2234ap+6f) { /* tree 9 node 8 */
+                    v = -0x1.03d59ap-5f; /* tree 9 node 17 */
                 } else {
-                    v = 1.0786518e-1f; /* tree 9 node 18 */
+                    v = 0x1.b9d0d6p-4f; /* tree 9 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 1e0f) { /* tree 9 node 4 */
-                if (in[0U] < -4.473947e-1f) { /* tree 9 node 9 */
-                    v = -2.4000001e-1f; /* tree 9 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+0f)) { /* tree 9 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.ca21d6p-2f)) { /* tree 9 node 9 */
+                    v = -0x1.eb852p-3f; /* tree 9 node 19 */
                 } else {
-                    v = 2.4000001e-1f; /* tree 9 node 20 */
+                    v = 0x1.eb852p-3f; /* tree 9 node 20 */
                 }
             } else {
-                if (in[3U] < 2.067094e1f) { /* tree 9 node 10 */
-                    v = -0e0f; /* tree 9 node 21 */
+                if (in[3U] < 0x1.4abc2cp+4f) { /* tree 9 node 10 */
+                    v = -0x0p+0f; /* tree 9 node 21 */
                 } else {
-                    v = 2.8421053e-1f; /* tree 9 node 22 */
+                    v = 0x1.230816p-2f; /* tree 9 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < -1.4063061e0f) { /* tree 9 node 2 */
-            if (in[0U] < 9.103961e-1f) { /* tree 9 node 5 */
-                if (in[0U] < 1.2494333e-2f) { /* tree 9 node 11 */
-                    v = 4.0000003e-2f; /* tree 9 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.6803aep+0f)) { /* tree 9 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.d21f7p-1f)) { /* tree 9 node 5 */
+                if (in[0U] < 0x1.996a1p-7f) { /* tree 9 node 11 */
+                    v = 0x1.47ae16p-5f; /* tree 9 node 23 */
                 } else {
-                    v = -1.875e-1f; /* tree 9 node 24 */
+                    v = -0x1.8p-3f; /* tree 9 node 24 */
                 }
             } else {
-                v = 2.6666668e-1f; /* tree 9 node 12 */
+                v = 0x1.111112p-2f; /* tree 9 node 12 */
             }
         } else {
-            if (in[2U] < 7e0f) { /* tree 9 node 6 */
-                if (in[1U] < 1.6860898e0f) { /* tree 9 node 13 */
-                    v = 8.0000006e-2f; /* tree 9 node 25 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 9 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.afa394p+0f)) { /* tree 9 node 13 */
+                    v = 0x1.47ae16p-4f; /* tree 9 node 25 */
                 } else {
-                    v = 2.6666668e-1f; /* tree 9 node 26 */
+                    v = 0x1.111112p-2f; /* tree 9 node 26 */
                 }
             } else {
-                v = 2.8e-1f; /* tree 9 node 14 */
+                v = 0x1.1eb852p-2f; /* tree 9 node 14 */
             }
         }
     }

@@ -87,9 +87,14 @@ static timber_float32_t timber_tree_value(const timber_float32_t in[TIMBER_N_FEA
         const uint32_t flags = (uint32_t)node->flags;
         const bool missing_left = ((flags & TIMBER_NODE_MISSING_LEFT) != 0U);
         /* Every split of this model compares with <. */
-        const bool cmp = (x < node->threshold);
-        /* x != x: x is NaN, a missing value. */
-        const bool go_left = (x != x) ? missing_left : cmp;
+        /* x == x (a quiet comparison) fails for NaN only, a missing value,
+         * which keeps the split's missing direction; the ordered comparison
+         * with the threshold, which would raise the invalid exception on
+         * NaN, runs only for a number. */
+        bool go_left = missing_left;
+        if (x == x) {
+            go_left = (x < node->threshold);
+        }
         const uint32_t next = (uint32_t)node->child + (go_left ? 0U : 1U);
         node = &timber_nodes[next];
     }

@@ -313,160 +313,160 @@ const timber_node_t timber_nodes[TIMBER_N_NODES] = {
 };
 /* Leaf values, tree by tree. */
 const timber_float32_t timber_leaf_values[TIMBER_N_LEAF_VALUES] = {
-    -2.7612904e-1f, /* tree 0 leaf 15 */
-    -1.128713e-1f, /* tree 0 leaf 16 */
-    -2.5714287e-1f, /* tree 0 leaf 17 */
-    2.2500001e-1f, /* tree 0 leaf 18 */
-    -2.507143e-1f, /* tree 0 leaf 19 */
-    -1.2244898e-2f, /* tree 0 leaf 20 */
-    -3.6923077e-2f, /* tree 0 leaf 21 */
-    2.009434e-1f, /* tree 0 leaf 22 */
-    -2.2550337e-1f, /* tree 0 leaf 23 */
-    4.0000003e-2f, /* tree 0 leaf 24 */
-    -9.056604e-2f, /* tree 0 leaf 25 */
-    2.2251657e-1f, /* tree 0 leaf 26 */
-    -1.3953489e-2f, /* tree 0 leaf 27 */
-    2.1617647e-1f, /* tree 0 leaf 28 */
-    2.2613066e-1f, /* tree 0 leaf 29 */
-    2.9723078e-1f, /* tree 0 leaf 30 */
-    -2.7612904e-1f, /* tree 1 leaf 15 */
-    -1.128713e-1f, /* tree 1 leaf 16 */
-    -2.5714287e-1f, /* tree 1 leaf 17 */
-    2.2500001e-1f, /* tree 1 leaf 18 */
-    -2.507143e-1f, /* tree 1 leaf 19 */
-    -1.2244898e-2f, /* tree 1 leaf 20 */
-    -3.6923077e-2f, /* tree 1 leaf 21 */
-    2.009434e-1f, /* tree 1 leaf 22 */
-    -2.2550337e-1f, /* tree 1 leaf 23 */
-    4.0000003e-2f, /* tree 1 leaf 24 */
-    -9.056604e-2f, /* tree 1 leaf 25 */
-    2.2251657e-1f, /* tree 1 leaf 26 */
-    -1.3953489e-2f, /* tree 1 leaf 27 */
-    2.1617647e-1f, /* tree 1 leaf 28 */
-    2.2613066e-1f, /* tree 1 leaf 29 */
-    2.9723078e-1f, /* tree 1 leaf 30 */
-    -2.7612904e-1f, /* tree 2 leaf 15 */
-    -1.128713e-1f, /* tree 2 leaf 16 */
-    -2.5714287e-1f, /* tree 2 leaf 17 */
-    2.2500001e-1f, /* tree 2 leaf 18 */
-    -2.507143e-1f, /* tree 2 leaf 19 */
-    -1.2244898e-2f, /* tree 2 leaf 20 */
-    -3.6923077e-2f, /* tree 2 leaf 21 */
-    2.009434e-1f, /* tree 2 leaf 22 */
-    -2.2550337e-1f, /* tree 2 leaf 23 */
-    4.0000003e-2f, /* tree 2 leaf 24 */
-    -9.056604e-2f, /* tree 2 leaf 25 */
-    2.2251657e-1f, /* tree 2 leaf 26 */
-    -1.3953489e-2f, /* tree 2 leaf 27 */
-    2.1617647e-1f, /* tree 2 leaf 28 */
-    2.2613066e-1f, /* tree 2 leaf 29 */
-    2.9723078e-1f, /* tree 2 leaf 30 */
-    -2.7612904e-1f, /* tree 3 leaf 15 */
-    -1.128713e-1f, /* tree 3 leaf 16 */
-    -2.5714287e-1f, /* tree 3 leaf 17 */
-    2.2500001e-1f, /* tree 3 leaf 18 */
-    -2.507143e-1f, /* tree 3 leaf 19 */
-    -1.2244898e-2f, /* tree 3 leaf 20 */
-    -3.6923077e-2f, /* tree 3 leaf 21 */
-    2.009434e-1f, /* tree 3 leaf 22 */
-    -2.2550337e-1f, /* tree 3 leaf 23 */
-    4.0000003e-2f, /* tree 3 leaf 24 */
-    -9.056604e-2f, /* tree 3 leaf 25 */
-    2.2251657e-1f, /* tree 3 leaf 26 */
-    -1.3953489e-2f, /* tree 3 leaf 27 */
-    2.1617647e-1f, /* tree 3 leaf 28 */
-    2.2613066e-1f, /* tree 3 leaf 29 */
-    2.9723078e-1f, /* tree 3 leaf 30 */
-    -1.20000005e-1f, /* tree 4 leaf 15 */
-    -2.883117e-1f, /* tree 4 leaf 16 */
-    -2.6250002e-1f, /* tree 4 leaf 17 */
-    2.5e-1f, /* tree 4 leaf 18 */
-    -2.4761906e-1f, /* tree 4 leaf 19 */
-    9.230769e-3f, /* tree 4 leaf 20 */
-    9.6e-2f, /* tree 4 leaf 21 */
-    2.4807693e-1f, /* tree 4 leaf 22 */
-    -2.2241381e-1f, /* tree 4 leaf 23 */
-    -1.0000001e-2f, /* tree 4 leaf 24 */
-    -2.4000001e-1f, /* tree 4 leaf 25 */
-    1.1590909e-1f, /* tree 4 leaf 26 */
-    2.522124e-2f, /* tree 4 leaf 27 */
-    2.0955883e-1f, /* tree 4 leaf 28 */
-    1.7264152e-1f, /* tree 4 leaf 29 */
-    2.7536234e-1f, /* tree 4 leaf 30 */
-    2.75e-1f, /* tree 5 leaf 12 */
-    2.8928572e-1f, /* tree 5 leaf 14 */
-    -2.9333335e-1f, /* tree 5 leaf 15 */
-    -1.8805972e-1f, /* tree 5 leaf 16 */
-    -2.2153847e-1f, /* tree 5 leaf 17 */
-    7.258064e-2f, /* tree 5 leaf 18 */
-    -9.210526e-2f, /* tree 5 leaf 19 */
-    1.6216215e-1f, /* tree 5 leaf 20 */
-    3.478261e-2f, /* tree 5 leaf 21 */
-    2.6153848e-1f, /* tree 5 leaf 22 */
-    4.0000003e-2f, /* tree 5 leaf 23 */
-    -2.2500001e-1f, /* tree 5 leaf 24 */
-    3.75e-2f, /* tree 5 leaf 25 */
-    2.4375e-1f, /* tree 5 leaf 26 */
-    2.6666668e-1f, /* tree 6 leaf 12 */
-    -2.2736843e-1f, /* tree 6 leaf 15 */
-    -8.5714296e-2f, /* tree 6 leaf 16 */
-    -5.0467294e-2f, /* tree 6 leaf 17 */
-    1.9459459e-1f, /* tree 6 leaf 18 */
-    -2.7857143e-1f, /* tree 6 leaf 19 */
-    -1.5517242e-2f, /* tree 6 leaf 20 */
-    -1.9565217e-2f, /* tree 6 leaf 21 */
-    1.6800001e-1f, /* tree 6 leaf 22 */
-    -1.9285715e-1f, /* tree 6 leaf 23 */
-    5.0000004e-2f, /* tree 6 leaf 24 */
-    1.12500004e-1f, /* tree 6 leaf 25 */
-    2.8474578e-1f, /* tree 6 leaf 26 */
-    2.4000001e-1f, /* tree 6 leaf 27 */
-    -2.5000002e-2f, /* tree 6 leaf 28 */
-    -2.4166669e-1f, /* tree 7 leaf 15 */
-    -1.0843374e-1f, /* tree 7 leaf 16 */
-    -1.2058824e-1f, /* tree 7 leaf 17 */
-    -2.0761248e-3f, /* tree 7 leaf 18 */
-    -2.5714287e-1f, /* tree 7 leaf 19 */
-    1.5e-1f, /* tree 7 leaf 20 */
-    9.090909e-2f, /* tree 7 leaf 21 */
-    2.6666668e-1f, /* tree 7 leaf 22 */
-    -2.6666668e-1f, /* tree 7 leaf 23 */
-    2.0000002e-1f, /* tree 7 leaf 24 */
-    1.8947369e-1f, /* tree 7 leaf 25 */
-    -1.5e-1f, /* tree 7 leaf 26 */
-    -2.2500001e-1f, /* tree 7 leaf 27 */
-    1.875e-1f, /* tree 7 leaf 28 */
-    -1.5e-1f, /* tree 7 leaf 29 */
-    2.7954546e-1f, /* tree 7 leaf 30 */
-    -2.888889e-1f, /* tree 8 leaf 7 */
-    -2.85e-1f, /* tree 8 leaf 15 */
-    -8.035714e-2f, /* tree 8 leaf 16 */
-    -1.1029412e-1f, /* tree 8 leaf 17 */
-    2.1000001e-1f, /* tree 8 leaf 18 */
-    -1.6666668e-2f, /* tree 8 leaf 19 */
-    2.8125e-1f, /* tree 8 leaf 20 */
-    -2.5454548e-1f, /* tree 8 leaf 21 */
-    8.5714296e-2f, /* tree 8 leaf 22 */
-    -3.75e-2f, /* tree 8 leaf 23 */
-    2.5e-1f, /* tree 8 leaf 24 */
-    1.7777778e-2f, /* tree 8 leaf 25 */
-    1.402174e-1f, /* tree 8 leaf 26 */
-    2.24e-1f, /* tree 8 leaf 27 */
-    -1.5e-1f, /* tree 8 leaf 28 */
-    2.6666668e-1f, /* tree 9 leaf 12 */
-    2.8e-1f, /* tree 9 leaf 14 */
-    -1.7625e-1f, /* tree 9 leaf 15 */
-    -4.756098e-2f, /* tree 9 leaf 16 */
-    -3.1718064e-2f, /* tree 9 leaf 17 */
-    1.0786518e-1f, /* tree 9 leaf 18 */
-    -2.4000001e-1f, /* tree 9 leaf 19 */
-    2.4000001e-1f, /* tree 9 leaf 20 */
-    -0e0f, /* tree 9 leaf 21 */
-    2.8421053e-1f, /* tree 9 leaf 22 */
-    4.0000003e-2f, /* tree 9 leaf 23 */
-    -1.875e-1f, /* tree 9 leaf 24 */
-    8.0000006e-2f, /* tree 9 leaf 25 */
-    2.6666668e-1f /* tree 9 leaf 26 */
+    -0x1.1ac192p-2f, /* tree 0 leaf 15 */
+    -0x1.ce5222p-4f, /* tree 0 leaf 16 */
+    -0x1.075076p-2f, /* tree 0 leaf 17 */
+    0x1.cccccep-3f, /* tree 0 leaf 18 */
+    -0x1.00bb4p-2f, /* tree 0 leaf 19 */
+    -0x1.913da6p-7f, /* tree 0 leaf 20 */
+    -0x1.2e794ep-5f, /* tree 0 leaf 21 */
+    0x1.9b8836p-3f, /* tree 0 leaf 22 */
+    -0x1.cdd4b6p-3f, /* tree 0 leaf 23 */
+    0x1.47ae16p-5f, /* tree 0 leaf 24 */
+    -0x1.72f56p-4f, /* tree 0 leaf 25 */
+    0x1.c7b6c4p-3f, /* tree 0 leaf 26 */
+    -0x1.c93a5ap-7f, /* tree 0 leaf 27 */
+    0x1.bababap-3f, /* tree 0 leaf 28 */
+    0x1.cf1d98p-3f, /* tree 0 leaf 29 */
+    0x1.305d44p-2f, /* tree 0 leaf 30 */
+    -0x1.1ac192p-2f, /* tree 1 leaf 15 */
+    -0x1.ce5222p-4f, /* tree 1 leaf 16 */
+    -0x1.075076p-2f, /* tree 1 leaf 17 */
+    0x1.cccccep-3f, /* tree 1 leaf 18 */
+    -0x1.00bb4p-2f, /* tree 1 leaf 19 */
+    -0x1.913da6p-7f, /* tree 1 leaf 20 */
+    -0x1.2e794ep-5f, /* tree 1 leaf 21 */
+    0x1.9b8836p-3f, /* tree 1 leaf 22 */
+    -0x1.cdd4b6p-3f, /* tree 1 leaf 23 */
+    0x1.47ae16p-5f, /* tree 1 leaf 24 */
+    -0x1.72f56p-4f, /* tree 1 leaf 25 */
+    0x1.c7b6c4p-3f, /* tree 1 leaf 26 */
+    -0x1.c93a5ap-7f, /* tree 1 leaf 27 */
+    0x1.bababap-3f, /* tree 1 leaf 28 */
+    0x1.cf1d98p-3f, /* tree 1 leaf 29 */
+    0x1.305d44p-2f, /* tree 1 leaf 30 */
+    -0x1.1ac192p-2f, /* tree 2 leaf 15 */
+    -0x1.ce5222p-4f, /* tree 2 leaf 16 */
+    -0x1.075076p-2f, /* tree 2 leaf 17 */
+    0x1.cccccep-3f, /* tree 2 leaf 18 */
+    -0x1.00bb4p-2f, /* tree 2 leaf 19 */
+    -0x1.913da6p-7f, /* tree 2 leaf 20 */
+    -0x1.2e794ep-5f, /* tree 2 leaf 21 */
+    0x1.9b8836p-3f, /* tree 2 leaf 22 */
+    -0x1.cdd4b6p-3f, /* tree 2 leaf 23 */
+    0x1.47ae16p-5f, /* tree 2 leaf 24 */
+    -0x1.72f56p-4f, /* tree 2 leaf 25 */
+    0x1.c7b6c4p-3f, /* tree 2 leaf 26 */
+    -0x1.c93a5ap-7f, /* tree 2 leaf 27 */
+    0x1.bababap-3f, /* tree 2 leaf 28 */
+    0x1.cf1d98p-3f, /* tree 2 leaf 29 */
+    0x1.305d44p-2f, /* tree 2 leaf 30 */
+    -0x1.1ac192p-2f, /* tree 3 leaf 15 */
+    -0x1.ce5222p-4f, /* tree 3 leaf 16 */
+    -0x1.075076p-2f, /* tree 3 leaf 17 */
+    0x1.cccccep-3f, /* tree 3 leaf 18 */
+    -0x1.00bb4p-2f, /* tree 3 leaf 19 */
+    -0x1.913da6p-7f, /* tree 3 leaf 20 */
+    -0x1.2e794ep-5f, /* tree 3 leaf 21 */
+    0x1.9b8836p-3f, /* tree 3 leaf 22 */
+    -0x1.cdd4b6p-3f, /* tree 3 leaf 23 */
+    0x1.47ae16p-5f, /* tree 3 leaf 24 */
+    -0x1.72f56p-4f, /* tree 3 leaf 25 */
+    0x1.c7b6c4p-3f, /* tree 3 leaf 26 */
+    -0x1.c93a5ap-7f, /* tree 3 leaf 27 */
+    0x1.bababap-3f, /* tree 3 leaf 28 */
+    0x1.cf1d98p-3f, /* tree 3 leaf 29 */
+    0x1.305d44p-2f, /* tree 3 leaf 30 */
+    -0x1.eb852p-4f, /* tree 4 leaf 15 */
+    -0x1.273b2ep-2f, /* tree 4 leaf 16 */
+    -0x1.0ccccep-2f, /* tree 4 leaf 17 */
+    0x1p-2f, /* tree 4 leaf 18 */
+    -0x1.fb1fb4p-3f, /* tree 4 leaf 19 */
+    0x1.2e794ep-7f, /* tree 4 leaf 20 */
+    0x1.89374cp-4f, /* tree 4 leaf 21 */
+    0x1.fc0fc2p-3f, /* tree 4 leaf 22 */
+    -0x1.c780e4p-3f, /* tree 4 leaf 23 */
+    -0x1.47ae16p-7f, /* tree 4 leaf 24 */
+    -0x1.eb852p-3f, /* tree 4 leaf 25 */
+    0x1.dac37ep-4f, /* tree 4 leaf 26 */
+    0x1.9d398cp-6f, /* tree 4 leaf 27 */
+    0x1.ad2d2ep-3f, /* tree 4 leaf 28 */
+    0x1.6191ep-3f, /* tree 4 leaf 29 */
+    0x1.19f896p-2f, /* tree 4 leaf 30 */
+    0x1.19999ap-2f, /* tree 5 leaf 12 */
+    0x1.283a84p-2f, /* tree 5 leaf 14 */
+    -0x1.2c5f94p-2f, /* tree 5 leaf 15 */
+    -0x1.812574p-3f, /* tree 5 leaf 16 */
+    -0x1.c5b5f6p-3f, /* tree 5 leaf 17 */
+    0x1.294a52p-4f, /* tree 5 leaf 18 */
+    -0x1.79435ep-4f, /* tree 5 leaf 19 */
+    0x1.4c1bacp-3f, /* tree 5 leaf 20 */
+    0x1.1cf06cp-5f, /* tree 5 leaf 21 */
+    0x1.0bd0bep-2f, /* tree 5 leaf 22 */
+    0x1.47ae16p-5f, /* tree 5 leaf 23 */
+    -0x1.cccccep-3f, /* tree 5 leaf 24 */
+    0x1.333334p-5f, /* tree 5 leaf 25 */
+    0x1.f33334p-3f, /* tree 5 leaf 26 */
+    0x1.111112p-2f, /* tree 6 leaf 12 */
+    -0x1.d1a68ap-3f, /* tree 6 leaf 15 */
+    -0x1.5f15f4p-4f, /* tree 6 leaf 16 */
+    -0x1.9d6d96p-5f, /* tree 6 leaf 17 */
+    0x1.8e879cp-3f, /* tree 6 leaf 18 */
+    -0x1.1d41d4p-2f, /* tree 6 leaf 19 */
+    -0x1.fc781p-7f, /* tree 6 leaf 20 */
+    -0x1.408e78p-6f, /* tree 6 leaf 21 */
+    0x1.581064p-3f, /* tree 6 leaf 22 */
+    -0x1.8af8bp-3f, /* tree 6 leaf 23 */
+    0x1.99999cp-5f, /* tree 6 leaf 24 */
+    0x1.cccccep-4f, /* tree 6 leaf 25 */
+    0x1.239466p-2f, /* tree 6 leaf 26 */
+    0x1.eb852p-3f, /* tree 6 leaf 27 */
+    -0x1.99999cp-6f, /* tree 6 leaf 28 */
+    -0x1.eeeef2p-3f, /* tree 7 leaf 15 */
+    -0x1.bc2504p-4f, /* tree 7 leaf 16 */
+    -0x1.ededfp-4f, /* tree 7 leaf 17 */
+    -0x1.101f3p-9f, /* tree 7 leaf 18 */
+    -0x1.075076p-2f, /* tree 7 leaf 19 */
+    0x1.333334p-3f, /* tree 7 leaf 20 */
+    0x1.745d18p-4f, /* tree 7 leaf 21 */
+    0x1.111112p-2f, /* tree 7 leaf 22 */
+    -0x1.111112p-2f, /* tree 7 leaf 23 */
+    0x1.99999cp-3f, /* tree 7 leaf 24 */
+    0x1.840ac8p-3f, /* tree 7 leaf 25 */
+    -0x1.333334p-3f, /* tree 7 leaf 26 */
+    -0x1.cccccep-3f, /* tree 7 leaf 27 */
+    0x1.8p-3f, /* tree 7 leaf 28 */
+    -0x1.333334p-3f, /* tree 7 leaf 29 */
+    0x1.1e412ap-2f, /* tree 7 leaf 30 */
+    -0x1.27d27ep-2f, /* tree 8 leaf 7 */
+    -0x1.23d70ap-2f, /* tree 8 leaf 15 */
+    -0x1.492492p-4f, /* tree 8 leaf 16 */
+    -0x1.c3c3c4p-4f, /* tree 8 leaf 17 */
+    0x1.ae147cp-3f, /* tree 8 leaf 18 */
+    -0x1.111112p-6f, /* tree 8 leaf 19 */
+    0x1.2p-2f, /* tree 8 leaf 20 */
+    -0x1.04a792p-2f, /* tree 8 leaf 21 */
+    0x1.5f15f4p-4f, /* tree 8 leaf 22 */
+    -0x1.333334p-5f, /* tree 8 leaf 23 */
+    0x1p-2f, /* tree 8 leaf 24 */
+    0x1.234568p-6f, /* tree 8 leaf 25 */
+    0x1.1f2a4cp-3f, /* tree 8 leaf 26 */
+    0x1.cac084p-3f, /* tree 8 leaf 27 */
+    -0x1.333334p-3f, /* tree 8 leaf 28 */
+    0x1.111112p-2f, /* tree 9 leaf 12 */
+    0x1.1eb852p-2f, /* tree 9 leaf 14 */
+    -0x1.68f5c2p-3f, /* tree 9 leaf 15 */
+    -0x1.859e9ap-5f, /* tree 9 leaf 16 */
+    -0x1.03d59ap-5f, /* tree 9 leaf 17 */
+    0x1.b9d0d6p-4f, /* tree 9 leaf 18 */
+    -0x1.eb852p-3f, /* tree 9 leaf 19 */
+    0x1.eb852p-3f, /* tree 9 leaf 20 */
+    -0x0p+0f, /* tree 9 leaf 21 */
+    0x1.230816p-2f, /* tree 9 leaf 22 */
+    0x1.47ae16p-5f, /* tree 9 leaf 23 */
+    -0x1.8p-3f, /* tree 9 leaf 24 */
+    0x1.47ae16p-4f, /* tree 9 leaf 25 */
+    0x1.111112p-2f /* tree 9 leaf 26 */
 };
 /* Row of each tree's root, in summation order. */
 const timber_index_t timber_tree_root[TIMBER_N_TREES] = {
@@ -531,86 +531,86 @@ const timber_count_t timber_threshold_count[TIMBER_N_USED] = {
 /* Per used feature, its distinct thresholds ascending, then FLT_MAX (the
  * sentinel the encoding may read past the last threshold). */
 const timber_float32_t timber_thresholds[TIMBER_N_THRESHOLDS] = {
-    -2.1891408e0f, /* feature 0 */
-    -7.865886e-1f, /* feature 0 */
-    -7.3305225e-1f, /* feature 0 */
-    -7.004338e-1f, /* feature 0 */
-    -6.3890123e-1f, /* feature 0 */
-    -6.1385506e-1f, /* feature 0 */
-    -4.473947e-1f, /* feature 0 */
-    -4.3153423e-1f, /* feature 0 */
-    -3.478764e-1f, /* feature 0 */
-    -3.3911383e-1f, /* feature 0 */
-    -2.8319415e-1f, /* feature 0 */
-    -2.365411e-1f, /* feature 0 */
-    -1.2312523e-1f, /* feature 0 */
-    -5.0943345e-2f, /* feature 0 */
-    -1.7644795e-2f, /* feature 0 */
-    1.2494333e-2f, /* feature 0 */
-    1.6802655e-1f, /* feature 0 */
-    2.391713e-1f, /* feature 0 */
-    2.5771555e-1f, /* feature 0 */
-    2.8502262e-1f, /* feature 0 */
-    5.6071496e-1f, /* feature 0 */
-    5.933595e-1f, /* feature 0 */
-    8.6610365e-1f, /* feature 0 */
-    9.103961e-1f, /* feature 0 */
-    9.989374e-1f, /* feature 0 */
-    1.9093862e0f, /* feature 0 */
-    2.5029426e0f, /* feature 0 */
-    3.4028235e38f, /* feature 0 sentinel */
-    -4.8998923e0f, /* feature 1 */
-    -4.034183e0f, /* feature 1 */
-    -3.609065e0f, /* feature 1 */
-    -3.417412e0f, /* feature 1 */
-    -3.2820132e0f, /* feature 1 */
-    -3.0893497e0f, /* feature 1 */
-    -2.8819804e0f, /* feature 1 */
-    -2.8113801e0f, /* feature 1 */
-    -2.3971136e0f, /* feature 1 */
-    -1.9424177e0f, /* feature 1 */
-    -1.7938956e0f, /* feature 1 */
-    -1.464572e0f, /* feature 1 */
-    -1.4063061e0f, /* feature 1 */
-    -2.524556e-1f, /* feature 1 */
-    1.0780926e0f, /* feature 1 */
-    1.5331694e0f, /* feature 1 */
-    1.6860898e0f, /* feature 1 */
-    2.1074812e0f, /* feature 1 */
-    2.431253e0f, /* feature 1 */
-    2.5018313e0f, /* feature 1 */
-    2.8099387e0f, /* feature 1 */
-    3.490568e0f, /* feature 1 */
-    4.010642e0f, /* feature 1 */
-    4.1380453e0f, /* feature 1 */
-    3.4028235e38f, /* feature 1 sentinel */
-    1e0f, /* feature 2 */
-    2e0f, /* feature 2 */
-    3e0f, /* feature 2 */
-    4e0f, /* feature 2 */
-    6e0f, /* feature 2 */
-    7e0f, /* feature 2 */
-    9e0f, /* feature 2 */
-    1e1f, /* feature 2 */
-    3.4028235e38f, /* feature 2 sentinel */
-    2.067094e1f, /* feature 3 */
-    2.5483967e1f, /* feature 3 */
-    7.239095e1f, /* feature 3 */
-    8.1180145e1f, /* feature 3 */
-    1.0453446e2f, /* feature 3 */
-    1.21351494e2f, /* feature 3 */
-    1.3925049e2f, /* feature 3 */
-    1.5956818e2f, /* feature 3 */
-    1.6282883e2f, /* feature 3 */
-    1.974294e2f, /* feature 3 */
-    2.0607259e2f, /* feature 3 */
-    2.1213948e2f, /* feature 3 */
-    2.2068248e2f, /* feature 3 */
-    2.9744797e2f, /* feature 3 */
-    3.5369427e2f, /* feature 3 */
-    3.4028235e38f /* feature 3 sentinel */
+    -0x1.1835c4p+1f, /* feature 0 */
+    -0x1.92bbbep-1f, /* feature 0 */
+    -0x1.7752ap-1f, /* feature 0 */
+    -0x1.669f42p-1f, /* feature 0 */
+    -0x1.471e1p-1f, /* feature 0 */
+    -0x1.3a4b36p-1f, /* feature 0 */
+    -0x1.ca21d6p-2f, /* feature 0 */
+    -0x1.b9e41cp-2f, /* feature 0 */
+    -0x1.6439b6p-2f, /* feature 0 */
+    -0x1.5b40a8p-2f, /* feature 0 */
+    -0x1.21fda6p-2f, /* feature 0 */
+    -0x1.e46faap-3f, /* feature 0 */
+    -0x1.f8522ap-4f, /* feature 0 */
+    -0x1.a153fp-5f, /* feature 0 */
+    -0x1.2117a2p-6f, /* feature 0 */
+    0x1.996a1p-7f, /* feature 0 */
+    0x1.581e4ep-3f, /* feature 0 */
+    0x1.e9d2a4p-3f, /* feature 0 */
+    0x1.07e696p-2f, /* feature 0 */
+    0x1.23dcf8p-2f, /* feature 0 */
+    0x1.1f1608p-1f, /* feature 0 */
+    0x1.2fccdp-1f, /* feature 0 */
+    0x1.bb71fp-1f, /* feature 0 */
+    0x1.d21f7p-1f, /* feature 0 */
+    0x1.ff74bap-1f, /* feature 0 */
+    0x1.e8cd88p+0f, /* feature 0 */
+    0x1.40606cp+1f, /* feature 0 */
+    0x1.fffffep+127f, /* feature 0 sentinel */
+    -0x1.3997d6p+2f, /* feature 1 */
+    -0x1.02300ep+2f, /* feature 1 */
+    -0x1.cdf5d8p+1f, /* feature 1 */
+    -0x1.b56dc2p+1f, /* feature 1 */
+    -0x1.a41902p+1f, /* feature 1 */
+    -0x1.8b6fdp+1f, /* feature 1 */
+    -0x1.70e4bcp+1f, /* feature 1 */
+    -0x1.67db4ep+1f, /* feature 1 */
+    -0x1.32d49ep+1f, /* feature 1 */
+    -0x1.f1424ap+0f, /* feature 1 */
+    -0x1.cb3cbep+0f, /* feature 1 */
+    -0x1.76ee3p+0f, /* feature 1 */
+    -0x1.6803aep+0f, /* feature 1 */
+    -0x1.0283b8p-2f, /* feature 1 */
+    0x1.13fdep+0f, /* feature 1 */
+    0x1.887dcap+0f, /* feature 1 */
+    0x1.afa394p+0f, /* feature 1 */
+    0x1.0dc1f2p+1f, /* feature 1 */
+    0x1.37334cp+1f, /* feature 1 */
+    0x1.403c02p+1f, /* feature 1 */
+    0x1.67ac12p+1f, /* feature 1 */
+    0x1.becaeep+1f, /* feature 1 */
+    0x1.00ae5cp+2f, /* feature 1 */
+    0x1.08d5bcp+2f, /* feature 1 */
+    0x1.fffffep+127f, /* feature 1 sentinel */
+    0x1p+0f, /* feature 2 */
+    0x1p+1f, /* feature 2 */
+    0x1.8p+1f, /* feature 2 */
+    0x1p+2f, /* feature 2 */
+    0x1.8p+2f, /* feature 2 */
+    0x1.cp+2f, /* feature 2 */
+    0x1.2p+3f, /* feature 2 */
+    0x1.4p+3f, /* feature 2 */
+    0x1.fffffep+127f, /* feature 2 sentinel */
+    0x1.4abc2cp+4f, /* feature 3 */
+    0x1.97be54p+4f, /* feature 3 */
+    0x1.219056p+6f, /* feature 3 */
+    0x1.44b878p+6f, /* feature 3 */
+    0x1.a2234ap+6f, /* feature 3 */
+    0x1.e567eep+6f, /* feature 3 */
+    0x1.16804p+7f, /* feature 3 */
+    0x1.3f22e8p+7f, /* feature 3 */
+    0x1.45a85cp+7f, /* feature 3 */
+    0x1.8adbdap+7f, /* feature 3 */
+    0x1.9c252ap+7f, /* feature 3 */
+    0x1.a8476ap+7f, /* feature 3 */
+    0x1.b95d6ep+7f, /* feature 3 */
+    0x1.2972aep+8f, /* feature 3 */
+    0x1.61b1bcp+8f, /* feature 3 */
+    0x1.fffffep+127f /* feature 3 sentinel */
 };
 /* Initial value of each group's sum (margin space). */
 const timber_float32_t timber_base_score[1U] = {
-    0e0f /* group 0 */
+    0x0p+0f /* group 0 */
 };

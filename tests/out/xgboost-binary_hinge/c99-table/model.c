@@ -76,9 +76,14 @@ static void timber_walk(const timber_index_t root[TIMBER_LANES],
             const uint32_t flags = (uint32_t)node->flags;
             const bool missing_left = ((flags & TIMBER_NODE_MISSING_LEFT) != 0U);
             /* Every split of this model compares with <. */
-            const bool cmp = (x < node->threshold);
-            /* x != x: x is NaN, a missing value. */
-            const bool go_left = (x != x) ? missing_left : cmp;
+            /* x == x (a quiet comparison) fails for NaN only, a missing value,
+             * which keeps the split's missing direction; the ordered comparison
+             * with the threshold, which would raise the invalid exception on
+             * NaN, runs only for a number. */
+            bool go_left = missing_left;
+            if (x == x) {
+                go_left = (x < node->threshold);
+            }
             leaf[lane] = go_left ? node->left : node->right;
         }
     }

@@ -8,9 +8,10 @@
  * target and equal to timber's reference evaluator.
  *
  * Layout: branches. Each tree is one function holding an if/else nest
- * with its thresholds and leaf values as float literals; a missing (NaN)
- * input falls into the else branch of every comparison, which is written
- * so that branch is the split's missing direction.
+ * with its thresholds and leaf values as float literals; where a missing
+ * (NaN) input can reach a split it is tested first (timber_is_nan) and
+ * sent the split's missing direction, so no NaN meets an ordered
+ * comparison.
  */
 #include <float.h>
 #include <stdbool.h>
@@ -77,67 +78,79 @@ static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMB
     }
 }
 
+/*
+ * A missing value: x != x holds for NaN only. The equality operators are
+ * quiet (no floating-point exception for a quiet NaN), so each split a
+ * NaN can reach tests this first and compares with its threshold (an
+ * ordered comparison, which raises the invalid exception on NaN) only when
+ * x is a number.
+ */
+static bool timber_is_nan(timber_float32_t x)
+{
+    return (x != x);
+}
+
 /* Tree 0 (group 0): the value of the leaf in reaches. */
 static timber_float32_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -1.744213e0f) { /* tree 0 node 0 */
-        if (in[0U] < 2.3235948e-1f) { /* tree 0 node 1 */
-            if (in[3U] < 3.379616e2f) { /* tree 0 node 3 */
-                if (in[2U] < 8e0f) { /* tree 0 node 7 */
-                    v = 4.2893746e-1f; /* tree 0 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.be84bep+0f)) { /* tree 0 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.dbdf4ap-3f)) { /* tree 0 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 0 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 0 node 7 */
+                    v = 0x1.b73b62p-2f; /* tree 0 node 15 */
                 } else {
-                    v = 2.5606254e-1f; /* tree 0 node 16 */
+                    v = 0x1.063542p-2f; /* tree 0 node 16 */
                 }
             } else {
-                if (in[2U] < 2e0f) { /* tree 0 node 8 */
-                    v = 7.19165e-2f; /* tree 0 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 0 node 8 */
+                    v = 0x1.2691eap-4f; /* tree 0 node 17 */
                 } else {
-                    v = -1.2863703e-1f; /* tree 0 node 18 */
+                    v = -0x1.0772dap-3f; /* tree 0 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 4e0f) { /* tree 0 node 4 */
-                if (in[4U] < 9.100561e-2f) { /* tree 0 node 9 */
-                    v = 3.3793437e-1f; /* tree 0 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 0 node 4 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.74c24cp-4f)) { /* tree 0 node 9 */
+                    v = 0x1.5a0b78p-2f; /* tree 0 node 19 */
                 } else {
-                    v = 2.6514433e-2f; /* tree 0 node 20 */
+                    v = 0x1.b26998p-6f; /* tree 0 node 20 */
                 }
             } else {
-                if (in[3U] < 4.1821003e0f) { /* tree 0 node 10 */
-                    v = 3.2713145e-1f; /* tree 0 node 21 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.0ba788p+2f)) { /* tree 0 node 10 */
+                    v = 0x1.4efb8cp-2f; /* tree 0 node 21 */
                 } else {
-                    v = -1.1621145e-1f; /* tree 0 node 22 */
+                    v = -0x1.dc008ap-4f; /* tree 0 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -2.7072254e-1f) { /* tree 0 node 2 */
-            if (in[1U] < 2.087998e0f) { /* tree 0 node 5 */
-                if (in[2U] < 6e0f) { /* tree 0 node 11 */
-                    v = 2.8134337e-1f; /* tree 0 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.15384ap-2f)) { /* tree 0 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.0b4384p+1f)) { /* tree 0 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 0 node 11 */
+                    v = 0x1.20187ap-2f; /* tree 0 node 23 */
                 } else {
-                    v = -1.53871365e-2f; /* tree 0 node 24 */
+                    v = -0x1.f834a8p-7f; /* tree 0 node 24 */
                 }
             } else {
-                if (in[1U] < 3.0427787e0f) { /* tree 0 node 12 */
-                    v = -6.989877e-2f; /* tree 0 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.8579c6p+1f)) { /* tree 0 node 12 */
+                    v = -0x1.1e4e2cp-4f; /* tree 0 node 25 */
                 } else {
-                    v = -2.0298682e-1f; /* tree 0 node 26 */
+                    v = -0x1.9fb78ep-3f; /* tree 0 node 26 */
                 }
             }
         } else {
-            if (in[1U] < -1.9679429e-1f) { /* tree 0 node 6 */
-                if (in[2U] < 2e0f) { /* tree 0 node 13 */
-                    v = 2.0914906e-1f; /* tree 0 node 27 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.9308e2p-3f)) { /* tree 0 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 0 node 13 */
+                    v = 0x1.ac5658p-3f; /* tree 0 node 27 */
                 } else {
-                    v = -1.4689362e-1f; /* tree 0 node 28 */
+                    v = -0x1.2cd69p-3f; /* tree 0 node 28 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 0 node 14 */
-                    v = -1.637069e-1f; /* tree 0 node 29 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 0 node 14 */
+                    v = -0x1.4f459p-3f; /* tree 0 node 29 */
                 } else {
-                    v = -2.1987297e-1f; /* tree 0 node 30 */
+                    v = -0x1.c24cc2p-3f; /* tree 0 node 30 */
                 }
             }
         }
@@ -149,63 +162,63 @@ static timber_float32_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.4970713e0f) { /* tree 1 node 0 */
-        if (in[0U] < 2.0697063e-1f) { /* tree 1 node 1 */
-            if (in[3U] < 3.379616e2f) { /* tree 1 node 3 */
-                if (in[2U] < 1.1e1f) { /* tree 1 node 7 */
-                    v = -2.054499e-1f; /* tree 1 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.3fa008p+1f)) { /* tree 1 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.a7e038p-3f)) { /* tree 1 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 1 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 1 node 7 */
+                    v = -0x1.a4c2eap-3f; /* tree 1 node 15 */
                 } else {
-                    v = -2.0031486e-2f; /* tree 1 node 16 */
+                    v = -0x1.483224p-6f; /* tree 1 node 16 */
                 }
             } else {
-                if (in[4U] < -8.0946964e-1f) { /* tree 1 node 8 */
-                    v = -1.284796e-1f; /* tree 1 node 17 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.9e72cep-1f)) { /* tree 1 node 8 */
+                    v = -0x1.07205p-3f; /* tree 1 node 17 */
                 } else {
-                    v = 1.8025218e-1f; /* tree 1 node 18 */
+                    v = 0x1.71280ep-3f; /* tree 1 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 4e0f) { /* tree 1 node 4 */
-                if (in[4U] < 9.100561e-2f) { /* tree 1 node 9 */
-                    v = -1.6904205e-1f; /* tree 1 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 1 node 4 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.74c24cp-4f)) { /* tree 1 node 9 */
+                    v = -0x1.5a32b8p-3f; /* tree 1 node 19 */
                 } else {
-                    v = 8.2064465e-2f; /* tree 1 node 20 */
+                    v = 0x1.5022d4p-4f; /* tree 1 node 20 */
                 }
             } else {
-                if (in[3U] < 6.5087843e0f) { /* tree 1 node 10 */
-                    v = -1.2844025e-1f; /* tree 1 node 21 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a08fecp+2f)) { /* tree 1 node 10 */
+                    v = -0x1.070baep-3f; /* tree 1 node 21 */
                 } else {
-                    v = 2.0143768e-1f; /* tree 1 node 22 */
+                    v = 0x1.9c8b5cp-3f; /* tree 1 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < 1.7063528e0f) { /* tree 1 node 2 */
-            if (in[4U] < -5.006531e-1f) { /* tree 1 node 5 */
-                if (in[2U] < 4e0f) { /* tree 1 node 11 */
-                    v = 1.6938778e-2f; /* tree 1 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.b4d38ap+0f)) { /* tree 1 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.00559ap-1f)) { /* tree 1 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 1 node 11 */
+                    v = 0x1.158662p-6f; /* tree 1 node 23 */
                 } else {
-                    v = 2.1365173e-1f; /* tree 1 node 24 */
+                    v = 0x1.b58f0ap-3f; /* tree 1 node 24 */
                 }
             } else {
-                if (in[0U] < -6.496461e-1f) { /* tree 1 node 12 */
-                    v = -7.787004e-2f; /* tree 1 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.4c9e6ap-1f)) { /* tree 1 node 12 */
+                    v = -0x1.3ef4a8p-4f; /* tree 1 node 25 */
                 } else {
-                    v = 6.510226e-2f; /* tree 1 node 26 */
+                    v = 0x1.0aa8aap-4f; /* tree 1 node 26 */
                 }
             }
         } else {
-            if (in[0U] < 1.4066786e-1f) { /* tree 1 node 6 */
-                if (in[2U] < 6e0f) { /* tree 1 node 13 */
-                    v = 1.7262343e-1f; /* tree 1 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.201678p-3f)) { /* tree 1 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 1 node 13 */
+                    v = 0x1.618864p-3f; /* tree 1 node 27 */
                 } else {
-                    v = -4.9067657e-2f; /* tree 1 node 28 */
+                    v = -0x1.91f656p-5f; /* tree 1 node 28 */
                 }
             } else {
-                if (in[2U] < 4e0f) { /* tree 1 node 14 */
-                    v = -6.213781e-2f; /* tree 1 node 29 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 1 node 14 */
+                    v = -0x1.fd086ep-5f; /* tree 1 node 29 */
                 } else {
-                    v = -2.1242876e-1f; /* tree 1 node 30 */
+                    v = -0x1.b30ddap-3f; /* tree 1 node 30 */
                 }
             }
         }
@@ -217,63 +230,63 @@ static timber_float32_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.0001473e0f) { /* tree 2 node 0 */
-        if (in[0U] < 4.3429333e-1f) { /* tree 2 node 1 */
-            if (in[3U] < 3.0994775e2f) { /* tree 2 node 3 */
-                if (in[1U] < 1.3604493e-1f) { /* tree 2 node 7 */
-                    v = -2.1223806e-1f; /* tree 2 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.0009a8p+0f)) { /* tree 2 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.bcb764p-2f)) { /* tree 2 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.35f2ap+8f)) { /* tree 2 node 3 */
+                if (in[1U] < 0x1.169ebap-3f) { /* tree 2 node 7 */
+                    v = -0x1.b2a9dep-3f; /* tree 2 node 15 */
                 } else {
-                    v = -1.2476463e-1f; /* tree 2 node 16 */
+                    v = -0x1.ff0932p-4f; /* tree 2 node 16 */
                 }
             } else {
-                if (in[1U] < -1.1460274e0f) { /* tree 2 node 8 */
-                    v = -1.3547063e-1f; /* tree 2 node 17 */
+                if (in[1U] < -0x1.25620ep+0f) { /* tree 2 node 8 */
+                    v = -0x1.1571ap-3f; /* tree 2 node 17 */
                 } else {
-                    v = 2.2232085e-1f; /* tree 2 node 18 */
+                    v = 0x1.c75028p-3f; /* tree 2 node 18 */
                 }
             }
         } else {
-            if (in[1U] < -1.818098e0f) { /* tree 2 node 4 */
-                if (in[3U] < 2.8082642e2f) { /* tree 2 node 9 */
-                    v = -1.346683e-1f; /* tree 2 node 19 */
+            if (in[1U] < -0x1.d16edep+0f) { /* tree 2 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.18d39p+8f)) { /* tree 2 node 9 */
+                    v = -0x1.13ccfap-3f; /* tree 2 node 19 */
                 } else {
-                    v = 2.2061557e-1f; /* tree 2 node 20 */
+                    v = 0x1.c3d218p-3f; /* tree 2 node 20 */
                 }
             } else {
-                if (in[2U] < 5e0f) { /* tree 2 node 10 */
-                    v = -7.39084e-2f; /* tree 2 node 21 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 2 node 10 */
+                    v = -0x1.2eba94p-4f; /* tree 2 node 21 */
                 } else {
-                    v = 2.264079e-1f; /* tree 2 node 22 */
+                    v = 0x1.cfaef2p-3f; /* tree 2 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 4.867122e-2f) { /* tree 2 node 2 */
-            if (in[2U] < 6e0f) { /* tree 2 node 5 */
-                if (in[3U] < 1.8174104e2f) { /* tree 2 node 11 */
-                    v = -1.6164204e-1f; /* tree 2 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.8eb6f2p-5f)) { /* tree 2 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 2 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.6b7b6ap+7f)) { /* tree 2 node 11 */
+                    v = -0x1.4b0afcp-3f; /* tree 2 node 23 */
                 } else {
-                    v = 1.899111e-1f; /* tree 2 node 24 */
+                    v = 0x1.84f01cp-3f; /* tree 2 node 24 */
                 }
             } else {
-                if (in[3U] < 1.0821236e2f) { /* tree 2 node 12 */
-                    v = 9.005948e-2f; /* tree 2 node 25 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.b0d974p+6f)) { /* tree 2 node 12 */
+                    v = 0x1.70e236p-4f; /* tree 2 node 25 */
                 } else {
-                    v = 3.391528e-1f; /* tree 2 node 26 */
+                    v = 0x1.5b4aep-2f; /* tree 2 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 5e0f) { /* tree 2 node 6 */
-                if (in[1U] < 2.628951e0f) { /* tree 2 node 13 */
-                    v = 7.1020626e-2f; /* tree 2 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 2 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.508178p+1f)) { /* tree 2 node 13 */
+                    v = 0x1.22e686p-4f; /* tree 2 node 27 */
                 } else {
-                    v = 3.3644915e-1f; /* tree 2 node 28 */
+                    v = 0x1.58862p-2f; /* tree 2 node 28 */
                 }
             } else {
-                if (in[0U] < 2.4353895e0f) { /* tree 2 node 14 */
-                    v = 4.3181852e-1f; /* tree 2 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.37bad8p+1f)) { /* tree 2 node 14 */
+                    v = 0x1.ba2ea2p-2f; /* tree 2 node 29 */
                 } else {
-                    v = -6.427954e-5f; /* tree 2 node 30 */
+                    v = -0x1.0d9ba2p-14f; /* tree 2 node 30 */
                 }
             }
         }
@@ -285,63 +298,63 @@ static timber_float32_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -8.474645e-2f) { /* tree 3 node 0 */
-        if (in[0U] < 1.4412299e-1f) { /* tree 3 node 1 */
-            if (in[2U] < 8e0f) { /* tree 3 node 3 */
-                if (in[3U] < 3.379616e2f) { /* tree 3 node 7 */
-                    v = 2.778822e-1f; /* tree 3 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.5b1f18p-4f)) { /* tree 3 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.2729f4p-3f)) { /* tree 3 node 1 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 3 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 3 node 7 */
+                    v = 0x1.1c8d26p-2f; /* tree 3 node 15 */
                 } else {
-                    v = -1.00905605e-1f; /* tree 3 node 16 */
+                    v = -0x1.9d4f32p-4f; /* tree 3 node 16 */
                 }
             } else {
-                if (in[1U] < -2.4786103e0f) { /* tree 3 node 8 */
-                    v = 2.2480951e-1f; /* tree 3 node 17 */
+                if (in[1U] < -0x1.3d431ap+1f) { /* tree 3 node 8 */
+                    v = 0x1.cc68eep-3f; /* tree 3 node 17 */
                 } else {
-                    v = -1.6849395e-2f; /* tree 3 node 18 */
+                    v = -0x1.140f7cp-6f; /* tree 3 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 3 node 4 */
-                if (in[1U] < -2.424685e0f) { /* tree 3 node 9 */
-                    v = 1.7293452e-1f; /* tree 3 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 3 node 4 */
+                if (in[1U] < -0x1.365c14p+1f) { /* tree 3 node 9 */
+                    v = 0x1.622b7ep-3f; /* tree 3 node 19 */
                 } else {
-                    v = -6.5377556e-2f; /* tree 3 node 20 */
+                    v = -0x1.0bc956p-4f; /* tree 3 node 20 */
                 }
             } else {
-                if (in[1U] < -3.7715642e0f) { /* tree 3 node 10 */
-                    v = -8.841683e-3f; /* tree 3 node 21 */
+                if (in[1U] < -0x1.e2c29ep+1f) { /* tree 3 node 10 */
+                    v = -0x1.21b96ap-7f; /* tree 3 node 21 */
                 } else {
-                    v = -1.7094101e-1f; /* tree 3 node 22 */
+                    v = -0x1.5e1652p-3f; /* tree 3 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -1.0165278e0f) { /* tree 3 node 2 */
-            if (in[4U] < 4.8346277e-2f) { /* tree 3 node 5 */
-                if (in[1U] < 1.4290907e0f) { /* tree 3 node 11 */
-                    v = 4.377795e-2f; /* tree 3 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.043b2ap+0f)) { /* tree 3 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.8c0d7ep-5f)) { /* tree 3 node 5 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.6dd8e4p+0f)) { /* tree 3 node 11 */
+                    v = 0x1.66a104p-5f; /* tree 3 node 23 */
                 } else {
-                    v = -1.8297197e-1f; /* tree 3 node 24 */
+                    v = -0x1.76ba02p-3f; /* tree 3 node 24 */
                 }
             } else {
-                if (in[1U] < 3.0427787e0f) { /* tree 3 node 12 */
-                    v = 2.9576486e-1f; /* tree 3 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.8579c6p+1f)) { /* tree 3 node 12 */
+                    v = 0x1.2edcfcp-2f; /* tree 3 node 25 */
                 } else {
-                    v = -1.5629275e-1f; /* tree 3 node 26 */
+                    v = -0x1.40166ap-3f; /* tree 3 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 5e0f) { /* tree 3 node 6 */
-                if (in[0U] < 1.9528008e-1f) { /* tree 3 node 13 */
-                    v = -3.1821314e-2f; /* tree 3 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 3 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.8fefp-3f)) { /* tree 3 node 13 */
+                    v = -0x1.04ae22p-5f; /* tree 3 node 27 */
                 } else {
-                    v = -1.9632253e-1f; /* tree 3 node 28 */
+                    v = -0x1.92118cp-3f; /* tree 3 node 28 */
                 }
             } else {
-                if (in[1U] < -1.7966315e-2f) { /* tree 3 node 14 */
-                    v = 1.7515592e-2f; /* tree 3 node 29 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.265c3p-6f)) { /* tree 3 node 14 */
+                    v = 0x1.1ef9b8p-6f; /* tree 3 node 29 */
                 } else {
-                    v = -1.9713394e-1f; /* tree 3 node 30 */
+                    v = -0x1.93baf6p-3f; /* tree 3 node 30 */
                 }
             }
         }
@@ -353,63 +366,63 @@ static timber_float32_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -3.4158046e0f) { /* tree 4 node 0 */
-        if (in[0U] < 4.7580945e-1f) { /* tree 4 node 1 */
-            if (in[3U] < 3.379616e2f) { /* tree 4 node 3 */
-                if (in[0U] < 2.0697063e-1f) { /* tree 4 node 7 */
-                    v = -1.8839473e-1f; /* tree 4 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.b53916p+1f)) { /* tree 4 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e73a98p-2f)) { /* tree 4 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 4 node 3 */
+                if (in[0U] < 0x1.a7e038p-3f) { /* tree 4 node 7 */
+                    v = -0x1.81d518p-3f; /* tree 4 node 15 */
                 } else {
-                    v = -5.855422e-2f; /* tree 4 node 16 */
+                    v = -0x1.dfad1ap-5f; /* tree 4 node 16 */
                 }
             } else {
-                if (in[4U] < 3.3013898e-1f) { /* tree 4 node 8 */
-                    v = 1.3004121e-1f; /* tree 4 node 17 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.520ff4p-2f)) { /* tree 4 node 8 */
+                    v = 0x1.0a530cp-3f; /* tree 4 node 17 */
                 } else {
-                    v = -1.3859235e-1f; /* tree 4 node 18 */
+                    v = -0x1.1bd64ep-3f; /* tree 4 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 4 node 4 */
-                if (in[4U] < -2.374216e-1f) { /* tree 4 node 9 */
-                    v = -1.8133289e-1f; /* tree 4 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 4 node 4 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.e63d4cp-3f)) { /* tree 4 node 9 */
+                    v = -0x1.735ea8p-3f; /* tree 4 node 19 */
                 } else {
-                    v = 5.9461474e-2f; /* tree 4 node 20 */
+                    v = 0x1.e71bcp-5f; /* tree 4 node 20 */
                 }
             } else {
-                if (in[0U] < 1.777158e0f) { /* tree 4 node 10 */
-                    v = 2.0323049e-1f; /* tree 4 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c6f3d4p+0f)) { /* tree 4 node 10 */
+                    v = 0x1.a0374ep-3f; /* tree 4 node 21 */
                 } else {
-                    v = -1.7614013e-1f; /* tree 4 node 22 */
+                    v = -0x1.68bc28p-3f; /* tree 4 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < 1.7063528e0f) { /* tree 4 node 2 */
-            if (in[0U] < -3.059752e-1f) { /* tree 4 node 5 */
-                if (in[2U] < 6e0f) { /* tree 4 node 11 */
-                    v = -1.15904786e-1f; /* tree 4 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.b4d38ap+0f)) { /* tree 4 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.39519p-2f)) { /* tree 4 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 4 node 11 */
+                    v = -0x1.dabefap-4f; /* tree 4 node 23 */
                 } else {
-                    v = 6.389256e-2f; /* tree 4 node 24 */
+                    v = 0x1.05b434p-4f; /* tree 4 node 24 */
                 }
             } else {
-                if (in[1U] < 1.0001473e0f) { /* tree 4 node 12 */
-                    v = 9.659898e-2f; /* tree 4 node 25 */
+                if (in[1U] < 0x1.0009a8p+0f) { /* tree 4 node 12 */
+                    v = 0x1.8bab6p-4f; /* tree 4 node 25 */
                 } else {
-                    v = -2.5958432e-2f; /* tree 4 node 26 */
+                    v = -0x1.a94d8ep-6f; /* tree 4 node 26 */
                 }
             }
         } else {
-            if (in[0U] < 1.4066786e-1f) { /* tree 4 node 6 */
-                if (in[3U] < 1.0821236e2f) { /* tree 4 node 13 */
-                    v = 1.13404624e-1f; /* tree 4 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.201678p-3f)) { /* tree 4 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.b0d974p+6f)) { /* tree 4 node 13 */
+                    v = 0x1.d0815ep-4f; /* tree 4 node 27 */
                 } else {
-                    v = -6.989813e-2f; /* tree 4 node 28 */
+                    v = -0x1.1e4d8p-4f; /* tree 4 node 28 */
                 }
             } else {
-                if (in[2U] < 4e0f) { /* tree 4 node 14 */
-                    v = -4.4303954e-2f; /* tree 4 node 29 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 4 node 14 */
+                    v = -0x1.6af02p-5f; /* tree 4 node 29 */
                 } else {
-                    v = -1.8840821e-1f; /* tree 4 node 30 */
+                    v = -0x1.81dc2ap-3f; /* tree 4 node 30 */
                 }
             }
         }
@@ -421,63 +434,63 @@ static timber_float32_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.0001473e0f) { /* tree 5 node 0 */
-        if (in[0U] < 5.4669684e-1f) { /* tree 5 node 1 */
-            if (in[3U] < 3.0994775e2f) { /* tree 5 node 3 */
-                if (in[3U] < 1.0966628e2f) { /* tree 5 node 7 */
-                    v = -1.9988285e-1f; /* tree 5 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.0009a8p+0f)) { /* tree 5 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.17e8a6p-1f)) { /* tree 5 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.35f2ap+8f)) { /* tree 5 node 3 */
+                if (in[3U] < 0x1.b6aa46p+6f) { /* tree 5 node 7 */
+                    v = -0x1.995c2ep-3f; /* tree 5 node 15 */
                 } else {
-                    v = -1.2832163e-1f; /* tree 5 node 16 */
+                    v = -0x1.06cd7ep-3f; /* tree 5 node 16 */
                 }
             } else {
-                if (in[1U] < -1.1460274e0f) { /* tree 5 node 8 */
-                    v = -1.0127678e-1f; /* tree 5 node 17 */
+                if (in[1U] < -0x1.25620ep+0f) { /* tree 5 node 8 */
+                    v = -0x1.9ed466p-4f; /* tree 5 node 17 */
                 } else {
-                    v = 2.0615518e-1f; /* tree 5 node 18 */
+                    v = 0x1.a634bp-3f; /* tree 5 node 18 */
                 }
             }
         } else {
-            if (in[4U] < 2.116929e-1f) { /* tree 5 node 4 */
-                if (in[2U] < 8e0f) { /* tree 5 node 9 */
-                    v = -1.702229e-1f; /* tree 5 node 19 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.b18c0cp-3f)) { /* tree 5 node 4 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 5 node 9 */
+                    v = -0x1.5c9dd2p-3f; /* tree 5 node 19 */
                 } else {
-                    v = 2.5814699e-2f; /* tree 5 node 20 */
+                    v = 0x1.a6f2b2p-6f; /* tree 5 node 20 */
                 }
             } else {
-                if (in[1U] < -1.3645374e0f) { /* tree 5 node 10 */
-                    v = 7.006924e-3f; /* tree 5 node 21 */
+                if (in[1U] < -0x1.5d5252p+0f) { /* tree 5 node 10 */
+                    v = 0x1.cb34aep-8f; /* tree 5 node 21 */
                 } else {
-                    v = 2.842602e-1f; /* tree 5 node 22 */
+                    v = 0x1.23151cp-2f; /* tree 5 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -3.9087665e-1f) { /* tree 5 node 2 */
-            if (in[3U] < 1.2705901e2f) { /* tree 5 node 5 */
-                if (in[2U] < 8e0f) { /* tree 5 node 11 */
-                    v = -1.6628712e-1f; /* tree 5 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.9041f8p-2f)) { /* tree 5 node 2 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.fc3c6ep+6f)) { /* tree 5 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 5 node 11 */
+                    v = -0x1.548e58p-3f; /* tree 5 node 23 */
                 } else {
-                    v = 3.5508666e-2f; /* tree 5 node 24 */
+                    v = 0x1.22e312p-5f; /* tree 5 node 24 */
                 }
             } else {
-                if (in[4U] < -1.8435629e-1f) { /* tree 5 node 12 */
-                    v = 2.8023687e-1f; /* tree 5 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.798fcap-3f)) { /* tree 5 node 12 */
+                    v = 0x1.1ef66ap-2f; /* tree 5 node 25 */
                 } else {
-                    v = 2.0273259e-2f; /* tree 5 node 26 */
+                    v = 0x1.4c2836p-6f; /* tree 5 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 5e0f) { /* tree 5 node 6 */
-                if (in[0U] < 2.7111924e-1f) { /* tree 5 node 13 */
-                    v = -2.6398677e-2f; /* tree 5 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 5 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.15a048p-2f)) { /* tree 5 node 13 */
+                    v = -0x1.b08414p-6f; /* tree 5 node 27 */
                 } else {
-                    v = 2.0835818e-1f; /* tree 5 node 28 */
+                    v = 0x1.aab7b2p-3f; /* tree 5 node 28 */
                 }
             } else {
-                if (in[0U] < 2.4353895e0f) { /* tree 5 node 14 */
-                    v = 2.8941163e-1f; /* tree 5 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.37bad8p+1f)) { /* tree 5 node 14 */
+                    v = 0x1.285b86p-2f; /* tree 5 node 29 */
                 } else {
-                    v = -1.4361652e-2f; /* tree 5 node 30 */
+                    v = -0x1.d69a44p-7f; /* tree 5 node 30 */
                 }
             }
         }
@@ -489,60 +502,60 @@ static timber_float32_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -1.9679429e-1f) { /* tree 6 node 0 */
-        if (in[0U] < 1.3301252e-1f) { /* tree 6 node 1 */
-            if (in[2U] < 8e0f) { /* tree 6 node 3 */
-                if (in[3U] < 2.4788689e2f) { /* tree 6 node 7 */
-                    v = 2.3641984e-1f; /* tree 6 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.9308e2p-3f)) { /* tree 6 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.1068dep-3f)) { /* tree 6 node 1 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 6 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.efc616p+7f)) { /* tree 6 node 7 */
+                    v = 0x1.e43016p-3f; /* tree 6 node 15 */
                 } else {
-                    v = 2.9260578e-2f; /* tree 6 node 16 */
+                    v = 0x1.df67c2p-6f; /* tree 6 node 16 */
                 }
             } else {
-                if (in[0U] < -1.564633e-1f) { /* tree 6 node 8 */
-                    v = 1.204408e-1f; /* tree 6 node 17 */
+                if (in[0U] < -0x1.406fd4p-3f) { /* tree 6 node 8 */
+                    v = 0x1.ed5356p-4f; /* tree 6 node 17 */
                 } else {
-                    v = -1.7571351e-1f; /* tree 6 node 18 */
+                    v = -0x1.67dc7cp-3f; /* tree 6 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 6 node 4 */
-                if (in[3U] < 1.1151897e2f) { /* tree 6 node 9 */
-                    v = 2.2882849e-1f; /* tree 6 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 6 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.be136cp+6f)) { /* tree 6 node 9 */
+                    v = 0x1.d4a408p-3f; /* tree 6 node 19 */
                 } else {
-                    v = -3.652688e-2f; /* tree 6 node 20 */
+                    v = -0x1.2b3a6cp-5f; /* tree 6 node 20 */
                 }
             } else {
-                if (in[4U] < -3.2757097e-1f) { /* tree 6 node 10 */
-                    v = 2.0200316e-2f; /* tree 6 node 21 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.4f6ec4p-2f)) { /* tree 6 node 10 */
+                    v = 0x1.4af644p-6f; /* tree 6 node 21 */
                 } else {
-                    v = -1.3323596e-1f; /* tree 6 node 22 */
+                    v = -0x1.10de04p-3f; /* tree 6 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -4.9017176e-1f) { /* tree 6 node 2 */
-            if (in[1U] < 2.6622233e0f) { /* tree 6 node 5 */
-                if (in[3U] < 1.5187714e2f) { /* tree 6 node 11 */
-                    v = 1.2616909e-1f; /* tree 6 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.f5ef96p-2f)) { /* tree 6 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.54c3bcp+1f)) { /* tree 6 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.2fc118p+7f)) { /* tree 6 node 11 */
+                    v = 0x1.0264fp-3f; /* tree 6 node 23 */
                 } else {
-                    v = -1.728526e-1f; /* tree 6 node 24 */
+                    v = -0x1.62008cp-3f; /* tree 6 node 24 */
                 }
             } else {
-                if (in[4U] < 1.5230209e0f) { /* tree 6 node 12 */
-                    v = -1.6407908e-1f; /* tree 6 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.85e4b2p+0f)) { /* tree 6 node 12 */
+                    v = -0x1.5008b2p-3f; /* tree 6 node 25 */
                 } else {
-                    v = 3.348021e-2f; /* tree 6 node 26 */
+                    v = 0x1.124516p-5f; /* tree 6 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 4e0f) { /* tree 6 node 6 */
-                if (in[0U] < 1.9528008e-1f) { /* tree 6 node 13 */
-                    v = -2.9618064e-2f; /* tree 6 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 6 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.8fefp-3f)) { /* tree 6 node 13 */
+                    v = -0x1.e5432ap-6f; /* tree 6 node 27 */
                 } else {
-                    v = -1.7875044e-1f; /* tree 6 node 28 */
+                    v = -0x1.6e14b6p-3f; /* tree 6 node 28 */
                 }
             } else {
-                v = -1.829364e-1f; /* tree 6 node 14 */
+                v = -0x1.76a75cp-3f; /* tree 6 node 14 */
             }
         }
     }
@@ -553,63 +566,63 @@ static timber_float32_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.4457011e0f) { /* tree 7 node 0 */
-        if (in[0U] < 2.0697063e-1f) { /* tree 7 node 1 */
-            if (in[3U] < 1.4595982e2f) { /* tree 7 node 3 */
-                if (in[2U] < 1.1e1f) { /* tree 7 node 7 */
-                    v = -1.9093588e-1f; /* tree 7 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.390cbcp+1f)) { /* tree 7 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.a7e038p-3f)) { /* tree 7 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.23eb6ep+7f)) { /* tree 7 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 7 node 7 */
+                    v = -0x1.870964p-3f; /* tree 7 node 15 */
                 } else {
-                    v = -1.197434e-2f; /* tree 7 node 16 */
+                    v = -0x1.88600cp-7f; /* tree 7 node 16 */
                 }
             } else {
-                if (in[2U] < 7e0f) { /* tree 7 node 8 */
-                    v = -1.2612094e-1f; /* tree 7 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 7 node 8 */
+                    v = -0x1.024bb2p-3f; /* tree 7 node 17 */
                 } else {
-                    v = 8.839835e-2f; /* tree 7 node 18 */
+                    v = 0x1.6a1464p-4f; /* tree 7 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 7 node 4 */
-                if (in[3U] < 1.1151897e2f) { /* tree 7 node 9 */
-                    v = -1.678969e-1f; /* tree 7 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 7 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.be136cp+6f)) { /* tree 7 node 9 */
+                    v = -0x1.57da54p-3f; /* tree 7 node 19 */
                 } else {
-                    v = 5.2760188e-2f; /* tree 7 node 20 */
+                    v = 0x1.b03622p-5f; /* tree 7 node 20 */
                 }
             } else {
-                if (in[0U] < 1.777158e0f) { /* tree 7 node 10 */
-                    v = 1.1548161e-1f; /* tree 7 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c6f3d4p+0f)) { /* tree 7 node 10 */
+                    v = 0x1.d9033ep-4f; /* tree 7 node 21 */
                 } else {
-                    v = -5.6429263e-2f; /* tree 7 node 22 */
+                    v = -0x1.ce44bep-5f; /* tree 7 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < 1.7063528e0f) { /* tree 7 node 2 */
-            if (in[4U] < -5.006531e-1f) { /* tree 7 node 5 */
-                if (in[2U] < 3e0f) { /* tree 7 node 11 */
-                    v = 3.2549805e-4f; /* tree 7 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.b4d38ap+0f)) { /* tree 7 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.00559ap-1f)) { /* tree 7 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 7 node 11 */
+                    v = 0x1.554f38p-12f; /* tree 7 node 23 */
                 } else {
-                    v = 1.4739618e-1f; /* tree 7 node 24 */
+                    v = 0x1.2dde0cp-3f; /* tree 7 node 24 */
                 }
             } else {
-                if (in[0U] < 1.2674243e0f) { /* tree 7 node 12 */
-                    v = 3.1850066e-2f; /* tree 7 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.4475ecp+0f)) { /* tree 7 node 12 */
+                    v = 0x1.04ea6ep-5f; /* tree 7 node 25 */
                 } else {
-                    v = -9.954171e-2f; /* tree 7 node 26 */
+                    v = -0x1.97b90cp-4f; /* tree 7 node 26 */
                 }
             }
         } else {
-            if (in[0U] < 2.4909754e-1f) { /* tree 7 node 6 */
-                if (in[2U] < 6e0f) { /* tree 7 node 13 */
-                    v = 1.0503823e-1f; /* tree 7 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.fe26dap-3f)) { /* tree 7 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 7 node 13 */
+                    v = 0x1.ae3c92p-4f; /* tree 7 node 27 */
                 } else {
-                    v = -4.3836918e-2f; /* tree 7 node 28 */
+                    v = -0x1.671caep-5f; /* tree 7 node 28 */
                 }
             } else {
-                if (in[0U] < 2.4353895e0f) { /* tree 7 node 14 */
-                    v = -1.3982676e-1f; /* tree 7 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.37bad8p+1f)) { /* tree 7 node 14 */
+                    v = -0x1.1e5d7ep-3f; /* tree 7 node 29 */
                 } else {
-                    v = 2.1949093e-1f; /* tree 7 node 30 */
+                    v = 0x1.c18476p-3f; /* tree 7 node 30 */
                 }
             }
         }
@@ -621,63 +634,63 @@ static timber_float32_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 3.2042068e-1f) { /* tree 8 node 0 */
-        if (in[0U] < 4.3429333e-1f) { /* tree 8 node 1 */
-            if (in[3U] < 3.1629715e2f) { /* tree 8 node 3 */
-                if (in[2U] < 1.1e1f) { /* tree 8 node 7 */
-                    v = -1.7869519e-1f; /* tree 8 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.481c5cp-2f)) { /* tree 8 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.bcb764p-2f)) { /* tree 8 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.3c4c12p+8f)) { /* tree 8 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 8 node 7 */
+                    v = -0x1.6df7bep-3f; /* tree 8 node 15 */
                 } else {
-                    v = -8.226623e-2f; /* tree 8 node 16 */
+                    v = -0x1.50f664p-4f; /* tree 8 node 16 */
                 }
             } else {
-                if (in[2U] < 9e0f) { /* tree 8 node 8 */
-                    v = -9.1697596e-2f; /* tree 8 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 8 node 8 */
+                    v = -0x1.7797e6p-4f; /* tree 8 node 17 */
                 } else {
-                    v = 2.5129282e-1f; /* tree 8 node 18 */
+                    v = 0x1.0152e8p-2f; /* tree 8 node 18 */
                 }
             }
         } else {
-            if (in[4U] < 1.1209399e0f) { /* tree 8 node 4 */
-                if (in[3U] < 2.8082642e2f) { /* tree 8 node 9 */
-                    v = -8.68235e-2f; /* tree 8 node 19 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.1ef5eap+0f)) { /* tree 8 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.18d39p+8f)) { /* tree 8 node 9 */
+                    v = -0x1.63a10ap-4f; /* tree 8 node 19 */
                 } else {
-                    v = 2.668899e-1f; /* tree 8 node 20 */
+                    v = 0x1.114b96p-2f; /* tree 8 node 20 */
                 }
             } else {
-                if (in[2U] < 5e0f) { /* tree 8 node 10 */
-                    v = -2.7659116e-2f; /* tree 8 node 21 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 8 node 10 */
+                    v = -0x1.c52abep-6f; /* tree 8 node 21 */
                 } else {
-                    v = 2.6467556e-1f; /* tree 8 node 22 */
+                    v = 0x1.0f071cp-2f; /* tree 8 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -1.7461136e-1f) { /* tree 8 node 2 */
-            if (in[3U] < 1.8781726e2f) { /* tree 8 node 5 */
-                if (in[4U] < -4.6434096e-1f) { /* tree 8 node 11 */
-                    v = 5.172493e-2f; /* tree 8 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.659aa4p-3f)) { /* tree 8 node 2 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.77a27p+7f)) { /* tree 8 node 5 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.db7c32p-2f)) { /* tree 8 node 11 */
+                    v = 0x1.a7bb0ap-5f; /* tree 8 node 23 */
                 } else {
-                    v = -1.3547404e-1f; /* tree 8 node 24 */
+                    v = -0x1.15736ap-3f; /* tree 8 node 24 */
                 }
             } else {
-                if (in[4U] < -1.8435629e-1f) { /* tree 8 node 12 */
-                    v = 2.7613395e-1f; /* tree 8 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.798fcap-3f)) { /* tree 8 node 12 */
+                    v = 0x1.1ac2dcp-2f; /* tree 8 node 25 */
                 } else {
-                    v = 7.165405e-2f; /* tree 8 node 26 */
+                    v = 0x1.257eb8p-4f; /* tree 8 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 8 node 6 */
-                if (in[1U] < 3.1854603e0f) { /* tree 8 node 13 */
-                    v = 2.4591563e-2f; /* tree 8 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 8 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.97bd2ap+1f)) { /* tree 8 node 13 */
+                    v = 0x1.92e87ep-6f; /* tree 8 node 27 */
                 } else {
-                    v = 2.0654577e-1f; /* tree 8 node 28 */
+                    v = 0x1.a70178p-3f; /* tree 8 node 28 */
                 }
             } else {
-                if (in[3U] < 4.251484e1f) { /* tree 8 node 14 */
-                    v = 1.9745551e-1f; /* tree 8 node 29 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.541e64p+5f)) { /* tree 8 node 14 */
+                    v = 0x1.94638ep-3f; /* tree 8 node 29 */
                 } else {
-                    v = 2.6485988e-1f; /* tree 8 node 30 */
+                    v = 0x1.0f376ep-2f; /* tree 8 node 30 */
                 }
             }
         }
@@ -689,60 +702,60 @@ static timber_float32_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -1.4481711e0f) { /* tree 9 node 0 */
-        if (in[0U] < 4.7580945e-1f) { /* tree 9 node 1 */
-            if (in[3U] < 1.4595982e2f) { /* tree 9 node 3 */
-                if (in[2U] < 9e0f) { /* tree 9 node 7 */
-                    v = 2.1920706e-1f; /* tree 9 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.72bb58p+0f)) { /* tree 9 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e73a98p-2f)) { /* tree 9 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.23eb6ep+7f)) { /* tree 9 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 9 node 7 */
+                    v = 0x1.c0efa2p-3f; /* tree 9 node 15 */
                 } else {
-                    v = 9.100504e-2f; /* tree 9 node 16 */
+                    v = 0x1.74c1b4p-4f; /* tree 9 node 16 */
                 }
             } else {
-                if (in[0U] < -2.2862794e-1f) { /* tree 9 node 8 */
-                    v = 1.3673542e-1f; /* tree 9 node 17 */
+                if (in[0U] < -0x1.d43ae2p-3f) { /* tree 9 node 8 */
+                    v = 0x1.1808bep-3f; /* tree 9 node 17 */
                 } else {
-                    v = -8.200063e-2f; /* tree 9 node 18 */
+                    v = -0x1.4fdfe4p-4f; /* tree 9 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 9 node 4 */
-                if (in[4U] < 4.237148e-1f) { /* tree 9 node 9 */
-                    v = 1.3349089e-1f; /* tree 9 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 9 node 4 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.b1e24ap-2f)) { /* tree 9 node 9 */
+                    v = 0x1.1163acp-3f; /* tree 9 node 19 */
                 } else {
-                    v = -8.9855954e-2f; /* tree 9 node 20 */
+                    v = -0x1.700cccp-4f; /* tree 9 node 20 */
                 }
             } else {
-                if (in[3U] < 3.1060016e0f) { /* tree 9 node 10 */
-                    v = 2.0188081e-1f; /* tree 9 node 21 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.8d9176p+1f)) { /* tree 9 node 10 */
+                    v = 0x1.9d73bp-3f; /* tree 9 node 21 */
                 } else {
-                    v = -1.3777672e-1f; /* tree 9 node 22 */
+                    v = -0x1.1a2aaep-3f; /* tree 9 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 7.41249e-2f) { /* tree 9 node 2 */
-            if (in[1U] < 2.6622233e0f) { /* tree 9 node 5 */
-                if (in[2U] < 6e0f) { /* tree 9 node 11 */
-                    v = 1.4899081e-1f; /* tree 9 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.2f9d98p-4f)) { /* tree 9 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.54c3bcp+1f)) { /* tree 9 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 9 node 11 */
+                    v = 0x1.312218p-3f; /* tree 9 node 23 */
                 } else {
-                    v = -8.0120616e-2f; /* tree 9 node 24 */
+                    v = -0x1.482c8ep-4f; /* tree 9 node 24 */
                 }
             } else {
-                if (in[4U] < 1.9715229e0f) { /* tree 9 node 12 */
-                    v = -1.6004597e-1f; /* tree 9 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.f8b5bap+0f)) { /* tree 9 node 12 */
+                    v = -0x1.47c62ep-3f; /* tree 9 node 25 */
                 } else {
-                    v = 1.0531537e-2f; /* tree 9 node 26 */
+                    v = 0x1.5918fp-7f; /* tree 9 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 9 node 6 */
-                if (in[1U] < 2.7243936e-1f) { /* tree 9 node 13 */
-                    v = 4.212349e-2f; /* tree 9 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 9 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.16fa58p-2f)) { /* tree 9 node 13 */
+                    v = 0x1.59135cp-5f; /* tree 9 node 27 */
                 } else {
-                    v = -1.6766232e-1f; /* tree 9 node 28 */
+                    v = -0x1.575f58p-3f; /* tree 9 node 28 */
                 }
             } else {
-                v = -1.7300941e-1f; /* tree 9 node 14 */
+                v = -0x1.6252c2p-3f; /* tree 9 node 14 */
             }
         }
     }
@@ -753,59 +766,59 @@ static timber_float32_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_10(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -3.1640162e0f) { /* tree 10 node 0 */
-        if (in[0U] < 4.7580945e-1f) { /* tree 10 node 1 */
-            if (in[3U] < 1.3953047e2f) { /* tree 10 node 3 */
-                if (in[2U] < 9e0f) { /* tree 10 node 7 */
-                    v = -1.8047051e-1f; /* tree 10 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.94fe7cp+1f)) { /* tree 10 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e73a98p-2f)) { /* tree 10 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.170f9ap+7f)) { /* tree 10 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 10 node 7 */
+                    v = -0x1.719a86p-3f; /* tree 10 node 15 */
                 } else {
-                    v = -1.0142108e-1f; /* tree 10 node 16 */
+                    v = -0x1.9f6bb6p-4f; /* tree 10 node 16 */
                 }
             } else {
-                if (in[2U] < 5e0f) { /* tree 10 node 8 */
-                    v = -1.2716952e-1f; /* tree 10 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 10 node 8 */
+                    v = -0x1.047174p-3f; /* tree 10 node 17 */
                 } else {
-                    v = 5.8956023e-2f; /* tree 10 node 18 */
+                    v = 0x1.e2f7bep-5f; /* tree 10 node 18 */
                 }
             }
         } else {
-            if (in[3U] < 1.4934133e1f) { /* tree 10 node 4 */
-                v = -1.6681457e-1f; /* tree 10 node 9 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.dde46ap+3f)) { /* tree 10 node 4 */
+                v = -0x1.55a2ep-3f; /* tree 10 node 9 */
             } else {
-                if (in[3U] < 2.7581863e2f) { /* tree 10 node 10 */
-                    v = 1.0148816e-1f; /* tree 10 node 19 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.13d192p+8f)) { /* tree 10 node 10 */
+                    v = 0x1.9fb20cp-4f; /* tree 10 node 19 */
                 } else {
-                    v = -1.7622028e-1f; /* tree 10 node 20 */
+                    v = -0x1.68e62ep-3f; /* tree 10 node 20 */
                 }
             }
         }
     } else {
-        if (in[3U] < 3.379616e2f) { /* tree 10 node 2 */
-            if (in[1U] < 3.964743e0f) { /* tree 10 node 5 */
-                if (in[4U] < 7.5614494e-1f) { /* tree 10 node 11 */
-                    v = 4.585941e-2f; /* tree 10 node 21 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 10 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.fb7cb2p+1f)) { /* tree 10 node 5 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.83256ep-1f)) { /* tree 10 node 11 */
+                    v = 0x1.77ae28p-5f; /* tree 10 node 21 */
                 } else {
-                    v = -2.4613556e-2f; /* tree 10 node 22 */
+                    v = -0x1.9344bcp-6f; /* tree 10 node 22 */
                 }
             } else {
-                if (in[0U] < -8.085339e-1f) { /* tree 10 node 12 */
-                    v = 1.3488695e-1f; /* tree 10 node 23 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.9df828p-1f)) { /* tree 10 node 12 */
+                    v = 0x1.143f9cp-3f; /* tree 10 node 23 */
                 } else {
-                    v = -1.0445974e-1f; /* tree 10 node 24 */
+                    v = -0x1.abddfap-4f; /* tree 10 node 24 */
                 }
             }
         } else {
-            if (in[1U] < -7.498952e-1f) { /* tree 10 node 6 */
-                if (in[2U] < 9e0f) { /* tree 10 node 13 */
-                    v = 2.1586327e-1f; /* tree 10 node 25 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.7ff244p-1f)) { /* tree 10 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 10 node 13 */
+                    v = 0x1.ba1686p-3f; /* tree 10 node 25 */
                 } else {
-                    v = -1.4606866e-1f; /* tree 10 node 26 */
+                    v = -0x1.2b260cp-3f; /* tree 10 node 26 */
                 }
             } else {
-                if (in[2U] < 2e0f) { /* tree 10 node 14 */
-                    v = -3.1444635e-2f; /* tree 10 node 27 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 10 node 14 */
+                    v = -0x1.01982ep-5f; /* tree 10 node 27 */
                 } else {
-                    v = -2.02628e-1f; /* tree 10 node 28 */
+                    v = -0x1.9efb6ep-3f; /* tree 10 node 28 */
                 }
             }
         }
@@ -817,63 +830,63 @@ static timber_float32_t timber_tree_10(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_11(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.7063528e0f) { /* tree 11 node 0 */
-        if (in[0U] < 4.7580945e-1f) { /* tree 11 node 1 */
-            if (in[3U] < 1.8996616e2f) { /* tree 11 node 3 */
-                if (in[2U] < 1e1f) { /* tree 11 node 7 */
-                    v = -1.7562406e-1f; /* tree 11 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.b4d38ap+0f)) { /* tree 11 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e73a98p-2f)) { /* tree 11 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.7beeacp+7f)) { /* tree 11 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+3f)) { /* tree 11 node 7 */
+                    v = -0x1.67ad96p-3f; /* tree 11 node 15 */
                 } else {
-                    v = -8.3513156e-2f; /* tree 11 node 16 */
+                    v = -0x1.5611e4p-4f; /* tree 11 node 16 */
                 }
             } else {
-                if (in[1U] < -1.1460274e0f) { /* tree 11 node 8 */
-                    v = -1.2718171e-1f; /* tree 11 node 17 */
+                if (in[1U] < -0x1.25620ep+0f) { /* tree 11 node 8 */
+                    v = -0x1.0477d8p-3f; /* tree 11 node 17 */
                 } else {
-                    v = 1.075144e-1f; /* tree 11 node 18 */
+                    v = 0x1.b86104p-4f; /* tree 11 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 7e0f) { /* tree 11 node 4 */
-                if (in[3U] < 3.2291473e2f) { /* tree 11 node 9 */
-                    v = -7.663071e-2f; /* tree 11 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 11 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.42ea2cp+8f)) { /* tree 11 node 9 */
+                    v = -0x1.39e12p-4f; /* tree 11 node 19 */
                 } else {
-                    v = 2.9541284e-1f; /* tree 11 node 20 */
+                    v = 0x1.2e80b4p-2f; /* tree 11 node 20 */
                 }
             } else {
-                if (in[1U] < -1.1050946e0f) { /* tree 11 node 10 */
-                    v = 2.3069553e-2f; /* tree 11 node 21 */
+                if (in[1U] < -0x1.1ae77ap+0f) { /* tree 11 node 10 */
+                    v = 0x1.79f8b8p-6f; /* tree 11 node 21 */
                 } else {
-                    v = 2.3745729e-1f; /* tree 11 node 22 */
+                    v = 0x1.e65002p-3f; /* tree 11 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -6.781285e-1f) { /* tree 11 node 2 */
-            if (in[4U] < -4.0028906e-1f) { /* tree 11 node 5 */
-                if (in[2U] < 6e0f) { /* tree 11 node 11 */
-                    v = -1.6037447e-2f; /* tree 11 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b33a8p-1f)) { /* tree 11 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.99e56p-2f)) { /* tree 11 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 11 node 11 */
+                    v = -0x1.06c1eep-6f; /* tree 11 node 23 */
                 } else {
-                    v = 2.449932e-1f; /* tree 11 node 24 */
+                    v = 0x1.f5befep-3f; /* tree 11 node 24 */
                 }
             } else {
-                if (in[3U] < 3.379616e2f) { /* tree 11 node 12 */
-                    v = -1.4218594e-1f; /* tree 11 node 25 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 11 node 12 */
+                    v = -0x1.233262p-3f; /* tree 11 node 25 */
                 } else {
-                    v = 2.629644e-1f; /* tree 11 node 26 */
+                    v = 0x1.0d468ap-2f; /* tree 11 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 3e0f) { /* tree 11 node 6 */
-                if (in[3U] < 7.325001e1f) { /* tree 11 node 13 */
-                    v = -6.72152e-2f; /* tree 11 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 11 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.250002p+6f)) { /* tree 11 node 13 */
+                    v = -0x1.13503ep-4f; /* tree 11 node 27 */
                 } else {
-                    v = 1.4517741e-1f; /* tree 11 node 28 */
+                    v = 0x1.2952c6p-3f; /* tree 11 node 28 */
                 }
             } else {
-                if (in[0U] < 2.4353895e0f) { /* tree 11 node 14 */
-                    v = 1.9458522e-1f; /* tree 11 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.37bad8p+1f)) { /* tree 11 node 14 */
+                    v = 0x1.8e82b2p-3f; /* tree 11 node 29 */
                 } else {
-                    v = -6.7193046e-2f; /* tree 11 node 30 */
+                    v = -0x1.133904p-4f; /* tree 11 node 30 */
                 }
             }
         }
@@ -885,63 +898,63 @@ static timber_float32_t timber_tree_11(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_12(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -3.9474046e-1f) { /* tree 12 node 0 */
-        if (in[0U] < 5.84789e-2f) { /* tree 12 node 1 */
-            if (in[3U] < 5.894866e1f) { /* tree 12 node 3 */
-                if (in[0U] < -2.1473815e0f) { /* tree 12 node 7 */
-                    v = 4.188047e-2f; /* tree 12 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.9436d8p-2f)) { /* tree 12 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.df0f24p-5f)) { /* tree 12 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.d796dcp+5f)) { /* tree 12 node 3 */
+                if (in[0U] < -0x1.12dd66p+1f) { /* tree 12 node 7 */
+                    v = 0x1.5715b6p-5f; /* tree 12 node 15 */
                 } else {
-                    v = 1.9891945e-1f; /* tree 12 node 16 */
+                    v = 0x1.976314p-3f; /* tree 12 node 16 */
                 }
             } else {
-                if (in[1U] < -1.744213e0f) { /* tree 12 node 8 */
-                    v = 1.328858e-1f; /* tree 12 node 17 */
+                if (in[1U] < -0x1.be84bep+0f) { /* tree 12 node 8 */
+                    v = 0x1.10266ep-3f; /* tree 12 node 17 */
                 } else {
-                    v = -3.5677724e-2f; /* tree 12 node 18 */
+                    v = -0x1.24459cp-5f; /* tree 12 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 12 node 4 */
-                if (in[3U] < 1.8538458e2f) { /* tree 12 node 9 */
-                    v = 9.728547e-2f; /* tree 12 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 12 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.72c4e8p+7f)) { /* tree 12 node 9 */
+                    v = 0x1.8e7b36p-4f; /* tree 12 node 19 */
                 } else {
-                    v = -1.3757679e-1f; /* tree 12 node 20 */
+                    v = -0x1.19c1dcp-3f; /* tree 12 node 20 */
                 }
             } else {
-                if (in[1U] < -3.7715642e0f) { /* tree 12 node 10 */
-                    v = 1.8826434e-2f; /* tree 12 node 21 */
+                if (in[1U] < -0x1.e2c29ep+1f) { /* tree 12 node 10 */
+                    v = 0x1.3473cap-6f; /* tree 12 node 21 */
                 } else {
-                    v = -1.4323695e-1f; /* tree 12 node 22 */
+                    v = -0x1.25596ap-3f; /* tree 12 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -1.0165278e0f) { /* tree 12 node 2 */
-            if (in[2U] < 8e0f) { /* tree 12 node 5 */
-                if (in[4U] < 4.8346277e-2f) { /* tree 12 node 11 */
-                    v = -1.39662e-2f; /* tree 12 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.043b2ap+0f)) { /* tree 12 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 12 node 5 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.8c0d7ep-5f)) { /* tree 12 node 11 */
+                    v = -0x1.c9a4fap-7f; /* tree 12 node 23 */
                 } else {
-                    v = 2.1875794e-1f; /* tree 12 node 24 */
+                    v = 0x1.c0042ap-3f; /* tree 12 node 24 */
                 }
             } else {
-                if (in[4U] < 1.2158371e-1f) { /* tree 12 node 12 */
-                    v = -1.9017793e-1f; /* tree 12 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.f201c2p-4f)) { /* tree 12 node 12 */
+                    v = -0x1.857c02p-3f; /* tree 12 node 25 */
                 } else {
-                    v = -7.83079e-2f; /* tree 12 node 26 */
+                    v = -0x1.40bfc8p-4f; /* tree 12 node 26 */
                 }
             }
         } else {
-            if (in[3U] < 6.641365e1f) { /* tree 12 node 6 */
-                if (in[2U] < 5e0f) { /* tree 12 node 13 */
-                    v = 9.194802e-3f; /* tree 12 node 27 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.09a794p+6f)) { /* tree 12 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 12 node 13 */
+                    v = 0x1.2d4b96p-7f; /* tree 12 node 27 */
                 } else {
-                    v = -1.4613818e-1f; /* tree 12 node 28 */
+                    v = -0x1.2b4a7ep-3f; /* tree 12 node 28 */
                 }
             } else {
-                if (in[3U] < 9.990644e1f) { /* tree 12 node 14 */
-                    v = -1.3129218e-1f; /* tree 12 node 29 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.8fa032p+6f)) { /* tree 12 node 14 */
+                    v = -0x1.0ce2eap-3f; /* tree 12 node 29 */
                 } else {
-                    v = -1.8215638e-1f; /* tree 12 node 30 */
+                    v = -0x1.750e68p-3f; /* tree 12 node 30 */
                 }
             }
         }
@@ -953,63 +966,63 @@ static timber_float32_t timber_tree_12(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_13(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -3.4158046e0f) { /* tree 13 node 0 */
-        if (in[0U] < 4.7580945e-1f) { /* tree 13 node 1 */
-            if (in[3U] < 2.5686972e2f) { /* tree 13 node 3 */
-                if (in[2U] < 9e0f) { /* tree 13 node 7 */
-                    v = -1.6941547e-1f; /* tree 13 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.b53916p+1f)) { /* tree 13 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e73a98p-2f)) { /* tree 13 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.00dea6p+8f)) { /* tree 13 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 13 node 7 */
+                    v = -0x1.5af68p-3f; /* tree 13 node 15 */
                 } else {
-                    v = -4.2636715e-2f; /* tree 13 node 16 */
+                    v = -0x1.5d47acp-5f; /* tree 13 node 16 */
                 }
             } else {
-                if (in[2U] < 4e0f) { /* tree 13 node 8 */
-                    v = -9.8499216e-2f; /* tree 13 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 13 node 8 */
+                    v = -0x1.9373eap-4f; /* tree 13 node 17 */
                 } else {
-                    v = 7.802349e-2f; /* tree 13 node 18 */
+                    v = 0x1.3f959p-4f; /* tree 13 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 13 node 4 */
-                if (in[0U] < 1.1955161e0f) { /* tree 13 node 9 */
-                    v = -1.11733936e-1f; /* tree 13 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 13 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.320d58p+0f)) { /* tree 13 node 9 */
+                    v = -0x1.c9a986p-4f; /* tree 13 node 19 */
                 } else {
-                    v = 9.185425e-2f; /* tree 13 node 20 */
+                    v = 0x1.783c2ap-4f; /* tree 13 node 20 */
                 }
             } else {
-                if (in[0U] < 1.6839869e0f) { /* tree 13 node 10 */
-                    v = 1.2749088e-1f; /* tree 13 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.af19c4p+0f)) { /* tree 13 node 10 */
+                    v = 0x1.0519fp-3f; /* tree 13 node 21 */
                 } else {
-                    v = -1.4353254e-1f; /* tree 13 node 22 */
+                    v = -0x1.25f464p-3f; /* tree 13 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < 3.964743e0f) { /* tree 13 node 2 */
-            if (in[4U] < 1.0765202e0f) { /* tree 13 node 5 */
-                if (in[3U] < 3.680424e2f) { /* tree 13 node 11 */
-                    v = 3.677623e-2f; /* tree 13 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.fb7cb2p+1f)) { /* tree 13 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.1396d4p+0f)) { /* tree 13 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.700adap+8f)) { /* tree 13 node 11 */
+                    v = 0x1.2d4558p-5f; /* tree 13 node 23 */
                 } else {
-                    v = -8.215787e-2f; /* tree 13 node 24 */
+                    v = -0x1.5084c6p-4f; /* tree 13 node 24 */
                 }
             } else {
-                if (in[0U] < -7.960685e-1f) { /* tree 13 node 12 */
-                    v = -1.9933824e-1f; /* tree 13 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.97964ap-1f)) { /* tree 13 node 12 */
+                    v = -0x1.983ea6p-3f; /* tree 13 node 25 */
                 } else {
-                    v = 7.4173105e-3f; /* tree 13 node 26 */
+                    v = 0x1.e619d2p-8f; /* tree 13 node 26 */
                 }
             }
         } else {
-            if (in[0U] < -8.085339e-1f) { /* tree 13 node 6 */
-                if (in[4U] < -7.793617e-1f) { /* tree 13 node 13 */
-                    v = -8.498041e-2f; /* tree 13 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.9df828p-1f)) { /* tree 13 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.8f088p-1f)) { /* tree 13 node 13 */
+                    v = -0x1.5c146cp-4f; /* tree 13 node 27 */
                 } else {
-                    v = 1.614525e-1f; /* tree 13 node 28 */
+                    v = 0x1.4aa79cp-3f; /* tree 13 node 28 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 13 node 14 */
-                    v = 7.211621e-3f; /* tree 13 node 29 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 13 node 14 */
+                    v = 0x1.d89eecp-8f; /* tree 13 node 29 */
                 } else {
-                    v = -1.4261374e-1f; /* tree 13 node 30 */
+                    v = -0x1.2412acp-3f; /* tree 13 node 30 */
                 }
             }
         }
@@ -1021,63 +1034,63 @@ static timber_float32_t timber_tree_13(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_14(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.3604493e-1f) { /* tree 14 node 0 */
-        if (in[0U] < 1.2219155e0f) { /* tree 14 node 1 */
-            if (in[3U] < 3.2291473e2f) { /* tree 14 node 3 */
-                if (in[2U] < 9e0f) { /* tree 14 node 7 */
-                    v = -1.6177438e-1f; /* tree 14 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.169ebap-3f)) { /* tree 14 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.38cf74p+0f)) { /* tree 14 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.42ea2cp+8f)) { /* tree 14 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 14 node 7 */
+                    v = -0x1.4b505ep-3f; /* tree 14 node 15 */
                 } else {
-                    v = -5.395918e-2f; /* tree 14 node 16 */
+                    v = -0x1.ba089ap-5f; /* tree 14 node 16 */
                 }
             } else {
-                if (in[0U] < -1.6448708e-1f) { /* tree 14 node 8 */
-                    v = -3.8728997e-2f; /* tree 14 node 17 */
+                if (in[0U] < -0x1.50de9ap-3f) { /* tree 14 node 8 */
+                    v = -0x1.3d4498p-5f; /* tree 14 node 17 */
                 } else {
-                    v = 2.153089e-1f; /* tree 14 node 18 */
+                    v = 0x1.b8f3ep-3f; /* tree 14 node 18 */
                 }
             }
         } else {
-            if (in[1U] < -2.257441e0f) { /* tree 14 node 4 */
-                if (in[2U] < 9e0f) { /* tree 14 node 9 */
-                    v = -1.0019773e-1f; /* tree 14 node 19 */
+            if (in[1U] < -0x1.20f3d4p+1f) { /* tree 14 node 4 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 14 node 9 */
+                    v = -0x1.9a68fp-4f; /* tree 14 node 19 */
                 } else {
-                    v = 1.6153347e-1f; /* tree 14 node 20 */
+                    v = 0x1.4ad21p-3f; /* tree 14 node 20 */
                 }
             } else {
-                if (in[4U] < 7.993018e-2f) { /* tree 14 node 10 */
-                    v = -1.9900117e-2f; /* tree 14 node 21 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.4764dep-4f)) { /* tree 14 node 10 */
+                    v = -0x1.460b24p-6f; /* tree 14 node 21 */
                 } else {
-                    v = 2.4691507e-1f; /* tree 14 node 22 */
+                    v = 0x1.f9ae9cp-3f; /* tree 14 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -6.781285e-1f) { /* tree 14 node 2 */
-            if (in[4U] < -4.0028906e-1f) { /* tree 14 node 5 */
-                if (in[2U] < 8e0f) { /* tree 14 node 11 */
-                    v = -4.4062674e-2f; /* tree 14 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b33a8p-1f)) { /* tree 14 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.99e56p-2f)) { /* tree 14 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 14 node 11 */
+                    v = -0x1.68f62p-5f; /* tree 14 node 23 */
                 } else {
-                    v = 2.3200394e-1f; /* tree 14 node 24 */
+                    v = 0x1.db24e2p-3f; /* tree 14 node 24 */
                 }
             } else {
-                if (in[3U] < 3.379616e2f) { /* tree 14 node 12 */
-                    v = -1.4346544e-1f; /* tree 14 node 25 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 14 node 12 */
+                    v = -0x1.25d136p-3f; /* tree 14 node 25 */
                 } else {
-                    v = 2.1654741e-1f; /* tree 14 node 26 */
+                    v = 0x1.bb7d36p-3f; /* tree 14 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 3e0f) { /* tree 14 node 6 */
-                if (in[3U] < 1.9281337e2f) { /* tree 14 node 13 */
-                    v = -5.6220014e-2f; /* tree 14 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 14 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.81a072p+7f)) { /* tree 14 node 13 */
+                    v = -0x1.cc8deap-5f; /* tree 14 node 27 */
                 } else {
-                    v = 1.8724777e-1f; /* tree 14 node 28 */
+                    v = 0x1.7f7bc2p-3f; /* tree 14 node 28 */
                 }
             } else {
-                if (in[3U] < 7.413062e1f) { /* tree 14 node 14 */
-                    v = 8.734737e-2f; /* tree 14 node 29 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.2885c2p+6f)) { /* tree 14 node 14 */
+                    v = 0x1.65c65cp-4f; /* tree 14 node 29 */
                 } else {
-                    v = 1.9831775e-1f; /* tree 14 node 30 */
+                    v = 0x1.96279ep-3f; /* tree 14 node 30 */
                 }
             }
         }
@@ -1089,60 +1102,60 @@ static timber_float32_t timber_tree_14(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_15(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.2900803e0f) { /* tree 15 node 0 */
-        if (in[0U] < 3.0936885e-1f) { /* tree 15 node 1 */
-            if (in[2U] < 8e0f) { /* tree 15 node 3 */
-                if (in[3U] < 1.13590645e2f) { /* tree 15 node 7 */
-                    v = 1.8592043e-1f; /* tree 15 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.4a42b4p+0f)) { /* tree 15 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.3ccb3p-2f)) { /* tree 15 node 1 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 15 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.c65cd2p+6f)) { /* tree 15 node 7 */
+                    v = 0x1.7cc3dap-3f; /* tree 15 node 15 */
                 } else {
-                    v = 2.9544652e-2f; /* tree 15 node 16 */
+                    v = 0x1.e40f4p-6f; /* tree 15 node 16 */
                 }
             } else {
-                if (in[0U] < -4.277385e-1f) { /* tree 15 node 8 */
-                    v = 5.238058e-2f; /* tree 15 node 17 */
+                if (in[0U] < -0x1.b60114p-2f) { /* tree 15 node 8 */
+                    v = 0x1.ad1a0ap-5f; /* tree 15 node 17 */
                 } else {
-                    v = -1.2187841e-1f; /* tree 15 node 18 */
+                    v = -0x1.f336c6p-4f; /* tree 15 node 18 */
                 }
             }
         } else {
-            if (in[1U] < -3.9384713e0f) { /* tree 15 node 4 */
-                if (in[2U] < 9e0f) { /* tree 15 node 9 */
-                    v = 1.3707587e-1f; /* tree 15 node 19 */
+            if (in[1U] < -0x1.f81fd4p+1f) { /* tree 15 node 4 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 15 node 9 */
+                    v = 0x1.18bb3cp-3f; /* tree 15 node 19 */
                 } else {
-                    v = -9.1568805e-2f; /* tree 15 node 20 */
+                    v = -0x1.7710dap-4f; /* tree 15 node 20 */
                 }
             } else {
-                if (in[3U] < 6.783526e1f) { /* tree 15 node 10 */
-                    v = -4.3188006e-2f; /* tree 15 node 21 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.0f574ep+6f)) { /* tree 15 node 10 */
+                    v = -0x1.61cbdp-5f; /* tree 15 node 21 */
                 } else {
-                    v = -1.624779e-1f; /* tree 15 node 22 */
+                    v = -0x1.4cc136p-3f; /* tree 15 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] < 3.0427787e0f) { /* tree 15 node 2 */
-            if (in[4U] < 2.520954e-2f) { /* tree 15 node 5 */
-                if (in[4U] < -1.9046774e0f) { /* tree 15 node 11 */
-                    v = -3.6238052e-2f; /* tree 15 node 23 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.8579c6p+1f)) { /* tree 15 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.9d087ap-6f)) { /* tree 15 node 5 */
+                if (in[4U] < -0x1.e798fp+0f) { /* tree 15 node 11 */
+                    v = -0x1.28dcb4p-5f; /* tree 15 node 23 */
                 } else {
-                    v = -1.5577742e-1f; /* tree 15 node 24 */
+                    v = -0x1.3f083cp-3f; /* tree 15 node 24 */
                 }
             } else {
-                if (in[0U] < -1.0249678e-1f) { /* tree 15 node 12 */
-                    v = 9.807215e-2f; /* tree 15 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.a3d3aap-4f)) { /* tree 15 node 12 */
+                    v = 0x1.91b41ap-4f; /* tree 15 node 25 */
                 } else {
-                    v = -1.3976996e-1f; /* tree 15 node 26 */
+                    v = -0x1.1e3fb6p-3f; /* tree 15 node 26 */
                 }
             }
         } else {
-            if (in[0U] < -8.953682e-1f) { /* tree 15 node 6 */
-                if (in[0U] < -9.9250925e-1f) { /* tree 15 node 13 */
-                    v = -1.5317743e-1f; /* tree 15 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.ca6db4p-1f)) { /* tree 15 node 6 */
+                if (in[0U] < -0x1.fc2a2cp-1f) { /* tree 15 node 13 */
+                    v = -0x1.39b516p-3f; /* tree 15 node 27 */
                 } else {
-                    v = 3.6006514e-2f; /* tree 15 node 28 */
+                    v = 0x1.26f722p-5f; /* tree 15 node 28 */
                 }
             } else {
-                v = -1.6853672e-1f; /* tree 15 node 14 */
+                v = -0x1.5929c8p-3f; /* tree 15 node 14 */
             }
         }
     }
@@ -1153,59 +1166,59 @@ static timber_float32_t timber_tree_15(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_16(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < 1.0131904e0f) { /* tree 16 node 0 */
-        if (in[1U] < 3.964743e0f) { /* tree 16 node 1 */
-            if (in[1U] < -3.8835657e0f) { /* tree 16 node 3 */
-                if (in[0U] < 9.5665973e-1f) { /* tree 16 node 7 */
-                    v = -9.384426e-2f; /* tree 16 node 15 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.036072p+0f)) { /* tree 16 node 0 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.fb7cb2p+1f)) { /* tree 16 node 1 */
+            if (in[1U] < -0x1.f118aep+1f) { /* tree 16 node 3 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e9cf4ep-1f)) { /* tree 16 node 7 */
+                    v = -0x1.8062d6p-4f; /* tree 16 node 15 */
                 } else {
-                    v = 8.3673015e-2f; /* tree 16 node 16 */
+                    v = 0x1.56b984p-4f; /* tree 16 node 16 */
                 }
             } else {
-                if (in[0U] < 1.5111815e0f) { /* tree 16 node 8 */
-                    v = 3.4989167e-2f; /* tree 16 node 17 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.82dccap+0f)) { /* tree 16 node 8 */
+                    v = 0x1.1ea19ap-5f; /* tree 16 node 17 */
                 } else {
-                    v = -3.133923e-2f; /* tree 16 node 18 */
+                    v = -0x1.00bb2p-5f; /* tree 16 node 18 */
                 }
             }
         } else {
-            if (in[3U] < 1.0056412e2f) { /* tree 16 node 4 */
-                if (in[0U] < 4.867122e-2f) { /* tree 16 node 9 */
-                    v = 6.789566e-2f; /* tree 16 node 19 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.9241a8p+6f)) { /* tree 16 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.8eb6f2p-5f)) { /* tree 16 node 9 */
+                    v = 0x1.1619c2p-4f; /* tree 16 node 19 */
                 } else {
-                    v = -1.0426921e-1f; /* tree 16 node 20 */
+                    v = -0x1.ab163p-4f; /* tree 16 node 20 */
                 }
             } else {
-                if (in[1U] < 4.8467364e0f) { /* tree 16 node 10 */
-                    v = -1.724048e-1f; /* tree 16 node 21 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.3630eep+2f)) { /* tree 16 node 10 */
+                    v = -0x1.6115c4p-3f; /* tree 16 node 21 */
                 } else {
-                    v = -1.465356e-2f; /* tree 16 node 22 */
+                    v = -0x1.e02af8p-7f; /* tree 16 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -8.166717e-1f) { /* tree 16 node 2 */
-            if (in[1U] < 4.0337267e0f) { /* tree 16 node 5 */
-                v = -1.8065447e-1f; /* tree 16 node 11 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.a222ccp-1f)) { /* tree 16 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.022894p+2f)) { /* tree 16 node 5 */
+                v = -0x1.71faf8p-3f; /* tree 16 node 11 */
             } else {
-                if (in[0U] < -1.2427582e0f) { /* tree 16 node 12 */
-                    v = 2.0177947e-1f; /* tree 16 node 23 */
+                if (in[0U] < -0x1.3e2566p+0f) { /* tree 16 node 12 */
+                    v = 0x1.9d3e8ep-3f; /* tree 16 node 23 */
                 } else {
-                    v = 3.8661893e-2f; /* tree 16 node 24 */
+                    v = 0x1.3cb7dep-5f; /* tree 16 node 24 */
                 }
             }
         } else {
-            if (in[0U] < 8.572551e-1f) { /* tree 16 node 6 */
-                if (in[3U] < 2.5686972e2f) { /* tree 16 node 13 */
-                    v = 4.4853732e-2f; /* tree 16 node 25 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.b6ea24p-1f)) { /* tree 16 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.00dea6p+8f)) { /* tree 16 node 13 */
+                    v = 0x1.6f7118p-5f; /* tree 16 node 25 */
                 } else {
-                    v = -1.5201576e-1f; /* tree 16 node 26 */
+                    v = -0x1.37540ap-3f; /* tree 16 node 26 */
                 }
             } else {
-                if (in[4U] < 1.1945759e0f) { /* tree 16 node 14 */
-                    v = 4.9547356e-2f; /* tree 16 node 27 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.31cfbap+0f)) { /* tree 16 node 14 */
+                    v = 0x1.95e456p-5f; /* tree 16 node 27 */
                 } else {
-                    v = -1.644226e-1f; /* tree 16 node 28 */
+                    v = -0x1.50bcccp-3f; /* tree 16 node 28 */
                 }
             }
         }
@@ -1217,60 +1230,60 @@ static timber_float32_t timber_tree_16(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_17(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.7063528e0f) { /* tree 17 node 0 */
-        if (in[0U] < 4.7580945e-1f) { /* tree 17 node 1 */
-            if (in[3U] < 1.3438895e2f) { /* tree 17 node 3 */
-                if (in[2U] < 8e0f) { /* tree 17 node 7 */
-                    v = -1.7583805e-1f; /* tree 17 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.b4d38ap+0f)) { /* tree 17 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.e73a98p-2f)) { /* tree 17 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.0cc724p+7f)) { /* tree 17 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 17 node 7 */
+                    v = -0x1.681dc8p-3f; /* tree 17 node 15 */
                 } else {
-                    v = -1.298732e-1f; /* tree 17 node 16 */
+                    v = -0x1.09faf6p-3f; /* tree 17 node 16 */
                 }
             } else {
-                if (in[2U] < 9e0f) { /* tree 17 node 8 */
-                    v = -1.03233784e-1f; /* tree 17 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 17 node 8 */
+                    v = -0x1.a6d878p-4f; /* tree 17 node 17 */
                 } else {
-                    v = 1.3088995e-1f; /* tree 17 node 18 */
+                    v = 0x1.0c1008p-3f; /* tree 17 node 18 */
                 }
             }
         } else {
-            if (in[4U] < -2.1782115e-1f) { /* tree 17 node 4 */
-                if (in[3U] < 2.5918735e2f) { /* tree 17 node 9 */
-                    v = -9.644225e-2f; /* tree 17 node 19 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.be1904p-3f)) { /* tree 17 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.032ff6p+8f)) { /* tree 17 node 9 */
+                    v = -0x1.8b0708p-4f; /* tree 17 node 19 */
                 } else {
-                    v = 1.4914113e-1f; /* tree 17 node 20 */
+                    v = 0x1.3170e8p-3f; /* tree 17 node 20 */
                 }
             } else {
-                if (in[1U] < -2.257441e0f) { /* tree 17 node 10 */
-                    v = -2.6967516e-2f; /* tree 17 node 21 */
+                if (in[1U] < -0x1.20f3d4p+1f) { /* tree 17 node 10 */
+                    v = -0x1.b9d5f6p-6f; /* tree 17 node 21 */
                 } else {
-                    v = 1.5054715e-1f; /* tree 17 node 22 */
+                    v = 0x1.34521p-3f; /* tree 17 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 1.4066786e-1f) { /* tree 17 node 2 */
-            if (in[2U] < 6e0f) { /* tree 17 node 5 */
-                if (in[3U] < 2.7581863e2f) { /* tree 17 node 11 */
-                    v = -1.0070659e-1f; /* tree 17 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.201678p-3f)) { /* tree 17 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 17 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.13d192p+8f)) { /* tree 17 node 11 */
+                    v = -0x1.9c7e84p-4f; /* tree 17 node 23 */
                 } else {
-                    v = 1.987966e-1f; /* tree 17 node 24 */
+                    v = 0x1.9722acp-3f; /* tree 17 node 24 */
                 }
             } else {
-                if (in[3U] < 2.9900291e1f) { /* tree 17 node 12 */
-                    v = -3.8489609e-3f; /* tree 17 node 25 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.de6798p+4f)) { /* tree 17 node 12 */
+                    v = -0x1.f87db2p-9f; /* tree 17 node 25 */
                 } else {
-                    v = 1.5230367e-1f; /* tree 17 node 26 */
+                    v = 0x1.37eafcp-3f; /* tree 17 node 26 */
                 }
             }
         } else {
-            if (in[0U] < 2.4353895e0f) { /* tree 17 node 6 */
-                if (in[2U] < 4e0f) { /* tree 17 node 13 */
-                    v = 9.329047e-2f; /* tree 17 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.37bad8p+1f)) { /* tree 17 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 17 node 13 */
+                    v = 0x1.7e1e26p-4f; /* tree 17 node 27 */
                 } else {
-                    v = 1.8716091e-1f; /* tree 17 node 28 */
+                    v = 0x1.7f4e38p-3f; /* tree 17 node 28 */
                 }
             } else {
-                v = -1.2204223e-1f; /* tree 17 node 14 */
+                v = -0x1.f3e28ep-4f; /* tree 17 node 14 */
             }
         }
     }
@@ -1281,60 +1294,60 @@ static timber_float32_t timber_tree_17(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_18(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.424685e0f) { /* tree 18 node 0 */
-        if (in[0U] < 5.8092165e-1f) { /* tree 18 node 1 */
-            if (in[3U] < 1.13590645e2f) { /* tree 18 node 3 */
-                if (in[0U] < -2.6511593e0f) { /* tree 18 node 7 */
-                    v = -3.876791e-2f; /* tree 18 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.365c14p+1f)) { /* tree 18 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.296e9p-1f)) { /* tree 18 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.c65cd2p+6f)) { /* tree 18 node 3 */
+                if (in[0U] < -0x1.53593p+1f) { /* tree 18 node 7 */
+                    v = -0x1.3d9634p-5f; /* tree 18 node 15 */
                 } else {
-                    v = 1.7654385e-1f; /* tree 18 node 16 */
+                    v = 0x1.698fd2p-3f; /* tree 18 node 16 */
                 }
             } else {
-                if (in[2U] < 7e0f) { /* tree 18 node 8 */
-                    v = 1.3252635e-1f; /* tree 18 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 18 node 8 */
+                    v = 0x1.0f69fap-3f; /* tree 18 node 17 */
                 } else {
-                    v = -3.4511328e-2f; /* tree 18 node 18 */
+                    v = -0x1.1ab78p-5f; /* tree 18 node 18 */
                 }
             }
         } else {
-            if (in[3U] < 6.9150406e1f) { /* tree 18 node 4 */
-                if (in[4U] < 5.298318e-1f) { /* tree 18 node 9 */
-                    v = 1.23884924e-1f; /* tree 18 node 19 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.149a04p+6f)) { /* tree 18 node 4 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.0f461ep-1f)) { /* tree 18 node 9 */
+                    v = 0x1.fb6ec2p-4f; /* tree 18 node 19 */
                 } else {
-                    v = -9.421905e-2f; /* tree 18 node 20 */
+                    v = -0x1.81ebd6p-4f; /* tree 18 node 20 */
                 }
             } else {
-                if (in[1U] < -4.4091516e0f) { /* tree 18 node 10 */
-                    v = 6.279587e-2f; /* tree 18 node 21 */
+                if (in[1U] < -0x1.1a2f8ap+2f) { /* tree 18 node 10 */
+                    v = 0x1.01363ep-4f; /* tree 18 node 21 */
                 } else {
-                    v = -1.5292229e-1f; /* tree 18 node 22 */
+                    v = -0x1.392f52p-3f; /* tree 18 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 7.41249e-2f) { /* tree 18 node 2 */
-            if (in[2U] < 5e0f) { /* tree 18 node 5 */
-                if (in[1U] < 2.6622233e0f) { /* tree 18 node 11 */
-                    v = 1.318534e-1f; /* tree 18 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.2f9d98p-4f)) { /* tree 18 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 18 node 5 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.54c3bcp+1f)) { /* tree 18 node 11 */
+                    v = 0x1.0e0928p-3f; /* tree 18 node 23 */
                 } else {
-                    v = -1.04791686e-1f; /* tree 18 node 24 */
+                    v = -0x1.ad3a0cp-4f; /* tree 18 node 24 */
                 }
             } else {
-                if (in[1U] < 1.1961917e0f) { /* tree 18 node 12 */
-                    v = -2.3613647e-2f; /* tree 18 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.32399ep+0f)) { /* tree 18 node 12 */
+                    v = -0x1.82e2dp-6f; /* tree 18 node 25 */
                 } else {
-                    v = -1.4669587e-1f; /* tree 18 node 26 */
+                    v = -0x1.2c6ee2p-3f; /* tree 18 node 26 */
                 }
             }
         } else {
-            if (in[1U] < 2.7243936e-1f) { /* tree 18 node 6 */
-                if (in[2U] < 3e0f) { /* tree 18 node 13 */
-                    v = 2.2322543e-2f; /* tree 18 node 27 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.16fa58p-2f)) { /* tree 18 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 18 node 13 */
+                    v = 0x1.6dbb88p-6f; /* tree 18 node 27 */
                 } else {
-                    v = -1.3354987e-1f; /* tree 18 node 28 */
+                    v = -0x1.118298p-3f; /* tree 18 node 28 */
                 }
             } else {
-                v = -1.6264376e-1f; /* tree 18 node 14 */
+                v = -0x1.4d182cp-3f; /* tree 18 node 14 */
             }
         }
     }
@@ -1345,63 +1358,63 @@ static timber_float32_t timber_tree_18(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_19(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -2.424685e0f) { /* tree 19 node 0 */
-        if (in[0U] < 2.0697063e-1f) { /* tree 19 node 1 */
-            if (in[3U] < 1.0383219e2f) { /* tree 19 node 3 */
-                if (in[2U] < 1.1e1f) { /* tree 19 node 7 */
-                    v = -1.6822483e-1f; /* tree 19 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.365c14p+1f)) { /* tree 19 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.a7e038p-3f)) { /* tree 19 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.9f542ap+6f)) { /* tree 19 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 19 node 7 */
+                    v = -0x1.588642p-3f; /* tree 19 node 15 */
                 } else {
-                    v = -2.6242131e-2f; /* tree 19 node 16 */
+                    v = -0x1.adf37ap-6f; /* tree 19 node 16 */
                 }
             } else {
-                if (in[2U] < 8e0f) { /* tree 19 node 8 */
-                    v = -1.0198064e-1f; /* tree 19 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 19 node 8 */
+                    v = -0x1.a1b674p-4f; /* tree 19 node 17 */
                 } else {
-                    v = 9.03811e-2f; /* tree 19 node 18 */
+                    v = 0x1.723374p-4f; /* tree 19 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 3e0f) { /* tree 19 node 4 */
-                if (in[0U] < 8.193855e-1f) { /* tree 19 node 9 */
-                    v = -1.7170344e-1f; /* tree 19 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 19 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.a3868p-1f)) { /* tree 19 node 9 */
+                    v = -0x1.5fa60ep-3f; /* tree 19 node 19 */
                 } else {
-                    v = 2.9574098e-2f; /* tree 19 node 20 */
+                    v = 0x1.e48ac2p-6f; /* tree 19 node 20 */
                 }
             } else {
-                if (in[3U] < 4.6898582e1f) { /* tree 19 node 10 */
-                    v = -4.0989895e-3f; /* tree 19 node 21 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.77304cp+5f)) { /* tree 19 node 10 */
+                    v = -0x1.0ca1a2p-8f; /* tree 19 node 21 */
                 } else {
-                    v = 8.2624644e-2f; /* tree 19 node 22 */
+                    v = 0x1.526e38p-4f; /* tree 19 node 22 */
                 }
             }
         }
     } else {
-        if (in[2U] < 9e0f) { /* tree 19 node 2 */
-            if (in[0U] < -9.9250925e-1f) { /* tree 19 node 5 */
-                if (in[1U] < 2.6622233e0f) { /* tree 19 node 11 */
-                    v = -6.627171e-2f; /* tree 19 node 23 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 19 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.fc2a2cp-1f)) { /* tree 19 node 5 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.54c3bcp+1f)) { /* tree 19 node 11 */
+                    v = -0x1.0f72ecp-4f; /* tree 19 node 23 */
                 } else {
-                    v = 9.8861955e-2f; /* tree 19 node 24 */
+                    v = 0x1.94f046p-4f; /* tree 19 node 24 */
                 }
             } else {
-                if (in[1U] < 3.964743e0f) { /* tree 19 node 12 */
-                    v = 5.4975975e-2f; /* tree 19 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.fb7cb2p+1f)) { /* tree 19 node 12 */
+                    v = 0x1.c25cfap-5f; /* tree 19 node 25 */
                 } else {
-                    v = -4.320071e-2f; /* tree 19 node 26 */
+                    v = -0x1.61e674p-5f; /* tree 19 node 26 */
                 }
             }
         } else {
-            if (in[0U] < 1.8392043e-1f) { /* tree 19 node 6 */
-                if (in[1U] < 1.476281e0f) { /* tree 19 node 13 */
-                    v = 8.9650795e-2f; /* tree 19 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.78ab46p-3f)) { /* tree 19 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.79ed8ep+0f)) { /* tree 19 node 13 */
+                    v = 0x1.6f35acp-4f; /* tree 19 node 27 */
                 } else {
-                    v = -6.7719646e-2f; /* tree 19 node 28 */
+                    v = -0x1.156132p-4f; /* tree 19 node 28 */
                 }
             } else {
-                if (in[1U] < -1.818098e0f) { /* tree 19 node 14 */
-                    v = 1.06172405e-1f; /* tree 19 node 29 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.d16edep+0f)) { /* tree 19 node 14 */
+                    v = 0x1.b2e1d6p-4f; /* tree 19 node 29 */
                 } else {
-                    v = -1.5478219e-1f; /* tree 19 node 30 */
+                    v = -0x1.3cfe72p-3f; /* tree 19 node 30 */
                 }
             }
         }
@@ -1413,63 +1426,63 @@ static timber_float32_t timber_tree_19(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_20(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -1.0660032e0f) { /* tree 20 node 0 */
-        if (in[0U] < 5.951479e-1f) { /* tree 20 node 1 */
-            if (in[3U] < 3.8458084e2f) { /* tree 20 node 3 */
-                if (in[2U] < 1.1e1f) { /* tree 20 node 7 */
-                    v = -1.6017784e-1f; /* tree 20 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.10e596p+0f)) { /* tree 20 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.30b73ap-1f)) { /* tree 20 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.8094b2p+8f)) { /* tree 20 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 20 node 7 */
+                    v = -0x1.480b52p-3f; /* tree 20 node 15 */
                 } else {
-                    v = -4.203606e-2f; /* tree 20 node 16 */
+                    v = -0x1.585c02p-5f; /* tree 20 node 16 */
                 }
             } else {
-                if (in[0U] < -6.496461e-1f) { /* tree 20 node 8 */
-                    v = 1.6798958e-1f; /* tree 20 node 17 */
+                if (in[0U] < -0x1.4c9e6ap-1f) { /* tree 20 node 8 */
+                    v = 0x1.580aecp-3f; /* tree 20 node 17 */
                 } else {
-                    v = -4.579553e-2f; /* tree 20 node 18 */
+                    v = -0x1.77283p-5f; /* tree 20 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 7e0f) { /* tree 20 node 4 */
-                if (in[3U] < 3.2291473e2f) { /* tree 20 node 9 */
-                    v = -1.4420387e-1f; /* tree 20 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 20 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.42ea2cp+8f)) { /* tree 20 node 9 */
+                    v = -0x1.27545cp-3f; /* tree 20 node 19 */
                 } else {
-                    v = 1.8832602e-1f; /* tree 20 node 20 */
+                    v = 0x1.81b112p-3f; /* tree 20 node 20 */
                 }
             } else {
-                if (in[4U] < -1.05196856e-1f) { /* tree 20 node 10 */
-                    v = -9.612543e-2f; /* tree 20 node 21 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.aee2e6p-4f)) { /* tree 20 node 10 */
+                    v = -0x1.89bad2p-4f; /* tree 20 node 21 */
                 } else {
-                    v = 1.740603e-1f; /* tree 20 node 22 */
+                    v = 0x1.6479bap-3f; /* tree 20 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -1.0249678e-1f) { /* tree 20 node 2 */
-            if (in[3U] < 1.8781726e2f) { /* tree 20 node 5 */
-                if (in[1U] < 3.015594e0f) { /* tree 20 node 11 */
-                    v = -1.2616691e-1f; /* tree 20 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.a3d3aap-4f)) { /* tree 20 node 2 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.77a27p+7f)) { /* tree 20 node 5 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.81fefcp+1f)) { /* tree 20 node 11 */
+                    v = -0x1.0263ccp-3f; /* tree 20 node 23 */
                 } else {
-                    v = 1.38189485e-2f; /* tree 20 node 24 */
+                    v = 0x1.c4d1bep-7f; /* tree 20 node 24 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 20 node 12 */
-                    v = -6.4311914e-2f; /* tree 20 node 25 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 20 node 12 */
+                    v = -0x1.076beep-4f; /* tree 20 node 25 */
                 } else {
-                    v = 1.4265485e-1f; /* tree 20 node 26 */
+                    v = 0x1.24283ap-3f; /* tree 20 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 20 node 6 */
-                if (in[1U] < 3.1854603e0f) { /* tree 20 node 13 */
-                    v = -2.7360292e-2f; /* tree 20 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 20 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.97bd2ap+1f)) { /* tree 20 node 13 */
+                    v = -0x1.c04562p-6f; /* tree 20 node 27 */
                 } else {
-                    v = 1.2162977e-1f; /* tree 20 node 28 */
+                    v = 0x1.f2320ep-4f; /* tree 20 node 28 */
                 }
             } else {
-                if (in[3U] < 4.55866e1f) { /* tree 20 node 14 */
-                    v = 1.1531404e-1f; /* tree 20 node 29 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.6cb15cp+5f)) { /* tree 20 node 14 */
+                    v = 0x1.d85388p-4f; /* tree 20 node 29 */
                 } else {
-                    v = 2.105013e-1f; /* tree 20 node 30 */
+                    v = 0x1.af1b4ep-3f; /* tree 20 node 30 */
                 }
             }
         }
@@ -1481,60 +1494,60 @@ static timber_float32_t timber_tree_20(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_21(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.2444319e0f) { /* tree 21 node 0 */
-        if (in[3U] < 7.698996e1f) { /* tree 21 node 1 */
-            if (in[0U] < 3.9780137e-1f) { /* tree 21 node 3 */
-                if (in[2U] < 5e0f) { /* tree 21 node 7 */
-                    v = 1.9670331e-1f; /* tree 21 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.3e9316p+0f)) { /* tree 21 node 0 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.33f5b8p+6f)) { /* tree 21 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.97593ep-2f)) { /* tree 21 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 21 node 7 */
+                    v = 0x1.92d93p-3f; /* tree 21 node 15 */
                 } else {
-                    v = 7.028827e-2f; /* tree 21 node 16 */
+                    v = 0x1.1fe698p-4f; /* tree 21 node 16 */
                 }
             } else {
-                if (in[1U] < -1.5833743e0f) { /* tree 21 node 8 */
-                    v = 4.8919175e-2f; /* tree 21 node 17 */
+                if (in[1U] < -0x1.955804p+0f) { /* tree 21 node 8 */
+                    v = 0x1.90bef2p-5f; /* tree 21 node 17 */
                 } else {
-                    v = -1.2566784e-1f; /* tree 21 node 18 */
+                    v = -0x1.015e24p-3f; /* tree 21 node 18 */
                 }
             }
         } else {
-            if (in[0U] < -3.1105158e-1f) { /* tree 21 node 4 */
-                if (in[4U] < -3.2831937e-2f) { /* tree 21 node 9 */
-                    v = -5.6890953e-2f; /* tree 21 node 19 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.3e844ep-2f)) { /* tree 21 node 4 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.0cf59p-5f)) { /* tree 21 node 9 */
+                    v = -0x1.d20cfap-5f; /* tree 21 node 19 */
                 } else {
-                    v = 1.1656696e-1f; /* tree 21 node 20 */
+                    v = 0x1.dd7552p-4f; /* tree 21 node 20 */
                 }
             } else {
-                if (in[1U] < -4.4091516e0f) { /* tree 21 node 10 */
-                    v = 8.974058e-2f; /* tree 21 node 21 */
+                if (in[1U] < -0x1.1a2f8ap+2f) { /* tree 21 node 10 */
+                    v = 0x1.6f93d2p-4f; /* tree 21 node 21 */
                 } else {
-                    v = -1.189749e-1f; /* tree 21 node 22 */
+                    v = -0x1.e7523ap-4f; /* tree 21 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -8.618373e-1f) { /* tree 21 node 2 */
-            if (in[4U] < 3.38629e-1f) { /* tree 21 node 5 */
-                if (in[3U] < 3.8247902e0f) { /* tree 21 node 11 */
-                    v = 8.8264376e-2f; /* tree 21 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b942bep-1f)) { /* tree 21 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.5ac19p-2f)) { /* tree 21 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e992bap+1f)) { /* tree 21 node 11 */
+                    v = 0x1.6987e8p-4f; /* tree 21 node 23 */
                 } else {
-                    v = -1.3044822e-1f; /* tree 21 node 24 */
+                    v = -0x1.0b287p-3f; /* tree 21 node 24 */
                 }
             } else {
-                if (in[1U] < 3.341996e0f) { /* tree 21 node 12 */
-                    v = 1.7516369e-1f; /* tree 21 node 25 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.abc686p+1f)) { /* tree 21 node 12 */
+                    v = 0x1.66bc38p-3f; /* tree 21 node 25 */
                 } else {
-                    v = -9.6406974e-2f; /* tree 21 node 26 */
+                    v = -0x1.8ae20ap-4f; /* tree 21 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 4e0f) { /* tree 21 node 6 */
-                if (in[1U] < 2.628951e0f) { /* tree 21 node 13 */
-                    v = 1.4356808e-2f; /* tree 21 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 21 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.508178p+1f)) { /* tree 21 node 13 */
+                    v = 0x1.d671a2p-7f; /* tree 21 node 27 */
                 } else {
-                    v = -1.4598368e-1f; /* tree 21 node 28 */
+                    v = -0x1.2af97ep-3f; /* tree 21 node 28 */
                 }
             } else {
-                v = -1.6330385e-1f; /* tree 21 node 14 */
+                v = -0x1.4e724p-3f; /* tree 21 node 14 */
             }
         }
     }
@@ -1545,59 +1558,59 @@ static timber_float32_t timber_tree_21(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_22(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < 1.0131904e0f) { /* tree 22 node 0 */
-        if (in[0U] < -1.5206877e0f) { /* tree 22 node 1 */
-            if (in[2U] < 2e0f) { /* tree 22 node 3 */
-                if (in[0U] < -1.7894862e0f) { /* tree 22 node 7 */
-                    v = -1.6634998e-1f; /* tree 22 node 15 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.036072p+0f)) { /* tree 22 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.854bcap+0f)) { /* tree 22 node 1 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 22 node 3 */
+                if (in[0U] < -0x1.ca1bc4p+0f) { /* tree 22 node 7 */
+                    v = -0x1.54af4cp-3f; /* tree 22 node 15 */
                 } else {
-                    v = 9.611977e-2f; /* tree 22 node 16 */
+                    v = 0x1.89b4e2p-4f; /* tree 22 node 16 */
                 }
             } else {
-                if (in[4U] < 3.744863e-1f) { /* tree 22 node 8 */
-                    v = 1.3915107e-1f; /* tree 22 node 17 */
+                if (in[4U] < 0x1.7f7956p-2f) { /* tree 22 node 8 */
+                    v = 0x1.1cfb3cp-3f; /* tree 22 node 17 */
                 } else {
-                    v = -1.758968e-2f; /* tree 22 node 18 */
+                    v = -0x1.203078p-6f; /* tree 22 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 1.1e1f) { /* tree 22 node 4 */
-                if (in[1U] < -4.4091516e0f) { /* tree 22 node 9 */
-                    v = -6.821968e-2f; /* tree 22 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 22 node 4 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.1a2f8ap+2f)) { /* tree 22 node 9 */
+                    v = -0x1.176d84p-4f; /* tree 22 node 19 */
                 } else {
-                    v = 1.9816712e-2f; /* tree 22 node 20 */
+                    v = 0x1.44ad5p-6f; /* tree 22 node 20 */
                 }
             } else {
-                if (in[4U] < -1.0758494e0f) { /* tree 22 node 10 */
-                    v = 1.0197512e-1f; /* tree 22 node 21 */
+                if (in[4U] < -0x1.136adep+0f) { /* tree 22 node 10 */
+                    v = 0x1.a1b0aap-4f; /* tree 22 node 21 */
                 } else {
-                    v = -9.2485875e-2f; /* tree 22 node 22 */
+                    v = -0x1.7ad278p-4f; /* tree 22 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -8.166717e-1f) { /* tree 22 node 2 */
-            if (in[1U] < 4.0337267e0f) { /* tree 22 node 5 */
-                v = -1.703479e-1f; /* tree 22 node 11 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.a222ccp-1f)) { /* tree 22 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.022894p+2f)) { /* tree 22 node 5 */
+                v = -0x1.5cdf5cp-3f; /* tree 22 node 11 */
             } else {
-                if (in[4U] < 1.3806589e0f) { /* tree 22 node 12 */
-                    v = 3.4842737e-2f; /* tree 22 node 23 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.6172dcp+0f)) { /* tree 22 node 12 */
+                    v = 0x1.1d6e84p-5f; /* tree 22 node 23 */
                 } else {
-                    v = 1.72057e-1f; /* tree 22 node 24 */
+                    v = 0x1.605f6cp-3f; /* tree 22 node 24 */
                 }
             }
         } else {
-            if (in[0U] < 8.572551e-1f) { /* tree 22 node 6 */
-                if (in[3U] < 2.5686972e2f) { /* tree 22 node 13 */
-                    v = 4.1531343e-2f; /* tree 22 node 25 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.b6ea24p-1f)) { /* tree 22 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.00dea6p+8f)) { /* tree 22 node 13 */
+                    v = 0x1.54398ap-5f; /* tree 22 node 25 */
                 } else {
-                    v = -1.4061844e-1f; /* tree 22 node 26 */
+                    v = -0x1.1ffc9p-3f; /* tree 22 node 26 */
                 }
             } else {
-                if (in[2U] < 5e0f) { /* tree 22 node 14 */
-                    v = -4.8011905e-3f; /* tree 22 node 27 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 22 node 14 */
+                    v = -0x1.3aa69cp-8f; /* tree 22 node 27 */
                 } else {
-                    v = -1.7342353e-1f; /* tree 22 node 28 */
+                    v = -0x1.632bep-3f; /* tree 22 node 28 */
                 }
             }
         }
@@ -1609,59 +1622,59 @@ static timber_float32_t timber_tree_22(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_23(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -3.7262625e-1f) { /* tree 23 node 0 */
-        if (in[3U] < 3.2291473e2f) { /* tree 23 node 1 */
-            if (in[0U] < 9.6590567e-1f) { /* tree 23 node 3 */
-                if (in[2U] < 1.1e1f) { /* tree 23 node 7 */
-                    v = -1.3976625e-1f; /* tree 23 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.7d91bcp-2f)) { /* tree 23 node 0 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.42ea2cp+8f)) { /* tree 23 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.ee8b3p-1f)) { /* tree 23 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 23 node 7 */
+                    v = -0x1.1e3dc4p-3f; /* tree 23 node 15 */
                 } else {
-                    v = 1.0162814e-2f; /* tree 23 node 16 */
+                    v = 0x1.4d03dcp-7f; /* tree 23 node 16 */
                 }
             } else {
-                if (in[2U] < 7e0f) { /* tree 23 node 8 */
-                    v = -9.523578e-2f; /* tree 23 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 23 node 8 */
+                    v = -0x1.8615f4p-4f; /* tree 23 node 17 */
                 } else {
-                    v = 7.398805e-2f; /* tree 23 node 18 */
+                    v = 0x1.2f0e18p-4f; /* tree 23 node 18 */
                 }
             }
         } else {
-            if (in[0U] < -1.6448708e-1f) { /* tree 23 node 4 */
-                if (in[2U] < 9e0f) { /* tree 23 node 9 */
-                    v = -1.0646478e-1f; /* tree 23 node 19 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.50de9ap-3f)) { /* tree 23 node 4 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 23 node 9 */
+                    v = -0x1.b4146ap-4f; /* tree 23 node 19 */
                 } else {
-                    v = 1.2225842e-1f; /* tree 23 node 20 */
+                    v = 0x1.f4c53ep-4f; /* tree 23 node 20 */
                 }
             } else {
-                v = 2.0520543e-1f; /* tree 23 node 10 */
+                v = 0x1.a442bep-3f; /* tree 23 node 10 */
             }
         }
     } else {
-        if (in[2U] < 5e0f) { /* tree 23 node 2 */
-            if (in[0U] < 5.951479e-1f) { /* tree 23 node 5 */
-                if (in[3U] < 1.9281337e2f) { /* tree 23 node 11 */
-                    v = -1.17049746e-1f; /* tree 23 node 21 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 23 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.30b73ap-1f)) { /* tree 23 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.81a072p+7f)) { /* tree 23 node 11 */
+                    v = -0x1.df6f8ep-4f; /* tree 23 node 21 */
                 } else {
-                    v = 5.506e-2f; /* tree 23 node 22 */
+                    v = 0x1.c30d3p-5f; /* tree 23 node 22 */
                 }
             } else {
-                if (in[4U] < 1.8152095e-1f) { /* tree 23 node 12 */
-                    v = -2.0793589e-2f; /* tree 23 node 23 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.73c142p-3f)) { /* tree 23 node 12 */
+                    v = -0x1.54aea2p-6f; /* tree 23 node 23 */
                 } else {
-                    v = 1.8303032e-1f; /* tree 23 node 24 */
+                    v = 0x1.76d89ap-3f; /* tree 23 node 24 */
                 }
             }
         } else {
-            if (in[0U] < -2.3257775e-2f) { /* tree 23 node 6 */
-                if (in[4U] < -1.8435629e-1f) { /* tree 23 node 13 */
-                    v = 9.712104e-2f; /* tree 23 node 25 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.7d0e2ep-6f)) { /* tree 23 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.798fcap-3f)) { /* tree 23 node 13 */
+                    v = 0x1.8dcecap-4f; /* tree 23 node 25 */
                 } else {
-                    v = -4.874179e-2f; /* tree 23 node 26 */
+                    v = -0x1.8f4af2p-5f; /* tree 23 node 26 */
                 }
             } else {
-                if (in[0U] < 2.6201713e0f) { /* tree 23 node 14 */
-                    v = 1.5857626e-1f; /* tree 23 node 27 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.4f61c6p+1f)) { /* tree 23 node 14 */
+                    v = 0x1.44c3a2p-3f; /* tree 23 node 27 */
                 } else {
-                    v = -1.4065564e-1f; /* tree 23 node 28 */
+                    v = -0x1.20101p-3f; /* tree 23 node 28 */
                 }
             }
         }
@@ -1673,63 +1686,63 @@ static timber_float32_t timber_tree_23(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_24(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -1.3645374e0f) { /* tree 24 node 0 */
-        if (in[0U] < -2.112356e-1f) { /* tree 24 node 1 */
-            if (in[3U] < 3.379616e2f) { /* tree 24 node 3 */
-                if (in[4U] < -1.041463e0f) { /* tree 24 node 7 */
-                    v = 2.0529123e-2f; /* tree 24 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.5d5252p+0f)) { /* tree 24 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b09c4ap-3f)) { /* tree 24 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 24 node 3 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.0a9d52p+0f)) { /* tree 24 node 7 */
+                    v = 0x1.505962p-6f; /* tree 24 node 15 */
                 } else {
-                    v = 1.5381414e-1f; /* tree 24 node 16 */
+                    v = 0x1.3b02e8p-3f; /* tree 24 node 16 */
                 }
             } else {
-                if (in[1U] < -3.670065e0f) { /* tree 24 node 8 */
-                    v = 7.5532817e-3f; /* tree 24 node 17 */
+                if (in[1U] < -0x1.d5c4bp+1f) { /* tree 24 node 8 */
+                    v = 0x1.ef030ap-8f; /* tree 24 node 17 */
                 } else {
-                    v = -1.5891099e-1f; /* tree 24 node 18 */
+                    v = -0x1.45732p-3f; /* tree 24 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 6e0f) { /* tree 24 node 4 */
-                if (in[3U] < 2.3075975e2f) { /* tree 24 node 9 */
-                    v = 1.0068205e-1f; /* tree 24 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 24 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.cd84fep+7f)) { /* tree 24 node 9 */
+                    v = 0x1.9c64c8p-4f; /* tree 24 node 19 */
                 } else {
-                    v = -1.2581249e-1f; /* tree 24 node 20 */
+                    v = -0x1.01a9fap-3f; /* tree 24 node 20 */
                 }
             } else {
-                if (in[3U] < 5.0616116e1f) { /* tree 24 node 10 */
-                    v = 1.0112117e-2f; /* tree 24 node 21 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.94edcep+5f)) { /* tree 24 node 10 */
+                    v = 0x1.4b5a96p-7f; /* tree 24 node 21 */
                 } else {
-                    v = -1.3218771e-1f; /* tree 24 node 22 */
+                    v = -0x1.0eb86ep-3f; /* tree 24 node 22 */
                 }
             }
         }
     } else {
-        if (in[3U] < 6.641365e1f) { /* tree 24 node 2 */
-            if (in[0U] < 3.0936885e-1f) { /* tree 24 node 5 */
-                if (in[2U] < 5e0f) { /* tree 24 node 11 */
-                    v = 1.2281332e-1f; /* tree 24 node 23 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.09a794p+6f)) { /* tree 24 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.3ccb3p-2f)) { /* tree 24 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 24 node 11 */
+                    v = 0x1.f70b1ap-4f; /* tree 24 node 23 */
                 } else {
-                    v = -4.2937048e-2f; /* tree 24 node 24 */
+                    v = -0x1.5fbd84p-5f; /* tree 24 node 24 */
                 }
             } else {
-                if (in[2U] < 1e0f) { /* tree 24 node 12 */
-                    v = -5.376829e-3f; /* tree 24 node 25 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+0f)) { /* tree 24 node 12 */
+                    v = -0x1.606038p-8f; /* tree 24 node 25 */
                 } else {
-                    v = -1.473833e-1f; /* tree 24 node 26 */
+                    v = -0x1.2dd74cp-3f; /* tree 24 node 26 */
                 }
             }
         } else {
-            if (in[0U] < -9.296974e-1f) { /* tree 24 node 6 */
-                if (in[4U] < 8.201784e-2f) { /* tree 24 node 13 */
-                    v = -1.1170983e-1f; /* tree 24 node 27 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.dc014cp-1f)) { /* tree 24 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.4ff1fp-4f)) { /* tree 24 node 13 */
+                    v = -0x1.c9904p-4f; /* tree 24 node 27 */
                 } else {
-                    v = 9.605267e-2f; /* tree 24 node 28 */
+                    v = 0x1.896e86p-4f; /* tree 24 node 28 */
                 }
             } else {
-                if (in[3U] < 1.10976974e2f) { /* tree 24 node 14 */
-                    v = -1.1168296e-1f; /* tree 24 node 29 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.bbe86cp+6f)) { /* tree 24 node 14 */
+                    v = -0x1.c97412p-4f; /* tree 24 node 29 */
                 } else {
-                    v = -1.6921434e-1f; /* tree 24 node 30 */
+                    v = -0x1.5a8d0cp-3f; /* tree 24 node 30 */
                 }
             }
         }
@@ -1741,63 +1754,63 @@ static timber_float32_t timber_tree_24(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_25(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 3.964743e0f) { /* tree 25 node 0 */
-        if (in[1U] < -2.424685e0f) { /* tree 25 node 1 */
-            if (in[0U] < -2.112356e-1f) { /* tree 25 node 3 */
-                if (in[3U] < 3.379616e2f) { /* tree 25 node 7 */
-                    v = -1.2434972e-1f; /* tree 25 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.fb7cb2p+1f)) { /* tree 25 node 0 */
+        if (in[1U] < -0x1.365c14p+1f) { /* tree 25 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b09c4ap-3f)) { /* tree 25 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 25 node 7 */
+                    v = -0x1.fd5622p-4f; /* tree 25 node 15 */
                 } else {
-                    v = 1.0379132e-1f; /* tree 25 node 16 */
+                    v = 0x1.a92116p-4f; /* tree 25 node 16 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 25 node 8 */
-                    v = -8.03179e-2f; /* tree 25 node 17 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 25 node 8 */
+                    v = -0x1.48fb6cp-4f; /* tree 25 node 17 */
                 } else {
-                    v = 4.2393446e-2f; /* tree 25 node 18 */
+                    v = 0x1.5b498p-5f; /* tree 25 node 18 */
                 }
             }
         } else {
-            if (in[4U] < -5.006531e-1f) { /* tree 25 node 4 */
-                if (in[1U] < 3.665732e0f) { /* tree 25 node 9 */
-                    v = 6.0712703e-2f; /* tree 25 node 19 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.00559ap-1f)) { /* tree 25 node 4 */
+                if (in[1U] < 0x1.d536b4p+1f) { /* tree 25 node 9 */
+                    v = 0x1.f15bc4p-5f; /* tree 25 node 19 */
                 } else {
-                    v = -1.6203873e-1f; /* tree 25 node 20 */
+                    v = -0x1.4bdaf6p-3f; /* tree 25 node 20 */
                 }
             } else {
-                if (in[0U] < 1.1181974e0f) { /* tree 25 node 10 */
-                    v = 1.9668173e-2f; /* tree 25 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.1e423p+0f)) { /* tree 25 node 10 */
+                    v = 0x1.423e4cp-6f; /* tree 25 node 21 */
                 } else {
-                    v = -8.443943e-2f; /* tree 25 node 22 */
+                    v = -0x1.59dd28p-4f; /* tree 25 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -8.085339e-1f) { /* tree 25 node 2 */
-            if (in[4U] < -2.7438617e-1f) { /* tree 25 node 5 */
-                if (in[3U] < 1.6739014e1f) { /* tree 25 node 11 */
-                    v = 9.869708e-2f; /* tree 25 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.9df828p-1f)) { /* tree 25 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.18f8bp-2f)) { /* tree 25 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.0bd3p+4f)) { /* tree 25 node 11 */
+                    v = 0x1.944364p-4f; /* tree 25 node 23 */
                 } else {
-                    v = -1.4283887e-1f; /* tree 25 node 24 */
+                    v = -0x1.2488b4p-3f; /* tree 25 node 24 */
                 }
             } else {
-                if (in[0U] < -9.826443e-1f) { /* tree 25 node 12 */
-                    v = 6.2794134e-2f; /* tree 25 node 25 */
+                if (in[0U] < -0x1.f71d28p-1f) { /* tree 25 node 12 */
+                    v = 0x1.01346cp-4f; /* tree 25 node 25 */
                 } else {
-                    v = 1.8497844e-1f; /* tree 25 node 26 */
+                    v = 0x1.7ad5fap-3f; /* tree 25 node 26 */
                 }
             }
         } else {
-            if (in[3U] < 1.0383219e2f) { /* tree 25 node 6 */
-                if (in[2U] < 7e0f) { /* tree 25 node 13 */
-                    v = 2.5027605e-2f; /* tree 25 node 27 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.9f542ap+6f)) { /* tree 25 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 25 node 13 */
+                    v = 0x1.9a0d62p-6f; /* tree 25 node 27 */
                 } else {
-                    v = -1.715883e-1f; /* tree 25 node 28 */
+                    v = -0x1.5f69bp-3f; /* tree 25 node 28 */
                 }
             } else {
-                if (in[1U] < 4.8889055e0f) { /* tree 25 node 14 */
-                    v = -1.7619094e-1f; /* tree 25 node 29 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.38e3d4p+2f)) { /* tree 25 node 14 */
+                    v = -0x1.68d6ccp-3f; /* tree 25 node 29 */
                 } else {
-                    v = -5.2344613e-2f; /* tree 25 node 30 */
+                    v = -0x1.acce9cp-5f; /* tree 25 node 30 */
                 }
             }
         }
@@ -1809,63 +1822,63 @@ static timber_float32_t timber_tree_25(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_26(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.5947348e0f) { /* tree 26 node 0 */
-        if (in[0U] < -2.3257775e-2f) { /* tree 26 node 1 */
-            if (in[3U] < 1.956055e2f) { /* tree 26 node 3 */
-                if (in[4U] < -2.0146837e0f) { /* tree 26 node 7 */
-                    v = -3.5484493e-2f; /* tree 26 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.98408ap+0f)) { /* tree 26 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.7d0e2ep-6f)) { /* tree 26 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.873604p+7f)) { /* tree 26 node 3 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.01e128p+1f)) { /* tree 26 node 7 */
+                    v = -0x1.22b06p-5f; /* tree 26 node 15 */
                 } else {
-                    v = -1.5684703e-1f; /* tree 26 node 16 */
+                    v = -0x1.413904p-3f; /* tree 26 node 16 */
                 }
             } else {
-                if (in[0U] < -2.6164073e-1f) { /* tree 26 node 8 */
-                    v = -7.666044e-2f; /* tree 26 node 17 */
+                if (in[0U] < -0x1.0beb8cp-2f) { /* tree 26 node 8 */
+                    v = -0x1.3a004cp-4f; /* tree 26 node 17 */
                 } else {
-                    v = 1.2521708e-1f; /* tree 26 node 18 */
+                    v = 0x1.0071dp-3f; /* tree 26 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 8e0f) { /* tree 26 node 4 */
-                if (in[3U] < 3.2291473e2f) { /* tree 26 node 9 */
-                    v = -8.224129e-2f; /* tree 26 node 19 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+3f)) { /* tree 26 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.42ea2cp+8f)) { /* tree 26 node 9 */
+                    v = -0x1.50dc3ep-4f; /* tree 26 node 19 */
                 } else {
-                    v = 1.7670825e-1f; /* tree 26 node 20 */
+                    v = 0x1.69e604p-3f; /* tree 26 node 20 */
                 }
             } else {
-                if (in[3U] < 5.2418438e1f) { /* tree 26 node 10 */
-                    v = -1.7879918e-2f; /* tree 26 node 21 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.a358f6p+5f)) { /* tree 26 node 10 */
+                    v = -0x1.24f1dp-6f; /* tree 26 node 21 */
                 } else {
-                    v = 1.5048824e-1f; /* tree 26 node 22 */
+                    v = 0x1.34332ep-3f; /* tree 26 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -8.3059907e-1f) { /* tree 26 node 2 */
-            if (in[4U] < -2.2935686e-1f) { /* tree 26 node 5 */
-                if (in[2U] < 6e0f) { /* tree 26 node 11 */
-                    v = -6.2324364e-2f; /* tree 26 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.a94448p-1f)) { /* tree 26 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.d5b90cp-3f)) { /* tree 26 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 26 node 11 */
+                    v = -0x1.fe8faap-5f; /* tree 26 node 23 */
                 } else {
-                    v = 1.3234574e-1f; /* tree 26 node 24 */
+                    v = 0x1.0f0b48p-3f; /* tree 26 node 24 */
                 }
             } else {
-                if (in[3U] < 3.379616e2f) { /* tree 26 node 12 */
-                    v = -1.6383137e-1f; /* tree 26 node 25 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.51f62cp+8f)) { /* tree 26 node 12 */
+                    v = -0x1.4f86d2p-3f; /* tree 26 node 25 */
                 } else {
-                    v = 1.6477582e-1f; /* tree 26 node 26 */
+                    v = 0x1.5175fcp-3f; /* tree 26 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 9e0f) { /* tree 26 node 6 */
-                if (in[3U] < 1.0383219e2f) { /* tree 26 node 13 */
-                    v = -1.7105403e-3f; /* tree 26 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 26 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.9f542ap+6f)) { /* tree 26 node 13 */
+                    v = -0x1.c0686ap-10f; /* tree 26 node 27 */
                 } else {
-                    v = 1.2733024e-1f; /* tree 26 node 28 */
+                    v = 0x1.04c5b8p-3f; /* tree 26 node 28 */
                 }
             } else {
-                if (in[4U] < 1.4284849e0f) { /* tree 26 node 14 */
-                    v = 1.8880717e-1f; /* tree 26 node 29 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.6db13p+0f)) { /* tree 26 node 14 */
+                    v = 0x1.82ad56p-3f; /* tree 26 node 29 */
                 } else {
-                    v = 6.985026e-2f; /* tree 26 node 30 */
+                    v = 0x1.1e1b4ep-4f; /* tree 26 node 30 */
                 }
             }
         }
@@ -1877,60 +1890,60 @@ static timber_float32_t timber_tree_26(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_27(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < 1.2444319e0f) { /* tree 27 node 0 */
-        if (in[3U] < 7.698996e1f) { /* tree 27 node 1 */
-            if (in[0U] < 3.9780137e-1f) { /* tree 27 node 3 */
-                if (in[2U] < 7e0f) { /* tree 27 node 7 */
-                    v = 1.5751472e-1f; /* tree 27 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.3e9316p+0f)) { /* tree 27 node 0 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.33f5b8p+6f)) { /* tree 27 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.97593ep-2f)) { /* tree 27 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 27 node 7 */
+                    v = 0x1.429714p-3f; /* tree 27 node 15 */
                 } else {
-                    v = 3.525449e-2f; /* tree 27 node 16 */
+                    v = 0x1.20ce06p-5f; /* tree 27 node 16 */
                 }
             } else {
-                if (in[4U] < -3.2757097e-1f) { /* tree 27 node 8 */
-                    v = 6.57966e-2f; /* tree 27 node 17 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.4f6ec4p-2f)) { /* tree 27 node 8 */
+                    v = 0x1.0d80bcp-4f; /* tree 27 node 17 */
                 } else {
-                    v = -8.1431456e-2f; /* tree 27 node 18 */
+                    v = -0x1.4d8b12p-4f; /* tree 27 node 18 */
                 }
             }
         } else {
-            if (in[1U] < -3.670065e0f) { /* tree 27 node 4 */
-                if (in[0U] < 1.042715e0f) { /* tree 27 node 9 */
-                    v = 9.148093e-2f; /* tree 27 node 19 */
+            if (in[1U] < -0x1.d5c4bp+1f) { /* tree 27 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.0aef5ep+0f)) { /* tree 27 node 9 */
+                    v = 0x1.76b4b6p-4f; /* tree 27 node 19 */
                 } else {
-                    v = -9.3978375e-2f; /* tree 27 node 20 */
+                    v = -0x1.80ef78p-4f; /* tree 27 node 20 */
                 }
             } else {
-                if (in[0U] < -9.296974e-1f) { /* tree 27 node 10 */
-                    v = 3.8668867e-2f; /* tree 27 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.dc014cp-1f)) { /* tree 27 node 10 */
+                    v = 0x1.3cc67ep-5f; /* tree 27 node 21 */
                 } else {
-                    v = -8.8687144e-2f; /* tree 27 node 22 */
+                    v = -0x1.6b4336p-4f; /* tree 27 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -1.0249678e-1f) { /* tree 27 node 2 */
-            if (in[2U] < 5e0f) { /* tree 27 node 5 */
-                if (in[3U] < 3.3725643e1f) { /* tree 27 node 11 */
-                    v = 1.22580335e-1f; /* tree 27 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.a3d3aap-4f)) { /* tree 27 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 27 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.0dce1ep+5f)) { /* tree 27 node 11 */
+                    v = 0x1.f616ccp-4f; /* tree 27 node 23 */
                 } else {
-                    v = -5.3766925e-2f; /* tree 27 node 24 */
+                    v = -0x1.b8756ap-5f; /* tree 27 node 24 */
                 }
             } else {
-                if (in[3U] < 1.8764443e0f) { /* tree 27 node 12 */
-                    v = 6.854677e-2f; /* tree 27 node 25 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e05ea8p+0f)) { /* tree 27 node 12 */
+                    v = 0x1.18c48p-4f; /* tree 27 node 25 */
                 } else {
-                    v = -1.4146481e-1f; /* tree 27 node 26 */
+                    v = -0x1.21b84ep-3f; /* tree 27 node 26 */
                 }
             }
         } else {
-            if (in[2U] < 1e0f) { /* tree 27 node 6 */
-                if (in[4U] < 9.655513e-1f) { /* tree 27 node 13 */
-                    v = -1.3890319e-1f; /* tree 27 node 27 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+0f)) { /* tree 27 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.ee5cbep-1f)) { /* tree 27 node 13 */
+                    v = -0x1.1c7946p-3f; /* tree 27 node 27 */
                 } else {
-                    v = 7.5571895e-2f; /* tree 27 node 28 */
+                    v = 0x1.358aep-4f; /* tree 27 node 28 */
                 }
             } else {
-                v = -1.5929957e-1f; /* tree 27 node 14 */
+                v = -0x1.463edap-3f; /* tree 27 node 14 */
             }
         }
     }
@@ -1941,41 +1954,41 @@ static timber_float32_t timber_tree_27(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_28(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] < 4.814491e2f) { /* tree 28 node 0 */
-        if (in[1U] < 4.4885354e0f) { /* tree 28 node 1 */
-            if (in[4U] < -1.1666163e0f) { /* tree 28 node 3 */
-                if (in[0U] < -6.861231e-1f) { /* tree 28 node 7 */
-                    v = 1.2614675e-1f; /* tree 28 node 13 */
+    if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e172f8p+8f)) { /* tree 28 node 0 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.1f442ap+2f)) { /* tree 28 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.2aa75ep+0f)) { /* tree 28 node 3 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5f4b86p-1f)) { /* tree 28 node 7 */
+                    v = 0x1.02593ap-3f; /* tree 28 node 13 */
                 } else {
-                    v = 2.708064e-2f; /* tree 28 node 14 */
+                    v = 0x1.bbb07p-6f; /* tree 28 node 14 */
                 }
             } else {
-                if (in[0U] < 1.4791701e0f) { /* tree 28 node 8 */
-                    v = 1.1798306e-2f; /* tree 28 node 15 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.7aaae4p+0f)) { /* tree 28 node 8 */
+                    v = 0x1.829b5ep-7f; /* tree 28 node 15 */
                 } else {
-                    v = -3.6713038e-2f; /* tree 28 node 16 */
+                    v = -0x1.2cc0d2p-5f; /* tree 28 node 16 */
                 }
             }
         } else {
-            if (in[4U] < -5.460842e-1f) { /* tree 28 node 4 */
-                v = -1.8369482e-1f; /* tree 28 node 9 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.17985ap-1f)) { /* tree 28 node 4 */
+                v = -0x1.7834fep-3f; /* tree 28 node 9 */
             } else {
-                if (in[0U] < -4.661451e-1f) { /* tree 28 node 10 */
-                    v = 8.439877e-2f; /* tree 28 node 17 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.dd5524p-2f)) { /* tree 28 node 10 */
+                    v = 0x1.59b286p-4f; /* tree 28 node 17 */
                 } else {
-                    v = -1.06366776e-1f; /* tree 28 node 18 */
+                    v = -0x1.b3ada6p-4f; /* tree 28 node 18 */
                 }
             }
         }
     } else {
-        if (in[1U] < -2.3033037e0f) { /* tree 28 node 2 */
-            if (in[1U] < -3.6382804e0f) { /* tree 28 node 5 */
-                v = -1.19188234e-1f; /* tree 28 node 11 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.26d2a8p+1f)) { /* tree 28 node 2 */
+            if (in[1U] < -0x1.d1b32cp+1f) { /* tree 28 node 5 */
+                v = -0x1.e831ecp-4f; /* tree 28 node 11 */
             } else {
-                v = 1.1393605e-1f; /* tree 28 node 12 */
+                v = 0x1.d2ae9cp-4f; /* tree 28 node 12 */
             }
         } else {
-            v = -1.6082135e-1f; /* tree 28 node 6 */
+            v = -0x1.495cb4p-3f; /* tree 28 node 6 */
         }
     }
     return v;
@@ -1985,59 +1998,59 @@ static timber_float32_t timber_tree_28(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_29(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -1.3298085e0f) { /* tree 29 node 0 */
-        if (in[0U] < 7.364182e-1f) { /* tree 29 node 1 */
-            if (in[3U] < 5.876076e2f) { /* tree 29 node 3 */
-                if (in[2U] < 1.1e1f) { /* tree 29 node 7 */
-                    v = -1.4222682e-1f; /* tree 29 node 15 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.546e54p+0f)) { /* tree 29 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.790bcep-1f)) { /* tree 29 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.25cdc6p+9f)) { /* tree 29 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.6p+3f)) { /* tree 29 node 7 */
+                    v = -0x1.2347dp-3f; /* tree 29 node 15 */
                 } else {
-                    v = -2.8744312e-2f; /* tree 29 node 16 */
+                    v = -0x1.d6f262p-6f; /* tree 29 node 16 */
                 }
             } else {
-                v = 1.6080919e-1f; /* tree 29 node 8 */
+                v = 0x1.495654p-3f; /* tree 29 node 8 */
             }
         } else {
-            if (in[2U] < 1e1f) { /* tree 29 node 4 */
-                if (in[4U] < 1.1209399e0f) { /* tree 29 node 9 */
-                    v = -1.01158224e-1f; /* tree 29 node 17 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+3f)) { /* tree 29 node 4 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.1ef5eap+0f)) { /* tree 29 node 9 */
+                    v = -0x1.9e5816p-4f; /* tree 29 node 17 */
                 } else {
-                    v = 1.00815915e-1f; /* tree 29 node 18 */
+                    v = 0x1.9cf126p-4f; /* tree 29 node 18 */
                 }
             } else {
-                if (in[1U] < -4.332218e0f) { /* tree 29 node 10 */
-                    v = -6.0608473e-2f; /* tree 29 node 19 */
+                if (in[1U] < -0x1.15431p+2f) { /* tree 29 node 10 */
+                    v = -0x1.f0812ep-5f; /* tree 29 node 19 */
                 } else {
-                    v = 1.9172235e-1f; /* tree 29 node 20 */
+                    v = 0x1.88a5bap-3f; /* tree 29 node 20 */
                 }
             }
         }
     } else {
-        if (in[0U] < 2.4045068e-1f) { /* tree 29 node 2 */
-            if (in[3U] < 1.8781726e2f) { /* tree 29 node 5 */
-                if (in[1U] < 2.310074e0f) { /* tree 29 node 11 */
-                    v = -1.2191993e-1f; /* tree 29 node 21 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.ec7168p-3f)) { /* tree 29 node 2 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.77a27p+7f)) { /* tree 29 node 5 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.27b082p+1f)) { /* tree 29 node 11 */
+                    v = -0x1.f3625p-4f; /* tree 29 node 21 */
                 } else {
-                    v = 1.536535e-3f; /* tree 29 node 22 */
+                    v = 0x1.92cb1ep-10f; /* tree 29 node 22 */
                 }
             } else {
-                if (in[2U] < 3e0f) { /* tree 29 node 12 */
-                    v = -3.162086e-2f; /* tree 29 node 23 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 29 node 12 */
+                    v = -0x1.0309cp-5f; /* tree 29 node 23 */
                 } else {
-                    v = 1.4371033e-1f; /* tree 29 node 24 */
+                    v = 0x1.26519ap-3f; /* tree 29 node 24 */
                 }
             }
         } else {
-            if (in[2U] < 4e0f) { /* tree 29 node 6 */
-                if (in[4U] < 3.8166678e-1f) { /* tree 29 node 13 */
-                    v = -5.8243956e-2f; /* tree 29 node 25 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 29 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.86d3a8p-2f)) { /* tree 29 node 13 */
+                    v = -0x1.dd226ep-5f; /* tree 29 node 25 */
                 } else {
-                    v = 1.01249315e-1f; /* tree 29 node 26 */
+                    v = 0x1.9eb79ap-4f; /* tree 29 node 26 */
                 }
             } else {
-                if (in[3U] < 5.1536957e1f) { /* tree 29 node 14 */
-                    v = 6.3925594e-2f; /* tree 29 node 27 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.9c4bbp+5f)) { /* tree 29 node 14 */
+                    v = 0x1.05d6d8p-4f; /* tree 29 node 27 */
                 } else {
-                    v = 1.8008053e-1f; /* tree 29 node 28 */
+                    v = 0x1.70ce1p-3f; /* tree 29 node 28 */
                 }
             }
         }

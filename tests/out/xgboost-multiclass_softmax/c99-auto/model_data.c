@@ -10,7 +10,7 @@
 
 /* Initial value of each group's sum (margin space). */
 const timber_float32_t timber_base_score[3U] = {
-    5.0008297e-4f, /* group 0 */
-    -1.0002851e-3f, /* group 1 */
-    5.0008297e-4f /* group 2 */
+    0x1.063p-11f, /* group 0 */
+    -0x1.0638p-10f, /* group 1 */
+    0x1.063p-11f /* group 2 */
 };
