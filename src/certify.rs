@@ -442,6 +442,15 @@ pub fn certify_planted(
         );
     }
 
+    // Assumptions of use: derived from the records above, as audit verify
+    // re-derives them.
+    for (path, bytes) in
+        crate::audit::assumptions::bundle_files(&bundle, &profile.numeric.nan_policy)
+            .map_err(|e| CertifyError::Stage(format!("assumptions of use: {e}")))?
+    {
+        put(&mut bundle, &path, bytes);
+    }
+
     // Requirements, now that every piece of evidence is known: derived from
     // the bundle files themselves, by the function `audit verify` re-runs.
     let derived = crate::audit::requirements::derive(profile, &bundle, &model_file_name)

@@ -69,6 +69,10 @@ pub const PROFILE: &str = "profile/profile.toml";
 pub const ORACLE_PREDICTIONS: &str = "oracle/predictions.csv";
 /// Their comparison with the reference evaluator (optional).
 pub const ORACLE_COMPARISON: &str = "oracle/comparison.json";
+/// The assumptions of use, machine-readable (see `super::assumptions`).
+pub const ASSUMPTIONS_JSON: &str = "assumptions.json";
+/// The assumptions of use for a human reader (Markdown).
+pub const ASSUMPTIONS_MD: &str = "assumptions.md";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 

@@ -7,6 +7,7 @@
 //! the profile and the toolchain: no wall-clock time (unless
 //! SOURCE_DATE_EPOCH is set), no absolute paths, sorted keys.
 
+pub mod assumptions;
 pub mod consistency;
 pub mod error;
 pub mod junit;

@@ -88,6 +88,10 @@ pub enum ProblemKind {
     /// give its recorded output hash, or a passing target's bits differ
     /// from the reference outputs.
     OutputsInconsistent,
+    /// assumptions.json or assumptions.md differ from what the bundle's
+    /// records (ir.json, src/model.c, verify/*.json, resources.json and
+    /// the certification options) give.
+    AssumptionsInconsistent,
 }
 
 /// One problem, naming the file it is about.
@@ -256,6 +260,13 @@ pub fn verify_signed_bundle(
             problems.push(Problem::new(
                 file,
                 ProblemKind::OutputsInconsistent,
+                message,
+            ));
+        }
+        for (file, message) in super::assumptions::check(&files, &cert.options.nan_policy) {
+            problems.push(Problem::new(
+                file,
+                ProblemKind::AssumptionsInconsistent,
                 message,
             ));
         }
