@@ -8,6 +8,7 @@
 //! [`process`] (tools, timeouts), and the runner here.
 
 pub mod batch;
+pub mod branch_cov;
 pub mod measure;
 pub mod process;
 pub mod stack_bound;
@@ -107,6 +108,9 @@ pub struct VerifyOptions {
     /// Also count the instructions of every call under QEMU (targets with
     /// a `[timing]` table; see [`trace`]).
     pub count_instructions: bool,
+    /// How the instructions are counted (translation blocks by default;
+    /// one instruction per block is the slower reference).
+    pub trace_mode: trace::TraceMode,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -445,6 +449,7 @@ pub fn verify_with(
         stage: opts.stage.as_ref(),
         reject_nan: opts.reject_nan,
         count_instructions: opts.count_instructions,
+        trace_mode: opts.trace_mode,
         batch_api: files
             .iter()
             .any(|f| f.name == "model.h" && f.contents.contains("timber_infer(")),
@@ -522,6 +527,7 @@ struct RunCtx<'a> {
     stage: Option<&'a StageProgress>,
     reject_nan: bool,
     count_instructions: bool,
+    trace_mode: trace::TraceMode,
     /// model.h declares `timber_infer`: the harness checks the batch API.
     batch_api: bool,
 }
@@ -843,7 +849,8 @@ fn build_and_run(
     let mut measured_peak: Option<u64> = None;
     let mut painted: Option<u64> = None;
     let batches = ctx.vectors.len().div_ceil(per);
-    let mut counter = (ctx.count_instructions && t.timing.is_some()).then(timing::Counter::default);
+    let mut counter = (ctx.count_instructions && t.timing.is_some())
+        .then(|| timing::Counter::new(ctx.trace_mode));
     let mut batch_rep = ctx.batch_api.then(batch::BatchReport::default);
     for (b, chunk) in ctx.vectors.chunks(per).enumerate() {
         let offset = b * per;
