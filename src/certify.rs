@@ -327,6 +327,7 @@ pub fn certify_planted(
     report.coverage = Some(verify::coverage(&ens, &rows));
     verify::attach_stack_estimates(&mut report, &ens, &codegen, &targets);
     report.clear_timings();
+    let object_coverage = crate::audit::object_coverage::take_from_report(&mut report, &targets);
     let timing_file = profile
         .requirements
         .timing
@@ -409,6 +410,9 @@ pub fn certify_planted(
     );
     if let Some(t) = &timing_file {
         put(&mut bundle, layout::TIMING, json_bytes(t)?);
+    }
+    if let Some(c) = &object_coverage {
+        put(&mut bundle, layout::OBJECT_COVERAGE, json_bytes(c)?);
     }
     let embedded = toolchain::embedded_hashes(&profile.origin, &profile.sha256);
     let tc = toolchain::Toolchain {

@@ -45,6 +45,8 @@ pub const COVERAGE_DRIVER: &str = "coverage/driver.c";
 pub const WARNINGS: &str = "build/warnings.json";
 /// Structural coverage of the generated C on the host.
 pub const COVERAGE: &str = "coverage/coverage.json";
+/// Object-code branch coverage of the bare-metal targets' traced images.
+pub const OBJECT_COVERAGE: &str = "coverage/object.json";
 /// Stack and size per target, estimate vs measured.
 pub const RESOURCES: &str = "resources.json";
 /// Compiler and QEMU versions, template / rule-set / target hashes, timber

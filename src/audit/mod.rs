@@ -13,6 +13,7 @@ pub mod error;
 pub mod junit;
 pub mod layout;
 pub mod manifest;
+pub mod object_coverage;
 pub mod outdir;
 pub mod outputs;
 pub mod provenance;

@@ -92,6 +92,9 @@ pub enum ProblemKind {
     /// records (ir.json, src/model.c, verify/*.json, resources.json and
     /// the certification options) give.
     AssumptionsInconsistent,
+    /// coverage/object.json: a function's figures do not add up or a
+    /// partial branch is not listed.
+    ObjectCoverageInconsistent,
 }
 
 /// One problem, naming the file it is about.
@@ -260,6 +263,13 @@ pub fn verify_signed_bundle(
             problems.push(Problem::new(
                 file,
                 ProblemKind::OutputsInconsistent,
+                message,
+            ));
+        }
+        for (file, message) in super::object_coverage::check(&files) {
+            problems.push(Problem::new(
+                file,
+                ProblemKind::ObjectCoverageInconsistent,
                 message,
             ));
         }

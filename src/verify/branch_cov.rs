@@ -24,7 +24,7 @@
 //! never drove both ways listed, never hidden.
 
 use super::timing::cfg::{self, Flow};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One conditional branch of the image.
@@ -113,7 +113,8 @@ pub fn conditional_branches(objdump: &str) -> Result<BTreeMap<String, Vec<CondBr
 }
 
 /// A branch not driven both ways.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PartialBranch {
     /// Hex address in the image.
     pub addr: String,
@@ -123,7 +124,8 @@ pub struct PartialBranch {
 }
 
 /// The branches of one function.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FunctionBranches {
     pub function: String,
     pub branches: usize,
@@ -135,7 +137,8 @@ pub struct FunctionBranches {
 }
 
 /// Object-code branch coverage of one image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BranchCoverage {
     /// model.c's functions present in the image (inlined ones are part of
     /// their caller), by name.
