@@ -327,6 +327,7 @@ pub fn certify_planted(
     report.coverage = Some(verify::coverage(&ens, &rows));
     verify::attach_stack_estimates(&mut report, &ens, &codegen, &targets);
     report.clear_timings();
+    let object_coverage = crate::audit::object_coverage::take_from_report(&mut report, &targets);
     let timing_file = profile
         .requirements
         .timing
@@ -410,6 +411,9 @@ pub fn certify_planted(
     if let Some(t) = &timing_file {
         put(&mut bundle, layout::TIMING, json_bytes(t)?);
     }
+    if let Some(c) = &object_coverage {
+        put(&mut bundle, layout::OBJECT_COVERAGE, json_bytes(c)?);
+    }
     let embedded = toolchain::embedded_hashes(&profile.origin, &profile.sha256);
     let tc = toolchain::Toolchain {
         schema_version: 1,
@@ -440,6 +444,15 @@ pub fn certify_planted(
             layout::PROFILE,
             profile.text.clone().into_bytes(),
         );
+    }
+
+    // Assumptions of use: derived from the records above, as audit verify
+    // re-derives them.
+    for (path, bytes) in
+        crate::audit::assumptions::bundle_files(&bundle, &profile.numeric.nan_policy)
+            .map_err(|e| CertifyError::Stage(format!("assumptions of use: {e}")))?
+    {
+        put(&mut bundle, &path, bytes);
     }
 
     // Requirements, now that every piece of evidence is known: derived from

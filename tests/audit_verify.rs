@@ -196,6 +196,8 @@ fn one_changed_byte_in_any_file_is_caught_and_blamed_on_that_file() {
         layout::HARNESS_VECTORS_C,
         "verify/outputs/host.txt",
         layout::RESOURCES,
+        layout::ASSUMPTIONS_JSON,
+        layout::ASSUMPTIONS_MD,
         layout::WARNINGS,
         layout::TOOLCHAIN,
         layout::TRACEABILITY,

@@ -45,6 +45,8 @@ pub const COVERAGE_DRIVER: &str = "coverage/driver.c";
 pub const WARNINGS: &str = "build/warnings.json";
 /// Structural coverage of the generated C on the host.
 pub const COVERAGE: &str = "coverage/coverage.json";
+/// Object-code branch coverage of the bare-metal targets' traced images.
+pub const OBJECT_COVERAGE: &str = "coverage/object.json";
 /// Stack and size per target, estimate vs measured.
 pub const RESOURCES: &str = "resources.json";
 /// Compiler and QEMU versions, template / rule-set / target hashes, timber
@@ -69,6 +71,10 @@ pub const PROFILE: &str = "profile/profile.toml";
 pub const ORACLE_PREDICTIONS: &str = "oracle/predictions.csv";
 /// Their comparison with the reference evaluator (optional).
 pub const ORACLE_COMPARISON: &str = "oracle/comparison.json";
+/// The assumptions of use, machine-readable (see `super::assumptions`).
+pub const ASSUMPTIONS_JSON: &str = "assumptions.json";
+/// The assumptions of use for a human reader (Markdown).
+pub const ASSUMPTIONS_MD: &str = "assumptions.md";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 

@@ -7,11 +7,13 @@
 //! the profile and the toolchain: no wall-clock time (unless
 //! SOURCE_DATE_EPOCH is set), no absolute paths, sorted keys.
 
+pub mod assumptions;
 pub mod consistency;
 pub mod error;
 pub mod junit;
 pub mod layout;
 pub mod manifest;
+pub mod object_coverage;
 pub mod outdir;
 pub mod outputs;
 pub mod provenance;

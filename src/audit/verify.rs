@@ -88,6 +88,13 @@ pub enum ProblemKind {
     /// give its recorded output hash, or a passing target's bits differ
     /// from the reference outputs.
     OutputsInconsistent,
+    /// assumptions.json or assumptions.md differ from what the bundle's
+    /// records (ir.json, src/model.c, verify/*.json, resources.json and
+    /// the certification options) give.
+    AssumptionsInconsistent,
+    /// coverage/object.json: a function's figures do not add up or a
+    /// partial branch is not listed.
+    ObjectCoverageInconsistent,
 }
 
 /// One problem, naming the file it is about.
@@ -256,6 +263,20 @@ pub fn verify_signed_bundle(
             problems.push(Problem::new(
                 file,
                 ProblemKind::OutputsInconsistent,
+                message,
+            ));
+        }
+        for (file, message) in super::object_coverage::check(&files) {
+            problems.push(Problem::new(
+                file,
+                ProblemKind::ObjectCoverageInconsistent,
+                message,
+            ));
+        }
+        for (file, message) in super::assumptions::check(&files, &cert.options.nan_policy) {
+            problems.push(Problem::new(
+                file,
+                ProblemKind::AssumptionsInconsistent,
                 message,
             ));
         }

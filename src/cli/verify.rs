@@ -87,6 +87,11 @@ pub struct Args {
     /// that reached the max).
     #[arg(long)]
     pub no_count: bool,
+    /// Count with one guest instruction per QEMU translation block (the
+    /// slow reference) instead of summing the sizes of normal blocks; both
+    /// give the same numbers (docs/timing.md).
+    #[arg(long, conflicts_with = "no_count")]
+    pub count_per_instruction: bool,
 }
 
 pub fn run(mut args: Args) -> anyhow::Result<u8> {
@@ -229,6 +234,9 @@ fn run_targets(
     };
     let mut opts = display.options(args.build_dir.clone(), args.jobs);
     opts.count_instructions = !args.no_count;
+    if args.count_per_instruction {
+        opts.trace_mode = timber::verify::trace::TraceMode::Instruction;
+    }
     let mut report = match verify::verify_with(
         files,
         rows,
@@ -550,6 +558,7 @@ impl ProgressDisplay {
                     jobs,
                     reject_nan: false,
                     count_instructions: false,
+                    trace_mode: Default::default(),
                     stage: Some(Arc::new(move |target: &str, stage: Stage| {
                         if let Some((_, pb)) = on_stage.iter().find(|(n, _)| n == target) {
                             pb.set_message(stage_text(stage));
@@ -580,6 +589,7 @@ impl ProgressDisplay {
                     jobs,
                     reject_nan: false,
                     count_instructions: false,
+                    trace_mode: Default::default(),
                     stage: None,
                     progress: Some(Arc::new(move |r: &verify::TargetReport| {
                         let Some(i) = names.iter().position(|n| *n == r.target) else {

@@ -8,6 +8,7 @@
 //! [`process`] (tools, timeouts), and the runner here.
 
 pub mod batch;
+pub mod branch_cov;
 pub mod fpflags;
 pub mod measure;
 pub mod process;
@@ -108,6 +109,9 @@ pub struct VerifyOptions {
     /// Also count the instructions of every call under QEMU (targets with
     /// a `[timing]` table; see [`trace`]).
     pub count_instructions: bool,
+    /// How the instructions are counted (translation blocks by default;
+    /// one instruction per block is the slower reference).
+    pub trace_mode: trace::TraceMode,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -452,6 +456,7 @@ pub fn verify_with(
         stage: opts.stage.as_ref(),
         reject_nan: opts.reject_nan,
         count_instructions: opts.count_instructions,
+        trace_mode: opts.trace_mode,
         batch_api: files
             .iter()
             .any(|f| f.name == "model.h" && f.contents.contains("timber_infer(")),
@@ -529,6 +534,7 @@ struct RunCtx<'a> {
     stage: Option<&'a StageProgress>,
     reject_nan: bool,
     count_instructions: bool,
+    trace_mode: trace::TraceMode,
     /// model.h declares `timber_infer`: the harness checks the batch API.
     batch_api: bool,
 }
@@ -852,7 +858,8 @@ fn build_and_run(
     let mut measured_peak: Option<u64> = None;
     let mut painted: Option<u64> = None;
     let batches = ctx.vectors.len().div_ceil(per);
-    let mut counter = (ctx.count_instructions && t.timing.is_some()).then(timing::Counter::default);
+    let mut counter = (ctx.count_instructions && t.timing.is_some())
+        .then(|| timing::Counter::new(ctx.trace_mode));
     let mut batch_rep = ctx.batch_api.then(batch::BatchReport::default);
     let mut fp = fpflags::Collect::default();
     for (b, chunk) in ctx.vectors.chunks(per).enumerate() {

@@ -30,6 +30,10 @@ pub struct TimingReport {
     /// Why there is no bound (an unmatched loop, an indirect branch, or a
     /// Linux user-mode target, for which none is claimed).
     pub bound_message: Option<String>,
+    /// Object-code branch coverage of the traced image (bare-metal
+    /// targets), or why there is none ([`super::branch_cov`]).
+    #[serde(skip)]
+    pub branches: Option<Result<super::branch_cov::BranchCoverage, String>>,
 }
 
 /// Per-target state of the counting while the batches run.
@@ -39,6 +43,12 @@ pub(super) struct Counter {
     driver_built: bool,
     failed: Option<String>,
     bound: Option<Result<Bound, String>>,
+    mode: trace::TraceMode,
+    /// Successors of every block-ending instruction, over all batches.
+    edges: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>>,
+    /// The first batch's disassembly and model.c (branch coverage).
+    disasm: Option<String>,
+    model_c: Option<String>,
 }
 
 /// What one batch's traced run needs to know.
@@ -53,6 +63,13 @@ pub(super) struct Batch<'a> {
 }
 
 impl Counter {
+    pub(super) fn new(mode: trace::TraceMode) -> Counter {
+        Counter {
+            mode,
+            ..Counter::default()
+        }
+    }
+
     /// Build and trace one batch (vectors.o already built in `dir`);
     /// commands are appended to `commands`.
     pub(super) fn batch(&mut self, t: &TargetSpec, b: &Batch<'_>, commands: &mut Vec<String>) {
@@ -114,6 +131,7 @@ impl Counter {
             b.dir,
             exe,
             Duration::from_secs(t.timeout_secs.saturating_mul(20)),
+            self.mode,
         )?;
         commands.push(tr.command);
         let want = format!("H {:08x} {}", b.hash, b.rows);
@@ -132,8 +150,19 @@ impl Counter {
             ));
         }
         self.per_row.extend(tr.counts);
+        for (k, v) in tr.edges {
+            self.edges.entry(k).or_default().extend(v);
+        }
         if self.bound.is_none() {
-            self.bound = Some(static_bound(t, spec, b.dir, exe, commands));
+            self.bound = Some(static_bound(
+                t,
+                spec,
+                b.dir,
+                exe,
+                commands,
+                &mut self.disasm,
+            ));
+            self.model_c = std::fs::read_to_string(b.dir.join("model.c")).ok();
         }
         Ok(())
     }
@@ -145,6 +174,15 @@ impl Counter {
             .as_ref()
             .map(|s| s.counter.as_str())
             .unwrap_or_default();
+        let branches = match (&self.disasm, &self.model_c) {
+            (Some(d), Some(c)) if t.kind == TargetKind::BareMetal => {
+                let pcs = self.edges.keys().copied().collect();
+                let ran = super::branch_cov::functions_containing(d, &pcs);
+                let model = super::branch_cov::model_functions(c);
+                Some(super::branch_cov::measure(d, &self.edges, &ran, &model))
+            }
+            _ => None,
+        };
         let (bound, bound_message) = match self.bound {
             Some(Ok(b)) => (Some(b), None),
             Some(Err(m)) => (None, Some(m)),
@@ -156,12 +194,14 @@ impl Counter {
                 message: Some(format!("no instruction counts: {m}")),
                 bound,
                 bound_message,
+                branches: None,
             },
             None => TimingReport {
                 counts: Counts::from_rows(counter, self.per_row),
                 message: None,
                 bound,
                 bound_message,
+                branches,
             },
         }
     }
@@ -174,6 +214,7 @@ fn static_bound(
     dir: &Path,
     exe: &str,
     commands: &mut Vec<String>,
+    disasm: &mut Option<String>,
 ) -> Result<Bound, String> {
     if t.kind != TargetKind::BareMetal {
         return Err(
@@ -198,6 +239,7 @@ fn static_bound(
             f.stderr.trim()
         ));
     }
+    *disasm = Some(f.stdout.clone());
     let funcs =
         cfg::parse_thumb_objdump(&f.stdout).map_err(|m| format!("{m}: measured counts only"))?;
     bound::bound(&funcs, trace::ENTRY, spec.cycles.as_ref())
@@ -238,6 +280,11 @@ pub fn render_text(t: &TimingReport) -> String {
     }
     if let Some(m) = &t.bound_message {
         s.push_str(&format!("    static bound: {m}\n"));
+    }
+    match &t.branches {
+        Some(Ok(c)) => s.push_str(&super::branch_cov::render_text(c)),
+        Some(Err(m)) => s.push_str(&format!("    object-code branch coverage: {m}\n")),
+        None => {}
     }
     s
 }
