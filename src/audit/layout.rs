@@ -69,6 +69,10 @@ pub const PROFILE: &str = "profile/profile.toml";
 pub const ORACLE_PREDICTIONS: &str = "oracle/predictions.csv";
 /// Their comparison with the reference evaluator (optional).
 pub const ORACLE_COMPARISON: &str = "oracle/comparison.json";
+/// Present only in a partial bundle (`certify --partial`, one shard of a
+/// sharded run): the shard's targets. `audit verify` refuses such a
+/// bundle; `audit merge` joins the shards (see `merge`).
+pub const PARTIAL: &str = "partial.json";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 

@@ -88,6 +88,9 @@ pub enum ProblemKind {
     /// give its recorded output hash, or a passing target's bits differ
     /// from the reference outputs.
     OutputsInconsistent,
+    /// The bundle is one shard of a sharded run (`partial.json`), not a
+    /// release bundle: `timber audit merge` joins the shards.
+    Partial,
 }
 
 /// One problem, naming the file it is about.
@@ -269,6 +272,15 @@ pub fn verify_signed_bundle(
                 )
             })),
         }
+    }
+
+    // A shard is evidence, not a release bundle, whatever its own rows say.
+    if on_disk.contains_key(layout::PARTIAL) {
+        problems.push(Problem::new(
+            layout::PARTIAL,
+            ProblemKind::Partial,
+            "a partial bundle (one shard of a sharded certification), not a release bundle: join the shards with `timber audit merge`",
+        ));
     }
 
     // 6. The model.

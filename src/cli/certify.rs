@@ -29,6 +29,7 @@ with the failure in it); 2 bad input or usage; 3 a needed tool is missing \
 Examples:\n  timber certify model.json --profile iso26262 --level ASIL-D --out audit/\n  \
 timber certify model.json --profile misra --junit certify.xml\n  \
 timber certify model.json --profile my-profile.toml --deviations deviations.toml\n  \
+timber certify model.json --profile iso26262 --partial --targets cortex-m4f --out part-m4f/\n  \
 timber audit verify audit/ --model model.json"
 )]
 pub struct Args {
@@ -55,6 +56,14 @@ pub struct Args {
     /// Targets verified in addition to the profile's (comma-separated).
     #[arg(long, value_name = "LIST")]
     pub targets: Option<String>,
+    /// Write one shard of a sharded run: verify exactly the --targets given
+    /// (not the profile's own) and write a partial bundle, which `timber
+    /// audit verify` refuses as a release bundle and `timber audit merge`
+    /// joins with the other shards into the bundle of one run over all
+    /// their targets. Exits 0 once the shard is written: the verdict is the
+    /// merge's.
+    #[arg(long, requires = "targets", conflicts_with_all = ["junit", "sign"])]
+    pub partial: bool,
     /// Also write the requirement table as a JUnit XML file (for CI test
     /// reports).
     #[arg(long, value_name = "FILE")]
@@ -121,7 +130,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .collect(),
         None => Vec::new(),
     };
-    let mut shown = prof.requirements.targets.clone();
+    let mut shown = if args.partial {
+        Vec::new()
+    } else {
+        prof.requirements.targets.clone()
+    };
     for t in &extra {
         if !shown.contains(t) {
             shown.push(t.clone());
@@ -167,7 +180,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .as_deref()
         .map(timber::audit::sign::read_signing_key)
         .transpose()?;
-    let outcome = match certify(&opts) {
+    let result = if args.partial {
+        timber::certify::certify_partial(&opts, &opts.extra_targets)
+    } else {
+        certify(&opts)
+    };
+    let outcome = match result {
         Ok(o) => o,
         Err(e @ CertifyError::ToolMissing(_)) => {
             return Err(CodedError {
@@ -180,23 +198,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     display.finish();
     let cert = &outcome.certification;
-    print!("{}", requirement_table(cert));
-    if let Some(path) = &args.junit {
-        std::fs::write(path, timber::audit::junit::render_junit(cert))
-            .with_context(|| format!("{}: cannot write the JUnit report", path.display()))?;
+    if args.partial {
+        println!(
+            "partial bundle: {} ({} files, targets {}); no verdict until `timber audit merge` joins the shards",
+            outcome.bundle.display(),
+            outcome.files,
+            shown.join(", ")
+        );
+        return Ok(EXIT_OK);
     }
-    println!(
-        "verdict: {}  ({} requirements, {} failed)",
-        match cert.verdict {
-            Status::Pass => "PASS",
-            Status::Fail => "FAIL",
-        },
-        cert.requirements.len(),
-        cert.requirements
-            .iter()
-            .filter(|r| r.status == Status::Fail)
-            .count()
-    );
+    report_verdict(cert, args.junit.as_deref())?;
     if let Some(key) = &signing_key {
         let id = timber::audit::sign::sign_bundle(&outcome.bundle, key)?;
         println!("signed: {} with key {id}", timber::audit::layout::SIGNATURE);
@@ -213,6 +224,32 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Status::Pass => EXIT_OK,
         Status::Fail => EXIT_FAIL,
     })
+}
+
+/// Print the requirement table and the verdict line; write the JUnit file
+/// when asked.
+pub(crate) fn report_verdict(
+    cert: &timber::audit::record::Certification,
+    junit: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    print!("{}", requirement_table(cert));
+    if let Some(path) = junit {
+        std::fs::write(path, timber::audit::junit::render_junit(cert))
+            .with_context(|| format!("{}: cannot write the JUnit report", path.display()))?;
+    }
+    println!(
+        "verdict: {}  ({} requirements, {} failed)",
+        match cert.verdict {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+        },
+        cert.requirements.len(),
+        cert.requirements
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .count()
+    );
+    Ok(())
 }
 
 /// The short table: status, id, measured vs demanded.
