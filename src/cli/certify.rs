@@ -30,15 +30,26 @@ Examples:\n  timber certify model.json --profile iso26262 --level ASIL-D --out a
 timber certify model.json --profile misra --junit certify.xml\n  \
 timber certify model.json --profile my-profile.toml --deviations deviations.toml\n  \
 timber certify model.json --profile iso26262 --partial --targets cortex-m4f --out part-m4f/\n  \
+timber certify --fleet fleet.toml --jobs 2 --junit fleet.xml\n  \
 timber audit verify audit/ --model model.json"
 )]
 pub struct Args {
     /// The model file (format detected from its content).
-    pub model: PathBuf,
+    #[arg(required_unless_present = "fleet")]
+    pub model: Option<PathBuf>,
     /// Safety profile: iso26262, iec62304, iec61508, do178c, misra (see
     /// `timber profiles`), or a path to a profile .toml.
-    #[arg(long, short = 'p')]
-    pub profile: String,
+    #[arg(long, short = 'p', required_unless_present = "fleet")]
+    pub profile: Option<String>,
+    /// Certify many models in one command: a TOML file with one [[model]]
+    /// table per model (model, profile, level, out, and optionally targets,
+    /// deviations, oracle, random_rows, seed, layout, numeric, force; paths
+    /// relative to the file). Prints one summary table; --junit writes one
+    /// JUnit file with a test suite per model; --jobs models run at once
+    /// (default 1). Exit 1 when any model falls short, 2 when one could not
+    /// be certified.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "profile", "level", "partial", "sign", "qualification", "deviations", "oracle", "targets"])]
+    pub fleet: Option<PathBuf>,
     /// Integrity level of the profile (e.g. ASIL-B, class-C, SIL-3, DAL-A;
     /// a bare letter or digit also works); default: the profile's default.
     #[arg(long)]
@@ -111,10 +122,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    if let Some(file) = &args.fleet {
+        return crate::timber_cli::fleet::run(file, args.jobs, args.junit.as_deref());
+    }
+    let (Some(model), Some(profile_spec)) = (args.model.clone(), args.profile.clone()) else {
+        anyhow::bail!("give a model and --profile, or --fleet FILE");
+    };
     let guidelines = catalogue::guidelines()?;
     let target_names = timber::verify::targets::names();
     let prof =
-        profile::load(&args.profile, &guidelines, &target_names)?.resolve(args.level.as_deref())?;
+        profile::load(&profile_spec, &guidelines, &target_names)?.resolve(args.level.as_deref())?;
     let (deviations, recategorizations) = match &args.deviations {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -142,7 +159,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     eprintln!(
         "certifying {} under {} ({})",
-        args.model.display(),
+        model.display(),
         prof.label(),
         prof.standard
     );
@@ -152,7 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ProgressDisplay::lines(&shown)
     };
     let opts = CertifyOptions {
-        model: args.model.clone(),
+        model,
         format: args.model_format,
         profile: prof,
         deviations,
