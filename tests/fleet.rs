@@ -222,4 +222,17 @@ fn a_bad_fleet_file_is_refused_before_anything_runs_naming_file_line_and_field()
         );
         assert!(!dir.join("a").exists(), "nothing ran");
     }
+    // A per-model option on the command line would be ignored: refused.
+    let o = timber(
+        dir,
+        &["certify", "--fleet", "fleet.toml", "--random-rows", "3"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot be used with"),
+        "{}",
+        text(&o)
+    );
 }

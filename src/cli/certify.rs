@@ -48,7 +48,7 @@ pub struct Args {
     /// JUnit file with a test suite per model; --jobs models run at once
     /// (default 1). Exit 1 when any model falls short, 2 when one could not
     /// be certified.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "profile", "level", "partial", "sign", "qualification", "deviations", "oracle", "targets"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "profile", "level", "out", "force", "partial", "sign", "qualification", "deviations", "oracle", "targets", "model_format", "random_rows", "seed", "layout", "numeric"])]
     pub fleet: Option<PathBuf>,
     /// Integrity level of the profile (e.g. ASIL-B, class-C, SIL-3, DAL-A;
     /// a bare letter or digit also works); default: the profile's default.
@@ -105,7 +105,8 @@ pub struct Args {
     /// Seed of the random rows.
     #[arg(long, default_value_t = 0x7469_6d62_6572)]
     pub seed: u64,
-    /// Targets built and run at once (default: number of cores).
+    /// Targets built and run at once (default: number of cores); with
+    /// --fleet, models certified at once (default 1).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Code layout of the trees; every layout gives the same output bits.
