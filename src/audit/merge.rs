@@ -445,7 +445,7 @@ fn merge_value(path: &str, values: &[(&Part, &Json)], order: &[String]) -> Resul
         })
         .collect::<Option<Vec<_>>>()
     {
-        if let Some(v) = per_target_array(&arrays, order) {
+        if let Some(v) = per_target_array(path, &arrays, order)? {
             return Ok(v);
         }
         if let Some(v) = sorted_union(&arrays) {
@@ -477,24 +477,39 @@ fn element_target(v: &Json) -> Option<&str> {
     }
 }
 
-/// Arrays whose every element belongs to a target of its own part: the
-/// elements in the run's target order (a target's elements in their order).
-fn per_target_array(arrays: &[(&Part, &Vec<Json>)], order: &[String]) -> Option<Json> {
+/// Arrays whose every element belongs to a target of the run: the
+/// elements in the run's target order (a target's elements in their
+/// order). None when an element belongs to no target of the run; Err when
+/// one belongs to a target its part did not certify.
+fn per_target_array(
+    path: &str,
+    arrays: &[(&Part, &Vec<Json>)],
+    order: &[String],
+) -> Result<Option<Json>, String> {
     let mut keyed: Vec<(usize, &Json)> = Vec::new();
     for (p, a) in arrays {
         for v in a.iter() {
-            let t = element_target(v)?;
+            let Some(t) = element_target(v) else {
+                return Ok(None);
+            };
+            let Some(i) = order.iter().position(|x| x == t) else {
+                return Ok(None);
+            };
             if !p.targets.iter().any(|x| x == t) {
-                return None;
+                return Err(format!(
+                    "array `{path}` has an entry for target {t} in {}, which certified {} only",
+                    p.name,
+                    p.targets.join(", ")
+                ));
             }
-            keyed.push((order.iter().position(|x| x == t)?, v));
+            keyed.push((i, v));
         }
     }
     // Stable: a target's elements keep their order.
     keyed.sort_by_key(|(i, _)| *i);
-    Some(Json::Array(
+    Ok(Some(Json::Array(
         keyed.into_iter().map(|(_, v)| v.clone()).collect(),
-    ))
+    )))
 }
 
 /// Arrays each part keeps strictly sorted (by the elements' JSON text):
@@ -511,4 +526,79 @@ fn sorted_union(arrays: &[(&Part, &Vec<Json>)]) -> Option<Json> {
         }
     }
     Some(Json::Array(all.into_values().cloned().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(name: &str, targets: &[&str]) -> Part {
+        let cert: Certification =
+            serde_json::from_str(include_str!("../../audit/example/certification.json"))
+                .expect("the example record parses");
+        Part {
+            name: name.into(),
+            targets: targets.iter().map(|t| t.to_string()).collect(),
+            cert,
+            files: BTreeMap::new(),
+        }
+    }
+
+    fn json(text: &str) -> Json {
+        serde_json::from_str(text).expect("test JSON")
+    }
+
+    fn merged(a: &str, b: &str) -> Result<String, String> {
+        let (pa, pb) = (part("A", &["m4"]), part("B", &["a53", "host"]));
+        let order: Vec<String> = ["host", "m4", "a53"].map(String::from).to_vec();
+        let (ja, jb) = (json(a), json(b));
+        merge_value("", &[(&pa, &ja), (&pb, &jb)], &order).map(|v| v.text())
+    }
+
+    #[test]
+    fn per_target_entries_join_in_run_order_keeping_key_order() {
+        assert_eq!(
+            merged(
+                r#"{"z":1,"targets":[{"target":"m4","v":1}]}"#,
+                r#"{"z":1,"targets":[{"target":"a53","v":2},{"target":"host","v":3},{"target":"host","v":4}]}"#
+            ),
+            Ok(r#"{"z":1,"targets":[{"target":"host","v":3},{"target":"host","v":4},{"target":"m4","v":1},{"target":"a53","v":2}]}"#.into())
+        );
+        assert_eq!(
+            merged(r#"["m4"]"#, r#"["a53","host"]"#),
+            Ok(r#"["host","m4","a53"]"#.into())
+        );
+    }
+
+    #[test]
+    fn sorted_arrays_join_as_sorted_unions() {
+        assert_eq!(
+            merged(
+                r#"[{"role":"compiler for m4"},{"role":"coverage"}]"#,
+                r#"[{"role":"compiler for a53"},{"role":"coverage"},{"role":"runner for a53"}]"#
+            ),
+            Ok(r#"[{"role":"compiler for a53"},{"role":"compiler for m4"},{"role":"coverage"},{"role":"runner for a53"}]"#.into())
+        );
+    }
+
+    #[test]
+    fn other_differences_are_refused_naming_field_and_values() {
+        let e = merged(r#"{"a":{"b":"x"}}"#, r#"{"a":{"b":"y"}}"#).unwrap_err();
+        assert!(
+            e.contains("field `a.b` is \"x\" in A but \"y\" in B"),
+            "{e}"
+        );
+        let e = merged(r#"{"a":1,"b":2}"#, r#"{"a":1,"c":2}"#).unwrap_err();
+        assert!(e.contains("has keys"), "{e}");
+        // An entry naming a target of another part is not that part's.
+        let e = merged(
+            r#"[{"target":"host"}]"#,
+            r#"[{"target":"a53"},{"target":"m4"}]"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("has an entry for target host in A, which certified m4 only"),
+            "{e}"
+        );
+    }
 }
