@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::audit::layout;
-use crate::audit::provenance::{self, Subject};
 use crate::audit::record::{
     Certification, GenerationOptions, ProfileInfo, CERTIFICATION_SCHEMA_VERSION,
 };
@@ -141,6 +140,28 @@ pub fn certify_planted(
     read: Frontend<'_>,
     plant: &dyn Fn(&mut [crate::codegen::GeneratedFile]),
 ) -> Result<CertifyOutcome, CertifyError> {
+    run(opts, read, plant, None)
+}
+
+/// One shard of a sharded certification: the run of [`certify`] on
+/// exactly `targets` (the profile's own and `extra_targets` are ignored),
+/// written as a partial bundle (`partial.json` names its targets) that
+/// `audit verify` refuses as a release bundle and `timber audit merge`
+/// joins with the other shards into the bundle of one run over all of
+/// them (see [`crate::audit::merge`]).
+pub fn certify_partial(
+    opts: &CertifyOptions,
+    targets: &[String],
+) -> Result<CertifyOutcome, CertifyError> {
+    run(opts, &frontend::load_model_bytes, &|_| {}, Some(targets))
+}
+
+fn run(
+    opts: &CertifyOptions,
+    read: Frontend<'_>,
+    plant: &dyn Fn(&mut [crate::codegen::GeneratedFile]),
+    shard: Option<&[String]>,
+) -> Result<CertifyOutcome, CertifyError> {
     let stage = |msg: &str| {
         if let Some(s) = &opts.stage {
             s(msg);
@@ -151,9 +172,13 @@ pub fn certify_planted(
         .map_err(|e| CertifyError::Stage(format!("rule catalogue: {e}")))?;
     let timestamp = source_date_epoch()?;
 
-    // Targets: the profile's, then any extras, without duplicates.
-    let mut target_names: Vec<String> = profile.requirements.targets.clone();
-    for t in &opts.extra_targets {
+    // Targets: the profile's, then any extras, without duplicates (a
+    // shard: its own targets only).
+    let mut target_names: Vec<String> = match shard {
+        Some(_) => Vec::new(),
+        None => profile.requirements.targets.clone(),
+    };
+    for t in shard.unwrap_or(&opts.extra_targets) {
         if !target_names.contains(t) {
             target_names.push(t.clone());
         }
@@ -485,59 +510,20 @@ pub fn certify_planted(
         timestamp,
     };
 
-    // Attestations: subjects are the generated artefacts.
-    let subjects: Vec<Subject> = bundle
-        .iter()
-        .filter(|(p, _)| p.starts_with(&format!("{}/", layout::SOURCES_DIR)) || *p == layout::IR)
-        .map(|(p, b)| Subject {
-            name: p.clone(),
-            sha256: frontend::sha256_hex(b),
-        })
-        .collect();
-    let mut deps = vec![Subject {
-        name: model_file_name,
-        sha256: model_sha256,
-    }];
-    deps.extend(embedded.iter().map(|(k, v)| Subject {
-        name: k.clone(),
-        sha256: v.clone(),
-    }));
-    if let Some(h) = &tc.timber_binary_sha256 {
-        deps.push(Subject {
-            name: "timber".into(),
-            sha256: h.clone(),
-        });
+    if let Some(shard) = shard {
+        put(
+            &mut bundle,
+            layout::PARTIAL,
+            json_bytes(&crate::audit::merge::partial_record(shard))?,
+        );
     }
-    let evidence: Vec<Subject> = bundle
-        .iter()
-        .filter(|(p, _)| {
-            p.starts_with("check/")
-                || p.starts_with("build/")
-                || p.starts_with("verify/")
-                || p.starts_with("coverage/")
-                || p.starts_with("oracle/")
-                || *p == layout::RESOURCES
-                || *p == layout::TIMING
-        })
-        .map(|(p, b)| Subject {
-            name: p.clone(),
-            sha256: frontend::sha256_hex(b),
-        })
-        .collect();
-    put(
+    crate::audit::seal::seal(
         &mut bundle,
-        layout::PROVENANCE,
-        json_bytes(&provenance::provenance(&cert, &subjects, &deps, &embedded))?,
-    );
-    put(
-        &mut bundle,
-        layout::TEST_RESULT,
-        json_bytes(&provenance::test_result(&cert, &subjects, &evidence))?,
-    );
-    put(&mut bundle, layout::CERTIFICATION, json_bytes(&cert)?);
-    let html = crate::audit::report::render_html(&cert)
-        .map_err(|e| CertifyError::Stage(format!("report.html: {e}")))?;
-    put(&mut bundle, layout::REPORT_HTML, html.into_bytes());
+        &cert,
+        &embedded,
+        tc.timber_binary_sha256.as_deref(),
+    )
+    .map_err(|e| CertifyError::Stage(format!("sealing the bundle: {e:#}")))?;
 
     // The directory may have changed during the run: check it again.
     check_out(opts)?;
@@ -567,10 +553,8 @@ fn source_date_epoch() -> Result<Option<String>, CertifyError> {
 
 /// Pretty JSON with a trailing newline: the one form every bundle JSON has.
 fn json_bytes<T: Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, CertifyError> {
-    let mut s = serde_json::to_string_pretty(v)
-        .map_err(|e| CertifyError::Stage(format!("serialising bundle JSON: {e}")))?;
-    s.push('\n');
-    Ok(s.into_bytes())
+    crate::audit::seal::json_bytes(v)
+        .map_err(|e| CertifyError::Stage(format!("serialising bundle JSON: {e}")))
 }
 
 /// The effective plan: every guideline, its catalogue category, the
@@ -788,7 +772,7 @@ fn check_out(opts: &CertifyOptions) -> Result<(), CertifyError> {
 /// manifest, and rename it into place (replacing an empty directory or an
 /// earlier bundle, which [`check_out`] has just allowed). The temporary
 /// directory is removed on any failure. Returns (root sha256, file count).
-fn write_bundle(
+pub fn write_bundle(
     out: &Path,
     files: &BTreeMap<String, Vec<u8>>,
 ) -> Result<(String, usize), CertifyError> {

@@ -12,6 +12,7 @@ pub mod certify;
 pub mod check;
 pub mod codegen;
 pub mod coverage;
+pub mod fleet;
 pub mod frontend;
 pub mod ir;
 pub mod profile;

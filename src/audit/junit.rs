@@ -13,13 +13,7 @@ use super::record::{Certification, Requirement, Status};
 
 /// Renders the JUnit XML of `cert`.
 pub fn render_junit(cert: &Certification) -> String {
-    let tests = cert.requirements.len();
-    let failures = cert
-        .requirements
-        .iter()
-        .filter(|r| r.status == Status::Fail)
-        .count();
-    let suite = suite_name(cert);
+    let (tests, failures) = counts(cert);
     let classname = format!("timber.certify.{}", cert.profile.name);
 
     let mut out = String::new();
@@ -29,6 +23,16 @@ pub fn render_junit(cert: &Certification) -> String {
         "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"0\">",
         attr(&format!("timber certify {}", cert.profile.name))
     );
+    write_suite(&mut out, cert, &classname);
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// One `<testsuite>` of `cert`: its properties and a test case per
+/// requirement.
+fn write_suite(out: &mut String, cert: &Certification, classname: &str) {
+    let (tests, failures) = counts(cert);
+    let suite = suite_name(cert);
     let _ = write!(
         out,
         "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"0\"",
@@ -68,11 +72,64 @@ pub fn render_junit(cert: &Certification) -> String {
     out.push_str("    </properties>\n");
 
     for r in &cert.requirements {
-        testcase(&mut out, &classname, r);
+        testcase(out, classname, r);
     }
     out.push_str("  </testsuite>\n");
+}
+
+/// One JUnit file for a fleet (`timber certify --fleet`): a test suite per
+/// model with a test case per requirement; a model that could not be
+/// certified is a suite with one `certify` test case in error.
+pub fn render_junit_fleet(runs: &[(String, Result<&Certification, String>)]) -> String {
+    let tests: usize = runs
+        .iter()
+        .map(|(_, r)| r.as_ref().map_or(1, |c| c.requirements.len()))
+        .sum();
+    let failures: usize = runs
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .flat_map(|c| c.requirements.iter())
+        .filter(|r| r.status == Status::Fail)
+        .count();
+    let errors = runs.iter().filter(|(_, r)| r.is_err()).count();
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"timber certify --fleet\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"0\">"
+    );
+    for (name, r) in runs {
+        let classname = format!("timber.fleet.{name}");
+        match r {
+            Ok(cert) => write_suite(&mut out, cert, &classname),
+            Err(message) => {
+                let _ = writeln!(
+                    out,
+                    "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0\">",
+                    attr(name)
+                );
+                let _ = writeln!(
+                    out,
+                    "    <testcase name=\"certify\" classname=\"{}\" time=\"0\">\n      <error message=\"{}\" type=\"not-certified\">{}</error>\n    </testcase>\n  </testsuite>",
+                    attr(&classname),
+                    attr(message),
+                    text(message)
+                );
+            }
+        }
+    }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// (requirements, requirements not met) of `cert`.
+fn counts(cert: &Certification) -> (usize, usize) {
+    let failed = cert
+        .requirements
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .count();
+    (cert.requirements.len(), failed)
 }
 
 /// `iso26262 ASIL-D: model.json`.

@@ -75,6 +75,10 @@ pub const ORACLE_COMPARISON: &str = "oracle/comparison.json";
 pub const ASSUMPTIONS_JSON: &str = "assumptions.json";
 /// The assumptions of use for a human reader (Markdown).
 pub const ASSUMPTIONS_MD: &str = "assumptions.md";
+/// Present only in a partial bundle (`certify --partial`, one shard of a
+/// sharded run): the shard's targets. `audit verify` refuses such a
+/// bundle; `audit merge` joins the shards (see `merge`).
+pub const PARTIAL: &str = "partial.json";
 /// The self-contained HTML report for humans.
 pub const REPORT_HTML: &str = "report.html";
 

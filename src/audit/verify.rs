@@ -95,6 +95,9 @@ pub enum ProblemKind {
     /// coverage/object.json: a function's figures do not add up or a
     /// partial branch is not listed.
     ObjectCoverageInconsistent,
+    /// The bundle is one shard of a sharded run (`partial.json`), not a
+    /// release bundle: `timber audit merge` joins the shards.
+    Partial,
 }
 
 /// One problem, naming the file it is about.
@@ -290,6 +293,15 @@ pub fn verify_signed_bundle(
                 )
             })),
         }
+    }
+
+    // A shard is evidence, not a release bundle, whatever its own rows say.
+    if on_disk.contains_key(layout::PARTIAL) {
+        problems.push(Problem::new(
+            layout::PARTIAL,
+            ProblemKind::Partial,
+            "a partial bundle (one shard of a sharded certification), not a release bundle: join the shards with `timber audit merge`",
+        ));
     }
 
     // 6. The model.

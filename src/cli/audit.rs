@@ -68,6 +68,47 @@ Exit codes: 0 written; 2 a file exists or cannot be written.",
         after_help = "Example:\n  timber audit keygen release-key   # writes release-key and release-key.pub"
     )]
     Keygen(KeygenArgs),
+    /// Join the partial bundles of a sharded certification into one bundle.
+    #[command(
+        long_about = "Join the partial bundles written by `timber certify --partial --targets SUBSET` (one\n\
+shard per CI job, say) into the bundle that one `timber certify` run over all their targets\n\
+writes, byte for byte, verdict included. Nothing is re-run: the files the parts hold alike are\n\
+taken once, each target's own files from its part, JSON files with per-target entries are\n\
+joined in the run's target order, and the requirement rows, the verdict, the attestations and\n\
+report.html are derived again from the merged evidence.\n\n\
+The parts must be intact partial bundles of the same model, timber build, profile and level,\n\
+options and timestamp, each target in one part only; otherwise nothing is written and the\n\
+difference is named (the file, the field and the two values).\n\n\
+Target order: the profile's own targets first, then the others in the order of the parts as\n\
+given, so the merge of parts A B C equals `timber certify --targets` with A's, B's and C's\n\
+targets in that order.\n\n\
+Exit codes: 0 every requirement met; 1 a requirement fell short (the bundle is still written);\n\
+2 the parts do not merge, or bad usage.",
+        after_help = "Example:\n  timber certify model.json -p iso26262 --partial --targets host --out part-host\n  \
+timber certify model.json -p iso26262 --partial --targets cortex-m4f --out part-m4f\n  \
+timber audit merge part-host part-m4f --out audit-bundle --junit certify.xml"
+    )]
+    Merge(MergeArgs),
+}
+
+/// Arguments of `timber audit merge`.
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// The partial bundles (directories), in the run's target order.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// The merged bundle directory to write (must not exist unless --force).
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Replace an existing bundle directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write the requirement table as a JUnit XML file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Sign the merged bundle with this ed25519 private key (PKCS#8 PEM).
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
 }
 
 /// Arguments of `timber audit sign`.
@@ -114,6 +155,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.command {
         AuditCommand::Verify(a) => run_verify(a),
         AuditCommand::Sign(a) => run_sign(a),
+        AuditCommand::Merge(a) => run_merge(a),
         AuditCommand::Keygen(a) => {
             let id = sign::keygen(&a.key)?;
             println!(
@@ -124,6 +166,37 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
     }
+}
+
+fn run_merge(args: MergeArgs) -> anyhow::Result<u8> {
+    let key = args
+        .sign
+        .as_deref()
+        .map(sign::read_signing_key)
+        .transpose()?;
+    let outcome = timber::audit::merge::merge(&args.parts, &args.out, args.force)?;
+    let cert = &outcome.certification;
+    eprintln!(
+        "merged {} part(s) over {} target(s): {}",
+        args.parts.len(),
+        outcome.targets.len(),
+        outcome.targets.join(", ")
+    );
+    crate::timber_cli::certify::report_verdict(cert, args.junit.as_deref())?;
+    if let Some(key) = &key {
+        let id = sign::sign_bundle(&args.out, key)?;
+        println!("signed: {} with key {id}", timber::audit::layout::SIGNATURE);
+    }
+    println!(
+        "bundle: {} ({} files, manifest sha256 {})",
+        args.out.display(),
+        outcome.files,
+        outcome.root_sha256
+    );
+    Ok(match cert.verdict {
+        timber::audit::record::Status::Pass => EXIT_OK,
+        timber::audit::record::Status::Fail => EXIT_FAIL,
+    })
 }
 
 fn run_sign(args: SignArgs) -> anyhow::Result<u8> {

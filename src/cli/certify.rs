@@ -29,15 +29,27 @@ with the failure in it); 2 bad input or usage; 3 a needed tool is missing \
 Examples:\n  timber certify model.json --profile iso26262 --level ASIL-D --out audit/\n  \
 timber certify model.json --profile misra --junit certify.xml\n  \
 timber certify model.json --profile my-profile.toml --deviations deviations.toml\n  \
+timber certify model.json --profile iso26262 --partial --targets cortex-m4f --out part-m4f/\n  \
+timber certify --fleet fleet.toml --jobs 2 --junit fleet.xml\n  \
 timber audit verify audit/ --model model.json"
 )]
 pub struct Args {
     /// The model file (format detected from its content).
-    pub model: PathBuf,
+    #[arg(required_unless_present = "fleet")]
+    pub model: Option<PathBuf>,
     /// Safety profile: iso26262, iec62304, iec61508, do178c, misra (see
     /// `timber profiles`), or a path to a profile .toml.
-    #[arg(long, short = 'p')]
-    pub profile: String,
+    #[arg(long, short = 'p', required_unless_present = "fleet")]
+    pub profile: Option<String>,
+    /// Certify many models in one command: a TOML file with one [[model]]
+    /// table per model (model, profile, level, out, and optionally targets,
+    /// deviations, oracle, random_rows, seed, layout, numeric, force; paths
+    /// relative to the file). Prints one summary table; --junit writes one
+    /// JUnit file with a test suite per model; --jobs models run at once
+    /// (default 1). Exit 1 when any model falls short, 2 when one could not
+    /// be certified.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "profile", "level", "out", "force", "partial", "sign", "qualification", "deviations", "oracle", "targets", "model_format", "random_rows", "seed", "layout", "numeric"])]
+    pub fleet: Option<PathBuf>,
     /// Integrity level of the profile (e.g. ASIL-B, class-C, SIL-3, DAL-A;
     /// a bare letter or digit also works); default: the profile's default.
     #[arg(long)]
@@ -55,6 +67,14 @@ pub struct Args {
     /// Targets verified in addition to the profile's (comma-separated).
     #[arg(long, value_name = "LIST")]
     pub targets: Option<String>,
+    /// Write one shard of a sharded run: verify exactly the --targets given
+    /// (not the profile's own) and write a partial bundle, which `timber
+    /// audit verify` refuses as a release bundle and `timber audit merge`
+    /// joins with the other shards into the bundle of one run over all
+    /// their targets. Exits 0 once the shard is written: the verdict is the
+    /// merge's.
+    #[arg(long, requires = "targets", conflicts_with_all = ["junit", "sign"])]
+    pub partial: bool,
     /// Also write the requirement table as a JUnit XML file (for CI test
     /// reports).
     #[arg(long, value_name = "FILE")]
@@ -85,7 +105,8 @@ pub struct Args {
     /// Seed of the random rows.
     #[arg(long, default_value_t = 0x7469_6d62_6572)]
     pub seed: u64,
-    /// Targets built and run at once (default: number of cores).
+    /// Targets built and run at once (default: number of cores); with
+    /// --fleet, models certified at once (default 1).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Code layout of the trees; every layout gives the same output bits.
@@ -102,10 +123,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    if let Some(file) = &args.fleet {
+        return crate::timber_cli::fleet::run(file, args.jobs, args.junit.as_deref());
+    }
+    let (Some(model), Some(profile_spec)) = (args.model.clone(), args.profile.clone()) else {
+        anyhow::bail!("give a model and --profile, or --fleet FILE");
+    };
     let guidelines = catalogue::guidelines()?;
     let target_names = timber::verify::targets::names();
     let prof =
-        profile::load(&args.profile, &guidelines, &target_names)?.resolve(args.level.as_deref())?;
+        profile::load(&profile_spec, &guidelines, &target_names)?.resolve(args.level.as_deref())?;
     let (deviations, recategorizations) = match &args.deviations {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -121,7 +148,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .collect(),
         None => Vec::new(),
     };
-    let mut shown = prof.requirements.targets.clone();
+    let mut shown = if args.partial {
+        Vec::new()
+    } else {
+        prof.requirements.targets.clone()
+    };
     for t in &extra {
         if !shown.contains(t) {
             shown.push(t.clone());
@@ -129,7 +160,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     eprintln!(
         "certifying {} under {} ({})",
-        args.model.display(),
+        model.display(),
         prof.label(),
         prof.standard
     );
@@ -139,7 +170,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ProgressDisplay::lines(&shown)
     };
     let opts = CertifyOptions {
-        model: args.model.clone(),
+        model,
         format: args.model_format,
         profile: prof,
         deviations,
@@ -167,7 +198,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .as_deref()
         .map(timber::audit::sign::read_signing_key)
         .transpose()?;
-    let outcome = match certify(&opts) {
+    let result = if args.partial {
+        timber::certify::certify_partial(&opts, &opts.extra_targets)
+    } else {
+        certify(&opts)
+    };
+    let outcome = match result {
         Ok(o) => o,
         Err(e @ CertifyError::ToolMissing(_)) => {
             return Err(CodedError {
@@ -180,23 +216,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     display.finish();
     let cert = &outcome.certification;
-    print!("{}", requirement_table(cert));
-    if let Some(path) = &args.junit {
-        std::fs::write(path, timber::audit::junit::render_junit(cert))
-            .with_context(|| format!("{}: cannot write the JUnit report", path.display()))?;
+    if args.partial {
+        println!(
+            "partial bundle: {} ({} files, targets {}); no verdict until `timber audit merge` joins the shards",
+            outcome.bundle.display(),
+            outcome.files,
+            shown.join(", ")
+        );
+        return Ok(EXIT_OK);
     }
-    println!(
-        "verdict: {}  ({} requirements, {} failed)",
-        match cert.verdict {
-            Status::Pass => "PASS",
-            Status::Fail => "FAIL",
-        },
-        cert.requirements.len(),
-        cert.requirements
-            .iter()
-            .filter(|r| r.status == Status::Fail)
-            .count()
-    );
+    report_verdict(cert, args.junit.as_deref())?;
     if let Some(key) = &signing_key {
         let id = timber::audit::sign::sign_bundle(&outcome.bundle, key)?;
         println!("signed: {} with key {id}", timber::audit::layout::SIGNATURE);
@@ -213,6 +242,32 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Status::Pass => EXIT_OK,
         Status::Fail => EXIT_FAIL,
     })
+}
+
+/// Print the requirement table and the verdict line; write the JUnit file
+/// when asked.
+pub(crate) fn report_verdict(
+    cert: &timber::audit::record::Certification,
+    junit: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    print!("{}", requirement_table(cert));
+    if let Some(path) = junit {
+        std::fs::write(path, timber::audit::junit::render_junit(cert))
+            .with_context(|| format!("{}: cannot write the JUnit report", path.display()))?;
+    }
+    println!(
+        "verdict: {}  ({} requirements, {} failed)",
+        match cert.verdict {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+        },
+        cert.requirements.len(),
+        cert.requirements
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .count()
+    );
+    Ok(())
 }
 
 /// The short table: status, id, measured vs demanded.

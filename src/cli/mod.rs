@@ -10,6 +10,7 @@ mod certify;
 mod check;
 mod compile;
 mod diff;
+mod fleet;
 mod inspect;
 mod profiles;
 mod qualify;
