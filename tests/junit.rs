@@ -108,6 +108,7 @@ fn record(failed: &[&str]) -> Certification {
             findings: 0,
             failing: 0,
             deviated: 0,
+            coverage: None,
         },
         timestamp: None,
     }

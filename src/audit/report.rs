@@ -106,6 +106,7 @@ struct Files {
     timing: &'static str,
     sarif: &'static str,
     compliance: &'static str,
+    review: &'static str,
 }
 
 #[derive(Serialize)]
@@ -311,6 +312,7 @@ impl<'a> Page<'a> {
             ("Rule check (SARIF 2.1.0)", layout::CHECK_SARIF),
             ("Guideline compliance summary", layout::CHECK_SUMMARY),
             ("Guideline plan", layout::CHECK_PLAN),
+            ("MISRA review record", layout::CHECK_REVIEW),
             ("Test vectors", layout::VECTORS),
             ("Coverage", layout::COVERAGE),
             ("Stack and size", layout::RESOURCES),
@@ -362,6 +364,7 @@ impl<'a> Page<'a> {
                 timing: layout::TIMING,
                 sarif: layout::CHECK_SARIF,
                 compliance: layout::CHECK_SUMMARY,
+                review: layout::CHECK_REVIEW,
             },
         }
     }

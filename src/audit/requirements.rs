@@ -23,7 +23,7 @@ use super::layout;
 use super::record::{
     CheckSummary, CoverageSummary, ModelInfo, Ratio, Requirement, Status, TargetSummary,
 };
-use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
+use crate::profile::{BundleItem, Profile};
 
 /// Evidence that cannot be read as what certify writes: names the bundle
 /// file and the field.
@@ -208,7 +208,7 @@ struct ToolchainBinary {
 }
 
 /// Parse bundle file `path` of `files` as `T`.
-fn read<T: DeserializeOwned>(
+pub(super) fn read<T: DeserializeOwned>(
     files: &BTreeMap<String, Vec<u8>>,
     path: &str,
 ) -> Result<T, EvidenceError> {
@@ -259,7 +259,7 @@ pub fn derive(
         targets.push((t, r));
     }
     let nan_rows = nan_row_count(&vectors)?;
-    let check = CheckSummary {
+    let mut check = CheckSummary {
         files: compliance.files.len(),
         guidelines_enforced: compliance
             .summary
@@ -277,6 +277,7 @@ pub fn derive(
             .iter()
             .filter(|f| f.deviation.is_some())
             .count(),
+        coverage: None,
     };
     let budget = profile.requirements.stack_budget_bytes;
 
@@ -292,37 +293,12 @@ pub fn derive(
         status: Status::Pass,
         evidence: vec![layout::IR.into()],
     });
-    let parse_ok = compliance.parse_issues.is_empty();
-    out.push(Requirement {
-        id: "misra".into(),
-        title: "MISRA C:2012 rule check of the generated C".into(),
-        demanded: format!(
-            "no undeviated mandatory or required finding; advisory guidelines {}",
-            match profile.requirements.advisory {
-                AdvisoryPolicy::Advisory => "reported",
-                AdvisoryPolicy::Required => "re-categorised as required",
-            }
-        ),
-        measured: format!(
-            "{} guidelines checked on {} files: {} findings, {} failing, {} deviated{}",
-            check.guidelines_enforced,
-            check.files,
-            check.findings,
-            check.failing,
-            check.deviated,
-            if parse_ok {
-                String::new()
-            } else {
-                format!(", {} parse issues", compliance.parse_issues.len())
-            }
-        ),
-        status: Status::from_bool(check.failing == 0 && parse_ok),
-        evidence: vec![
-            layout::CHECK_SARIF.into(),
-            layout::CHECK_SUMMARY.into(),
-            layout::CHECK_PLAN.into(),
-        ],
-    });
+    out.push(super::misra::row(
+        profile,
+        files,
+        &mut check,
+        compliance.parse_issues.len(),
+    )?);
     let all_identical = targets.iter().all(|(t, _)| t.status == "pass");
     out.push(Requirement {
         id: "numeric".into(),

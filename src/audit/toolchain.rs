@@ -48,6 +48,10 @@ pub fn embedded_hashes(profile_origin: &str, profile_sha256: &str) -> BTreeMap<S
         "rules/guidelines.toml".into(),
         sha256_hex(crate::check::catalogue::GUIDELINES_TOML.as_bytes()),
     );
+    out.insert(
+        super::review::SHIPPED_PATH.into(),
+        sha256_hex(super::review::SHIPPED.as_bytes()),
+    );
     for (name, text) in crate::verify::targets::EMBEDDED {
         out.insert(format!("qemu/targets/{name}"), sha256_hex(text.as_bytes()));
     }
