@@ -101,6 +101,7 @@ fn record(failed: &[&str]) -> Certification {
                 total: 212,
             },
             mcdc: None,
+            decisions: None,
         }),
         check: CheckSummary {
             files: 4,

@@ -208,6 +208,18 @@ fn passing() -> Certification {
                 covered: 96,
                 total: 96,
             }),
+            decisions: Some(vec![
+                timber::coverage::DecisionCount {
+                    conditions: 1,
+                    decisions: 106,
+                    covered: 106,
+                },
+                timber::coverage::DecisionCount {
+                    conditions: 2,
+                    decisions: 48,
+                    covered: 48,
+                },
+            ]),
         }),
         check: CheckSummary {
             files: 4,
@@ -306,6 +318,7 @@ fn failing() -> Certification {
             total: 212,
         },
         mcdc: None,
+        decisions: None,
     });
     c.check.findings = 3;
     c.check.failing = 1;

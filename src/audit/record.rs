@@ -177,9 +177,15 @@ pub struct TimingSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageSummary {
+    /// gcov's line coverage (executable lines).
     pub statement: Ratio,
+    /// gcov's branch arcs.
     pub branch: Ratio,
+    /// Conditions of the decisions with two or more conditions.
     pub mcdc: Option<Ratio>,
+    /// Decisions counted by their number of conditions (with MC/DC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Vec<crate::coverage::DecisionCount>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -300,10 +300,16 @@ impl<'a> Page<'a> {
         );
         let mut coverage = Vec::new();
         if let Some(c) = &cert.coverage {
-            coverage.push(coverage_row("Statement", &c.statement));
-            coverage.push(coverage_row("Branch", &c.branch));
+            coverage.push(coverage_row(
+                "Statement (gcov line coverage: executable lines)",
+                &c.statement,
+            ));
+            coverage.push(coverage_row("Branch (gcov branch arcs)", &c.branch));
             if let Some(m) = &c.mcdc {
-                coverage.push(coverage_row("MC/DC", m));
+                coverage.push(coverage_row(
+                    "MC/DC (conditions of decisions with two or more)",
+                    m,
+                ));
             }
         }
         let links = [

@@ -158,6 +158,8 @@ struct Coverage {
     statement: Ratio,
     branch: Ratio,
     mcdc: Option<Ratio>,
+    #[serde(default)]
+    decisions: Option<Vec<crate::coverage::DecisionCount>>,
 }
 
 #[derive(Deserialize)]
@@ -376,30 +378,40 @@ pub fn derive(
     let target_names: Vec<String> = targets.iter().map(|(t, _)| t.target.clone()).collect();
     out.extend(super::warnings::rows(files, &target_names)?);
     let req = profile.requirements.coverage;
-    for (id, title, demanded, got) in [
+    for (id, title, unit, demanded, got) in [
         (
             "coverage:statement",
-            "Statement coverage of the generated C (gcov, host)",
+            "Statement coverage of the generated C, measured as gcov line coverage (host)",
+            "executable lines",
             req.statement,
             coverage.as_ref().map(|c| c.statement),
         ),
         (
             "coverage:branch",
-            "Branch coverage of the generated C (gcov, host)",
+            "Branch coverage of the generated C (gcov branch arcs, host)",
+            "branch arcs",
             req.branch,
             coverage.as_ref().map(|c| c.branch),
         ),
         (
             "coverage:mcdc",
             "MC/DC of the generated C (clang source-based coverage, host)",
+            "conditions",
             req.mcdc,
             coverage.as_ref().and_then(|c| c.mcdc),
         ),
     ] {
         let Some(min) = demanded else { continue };
-        let (measured, ok) = match got {
-            Some(r) => (pct(&r), r.percent() + 1e-9 >= min),
-            None => ("not measured".to_string(), false),
+        let decisions = coverage.as_ref().and_then(|c| c.decisions.as_deref());
+        let (measured, ok) = match (got, decisions) {
+            (Some(r), Some(d)) if id == "coverage:mcdc" => {
+                (crate::coverage::mcdc_text(&r, d), r.percent() + 1e-9 >= min)
+            }
+            (Some(r), _) => (
+                format!("{:.1} % ({}/{} {unit})", r.percent(), r.covered, r.total),
+                r.percent() + 1e-9 >= min,
+            ),
+            (None, _) => ("not measured".to_string(), false),
         };
         out.push(Requirement {
             id: id.into(),
@@ -482,6 +494,7 @@ pub fn derive(
             statement: c.statement,
             branch: c.branch,
             mcdc: c.mcdc,
+            decisions: c.decisions,
         }),
         check,
     })
@@ -553,10 +566,6 @@ fn nan_row_count(v: &Vectors) -> Result<usize, EvidenceError> {
         n += usize::from(nan);
     }
     Ok(n)
-}
-
-fn pct(r: &Ratio) -> String {
-    format!("{:.1} % ({}/{})", r.percent(), r.covered, r.total)
 }
 
 /// Does the bundle's qualification report cover this run's timber binary,
