@@ -422,6 +422,8 @@ pub fn certify_planted(
         schema_version: 1,
         timber_version: crate::version::TIMBER_VERSION.to_string(),
         timber_binary_sha256: toolchain::current_binary_sha256(),
+        timber_source_commit: crate::version::SOURCE_COMMIT.to_string(),
+        timber_source_state: crate::version::SOURCE_STATE.to_string(),
         embedded: embedded.clone(),
         tools: tool_identities(&report, &targets, coverage_report.as_ref()),
     };

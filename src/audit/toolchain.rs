@@ -28,6 +28,11 @@ pub struct Toolchain {
     pub timber_version: String,
     /// sha256 of the running timber executable.
     pub timber_binary_sha256: Option<String>,
+    /// The git commit the binary was built from, or `unknown`
+    /// ([`crate::version::SOURCE_COMMIT`]).
+    pub timber_source_commit: String,
+    /// `clean`, `dirty` or `unknown` ([`crate::version::SOURCE_STATE`]).
+    pub timber_source_state: String,
     /// Embedded inputs of the generator and checker: bundle-relative names
     /// (`templates/c99/model.c.j2`, `rules/guidelines.toml`, ...) -> sha256.
     pub embedded: BTreeMap<String, String>,
