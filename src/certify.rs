@@ -50,6 +50,10 @@ pub struct CertifyOptions {
     /// bundle carries it and a requirement row says whether it covers this
     /// run's timber binary, compilers and emulators.
     pub qualification: Option<PathBuf>,
+    /// A MISRA review record (TOML, [`crate::audit::review`]) for the
+    /// guidelines the checker does not decide; None: timber's shipped
+    /// record applies, and the misra row says it is not the user's.
+    pub review: Option<PathBuf>,
     /// The framework's predictions of the verification vectors
     /// (scripts/oracle.py): when given, or when the profile demands it, a
     /// requirement row compares them with the reference evaluator.
@@ -216,6 +220,8 @@ fn run(
         }
         None => None,
     };
+
+    let review_bytes = read_review(opts.review.as_deref(), &catalogue)?;
 
     let predictions = match &opts.oracle {
         Some(path) => {
@@ -393,6 +399,7 @@ fn run(
             "summary": check.summary,
         }))?,
     );
+    put(&mut bundle, layout::CHECK_REVIEW, review_bytes);
     put(
         &mut bundle,
         layout::CHECK_PLAN,
@@ -444,6 +451,8 @@ fn run(
         schema_version: 1,
         timber_version: crate::version::TIMBER_VERSION.to_string(),
         timber_binary_sha256: toolchain::current_binary_sha256(),
+        timber_source_commit: crate::version::SOURCE_COMMIT.to_string(),
+        timber_source_state: crate::version::SOURCE_STATE.to_string(),
         embedded: embedded.clone(),
         tools: tool_identities(&report, &targets, coverage_report.as_ref()),
     };
@@ -534,6 +543,28 @@ fn run(
         bundle: opts.out.clone(),
         files: n_files,
     })
+}
+
+/// The review record's bytes: the file given (parsed first, so a bad
+/// record is exit 2 naming file, line and field, before any work), or
+/// timber's shipped record.
+fn read_review(path: Option<&Path>, catalogue: &[Guideline]) -> Result<Vec<u8>, CertifyError> {
+    let Some(path) = path else {
+        return Ok(crate::audit::review::SHIPPED.as_bytes().to_vec());
+    };
+    let bytes = std::fs::read(path).map_err(io_err(format!(
+        "{}: cannot read the review record",
+        path.display()
+    )))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        CertifyError::Input(format!(
+            "{}: the review record is not UTF-8: {e}",
+            path.display()
+        ))
+    })?;
+    crate::audit::review::parse(text, &path.display().to_string(), catalogue)
+        .map_err(|e| CertifyError::Input(e.to_string()))?;
+    Ok(bytes)
 }
 
 /// SOURCE_DATE_EPOCH as RFC 3339 UTC, or None when unset.
@@ -761,6 +792,9 @@ fn check_out(opts: &CertifyOptions) -> Result<(), CertifyError> {
     let mut inputs: Vec<&Path> = vec![opts.model.as_path()];
     if let Some(q) = &opts.qualification {
         inputs.push(q.as_path());
+    }
+    if let Some(r) = &opts.review {
+        inputs.push(r.as_path());
     }
     inputs.extend(opts.input_files.iter().map(PathBuf::as_path));
     crate::audit::outdir::check_bundle_out(&opts.out, opts.force, &inputs)

@@ -53,8 +53,11 @@ fn blank_tool_identity(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, val) in map.iter_mut() {
-                let identity =
-                    k.contains("version") || k == "timber_binary_sha256" || k == "mcdc_tool";
+                let identity = k.contains("version")
+                    || k == "timber_binary_sha256"
+                    || k == "timber_source_commit"
+                    || k == "timber_source_state"
+                    || k == "mcdc_tool";
                 if identity && !val.is_object() && !val.is_array() {
                     *val = Value::String("<tool identity>".into());
                 } else {

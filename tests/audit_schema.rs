@@ -47,6 +47,7 @@ fn certify_into(model: &str, out: &Path) -> Option<()> {
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
         qualification: None,
+        review: None,
         // binary_nan carries XGBoost's own predictions of its vectors
         // (made for the default 256 random rows).
         oracle: (model == "binary_nan.json")
@@ -330,6 +331,7 @@ fn bundle_md_lists_every_file_kind_and_schema() {
         layout::CHECK_SARIF,
         layout::CHECK_SUMMARY,
         layout::CHECK_PLAN,
+        layout::CHECK_REVIEW,
         layout::VECTORS,
         layout::COVERAGE,
         layout::RESOURCES,

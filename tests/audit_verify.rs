@@ -47,6 +47,7 @@ fn certify_into(model: &Path, out: &Path) -> Option<()> {
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
         qualification: None,
+        review: None,
         oracle: None,
         seed: 0x7469_6d62_6572,
         random_rows: 64,

@@ -35,6 +35,7 @@ fn options(out: &Path) -> CertifyOptions {
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
         qualification: None,
+        review: None,
         oracle: None,
         seed: 1,
         random_rows: 16,

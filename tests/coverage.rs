@@ -516,3 +516,57 @@ fn llvm_cov_parser_on_captured_output() {
         .iter()
         .all(|d| d.line_start <= d.line_end && d.line_start > 0));
 }
+
+/// Decisions counted by number of conditions (clang's regions), checked
+/// against gcc's independent count: gcov lists two branch arcs per
+/// condition, so its arcs equal twice the conditions of all decisions. The
+/// MC/DC figure counts the conditions of the decisions with two or more;
+/// the one-condition decisions are reported apart, all with both outcomes
+/// taken (where MC/DC equals decision coverage).
+#[test]
+fn decisions_are_counted_by_conditions_and_agree_with_gcov() {
+    for name in ["binary_nan", "multiclass"] {
+        let ens = load(name);
+        let rows = generate(
+            &ens,
+            &VectorOptions {
+                seed: 7,
+                random_rows: 64,
+            },
+        )
+        .rows;
+        for layout in [
+            (Layout::Table, Numeric::Float),
+            (Layout::Branches, Numeric::Float),
+        ] {
+            if layout.0 == Layout::Branches && !timber::codegen::c99::branches::supports(&ens) {
+                continue;
+            }
+            let files = emit_layout(&ens, NanPolicy::Missing, layout);
+            let Some(r) = measure_or_skip(&files, &rows, &mcdc()) else {
+                return;
+            };
+            let d = r.decisions.clone().expect("decisions with MC/DC");
+            let label = format!("{name} {layout:?}");
+            assert!(
+                d.iter().any(|x| x.conditions == 1 && x.decisions > 0),
+                "{label}: {d:?}"
+            );
+            let conditions: u64 = d.iter().map(|x| x.decisions * x.conditions as u64).sum();
+            assert_eq!(r.branch.total, 2 * conditions, "{label}: {d:?}");
+            let multi: u64 = d
+                .iter()
+                .filter(|x| x.conditions > 1)
+                .map(|x| x.decisions * x.conditions as u64)
+                .sum();
+            let mcdc = r.mcdc.expect("mcdc");
+            assert_eq!(mcdc.total, multi, "{label}");
+            assert!(d.iter().all(|x| x.covered == x.decisions), "{label}: {d:?}");
+            let text = timber::coverage::mcdc_text(&mcdc, &d);
+            assert!(
+                text.contains("decisions have one condition, where MC/DC equals decision coverage"),
+                "{text}"
+            );
+        }
+    }
+}

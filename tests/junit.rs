@@ -101,6 +101,7 @@ fn record(failed: &[&str]) -> Certification {
                 total: 212,
             },
             mcdc: None,
+            decisions: None,
         }),
         check: CheckSummary {
             files: 4,
@@ -108,6 +109,7 @@ fn record(failed: &[&str]) -> Certification {
             findings: 0,
             failing: 0,
             deviated: 0,
+            coverage: None,
         },
         timestamp: None,
     }

@@ -139,6 +139,7 @@ fn options(model: &Path, oracle: Option<PathBuf>, out: PathBuf) -> CertifyOption
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
         qualification: None,
+        review: None,
         oracle,
         seed: VectorOptions::default().seed,
         random_rows: VectorOptions::default().random_rows,

@@ -208,6 +208,18 @@ fn passing() -> Certification {
                 covered: 96,
                 total: 96,
             }),
+            decisions: Some(vec![
+                timber::coverage::DecisionCount {
+                    conditions: 1,
+                    decisions: 106,
+                    covered: 106,
+                },
+                timber::coverage::DecisionCount {
+                    conditions: 2,
+                    decisions: 48,
+                    covered: 48,
+                },
+            ]),
         }),
         check: CheckSummary {
             files: 4,
@@ -215,6 +227,15 @@ fn passing() -> Certification {
             findings: 0,
             failing: 0,
             deviated: 0,
+            coverage: Some(timber::audit::record::GuidelineCoverage {
+                record: "timber's shipped record".to_string(),
+                required: 219,
+                tool: 119,
+                construction: 6,
+                reviewed: 94,
+                deviated: 0,
+                not_covered: Vec::new(),
+            }),
         },
         timestamp: None,
     }
@@ -243,6 +264,14 @@ fn failing() -> Certification {
             r.status = Status::Fail;
             r.measured = format!("1 failing: Rule 15.5 in model.c & {SCRIPT}");
         }
+    }
+    if let Some(g) = &mut c.check.coverage {
+        g.reviewed -= 1;
+        g.not_covered.push(timber::audit::record::NotCovered {
+            id: "9.1".to_string(),
+            category: "mandatory".to_string(),
+            why: format!("no entry in the review record {SCRIPT}"),
+        });
     }
     c.requirements.push(req(
         "stack:cortex-m0",
@@ -289,6 +318,7 @@ fn failing() -> Certification {
             total: 212,
         },
         mcdc: None,
+        decisions: None,
     });
     c.check.findings = 3;
     c.check.failing = 1;
@@ -1030,6 +1060,7 @@ fn certify_real(profile: &str, level: Option<&str>, out: &Path) -> Option<Certif
         recategorizations: Vec::new(),
         extra_targets: Vec::new(),
         qualification: None,
+        review: None,
         oracle: None,
         seed: 0x7469_6d62_6572,
         random_rows: 64,

@@ -21,6 +21,9 @@ pub const SOURCES_DIR: &str = "src";
 pub const CHECK_SARIF: &str = "check/report.sarif";
 /// The Guideline Compliance Summary and the deviations applied (JSON).
 pub const CHECK_SUMMARY: &str = "check/compliance.json";
+/// The MISRA review record the misra row counts (TOML, byte for byte as
+/// given to `certify --review`, or timber's shipped record).
+pub const CHECK_REVIEW: &str = "check/review.toml";
 /// The effective guideline plan of the profile: enforced guidelines and
 /// their categories after re-categorisation.
 pub const CHECK_PLAN: &str = "check/plan.json";

@@ -177,9 +177,15 @@ pub struct TimingSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageSummary {
+    /// gcov's line coverage (executable lines).
     pub statement: Ratio,
+    /// gcov's branch arcs.
     pub branch: Ratio,
+    /// Conditions of the decisions with two or more conditions.
     pub mcdc: Option<Ratio>,
+    /// Decisions counted by their number of conditions (with MC/DC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Vec<crate::coverage::DecisionCount>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,4 +216,38 @@ pub struct CheckSummary {
     /// Mandatory/required findings without a deviation.
     pub failing: usize,
     pub deviated: usize,
+    /// How each guideline the level requires is covered (bundles written
+    /// before the review record have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<GuidelineCoverage>,
+}
+
+/// Every guideline the level requires (mandatory, required, and advisory
+/// where the level makes them required; disapplied ones excluded), counted
+/// by how it is covered ([`super::misra`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidelineCoverage {
+    /// Whose review record the bundle carries.
+    pub record: String,
+    pub required: usize,
+    /// Decided by timber's rule checker with no finding.
+    pub tool: usize,
+    /// Enforced by construction, the review entry naming the test.
+    pub construction: usize,
+    /// A review entry: compliant or not applicable.
+    pub reviewed: usize,
+    /// Deviated (checker findings under deviation records, or a review
+    /// entry with verdict deviated the profile permits).
+    pub deviated: usize,
+    pub not_covered: Vec<NotCovered>,
+}
+
+/// A required guideline nothing covers, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotCovered {
+    pub id: String,
+    pub category: String,
+    pub why: String,
 }

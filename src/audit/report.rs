@@ -106,6 +106,7 @@ struct Files {
     timing: &'static str,
     sarif: &'static str,
     compliance: &'static str,
+    review: &'static str,
 }
 
 #[derive(Serialize)]
@@ -299,10 +300,16 @@ impl<'a> Page<'a> {
         );
         let mut coverage = Vec::new();
         if let Some(c) = &cert.coverage {
-            coverage.push(coverage_row("Statement", &c.statement));
-            coverage.push(coverage_row("Branch", &c.branch));
+            coverage.push(coverage_row(
+                "Statement (gcov line coverage: executable lines)",
+                &c.statement,
+            ));
+            coverage.push(coverage_row("Branch (gcov branch arcs)", &c.branch));
             if let Some(m) = &c.mcdc {
-                coverage.push(coverage_row("MC/DC", m));
+                coverage.push(coverage_row(
+                    "MC/DC (conditions of decisions with two or more)",
+                    m,
+                ));
             }
         }
         let links = [
@@ -311,6 +318,7 @@ impl<'a> Page<'a> {
             ("Rule check (SARIF 2.1.0)", layout::CHECK_SARIF),
             ("Guideline compliance summary", layout::CHECK_SUMMARY),
             ("Guideline plan", layout::CHECK_PLAN),
+            ("MISRA review record", layout::CHECK_REVIEW),
             ("Test vectors", layout::VECTORS),
             ("Coverage", layout::COVERAGE),
             ("Stack and size", layout::RESOURCES),
@@ -362,6 +370,7 @@ impl<'a> Page<'a> {
                 timing: layout::TIMING,
                 sarif: layout::CHECK_SARIF,
                 compliance: layout::CHECK_SUMMARY,
+                review: layout::CHECK_REVIEW,
             },
         }
     }

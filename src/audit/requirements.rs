@@ -23,7 +23,7 @@ use super::layout;
 use super::record::{
     CheckSummary, CoverageSummary, ModelInfo, Ratio, Requirement, Status, TargetSummary,
 };
-use crate::profile::{AdvisoryPolicy, BundleItem, Profile};
+use crate::profile::{BundleItem, Profile};
 
 /// Evidence that cannot be read as what certify writes: names the bundle
 /// file and the field.
@@ -160,6 +160,8 @@ struct Coverage {
     statement: Ratio,
     branch: Ratio,
     mcdc: Option<Ratio>,
+    #[serde(default)]
+    decisions: Option<Vec<crate::coverage::DecisionCount>>,
 }
 
 #[derive(Deserialize)]
@@ -210,7 +212,7 @@ struct ToolchainBinary {
 }
 
 /// Parse bundle file `path` of `files` as `T`.
-fn read<T: DeserializeOwned>(
+pub(super) fn read<T: DeserializeOwned>(
     files: &BTreeMap<String, Vec<u8>>,
     path: &str,
 ) -> Result<T, EvidenceError> {
@@ -261,7 +263,7 @@ pub fn derive(
         targets.push((t, r));
     }
     let nan_rows = nan_row_count(&vectors)?;
-    let check = CheckSummary {
+    let mut check = CheckSummary {
         files: compliance.files.len(),
         guidelines_enforced: compliance
             .summary
@@ -279,6 +281,7 @@ pub fn derive(
             .iter()
             .filter(|f| f.deviation.is_some())
             .count(),
+        coverage: None,
     };
     let budget = profile.requirements.stack_budget_bytes;
 
@@ -294,37 +297,12 @@ pub fn derive(
         status: Status::Pass,
         evidence: vec![layout::IR.into()],
     });
-    let parse_ok = compliance.parse_issues.is_empty();
-    out.push(Requirement {
-        id: "misra".into(),
-        title: "MISRA C:2012 rule check of the generated C".into(),
-        demanded: format!(
-            "no undeviated mandatory or required finding; advisory guidelines {}",
-            match profile.requirements.advisory {
-                AdvisoryPolicy::Advisory => "reported",
-                AdvisoryPolicy::Required => "re-categorised as required",
-            }
-        ),
-        measured: format!(
-            "{} guidelines checked on {} files: {} findings, {} failing, {} deviated{}",
-            check.guidelines_enforced,
-            check.files,
-            check.findings,
-            check.failing,
-            check.deviated,
-            if parse_ok {
-                String::new()
-            } else {
-                format!(", {} parse issues", compliance.parse_issues.len())
-            }
-        ),
-        status: Status::from_bool(check.failing == 0 && parse_ok),
-        evidence: vec![
-            layout::CHECK_SARIF.into(),
-            layout::CHECK_SUMMARY.into(),
-            layout::CHECK_PLAN.into(),
-        ],
-    });
+    out.push(super::misra::row(
+        profile,
+        files,
+        &mut check,
+        compliance.parse_issues.len(),
+    )?);
     let all_identical = targets.iter().all(|(t, _)| t.status == "pass");
     out.push(Requirement {
         id: "numeric".into(),
@@ -409,30 +387,40 @@ pub fn derive(
     let target_names: Vec<String> = targets.iter().map(|(t, _)| t.target.clone()).collect();
     out.extend(super::warnings::rows(files, &target_names)?);
     let req = profile.requirements.coverage;
-    for (id, title, demanded, got) in [
+    for (id, title, unit, demanded, got) in [
         (
             "coverage:statement",
-            "Statement coverage of the generated C (gcov, host)",
+            "Statement coverage of the generated C, measured as gcov line coverage (host)",
+            "executable lines",
             req.statement,
             coverage.as_ref().map(|c| c.statement),
         ),
         (
             "coverage:branch",
-            "Branch coverage of the generated C (gcov, host)",
+            "Branch coverage of the generated C (gcov branch arcs, host)",
+            "branch arcs",
             req.branch,
             coverage.as_ref().map(|c| c.branch),
         ),
         (
             "coverage:mcdc",
             "MC/DC of the generated C (clang source-based coverage, host)",
+            "conditions",
             req.mcdc,
             coverage.as_ref().and_then(|c| c.mcdc),
         ),
     ] {
         let Some(min) = demanded else { continue };
-        let (measured, ok) = match got {
-            Some(r) => (pct(&r), r.percent() + 1e-9 >= min),
-            None => ("not measured".to_string(), false),
+        let decisions = coverage.as_ref().and_then(|c| c.decisions.as_deref());
+        let (measured, ok) = match (got, decisions) {
+            (Some(r), Some(d)) if id == "coverage:mcdc" => {
+                (crate::coverage::mcdc_text(&r, d), r.percent() + 1e-9 >= min)
+            }
+            (Some(r), _) => (
+                format!("{:.1} % ({}/{} {unit})", r.percent(), r.covered, r.total),
+                r.percent() + 1e-9 >= min,
+            ),
+            (None, _) => ("not measured".to_string(), false),
         };
         out.push(Requirement {
             id: id.into(),
@@ -515,6 +503,7 @@ pub fn derive(
             statement: c.statement,
             branch: c.branch,
             mcdc: c.mcdc,
+            decisions: c.decisions,
         }),
         check,
     })
@@ -586,10 +575,6 @@ fn nan_row_count(v: &Vectors) -> Result<usize, EvidenceError> {
         n += usize::from(nan);
     }
     Ok(n)
-}
-
-fn pct(r: &Ratio) -> String {
-    format!("{:.1} % ({}/{})", r.percent(), r.covered, r.total)
 }
 
 /// Does the bundle's qualification report cover this run's timber binary,

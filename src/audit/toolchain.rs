@@ -28,6 +28,11 @@ pub struct Toolchain {
     pub timber_version: String,
     /// sha256 of the running timber executable.
     pub timber_binary_sha256: Option<String>,
+    /// The git commit the binary was built from, or `unknown`
+    /// ([`crate::version::SOURCE_COMMIT`]).
+    pub timber_source_commit: String,
+    /// `clean`, `dirty` or `unknown` ([`crate::version::SOURCE_STATE`]).
+    pub timber_source_state: String,
     /// Embedded inputs of the generator and checker: bundle-relative names
     /// (`templates/c99/model.c.j2`, `rules/guidelines.toml`, ...) -> sha256.
     pub embedded: BTreeMap<String, String>,
@@ -47,6 +52,10 @@ pub fn embedded_hashes(profile_origin: &str, profile_sha256: &str) -> BTreeMap<S
     out.insert(
         "rules/guidelines.toml".into(),
         sha256_hex(crate::check::catalogue::GUIDELINES_TOML.as_bytes()),
+    );
+    out.insert(
+        super::review::SHIPPED_PATH.into(),
+        sha256_hex(super::review::SHIPPED.as_bytes()),
     );
     for (name, text) in crate::verify::targets::EMBEDDED {
         out.insert(format!("qemu/targets/{name}"), sha256_hex(text.as_bytes()));

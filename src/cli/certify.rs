@@ -83,6 +83,14 @@ pub struct Args {
     /// toolchain against and carry in the bundle.
     #[arg(long, value_name = "FILE")]
     pub qualification: Option<PathBuf>,
+    /// MISRA review record (TOML) for the guidelines the checker does not
+    /// decide: one entry per guideline (verdict compliant, not-applicable
+    /// or deviated; rationale, evidence, reviewer, date). Without it,
+    /// timber's shipped record rules/review/generated-code.toml applies and
+    /// the misra row says it is not countersigned: give your reviewer's
+    /// countersigned copy here.
+    #[arg(long, value_name = "FILE")]
+    pub review: Option<PathBuf>,
     /// Sign the bundle with this ed25519 private key (PKCS#8 PEM, from
     /// `timber audit keygen`): writes manifest.dsse.json, checked by
     /// `timber audit verify --pubkey KEY.pub`. The key is read before any
@@ -177,6 +185,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         recategorizations,
         extra_targets: extra,
         qualification: args.qualification.clone(),
+        review: args.review.clone(),
         oracle: args.oracle.clone(),
         seed: args.seed,
         random_rows: args.random_rows,

@@ -32,6 +32,10 @@ pub struct McdcDecision {
 pub struct LlvmExport {
     pub decisions: Vec<McdcDecision>,
     pub summaries: Vec<(String, u64, u64)>,
+    /// Decisions of one condition (a branch region inside no MC/DC
+    /// decision): (file, line, both outcomes taken), sorted. For these,
+    /// MC/DC equals decision coverage, and LLVM lists no MC/DC record.
+    pub single: Vec<(String, u32, bool)>,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +57,10 @@ struct RawFile {
     filename: String,
     #[serde(default)]
     mcdc_records: Vec<Vec<serde_json::Value>>,
+    /// `[line_start, col_start, line_end, col_end, true_count,
+    /// false_count, file_id, expanded_file_id, kind]` per condition.
+    #[serde(default)]
+    branches: Vec<Vec<serde_json::Value>>,
     #[serde(default)]
     summary: Option<RawSummary>,
 }
@@ -91,8 +99,20 @@ pub fn parse(text: &str) -> Result<LlvmExport, String> {
     for data in raw.data {
         for f in data.files {
             let file = base_name(&f.filename);
+            let first = out.decisions.len();
             for rec in &f.mcdc_records {
                 out.decisions.push(decision(&file, rec)?);
+            }
+            let mine = &out.decisions[first..];
+            for rec in &f.branches {
+                let (line, col, both) = branch(&file, rec)?;
+                let inside = mine.iter().any(|d| {
+                    (d.line_start, d.col_start) <= (line, col)
+                        && (line, col) <= (d.line_end, d.col_end)
+                });
+                if !inside {
+                    out.single.push((file.clone(), line, both));
+                }
             }
             if let Some(m) = f.summary.and_then(|s| s.mcdc) {
                 out.summaries.push((file.clone(), m.covered, m.count));
@@ -103,7 +123,21 @@ pub fn parse(text: &str) -> Result<LlvmExport, String> {
         (&a.file, a.line_start, a.col_start).cmp(&(&b.file, b.line_start, b.col_start))
     });
     out.summaries.sort();
+    out.single.sort();
     Ok(out)
+}
+
+/// (line, column, both outcomes taken) of a branch record.
+fn branch(file: &str, rec: &[serde_json::Value]) -> Result<(u32, u32, bool), String> {
+    let bad = || format!("llvm-cov export: malformed branch record {rec:?} in {file}");
+    let num = |i: usize| -> Result<u64, String> {
+        rec.get(i)
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(bad)
+    };
+    let line = u32::try_from(num(0)?).map_err(|_| bad())?;
+    let col = u32::try_from(num(1)?).map_err(|_| bad())?;
+    Ok((line, col, num(4)? > 0 && num(5)? > 0))
 }
 
 fn decision(file: &str, rec: &[serde_json::Value]) -> Result<McdcDecision, String> {

@@ -92,6 +92,10 @@ pub struct CoverageReport {
     pub branch: Ratio,
     /// MC/DC: conditions shown to independently affect their decision.
     pub mcdc: Option<Ratio>,
+    /// With MC/DC: the decisions of the generated C counted by their
+    /// number of conditions ([`DecisionCount`]), fewest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Vec<DecisionCount>>,
     /// Per generated file, sorted by name.
     pub files: Vec<FileCoverage>,
     /// Everything not covered, sorted by file, line, kind.
@@ -107,8 +111,74 @@ impl CoverageReport {
             statement: self.statement,
             branch: self.branch,
             mcdc: self.mcdc,
+            decisions: self.decisions.clone(),
         }
     }
+}
+
+/// Decisions with one number of conditions. `covered`: for one
+/// condition, both outcomes taken (there MC/DC equals decision coverage);
+/// for more, every condition shown to affect the decision on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DecisionCount {
+    pub conditions: usize,
+    pub decisions: u64,
+    pub covered: u64,
+}
+
+/// The MC/DC figure with what it counts: the conditions of the decisions
+/// with two or more, and the one-condition decisions apart, where MC/DC
+/// equals decision coverage.
+pub fn mcdc_text(mcdc: &Ratio, decisions: &[DecisionCount]) -> String {
+    let multi: Vec<String> = decisions
+        .iter()
+        .filter(|d| d.conditions > 1)
+        .map(|d| format!("{} of {} conditions", d.decisions, d.conditions))
+        .collect();
+    let mut out = format!(
+        "{:.1} % ({}/{} conditions of the decisions with two or more: {})",
+        mcdc.percent(),
+        mcdc.covered,
+        mcdc.total,
+        if multi.is_empty() {
+            "none".to_string()
+        } else {
+            multi.join(", ")
+        }
+    );
+    if let Some(one) = decisions.iter().find(|d| d.conditions == 1) {
+        out.push_str(&format!(
+            "; the other {} decisions have one condition, where MC/DC equals decision \
+             coverage: {} took both outcomes",
+            one.decisions, one.covered
+        ));
+    }
+    out
+}
+
+/// Count `parsed`'s decisions of the generated `files` by conditions.
+fn decision_counts(parsed: &llvm::LlvmExport, files: &[GeneratedFile]) -> Vec<DecisionCount> {
+    let ours = |f: &str| files.iter().any(|g| g.name == f);
+    let mut by: std::collections::BTreeMap<usize, (u64, u64)> = Default::default();
+    for (file, _, both) in &parsed.single {
+        if ours(file) {
+            let e = by.entry(1).or_default();
+            e.0 += 1;
+            e.1 += u64::from(*both);
+        }
+    }
+    for d in parsed.decisions.iter().filter(|d| ours(&d.file)) {
+        let e = by.entry(d.conditions.len()).or_default();
+        e.0 += 1;
+        e.1 += u64::from(d.conditions.iter().all(|c| *c));
+    }
+    by.into_iter()
+        .map(|(conditions, (decisions, covered))| DecisionCount {
+            conditions,
+            decisions,
+            covered,
+        })
+        .collect()
 }
 
 /// Why a measurement could not be made.
@@ -238,10 +308,12 @@ pub fn measure(
 
     let mut mcdc_tool = None;
     let mut llvm_cov_version = None;
+    let mut decisions = None;
     if let Some(tools) = &llvm {
         let clang_dir = fresh_dir(root, CLANG_SUBDIR, files, &driver_text)?;
         let export = run_clang(tools, &clang_dir, files, &mut commands)?;
         let parsed = llvm::parse(&export).map_err(CoverageError::Parse)?;
+        decisions = Some(decision_counts(&parsed, files));
         for fc in &mut per_file {
             fc.mcdc = Some(Ratio {
                 covered: 0,
@@ -324,6 +396,7 @@ pub fn measure(
         statement,
         branch,
         mcdc,
+        decisions,
         files: per_file,
         uncovered,
         commands,
