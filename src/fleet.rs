@@ -11,6 +11,7 @@
 //! out = "audit/engine-a"         # the bundle directory
 //! targets = ["cortex-a53"]       # optional: verified beyond the profile's
 //! deviations = "dev.toml"        # optional
+//! review = "review.toml"         # optional, like --review
 //! oracle = "predictions.csv"     # optional
 //! random_rows = 256              # optional, like --random-rows
 //! seed = 0                       # optional, like --seed
@@ -63,6 +64,7 @@ struct EntryToml {
     #[serde(default)]
     targets: Option<Spanned<Vec<String>>>,
     deviations: Option<Spanned<String>>,
+    review: Option<Spanned<String>>,
     oracle: Option<Spanned<String>>,
     random_rows: Option<usize>,
     seed: Option<u64>,
@@ -203,6 +205,11 @@ pub fn plan(path: &Path) -> Result<Vec<Planned>, FleetError> {
             .as_ref()
             .map(|o| rel(o, "oracle", true))
             .transpose()?;
+        let review = e
+            .review
+            .as_ref()
+            .map(|r| rel(r, "review", true))
+            .transpose()?;
         let layout = match &e.layout {
             Some(l) => Layout::from_name(l.get_ref()).ok_or_else(|| {
                 err(
@@ -237,7 +244,13 @@ pub fn plan(path: &Path) -> Result<Vec<Planned>, FleetError> {
                 recategorizations,
                 extra_targets: extra,
                 qualification: None,
-                input_files: dev_path.iter().chain(oracle.iter()).cloned().collect(),
+                input_files: dev_path
+                    .iter()
+                    .chain(oracle.iter())
+                    .chain(review.iter())
+                    .cloned()
+                    .collect(),
+                review,
                 oracle,
                 seed: e.seed.unwrap_or(DEFAULT_SEED),
                 random_rows: e.random_rows.unwrap_or(DEFAULT_RANDOM_ROWS),
