@@ -188,6 +188,7 @@ fn one_changed_byte_in_any_file_is_caught_and_blamed_on_that_file() {
         layout::CHECK_SARIF,
         layout::CHECK_SUMMARY,
         layout::CHECK_PLAN,
+        layout::CHECK_REVIEW,
         "verify/host.json",
         "verify/cortex-m4f.json",
         layout::VECTORS,

@@ -129,6 +129,16 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<MergeOutcome,
     // The record: what does not follow from the evidence is the parts'
     // (equal in all of them), the rest is derived again.
     let first = &parts[0];
+    // The assumptions of use follow from the merged records, as certify
+    // and audit verify derive them.
+    for (path, bytes) in super::assumptions::bundle_files(&merged, &first.cert.options.nan_policy)
+        .map_err(|e| {
+        MergeError::Refused(format!(
+            "the merged records do not give the assumptions of use: {e}"
+        ))
+    })? {
+        merged.insert(path, bytes);
+    }
     let profile = super::consistency::named_profile(&first.cert, &first.files).map_err(|e| {
         MergeError::Refused(format!("{}: {}: {e}", first.name, layout::CERTIFICATION))
     })?;
@@ -333,7 +343,14 @@ fn join(path: &str, key: &str) -> String {
 /// Files of the merged bundle before sealing (rules 2-4 of the module
 /// documentation).
 fn merge_files(parts: &[Part], order: &[String]) -> Result<BTreeMap<String, Vec<u8>>, MergeError> {
-    let skip = |p: &str| super::seal::is_sealed_file(p) || p == layout::PARTIAL;
+    // Sealed files and the assumptions of use follow from the others and
+    // are derived again below.
+    let skip = |p: &str| {
+        super::seal::is_sealed_file(p)
+            || p == layout::PARTIAL
+            || p == layout::ASSUMPTIONS_JSON
+            || p == layout::ASSUMPTIONS_MD
+    };
     let paths: BTreeSet<&String> = parts
         .iter()
         .flat_map(|p| p.files.keys())
@@ -353,6 +370,27 @@ fn merge_files(parts: &[Part], order: &[String]) -> Result<BTreeMap<String, Vec<
             match holders.as_slice() {
                 [one] if one.targets.contains(&stem) => {
                     out.insert(path.clone(), one.files[path].clone());
+                    continue;
+                }
+                // A JSON file only some parts write (e.g. coverage/object.json,
+                // written when a part traced a bare-metal target): joined
+                // over the parts that hold it, by the same rules.
+                _ if path.ends_with(".json") => {
+                    let values: Vec<(&Part, Json)> = holders
+                        .iter()
+                        .map(|p| {
+                            serde_json::from_slice(&p.files[path])
+                                .map(|v| (*p, v))
+                                .map_err(|e| MergeError::Refused(format!("{}/{path}: {e}", p.name)))
+                        })
+                        .collect::<Result<_, _>>()?;
+                    let refs: Vec<(&Part, &Json)> = values.iter().map(|(p, v)| (*p, v)).collect();
+                    let merged = merge_value("", &refs, order).map_err(|e| {
+                        MergeError::Refused(format!("{path} (held by some parts only): {e}"))
+                    })?;
+                    let bytes = super::seal::json_bytes(&merged)
+                        .map_err(|e| MergeError::Write(format!("serialising {path}: {e}")))?;
+                    out.insert(path.clone(), bytes);
                     continue;
                 }
                 _ => {

@@ -321,11 +321,13 @@ fn materialise(cons: &[Option<Interval>], base: &[f32]) -> Option<Vec<f32>> {
 }
 
 /// Does `row` carry a NaN in feature `f` and, in every other feature the
-/// constraints name, a number inside them?
+/// constraints name, a value that follows the path (a number inside them,
+/// or NaN where no number can and every decision lets NaN through)?
 fn carries_nan_to(row: &[f32], f: usize, cons: &[Option<Interval>]) -> bool {
     row[f].is_nan()
         && cons.iter().enumerate().all(|(g, c)| match c {
-            Some(i) if g != f => row[g] >= i.lo && row[g] <= i.hi,
+            Some(i) if g != f && i.lo <= i.hi => row[g] >= i.lo && row[g] <= i.hi,
+            Some(i) if g != f => i.nan_ok && row[g].is_nan(),
             _ => true,
         })
 }
@@ -334,10 +336,10 @@ fn carries_nan_to(row: &[f32], f: usize, cons: &[Option<Interval>]) -> bool {
 /// other feature its path tests, a number that follows the path, unless an
 /// earlier row is such a row: wherever a NaN can reach the split, it then
 /// does, and the generated code's NaN test there is exercised both ways.
-/// The rows depend on the thresholds and operators only, never on the
-/// missing directions, so a frontend that misreads a direction still
-/// derives the same vectors (and the framework oracle made on them still
-/// applies).
+/// The rows depend on the thresholds and operators only, not on the
+/// missing directions (except where a path's other feature can only be NaN),
+/// so a frontend that misreads a direction still derives the same vectors
+/// (and the framework oracle made on them still applies).
 fn missing_value_rows(ens: &Ensemble, base: &[f32], existing: &[Vec<f32>]) -> Vec<Vec<f32>> {
     let mut out: Vec<Vec<f32>> = Vec::new();
     for (ti, tree) in ens.trees.iter().enumerate() {
@@ -351,9 +353,6 @@ fn missing_value_rows(ens: &Ensemble, base: &[f32], existing: &[Vec<f32>]) -> Ve
                 continue;
             }
             cons[f] = None;
-            if cons.iter().flatten().any(|i| i.lo > i.hi) {
-                continue; // no number follows the path in another feature
-            }
             if existing
                 .iter()
                 .chain(out.iter())

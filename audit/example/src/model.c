@@ -8,9 +8,10 @@
  * target and equal to timber's reference evaluator.
  *
  * Layout: branches. Each tree is one function holding an if/else nest
- * with its thresholds and leaf values as float literals; a missing (NaN)
- * input falls into the else branch of every comparison, which is written
- * so that branch is the split's missing direction.
+ * with its thresholds and leaf values as float literals; where a missing
+ * (NaN) input can reach a split it is tested first (timber_is_nan) and
+ * sent the split's missing direction, so no NaN meets an ordered
+ * comparison.
  */
 #include <float.h>
 #include <stdbool.h>
@@ -50,15 +51,15 @@
  * it is never NaN, never above the upper clamp, never below the lower
  * clamp, |k| <= 120 (2^k needs no pre-scaling).
  */
-#define TIMBER_LOG2E (1.442695e0f)
-#define TIMBER_LN2_HI (6.9314575e-1f)
-#define TIMBER_LN2_LO (1.4286068e-6f)
-#define TIMBER_EXP_C2 (5e-1f)
-#define TIMBER_EXP_C3 (1.6666667e-1f)
-#define TIMBER_EXP_C4 (4.1666668e-2f)
-#define TIMBER_EXP_C5 (8.333334e-3f)
-#define TIMBER_EXP_C6 (1.3888889e-3f)
-#define TIMBER_EXP_C7 (1.984127e-4f)
+#define TIMBER_LOG2E (0x1.715476p+0f)
+#define TIMBER_LN2_HI (0x1.62e4p-1f)
+#define TIMBER_LN2_LO (0x1.7f7d1cp-20f)
+#define TIMBER_EXP_C2 (0x1p-1f)
+#define TIMBER_EXP_C3 (0x1.555556p-3f)
+#define TIMBER_EXP_C4 (0x1.555556p-5f)
+#define TIMBER_EXP_C5 (0x1.111112p-7f)
+#define TIMBER_EXP_C6 (0x1.6c16c2p-10f)
+#define TIMBER_EXP_C7 (0x1.a01a02p-13f)
 /* 2^k = timber_pow2[k + TIMBER_POW2_BIAS] for -25 <= k <= 24, every k this
  * model's exp can scale by: exact powers of two. */
 #define TIMBER_POW2_BIAS ((int32_t)25)
@@ -67,56 +68,56 @@
 static timber_float32_t timber_exp(timber_float32_t x)
 {
     static const timber_float32_t timber_pow2[TIMBER_POW2_N] = {
-        2.9802322e-8f, /* 2^-25 */
-        5.9604645e-8f, /* 2^-24 */
-        1.1920929e-7f, /* 2^-23 */
-        2.3841858e-7f, /* 2^-22 */
-        4.7683716e-7f, /* 2^-21 */
-        9.536743e-7f, /* 2^-20 */
-        1.9073486e-6f, /* 2^-19 */
-        3.8146973e-6f, /* 2^-18 */
-        7.6293945e-6f, /* 2^-17 */
-        1.5258789e-5f, /* 2^-16 */
-        3.0517578e-5f, /* 2^-15 */
-        6.1035156e-5f, /* 2^-14 */
-        1.2207031e-4f, /* 2^-13 */
-        2.4414063e-4f, /* 2^-12 */
-        4.8828125e-4f, /* 2^-11 */
-        9.765625e-4f, /* 2^-10 */
-        1.953125e-3f, /* 2^-9 */
-        3.90625e-3f, /* 2^-8 */
-        7.8125e-3f, /* 2^-7 */
-        1.5625e-2f, /* 2^-6 */
-        3.125e-2f, /* 2^-5 */
-        6.25e-2f, /* 2^-4 */
-        1.25e-1f, /* 2^-3 */
-        2.5e-1f, /* 2^-2 */
-        5e-1f, /* 2^-1 */
-        1e0f, /* 2^0 */
-        2e0f, /* 2^1 */
-        4e0f, /* 2^2 */
-        8e0f, /* 2^3 */
-        1.6e1f, /* 2^4 */
-        3.2e1f, /* 2^5 */
-        6.4e1f, /* 2^6 */
-        1.28e2f, /* 2^7 */
-        2.56e2f, /* 2^8 */
-        5.12e2f, /* 2^9 */
-        1.024e3f, /* 2^10 */
-        2.048e3f, /* 2^11 */
-        4.096e3f, /* 2^12 */
-        8.192e3f, /* 2^13 */
-        1.6384e4f, /* 2^14 */
-        3.2768e4f, /* 2^15 */
-        6.5536e4f, /* 2^16 */
-        1.31072e5f, /* 2^17 */
-        2.62144e5f, /* 2^18 */
-        5.24288e5f, /* 2^19 */
-        1.048576e6f, /* 2^20 */
-        2.097152e6f, /* 2^21 */
-        4.194304e6f, /* 2^22 */
-        8.388608e6f, /* 2^23 */
-        1.6777216e7f /* 2^24 */
+        0x1p-25f, /* 2^-25 */
+        0x1p-24f, /* 2^-24 */
+        0x1p-23f, /* 2^-23 */
+        0x1p-22f, /* 2^-22 */
+        0x1p-21f, /* 2^-21 */
+        0x1p-20f, /* 2^-20 */
+        0x1p-19f, /* 2^-19 */
+        0x1p-18f, /* 2^-18 */
+        0x1p-17f, /* 2^-17 */
+        0x1p-16f, /* 2^-16 */
+        0x1p-15f, /* 2^-15 */
+        0x1p-14f, /* 2^-14 */
+        0x1p-13f, /* 2^-13 */
+        0x1p-12f, /* 2^-12 */
+        0x1p-11f, /* 2^-11 */
+        0x1p-10f, /* 2^-10 */
+        0x1p-9f, /* 2^-9 */
+        0x1p-8f, /* 2^-8 */
+        0x1p-7f, /* 2^-7 */
+        0x1p-6f, /* 2^-6 */
+        0x1p-5f, /* 2^-5 */
+        0x1p-4f, /* 2^-4 */
+        0x1p-3f, /* 2^-3 */
+        0x1p-2f, /* 2^-2 */
+        0x1p-1f, /* 2^-1 */
+        0x1p+0f, /* 2^0 */
+        0x1p+1f, /* 2^1 */
+        0x1p+2f, /* 2^2 */
+        0x1p+3f, /* 2^3 */
+        0x1p+4f, /* 2^4 */
+        0x1p+5f, /* 2^5 */
+        0x1p+6f, /* 2^6 */
+        0x1p+7f, /* 2^7 */
+        0x1p+8f, /* 2^8 */
+        0x1p+9f, /* 2^9 */
+        0x1p+10f, /* 2^10 */
+        0x1p+11f, /* 2^11 */
+        0x1p+12f, /* 2^12 */
+        0x1p+13f, /* 2^13 */
+        0x1p+14f, /* 2^14 */
+        0x1p+15f, /* 2^15 */
+        0x1p+16f, /* 2^16 */
+        0x1p+17f, /* 2^17 */
+        0x1p+18f, /* 2^18 */
+        0x1p+19f, /* 2^19 */
+        0x1p+20f, /* 2^20 */
+        0x1p+21f, /* 2^21 */
+        0x1p+22f, /* 2^22 */
+        0x1p+23f, /* 2^23 */
+        0x1p+24f /* 2^24 */
     };
     timber_float32_t result;
     {
@@ -183,67 +184,79 @@ static void timber_acc_finish(const timber_acc_t *acc, timber_float32_t out[TIMB
     }
 }
 
+/*
+ * A missing value: x != x holds for NaN only. The equality operators are
+ * quiet (no floating-point exception for a quiet NaN), so each split a
+ * NaN can reach tests this first and compares with its threshold (an
+ * ordered comparison, which raises the invalid exception on NaN) only when
+ * x is a number.
+ */
+static bool timber_is_nan(timber_float32_t x)
+{
+    return (x != x);
+}
+
 /* Tree 0 (group 0): the value of the leaf in reaches. */
 static timber_float32_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -9.83309e-1f) { /* tree 0 node 0 */
-        if (in[0U] < -4.177251e-2f) { /* tree 0 node 2 */
-            if (in[4U] < 7.4143977e0f) { /* tree 0 node 5 */
-                if (in[1U] < 1.1638029e0f) { /* tree 0 node 11 */
-                    v = -2.1328007e-1f; /* tree 0 node 23 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.f77446p-1f)) { /* tree 0 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.6fbd2ep-1f)) { /* tree 0 node 1 */
+            if (in[0U] < 0x1.094908p-2f) { /* tree 0 node 3 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.132702p+8f)) { /* tree 0 node 7 */
+                    v = -0x1.1a3c5ap-1f; /* tree 0 node 15 */
                 } else {
-                    v = 2.9816458e-1f; /* tree 0 node 24 */
+                    v = -0x1.a48f6p-3f; /* tree 0 node 16 */
                 }
             } else {
-                if (in[1U] < 4.3882546e0f) { /* tree 0 node 12 */
-                    v = -5.173759e-1f; /* tree 0 node 25 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1p+3f)) { /* tree 0 node 8 */
+                    v = -0x1.b56644p-2f; /* tree 0 node 17 */
                 } else {
-                    v = -1.4262526e-1f; /* tree 0 node 26 */
+                    v = 0x1.697d82p-6f; /* tree 0 node 18 */
                 }
             }
         } else {
-            if (in[4U] < 7.4143977e0f) { /* tree 0 node 6 */
-                if (in[2U] < 3e0f) { /* tree 0 node 13 */
-                    v = 3.9139017e-1f; /* tree 0 node 27 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 0 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.285812p+2f)) { /* tree 0 node 9 */
+                    v = -0x1.89e83cp-4f; /* tree 0 node 19 */
                 } else {
-                    v = 5.6384426e-1f; /* tree 0 node 28 */
+                    v = 0x1.78070cp-2f; /* tree 0 node 20 */
                 }
             } else {
-                if (in[0U] < 1.7751478e0f) { /* tree 0 node 14 */
-                    v = -1.2994358e-1f; /* tree 0 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c7684cp+2f)) { /* tree 0 node 10 */
+                    v = -0x1.0c6f3ep-1f; /* tree 0 node 21 */
                 } else {
-                    v = 5.0204766e-1f; /* tree 0 node 30 */
+                    v = -0x1.b1f5f2p-3f; /* tree 0 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 7.182402e-1f) { /* tree 0 node 1 */
-            if (in[0U] < 2.5906765e-1f) { /* tree 0 node 3 */
-                if (in[3U] >= 2.7515237e2f) { /* tree 0 node 7 */
-                    v = -2.0535159e-1f; /* tree 0 node 16 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.56334ep-5f)) { /* tree 0 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 0 node 5 */
+                if (in[1U] < 0x1.29eefcp+0f) { /* tree 0 node 11 */
+                    v = -0x1.b4cc2ep-3f; /* tree 0 node 23 */
                 } else {
-                    v = -5.512417e-1f; /* tree 0 node 15 */
+                    v = 0x1.31520ep-2f; /* tree 0 node 24 */
                 }
             } else {
-                if (in[2U] >= 8e0f) { /* tree 0 node 8 */
-                    v = 2.2063615e-2f; /* tree 0 node 18 */
+                if (in[1U] < 0x1.18d92ap+2f) { /* tree 0 node 12 */
+                    v = -0x1.08e57ep-1f; /* tree 0 node 25 */
                 } else {
-                    v = -4.2714792e-1f; /* tree 0 node 17 */
+                    v = -0x1.2418b6p-3f; /* tree 0 node 26 */
                 }
             }
         } else {
-            if (in[4U] < 7.4143977e0f) { /* tree 0 node 4 */
-                if (in[1U] >= -4.6303754e0f) { /* tree 0 node 9 */
-                    v = 3.6721438e-1f; /* tree 0 node 20 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 0 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 0 node 13 */
+                    v = 0x1.90c896p-2f; /* tree 0 node 27 */
                 } else {
-                    v = -9.616874e-2f; /* tree 0 node 19 */
+                    v = 0x1.20b032p-1f; /* tree 0 node 28 */
                 }
             } else {
-                if (in[0U] < 7.115741e0f) { /* tree 0 node 10 */
-                    v = -5.242862e-1f; /* tree 0 node 21 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c67016p+0f)) { /* tree 0 node 14 */
+                    v = -0x1.0a1fdcp-3f; /* tree 0 node 29 */
                 } else {
-                    v = -2.1189488e-1f; /* tree 0 node 22 */
+                    v = 0x1.010c64p-1f; /* tree 0 node 30 */
                 }
             }
         }
@@ -255,63 +268,63 @@ static timber_float32_t timber_tree_0(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -1.8973197e0f) { /* tree 1 node 0 */
-        if (in[0U] < 3.104512e-1f) { /* tree 1 node 2 */
-            if (in[4U] < 1.3083535e-1f) { /* tree 1 node 5 */
-                if (in[2U] >= 7e0f) { /* tree 1 node 11 */
-                    v = 4.9909332e-1f; /* tree 1 node 24 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.e5b6bep+0f)) { /* tree 1 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c7684cp+2f)) { /* tree 1 node 1 */
+            if (in[0U] < 0x1.5976ecp-3f) { /* tree 1 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.3e17a8p+1f)) { /* tree 1 node 7 */
+                    v = -0x1.d33ce6p-2f; /* tree 1 node 15 */
                 } else {
-                    v = 7.285527e-2f; /* tree 1 node 23 */
+                    v = -0x1.4361fap-2f; /* tree 1 node 16 */
                 }
             } else {
-                if (in[1U] < 2.5477948e0f) { /* tree 1 node 12 */
-                    v = -2.8881752e-1f; /* tree 1 node 25 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.aae72ep+7f)) { /* tree 1 node 8 */
+                    v = -0x1.07a648p-2f; /* tree 1 node 17 */
                 } else {
-                    v = 4.5842446e-2f; /* tree 1 node 26 */
+                    v = 0x1.60d6cap-3f; /* tree 1 node 18 */
                 }
             }
         } else {
-            if (in[4U] >= -1.9023865e0f) { /* tree 1 node 6 */
-                if (in[0U] >= 2.0084786e0f) { /* tree 1 node 14 */
-                    v = 6.33173e-2f; /* tree 1 node 30 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.194b08p+1f)) { /* tree 1 node 4 */
+                if (!timber_is_nan(in[1U])) { /* tree 1 node 9 */
+                    v = 0x1.957076p-2f; /* tree 1 node 19 */
                 } else {
-                    v = 4.2800397e-1f; /* tree 1 node 29 */
+                    v = 0x1.598c4ap-3f; /* tree 1 node 20 */
                 }
             } else {
-                if (in[0U] < 7.115741e0f) { /* tree 1 node 13 */
-                    v = -6.6699326e-2f; /* tree 1 node 27 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 1 node 10 */
+                    v = -0x1.93e46ep-2f; /* tree 1 node 21 */
                 } else {
-                    v = 4.4965246e-1f; /* tree 1 node 28 */
+                    v = -0x1.9aea68p-5f; /* tree 1 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 7.115741e0f) { /* tree 1 node 1 */
-            if (in[0U] < 1.6868386e-1f) { /* tree 1 node 3 */
-                if (in[1U] >= -2.485097e0f) { /* tree 1 node 7 */
-                    v = -3.1580344e-1f; /* tree 1 node 16 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.3de6ecp-2f)) { /* tree 1 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.0bf368p-3f)) { /* tree 1 node 5 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 1 node 11 */
+                    v = 0x1.2a6a4ap-4f; /* tree 1 node 23 */
                 } else {
-                    v = -4.56287e-1f; /* tree 1 node 15 */
+                    v = 0x1.ff1252p-2f; /* tree 1 node 24 */
                 }
             } else {
-                if (in[3U] >= 2.1345152e2f) { /* tree 1 node 8 */
-                    v = 1.7228468e-1f; /* tree 1 node 18 */
+                if (in[1U] < 0x1.461e24p+1f) { /* tree 1 node 12 */
+                    v = -0x1.27bfc8p-2f; /* tree 1 node 25 */
                 } else {
-                    v = -2.5747025e-1f; /* tree 1 node 17 */
+                    v = 0x1.778a94p-5f; /* tree 1 node 26 */
                 }
             }
         } else {
-            if (in[4U] < 2.1976023e0f) { /* tree 1 node 4 */
-                if (in[1U] < -1.8973197e0f) { /* tree 1 node 9 */
-                    v = 3.9593682e-1f; /* tree 1 node 19 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.e702cep+0f)) { /* tree 1 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c7684cp+2f)) { /* tree 1 node 13 */
+                    v = -0x1.11335p-4f; /* tree 1 node 27 */
                 } else {
-                    v = 1.6872461e-1f; /* tree 1 node 20 */
+                    v = 0x1.cc71b2p-2f; /* tree 1 node 28 */
                 }
             } else {
-                if (in[2U] < 6e0f) { /* tree 1 node 10 */
-                    v = -3.9442608e-1f; /* tree 1 node 21 */
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.0115d4p+1f)) { /* tree 1 node 14 */
+                    v = 0x1.b646acp-2f; /* tree 1 node 29 */
                 } else {
-                    v = -5.01606e-2f; /* tree 1 node 22 */
+                    v = 0x1.0359p-4f; /* tree 1 node 30 */
                 }
             }
         }
@@ -323,63 +336,63 @@ static timber_float32_t timber_tree_1(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= 3.8077617e-1f) { /* tree 2 node 0 */
-        if (in[0U] < -6.7827207e-1f) { /* tree 2 node 2 */
-            if (in[4U] < 1.4709128e-1f) { /* tree 2 node 5 */
-                if (in[2U] < 5e0f) { /* tree 2 node 11 */
-                    v = -9.305879e-2f; /* tree 2 node 23 */
+    if (timber_is_nan(in[1U]) || (in[1U] < 0x1.85ea3p-2f)) { /* tree 2 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.45b652p-1f)) { /* tree 2 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 2 node 3 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.95e07ep+7f)) { /* tree 2 node 7 */
+                    v = -0x1.846576p-2f; /* tree 2 node 15 */
                 } else {
-                    v = 3.363602e-1f; /* tree 2 node 24 */
+                    v = -0x1.e886eep-4f; /* tree 2 node 16 */
                 }
             } else {
-                if (in[3U] < 1.2716451e2f) { /* tree 2 node 12 */
-                    v = -4.4912237e-1f; /* tree 2 node 25 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.32279p+1f)) { /* tree 2 node 8 */
+                    v = -0x1.fc64fcp-3f; /* tree 2 node 17 */
                 } else {
-                    v = -1.1294944e-2f; /* tree 2 node 26 */
+                    v = 0x1.050472p-2f; /* tree 2 node 18 */
                 }
             }
         } else {
-            if (in[4U] < 7.4143977e0f) { /* tree 2 node 6 */
-                if (in[2U] < 3e0f) { /* tree 2 node 13 */
-                    v = 2.3610504e-1f; /* tree 2 node 27 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.3ca3c4p+0f)) { /* tree 2 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.d019bcp+0f)) { /* tree 2 node 9 */
+                    v = -0x1.7d983p-2f; /* tree 2 node 19 */
                 } else {
-                    v = 4.1041175e-1f; /* tree 2 node 28 */
+                    v = -0x1.0017fap-5f; /* tree 2 node 20 */
                 }
             } else {
-                if (in[0U] < 3.5921898e-1f) { /* tree 2 node 14 */
-                    v = -2.9093766e-1f; /* tree 2 node 29 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.2370ecp+2f)) { /* tree 2 node 10 */
+                    v = -0x1.c5f3e8p-5f; /* tree 2 node 21 */
                 } else {
-                    v = 2.6075253e-1f; /* tree 2 node 30 */
+                    v = 0x1.17cd5ep-2f; /* tree 2 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 6.361566e-1f) { /* tree 2 node 1 */
-            if (in[2U] >= 9e0f) { /* tree 2 node 3 */
-                if (in[1U] >= -2.3918324e0f) { /* tree 2 node 8 */
-                    v = 2.5489977e-1f; /* tree 2 node 18 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b467ap-1f)) { /* tree 2 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.2d3e32p-3f)) { /* tree 2 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 2 node 11 */
+                    v = -0x1.7d2b36p-4f; /* tree 2 node 23 */
                 } else {
-                    v = -2.4823949e-1f; /* tree 2 node 17 */
+                    v = 0x1.586ecep-2f; /* tree 2 node 24 */
                 }
             } else {
-                if (in[3U] >= 2.0293846e2f) { /* tree 2 node 7 */
-                    v = -1.19269304e-1f; /* tree 2 node 16 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.fca876p+6f)) { /* tree 2 node 12 */
+                    v = -0x1.cbe6bcp-2f; /* tree 2 node 25 */
                 } else {
-                    v = -3.792933e-1f; /* tree 2 node 15 */
+                    v = -0x1.721cdcp-7f; /* tree 2 node 26 */
                 }
             }
         } else {
-            if (in[4U] >= -1.2368739e0f) { /* tree 2 node 4 */
-                if (in[1U] >= -4.553767e0f) { /* tree 2 node 10 */
-                    v = 2.7324435e-1f; /* tree 2 node 22 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 2 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 2 node 13 */
+                    v = 0x1.e38b0ap-3f; /* tree 2 node 27 */
                 } else {
-                    v = -5.5414155e-2f; /* tree 2 node 21 */
+                    v = 0x1.a442fap-2f; /* tree 2 node 28 */
                 }
             } else {
-                if (in[0U] < 1.8128927e0f) { /* tree 2 node 9 */
-                    v = -3.7265086e-1f; /* tree 2 node 19 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.6fd71ap-2f)) { /* tree 2 node 14 */
+                    v = -0x1.29eb9p-2f; /* tree 2 node 29 */
                 } else {
-                    v = -3.1261433e-2f; /* tree 2 node 20 */
+                    v = 0x1.0b02b6p-2f; /* tree 2 node 30 */
                 }
             }
         }
@@ -391,63 +404,63 @@ static timber_float32_t timber_tree_2(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= 3.8077617e-1f) { /* tree 3 node 0 */
-        if (in[0U] < -6.7827207e-1f) { /* tree 3 node 2 */
-            if (in[4U] < 1.4709128e-1f) { /* tree 3 node 5 */
-                if (in[3U] >= 2.881995e1f) { /* tree 3 node 11 */
-                    v = 3.3171266e-1f; /* tree 3 node 24 */
+    if (timber_is_nan(in[1U]) || (in[1U] < 0x1.85ea3p-2f)) { /* tree 3 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c7684cp+2f)) { /* tree 3 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 3 node 3 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 3 node 7 */
+                    v = -0x1.2d2208p-2f; /* tree 3 node 15 */
                 } else {
-                    v = -6.394388e-2f; /* tree 3 node 23 */
+                    v = 0x1.b7eedep-5f; /* tree 3 node 16 */
                 }
             } else {
-                if (in[3U] < 8.339836e1f) { /* tree 3 node 12 */
-                    v = -3.705005e-1f; /* tree 3 node 25 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.f6a7ecp+0f)) { /* tree 3 node 8 */
+                    v = -0x1.827ab6p-2f; /* tree 3 node 17 */
                 } else {
-                    v = -3.173346e-2f; /* tree 3 node 26 */
+                    v = 0x1.24f9ccp-4f; /* tree 3 node 18 */
                 }
             }
         } else {
-            if (in[4U] < 7.4143977e0f) { /* tree 3 node 6 */
-                if (in[2U] < 3e0f) { /* tree 3 node 13 */
-                    v = 1.8403941e-1f; /* tree 3 node 27 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.512ecap+1f)) { /* tree 3 node 4 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 3 node 9 */
+                    v = 0x1.df3676p-8f; /* tree 3 node 19 */
                 } else {
-                    v = 3.5682446e-1f; /* tree 3 node 28 */
+                    v = 0x1.1b69aap-2f; /* tree 3 node 20 */
                 }
             } else {
-                if (in[0U] < 4.3145105e-1f) { /* tree 3 node 14 */
-                    v = -2.148555e-1f; /* tree 3 node 29 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.1e8042p+1f)) { /* tree 3 node 10 */
+                    v = -0x1.a5fecap-3f; /* tree 3 node 21 */
                 } else {
-                    v = 2.0636038e-1f; /* tree 3 node 30 */
+                    v = 0x1.39dc9p-2f; /* tree 3 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 7.115741e0f) { /* tree 3 node 1 */
-            if (in[2U] >= 7e0f) { /* tree 3 node 3 */
-                if (in[4U] >= -1.9634998e0f) { /* tree 3 node 8 */
-                    v = 7.152729e-2f; /* tree 3 node 18 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b467ap-1f)) { /* tree 3 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.2d3e32p-3f)) { /* tree 3 node 5 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.cd1e84p+4f)) { /* tree 3 node 11 */
+                    v = -0x1.05ea04p-4f; /* tree 3 node 23 */
                 } else {
-                    v = -3.7742123e-1f; /* tree 3 node 17 */
+                    v = 0x1.53ac7cp-2f; /* tree 3 node 24 */
                 }
             } else {
-                if (in[3U] >= 2.5231477e2f) { /* tree 3 node 7 */
-                    v = 5.3702768e-2f; /* tree 3 node 16 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.4d97ecp+6f)) { /* tree 3 node 12 */
+                    v = -0x1.7b647cp-2f; /* tree 3 node 25 */
                 } else {
-                    v = -2.9407513e-1f; /* tree 3 node 15 */
+                    v = -0x1.03f5e4p-5f; /* tree 3 node 26 */
                 }
             }
         } else {
-            if (in[4U] < 2.6342404e0f) { /* tree 3 node 4 */
-                if (in[2U] < 2e0f) { /* tree 3 node 9 */
-                    v = 7.312206e-3f; /* tree 3 node 19 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 3 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 3 node 13 */
+                    v = 0x1.78e9a8p-3f; /* tree 3 node 27 */
                 } else {
-                    v = 2.7677026e-1f; /* tree 3 node 20 */
+                    v = 0x1.6d6364p-2f; /* tree 3 node 28 */
                 }
             } else {
-                if (in[1U] >= -2.238289e0f) { /* tree 3 node 10 */
-                    v = 3.0650544e-1f; /* tree 3 node 22 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.b9ce4ep-2f)) { /* tree 3 node 14 */
+                    v = -0x1.b8062ap-3f; /* tree 3 node 29 */
                 } else {
-                    v = -2.0605238e-1f; /* tree 3 node 21 */
+                    v = 0x1.a6a046p-3f; /* tree 3 node 30 */
                 }
             }
         }
@@ -459,63 +472,63 @@ static timber_float32_t timber_tree_3(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -3.370606e0f) { /* tree 4 node 0 */
-        if (in[0U] < -3.9348108e-1f) { /* tree 4 node 2 */
-            if (in[1U] < 2.6524198e0f) { /* tree 4 node 5 */
-                if (in[3U] >= 1.9841913e2f) { /* tree 4 node 11 */
-                    v = 8.750456e-2f; /* tree 4 node 24 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.af7004p+1f)) { /* tree 4 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.a859bcp-1f)) { /* tree 4 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] < 0x1.23f1fp+8f)) { /* tree 4 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.c9430ap+6f)) { /* tree 4 node 7 */
+                    v = -0x1.723716p-2f; /* tree 4 node 15 */
                 } else {
-                    v = -2.8962672e-1f; /* tree 4 node 23 */
+                    v = -0x1.f5e7a6p-3f; /* tree 4 node 16 */
                 }
             } else {
-                if (in[4U] < 5.872178e-1f) { /* tree 4 node 12 */
-                    v = 2.7018496e-1f; /* tree 4 node 25 */
+                if (in[0U] < -0x1.1f22c6p-3f) { /* tree 4 node 8 */
+                    v = -0x1.2ea77ep-2f; /* tree 4 node 17 */
                 } else {
-                    v = -1.1496763e-1f; /* tree 4 node 26 */
+                    v = 0x1.b99ceap-3f; /* tree 4 node 18 */
                 }
             }
         } else {
-            if (in[4U] >= -1.7929864e0f) { /* tree 4 node 6 */
-                if (in[2U] < 3e0f) { /* tree 4 node 14 */
-                    v = 5.6301616e-2f; /* tree 4 node 29 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.c04dd2p+6f)) { /* tree 4 node 4 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 4 node 9 */
+                    v = -0x1.dc6074p-3f; /* tree 4 node 19 */
                 } else {
-                    v = 2.967125e-1f; /* tree 4 node 30 */
+                    v = 0x1.34d0b8p-3f; /* tree 4 node 20 */
                 }
             } else {
-                if (in[0U] < 7.115741e0f) { /* tree 4 node 13 */
-                    v = -1.3739029e-1f; /* tree 4 node 27 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.d032e8p-1f)) { /* tree 4 node 10 */
+                    v = -0x1.0a8824p-3f; /* tree 4 node 21 */
                 } else {
-                    v = 2.9822525e-1f; /* tree 4 node 28 */
+                    v = 0x1.586b48p-3f; /* tree 4 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 8.288096e-1f) { /* tree 4 node 1 */
-            if (in[3U] >= 2.9194507e2f) { /* tree 4 node 3 */
-                if (in[0U] < -1.4020304e-1f) { /* tree 4 node 8 */
-                    v = -2.955608e-1f; /* tree 4 node 17 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.92ecb4p-2f)) { /* tree 4 node 2 */
+            if (in[1U] < 0x1.53827ep+1f) { /* tree 4 node 5 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.8cd698p+7f)) { /* tree 4 node 11 */
+                    v = -0x1.2893e8p-2f; /* tree 4 node 23 */
                 } else {
-                    v = 2.1563132e-1f; /* tree 4 node 18 */
+                    v = 0x1.666b2ep-4f; /* tree 4 node 24 */
                 }
             } else {
-                if (in[3U] < 1.1431547e2f) { /* tree 4 node 7 */
-                    v = -3.6153826e-1f; /* tree 4 node 15 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.2ca7dp-1f)) { /* tree 4 node 12 */
+                    v = 0x1.14ab5ep-2f; /* tree 4 node 25 */
                 } else {
-                    v = -2.4507074e-1f; /* tree 4 node 16 */
+                    v = -0x1.d6e84cp-4f; /* tree 4 node 26 */
                 }
             }
         } else {
-            if (in[3U] < 1.12076e2f) { /* tree 4 node 4 */
-                if (in[2U] >= 9e0f) { /* tree 4 node 9 */
-                    v = 1.5078872e-1f; /* tree 4 node 20 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.cb0128p+0f)) { /* tree 4 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c7684cp+2f)) { /* tree 4 node 13 */
+                    v = -0x1.196014p-3f; /* tree 4 node 27 */
                 } else {
-                    v = -2.3260584e-1f; /* tree 4 node 19 */
+                    v = 0x1.3161f6p-2f; /* tree 4 node 28 */
                 }
             } else {
-                if (in[4U] >= -9.066384e-1f) { /* tree 4 node 10 */
-                    v = 1.6817337e-1f; /* tree 4 node 22 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 4 node 14 */
+                    v = 0x1.cd390cp-5f; /* tree 4 node 29 */
                 } else {
-                    v = -1.3014248e-1f; /* tree 4 node 21 */
+                    v = 0x1.2fd566p-2f; /* tree 4 node 30 */
                 }
             }
         }
@@ -527,63 +540,63 @@ static timber_float32_t timber_tree_4(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= 1.8796237e0f) { /* tree 5 node 0 */
-        if (in[0U] < -1.3153863e-1f) { /* tree 5 node 2 */
-            if (in[4U] < 7.4143977e0f) { /* tree 5 node 5 */
-                if (in[2U] < 5e0f) { /* tree 5 node 11 */
-                    v = -9.7957864e-2f; /* tree 5 node 23 */
+    if (timber_is_nan(in[1U]) || (in[1U] < 0x1.e12f04p+0f)) { /* tree 5 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.3de6ecp-2f)) { /* tree 5 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 5 node 3 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.2f6252p+7f)) { /* tree 5 node 7 */
+                    v = -0x1.33dc44p-2f; /* tree 5 node 15 */
                 } else {
-                    v = 2.850868e-1f; /* tree 5 node 24 */
+                    v = -0x1.ae8f2ep-5f; /* tree 5 node 16 */
                 }
             } else {
-                if (in[3U] < 1.9841913e2f) { /* tree 5 node 12 */
-                    v = -2.9429793e-1f; /* tree 5 node 25 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.32279p+1f)) { /* tree 5 node 8 */
+                    v = -0x1.ba0e22p-3f; /* tree 5 node 17 */
                 } else {
-                    v = 2.7726365e-2f; /* tree 5 node 26 */
+                    v = 0x1.7ee47ep-3f; /* tree 5 node 18 */
                 }
             }
         } else {
-            if (in[2U] < 2e0f) { /* tree 5 node 6 */
-                if (in[4U] < 2.1207163e0f) { /* tree 5 node 13 */
-                    v = 3.1649464e-1f; /* tree 5 node 27 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.aa9242p+1f)) { /* tree 5 node 4 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 5 node 9 */
+                    v = -0x1.b6854cp-3f; /* tree 5 node 19 */
                 } else {
-                    v = -2.7416527e-1f; /* tree 5 node 28 */
+                    v = 0x1.a8bc52p-7f; /* tree 5 node 20 */
                 }
             } else {
-                if (in[1U] < 1.9643795e0f) { /* tree 5 node 14 */
-                    v = 5.8291458e-2f; /* tree 5 node 29 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.cb0128p+0f)) { /* tree 5 node 10 */
+                    v = -0x1.eb02d8p-5f; /* tree 5 node 21 */
                 } else {
-                    v = 3.397447e-1f; /* tree 5 node 30 */
+                    v = 0x1.c34c5cp-3f; /* tree 5 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 3.104512e-1f) { /* tree 5 node 1 */
-            if (in[2U] >= 9e0f) { /* tree 5 node 3 */
-                if (in[1U] >= -2.3918324e0f) { /* tree 5 node 8 */
-                    v = 1.8695925e-1f; /* tree 5 node 18 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.0d642p-3f)) { /* tree 5 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 5 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 5 node 11 */
+                    v = -0x1.913c44p-4f; /* tree 5 node 23 */
                 } else {
-                    v = -2.1584727e-1f; /* tree 5 node 17 */
+                    v = 0x1.23edccp-2f; /* tree 5 node 24 */
                 }
             } else {
-                if (in[3U] >= 1.5169203e2f) { /* tree 5 node 7 */
-                    v = -5.2558508e-2f; /* tree 5 node 16 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.8cd698p+7f)) { /* tree 5 node 12 */
+                    v = -0x1.2d5c7p-2f; /* tree 5 node 25 */
                 } else {
-                    v = -3.0064493e-1f; /* tree 5 node 15 */
+                    v = 0x1.c644cep-6f; /* tree 5 node 26 */
                 }
             }
         } else {
-            if (in[1U] >= -3.3325884e0f) { /* tree 5 node 4 */
-                if (in[4U] >= -1.7929864e0f) { /* tree 5 node 10 */
-                    v = 2.2036049e-1f; /* tree 5 node 22 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 5 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.0f73a2p+1f)) { /* tree 5 node 13 */
+                    v = 0x1.44172cp-2f; /* tree 5 node 27 */
                 } else {
-                    v = -5.993788e-2f; /* tree 5 node 21 */
+                    v = -0x1.18bec8p-2f; /* tree 5 node 28 */
                 }
             } else {
-                if (in[2U] < 6e0f) { /* tree 5 node 9 */
-                    v = -2.1412143e-1f; /* tree 5 node 19 */
+                if (in[1U] < 0x1.f6e194p+0f) { /* tree 5 node 14 */
+                    v = 0x1.dd860cp-5f; /* tree 5 node 29 */
                 } else {
-                    v = 1.2961903e-2f; /* tree 5 node 20 */
+                    v = 0x1.5be608p-2f; /* tree 5 node 30 */
                 }
             }
         }
@@ -595,60 +608,60 @@ static timber_float32_t timber_tree_5(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -8.2108095e-2f) { /* tree 6 node 0 */
-        if (in[0U] < 5.430959e-1f) { /* tree 6 node 2 */
-            if (in[2U] < 6e0f) { /* tree 6 node 5 */
-                if (in[1U] < 2.8525462e0f) { /* tree 6 node 11 */
-                    v = -2.376967e-1f; /* tree 6 node 23 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.505094p-4f)) { /* tree 6 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.71e6fcp-2f)) { /* tree 6 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.6p+3f)) { /* tree 6 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.6070e4p-2f)) { /* tree 6 node 7 */
+                    v = -0x1.5abed4p-2f; /* tree 6 node 15 */
                 } else {
-                    v = 5.6464538e-2f; /* tree 6 node 24 */
+                    v = 0x1.0194fap-4f; /* tree 6 node 16 */
                 }
             } else {
-                if (in[4U] < 7.4143977e0f) { /* tree 6 node 12 */
-                    v = 2.3628855e-1f; /* tree 6 node 25 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.219af2p+1f)) { /* tree 6 node 8 */
+                    v = -0x1.103f1ep-2f; /* tree 6 node 17 */
                 } else {
-                    v = -5.8841716e-2f; /* tree 6 node 26 */
+                    v = 0x1.74fc48p-3f; /* tree 6 node 18 */
                 }
             }
         } else {
-            if (in[0U] >= 2.2484782e0f) { /* tree 6 node 6 */
-                v = -2.0253766e-1f; /* tree 6 node 14 */
-            } else {
-                if (in[0U] >= 6.9803494e-1f) { /* tree 6 node 13 */
-                    v = 1.9937184e-1f; /* tree 6 node 28 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 6 node 4 */
+                if (timber_is_nan(in[0U]) || (in[0U] < -0x1.59a0eep-2f)) { /* tree 6 node 9 */
+                    v = 0x1.19fe9cp-4f; /* tree 6 node 19 */
                 } else {
-                    v = 3.2593936e-1f; /* tree 6 node 27 */
+                    v = -0x1.5a679p-3f; /* tree 6 node 20 */
+                }
+            } else {
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.194b08p+1f)) { /* tree 6 node 10 */
+                    v = 0x1.61b086p-3f; /* tree 6 node 21 */
+                } else {
+                    v = -0x1.60a49p-3f; /* tree 6 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < -3.612327e-1f) { /* tree 6 node 1 */
-            if (in[2U] >= 1.1e1f) { /* tree 6 node 3 */
-                if (in[1U] >= -2.262541e0f) { /* tree 6 node 8 */
-                    v = 1.8212181e-1f; /* tree 6 node 18 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.1610aap-1f)) { /* tree 6 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 6 node 5 */
+                if (in[1U] < 0x1.6d203cp+1f) { /* tree 6 node 11 */
+                    v = -0x1.e6cd88p-3f; /* tree 6 node 23 */
                 } else {
-                    v = -2.6586577e-1f; /* tree 6 node 17 */
+                    v = 0x1.ce8eb8p-5f; /* tree 6 node 24 */
                 }
             } else {
-                if (in[1U] >= -3.4418064e-1f) { /* tree 6 node 7 */
-                    v = 6.2886216e-2f; /* tree 6 node 16 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 6 node 12 */
+                    v = 0x1.e3eb4p-3f; /* tree 6 node 25 */
                 } else {
-                    v = -3.3861858e-1f; /* tree 6 node 15 */
+                    v = -0x1.e20806p-5f; /* tree 6 node 26 */
                 }
             }
         } else {
-            if (in[2U] >= 7e0f) { /* tree 6 node 4 */
-                if (in[4U] < 2.1976023e0f) { /* tree 6 node 10 */
-                    v = 1.7269997e-1f; /* tree 6 node 21 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1fce22p+1f)) { /* tree 6 node 6 */
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.6564d6p-1f)) { /* tree 6 node 13 */
+                    v = 0x1.4dc30cp-2f; /* tree 6 node 27 */
                 } else {
-                    v = -1.7218888e-1f; /* tree 6 node 22 */
+                    v = 0x1.985044p-3f; /* tree 6 node 28 */
                 }
             } else {
-                if (in[0U] >= -3.3752796e-1f) { /* tree 6 node 9 */
-                    v = -1.6914284e-1f; /* tree 6 node 20 */
-                } else {
-                    v = 6.884633e-2f; /* tree 6 node 19 */
-                }
+                v = -0x1.9ecc1p-3f; /* tree 6 node 14 */
             }
         }
     }
@@ -659,63 +672,63 @@ static timber_float32_t timber_tree_6(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -3.8491342e0f) { /* tree 7 node 0 */
-        if (in[0U] < -6.7827207e-1f) { /* tree 7 node 2 */
-            if (in[1U] < 2.6524198e0f) { /* tree 7 node 5 */
-                if (in[3U] >= 2.2036192e2f) { /* tree 7 node 11 */
-                    v = 6.894186e-2f; /* tree 7 node 24 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.ecb06ep+1f)) { /* tree 7 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.93745ap+0f)) { /* tree 7 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] < 0x1.132702p+8f)) { /* tree 7 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.518d16p+7f)) { /* tree 7 node 7 */
+                    v = -0x1.2e945cp-2f; /* tree 7 node 15 */
                 } else {
-                    v = -2.7944165e-1f; /* tree 7 node 23 */
+                    v = -0x1.3093e4p-3f; /* tree 7 node 16 */
                 }
             } else {
-                if (in[4U] < 4.034806e-1f) { /* tree 7 node 12 */
-                    v = 1.98884e-1f; /* tree 7 node 25 */
+                if (in[0U] < -0x1.1f22c6p-3f) { /* tree 7 node 8 */
+                    v = -0x1.d6b85p-3f; /* tree 7 node 17 */
                 } else {
-                    v = -1.5193112e-1f; /* tree 7 node 26 */
+                    v = 0x1.d229dap-3f; /* tree 7 node 18 */
                 }
             }
         } else {
-            if (in[4U] < 7.4143977e0f) { /* tree 7 node 6 */
-                if (in[2U] >= 7e0f) { /* tree 7 node 13 */
-                    v = 3.119405e-1f; /* tree 7 node 28 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.a66a24p-2f)) { /* tree 7 node 4 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.d852e2p+0f)) { /* tree 7 node 9 */
+                    v = 0x1.30d52ep-3f; /* tree 7 node 19 */
                 } else {
-                    v = 8.991117e-2f; /* tree 7 node 27 */
+                    v = -0x1.59380ep-3f; /* tree 7 node 20 */
                 }
             } else {
-                if (in[0U] < 1.3112756e0f) { /* tree 7 node 14 */
-                    v = -1.7929538e-1f; /* tree 7 node 29 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.d019bcp+0f)) { /* tree 7 node 10 */
+                    v = 0x1.b838d2p-2f; /* tree 7 node 21 */
                 } else {
-                    v = 1.1200705e-1f; /* tree 7 node 30 */
+                    v = 0x1.36d028p-4f; /* tree 7 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 1.5759941e0f) { /* tree 7 node 1 */
-            if (in[3U] >= 2.7515237e2f) { /* tree 7 node 3 */
-                if (in[0U] < -1.4020304e-1f) { /* tree 7 node 8 */
-                    v = -2.2984374e-1f; /* tree 7 node 17 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b467ap-1f)) { /* tree 7 node 2 */
+            if (in[1U] < 0x1.53827ep+1f) { /* tree 7 node 5 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.b8b94ep+7f)) { /* tree 7 node 11 */
+                    v = -0x1.1e25f4p-2f; /* tree 7 node 23 */
                 } else {
-                    v = 2.2761889e-1f; /* tree 7 node 18 */
+                    v = 0x1.1a62c8p-4f; /* tree 7 node 24 */
                 }
             } else {
-                if (in[3U] < 1.6877556e2f) { /* tree 7 node 7 */
-                    v = -2.9548782e-1f; /* tree 7 node 15 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.9d2a04p-2f)) { /* tree 7 node 12 */
+                    v = 0x1.97507ep-3f; /* tree 7 node 25 */
                 } else {
-                    v = -1.4871958e-1f; /* tree 7 node 16 */
+                    v = -0x1.3727aap-3f; /* tree 7 node 26 */
                 }
             }
         } else {
-            if (in[4U] >= -4.1251427e-1f) { /* tree 7 node 4 */
-                if (in[0U] < 1.8128927e0f) { /* tree 7 node 10 */
-                    v = 4.2990425e-1f; /* tree 7 node 21 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 7 node 6 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 7 node 13 */
+                    v = 0x1.7046b2p-4f; /* tree 7 node 27 */
                 } else {
-                    v = 7.588211e-2f; /* tree 7 node 22 */
+                    v = 0x1.3f6d54p-2f; /* tree 7 node 28 */
                 }
             } else {
-                if (in[5U] < -1.8450147e0f) { /* tree 7 node 9 */
-                    v = 1.4884411e-1f; /* tree 7 node 19 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.4fafc2p+0f)) { /* tree 7 node 14 */
+                    v = -0x1.6f326ap-3f; /* tree 7 node 29 */
                 } else {
-                    v = -1.6856395e-1f; /* tree 7 node 20 */
+                    v = 0x1.cac7e8p-4f; /* tree 7 node 30 */
                 }
             }
         }
@@ -727,63 +740,63 @@ static timber_float32_t timber_tree_7(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= 1.8796237e0f) { /* tree 8 node 0 */
-        if (in[0U] < -2.9368907e-1f) { /* tree 8 node 2 */
-            if (in[3U] < 2.951535e1f) { /* tree 8 node 5 */
-                if (in[5U] < 9.8896855e-1f) { /* tree 8 node 11 */
-                    v = -4.1393036e-1f; /* tree 8 node 23 */
+    if (timber_is_nan(in[1U]) || (in[1U] < 0x1.e12f04p+0f)) { /* tree 8 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.c9430ap+6f)) { /* tree 8 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c7684cp+2f)) { /* tree 8 node 3 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.c2d3fcp-1f)) { /* tree 8 node 7 */
+                    v = -0x1.1e5d32p-2f; /* tree 8 node 15 */
                 } else {
-                    v = -1.751797e-2f; /* tree 8 node 24 */
+                    v = -0x1.68e8ecp-4f; /* tree 8 node 16 */
                 }
             } else {
-                if (in[4U] < 6.212138e-1f) { /* tree 8 node 12 */
-                    v = 1.8608017e-1f; /* tree 8 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.0f0946p-2f)) { /* tree 8 node 8 */
+                    v = 0x1.a32664p-3f; /* tree 8 node 17 */
                 } else {
-                    v = -4.2485386e-2f; /* tree 8 node 26 */
+                    v = -0x1.2782eap-6f; /* tree 8 node 18 */
                 }
             }
         } else {
-            if (in[2U] >= 5e0f) { /* tree 8 node 6 */
-                if (in[5U] >= 3.7578752e0f) { /* tree 8 node 14 */
-                    v = 8.992897e-2f; /* tree 8 node 30 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.07d678p+2f)) { /* tree 8 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.10e85ap-4f)) { /* tree 8 node 9 */
+                    v = -0x1.24d7f8p-2f; /* tree 8 node 19 */
                 } else {
-                    v = 3.5508156e-1f; /* tree 8 node 29 */
+                    v = 0x1.afddcp-7f; /* tree 8 node 20 */
                 }
             } else {
-                if (in[4U] < 7.4143977e0f) { /* tree 8 node 13 */
-                    v = 2.9308265e-1f; /* tree 8 node 27 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.1d73f6p-2f)) { /* tree 8 node 10 */
+                    v = -0x1.ce8652p-6f; /* tree 8 node 21 */
                 } else {
-                    v = -8.29152e-2f; /* tree 8 node 28 */
+                    v = 0x1.f4507ap-3f; /* tree 8 node 22 */
                 }
             }
         }
     } else {
-        if (in[3U] >= 1.1431547e2f) { /* tree 8 node 1 */
-            if (in[1U] >= -4.122465e0f) { /* tree 8 node 4 */
-                if (in[0U] < -2.7876267e-1f) { /* tree 8 node 10 */
-                    v = -2.8230267e-2f; /* tree 8 node 21 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.2cbcd4p-2f)) { /* tree 8 node 2 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.d83eep+4f)) { /* tree 8 node 5 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.fa5a16p-1f)) { /* tree 8 node 11 */
+                    v = -0x1.a7dd5cp-2f; /* tree 8 node 23 */
                 } else {
-                    v = 2.4429412e-1f; /* tree 8 node 22 */
+                    v = -0x1.1f03b2p-6f; /* tree 8 node 24 */
                 }
             } else {
-                if (in[0U] < -6.662784e-2f) { /* tree 8 node 9 */
-                    v = -2.859801e-1f; /* tree 8 node 19 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.3e0fbcp-1f)) { /* tree 8 node 12 */
+                    v = 0x1.7d179ap-3f; /* tree 8 node 25 */
                 } else {
-                    v = 1.3179511e-2f; /* tree 8 node 20 */
+                    v = -0x1.5c0a5p-5f; /* tree 8 node 26 */
                 }
             }
         } else {
-            if (in[0U] < 7.115741e0f) { /* tree 8 node 3 */
-                if (in[4U] >= -8.8052356e-1f) { /* tree 8 node 7 */
-                    v = -8.811276e-2f; /* tree 8 node 16 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.4p+2f)) { /* tree 8 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 8 node 13 */
+                    v = 0x1.2c1ddcp-2f; /* tree 8 node 27 */
                 } else {
-                    v = -2.796524e-1f; /* tree 8 node 15 */
+                    v = -0x1.539ee4p-4f; /* tree 8 node 28 */
                 }
             } else {
-                if (in[4U] < 2.646838e-1f) { /* tree 8 node 8 */
-                    v = 2.0466307e-1f; /* tree 8 node 17 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.e1020ep+1f)) { /* tree 8 node 14 */
+                    v = 0x1.6b9a8p-2f; /* tree 8 node 29 */
                 } else {
-                    v = -1.8036583e-2f; /* tree 8 node 18 */
+                    v = 0x1.70595cp-4f; /* tree 8 node 30 */
                 }
             }
         }
@@ -795,63 +808,63 @@ static timber_float32_t timber_tree_8(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] < 3e0f) { /* tree 9 node 0 */
-        if (in[0U] < 7.940124e-1f) { /* tree 9 node 1 */
-            if (in[4U] < -8.3917236e-1f) { /* tree 9 node 3 */
-                if (in[3U] < 6.923743e1f) { /* tree 9 node 7 */
-                    v = -2.507191e-1f; /* tree 9 node 15 */
+    if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 9 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.9688ccp-1f)) { /* tree 9 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.ada8p-1f)) { /* tree 9 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.14f32p+6f)) { /* tree 9 node 7 */
+                    v = -0x1.00bc82p-2f; /* tree 9 node 15 */
                 } else {
-                    v = 1.7618212e-1f; /* tree 9 node 16 */
+                    v = 0x1.68d22cp-3f; /* tree 9 node 16 */
                 }
             } else {
-                if (in[3U] >= 2.3845406e2f) { /* tree 9 node 8 */
-                    v = 1.7079502e-2f; /* tree 9 node 18 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.dce87ap+7f)) { /* tree 9 node 8 */
+                    v = -0x1.560552p-2f; /* tree 9 node 17 */
                 } else {
-                    v = -3.3400467e-1f; /* tree 9 node 17 */
+                    v = 0x1.17d4ap-6f; /* tree 9 node 18 */
                 }
             }
         } else {
-            if (in[1U] >= -3.2960243e0f) { /* tree 9 node 4 */
-                if (in[0U] < 2.6785765e0f) { /* tree 9 node 10 */
-                    v = -3.6895357e-2f; /* tree 9 node 21 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.a5e42p+1f)) { /* tree 9 node 4 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.310cf6p+8f)) { /* tree 9 node 9 */
+                    v = -0x1.c0ef66p-3f; /* tree 9 node 19 */
                 } else {
-                    v = 2.3568583e-1f; /* tree 9 node 22 */
+                    v = 0x1.262838p-2f; /* tree 9 node 20 */
                 }
             } else {
-                if (in[3U] >= 3.0505063e2f) { /* tree 9 node 9 */
-                    v = 2.872628e-1f; /* tree 9 node 20 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.56db98p+1f)) { /* tree 9 node 10 */
+                    v = -0x1.2e3f2cp-5f; /* tree 9 node 21 */
                 } else {
-                    v = -2.1920662e-1f; /* tree 9 node 19 */
+                    v = 0x1.e2af4p-3f; /* tree 9 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] >= -2.2553341e-1f) { /* tree 9 node 2 */
-            if (in[0U] < -8.63184e-1f) { /* tree 9 node 6 */
-                if (in[3U] >= 1.2716451e2f) { /* tree 9 node 13 */
-                    v = 2.586122e-1f; /* tree 9 node 28 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.cde476p-3f)) { /* tree 9 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.92ecb4p-2f)) { /* tree 9 node 5 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.6p+3f)) { /* tree 9 node 11 */
+                    v = -0x1.274ef2p-2f; /* tree 9 node 23 */
                 } else {
-                    v = -1.4471048e-1f; /* tree 9 node 27 */
+                    v = -0x1.a08048p-7f; /* tree 9 node 24 */
                 }
             } else {
-                if (in[4U] < 7.4143977e0f) { /* tree 9 node 14 */
-                    v = 2.5162587e-1f; /* tree 9 node 29 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.c2d3fcp-1f)) { /* tree 9 node 12 */
+                    v = -0x1.cfb5a4p-4f; /* tree 9 node 25 */
                 } else {
-                    v = 4.650377e-2f; /* tree 9 node 30 */
+                    v = 0x1.461b0ep-4f; /* tree 9 node 26 */
                 }
             }
         } else {
-            if (in[0U] < -3.9348108e-1f) { /* tree 9 node 5 */
-                if (in[2U] >= 1.1e1f) { /* tree 9 node 11 */
-                    v = -1.2710605e-2f; /* tree 9 node 24 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b9f34p-1f)) { /* tree 9 node 6 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.fca876p+6f)) { /* tree 9 node 13 */
+                    v = -0x1.285df8p-3f; /* tree 9 node 27 */
                 } else {
-                    v = -2.883871e-1f; /* tree 9 node 23 */
+                    v = 0x1.08d1a2p-2f; /* tree 9 node 28 */
                 }
             } else {
-                if (in[4U] >= -8.8052356e-1f) { /* tree 9 node 12 */
-                    v = 7.9615645e-2f; /* tree 9 node 26 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 9 node 14 */
+                    v = 0x1.01aa36p-2f; /* tree 9 node 29 */
                 } else {
-                    v = -1.13210335e-1f; /* tree 9 node 25 */
+                    v = 0x1.7cf57ap-5f; /* tree 9 node 30 */
                 }
             }
         }
@@ -863,63 +876,63 @@ static timber_float32_t timber_tree_9(const timber_float32_t in[TIMBER_N_FEATURE
 static timber_float32_t timber_tree_10(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] >= 9e0f) { /* tree 10 node 0 */
-        if (in[1U] >= -3.81197e0f) { /* tree 10 node 2 */
-            if (in[0U] < -9.854135e-1f) { /* tree 10 node 6 */
-                if (in[3U] >= 2.1345152e2f) { /* tree 10 node 13 */
-                    v = 2.7202404e-1f; /* tree 10 node 28 */
+    if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 10 node 0 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.8323dep+6f)) { /* tree 10 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.6fd71ap-2f)) { /* tree 10 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.ca5938p+1f)) { /* tree 10 node 7 */
+                    v = -0x1.0616acp-2f; /* tree 10 node 15 */
                 } else {
-                    v = -1.2792678e-1f; /* tree 10 node 27 */
+                    v = -0x1.ffa55ep-6f; /* tree 10 node 16 */
                 }
             } else {
-                if (in[4U] < 2.4737046e0f) { /* tree 10 node 14 */
-                    v = 3.372308e-1f; /* tree 10 node 29 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.aa9242p+1f)) { /* tree 10 node 8 */
+                    v = -0x1.40ebbep-3f; /* tree 10 node 17 */
                 } else {
-                    v = 4.762581e-2f; /* tree 10 node 30 */
+                    v = 0x1.8189ecp-4f; /* tree 10 node 18 */
                 }
             }
         } else {
-            if (in[0U] < 2.1281324e-1f) { /* tree 10 node 5 */
-                if (in[0U] < -1.0773336e0f) { /* tree 10 node 11 */
-                    v = -2.192475e-2f; /* tree 10 node 23 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.4cf9ep+0f)) { /* tree 10 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.75c438p-6f)) { /* tree 10 node 9 */
+                    v = -0x1.d294cp-3f; /* tree 10 node 19 */
                 } else {
-                    v = -2.818617e-1f; /* tree 10 node 24 */
+                    v = 0x1.173ea6p-8f; /* tree 10 node 20 */
                 }
             } else {
-                if (in[5U] < -3.8261623e0f) { /* tree 10 node 12 */
-                    v = -2.4603021e-1f; /* tree 10 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.bdbcf2p+0f)) { /* tree 10 node 10 */
+                    v = 0x1.8b6feap-3f; /* tree 10 node 21 */
                 } else {
-                    v = 1.24940634e-1f; /* tree 10 node 26 */
+                    v = -0x1.201d52p-5f; /* tree 10 node 22 */
                 }
             }
         }
     } else {
-        if (in[3U] < 9.678503e1f) { /* tree 10 node 1 */
-            if (in[0U] < 3.5921898e-1f) { /* tree 10 node 3 */
-                if (in[1U] >= 3.5808477e0f) { /* tree 10 node 7 */
-                    v = -3.1228391e-2f; /* tree 10 node 16 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.e7eea2p+1f)) { /* tree 10 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.b3d76ep-3f)) { /* tree 10 node 5 */
+                if (in[0U] < -0x1.13cc22p+0f) { /* tree 10 node 11 */
+                    v = -0x1.673712p-6f; /* tree 10 node 23 */
                 } else {
-                    v = -2.5594586e-1f; /* tree 10 node 15 */
+                    v = -0x1.20a05ap-2f; /* tree 10 node 24 */
                 }
             } else {
-                if (in[1U] >= -3.3325884e0f) { /* tree 10 node 8 */
-                    v = 9.412567e-2f; /* tree 10 node 18 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.e9bfbp+1f)) { /* tree 10 node 12 */
+                    v = -0x1.f7debp-3f; /* tree 10 node 25 */
                 } else {
-                    v = -1.5669964e-1f; /* tree 10 node 17 */
+                    v = 0x1.ffc1cp-4f; /* tree 10 node 26 */
                 }
             }
         } else {
-            if (in[1U] >= -1.3006878e0f) { /* tree 10 node 4 */
-                if (in[4U] < 1.7411643e0f) { /* tree 10 node 10 */
-                    v = 1.9308455e-1f; /* tree 10 node 21 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.f8881ep-1f)) { /* tree 10 node 6 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.aae72ep+7f)) { /* tree 10 node 13 */
+                    v = -0x1.05fe7ap-3f; /* tree 10 node 27 */
                 } else {
-                    v = -3.517023e-2f; /* tree 10 node 22 */
+                    v = 0x1.168d78p-2f; /* tree 10 node 28 */
                 }
             } else {
-                if (in[0U] < -2.2812895e-2f) { /* tree 10 node 9 */
-                    v = -2.2782278e-1f; /* tree 10 node 19 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.3ca25ap+1f)) { /* tree 10 node 14 */
+                    v = 0x1.595308p-2f; /* tree 10 node 29 */
                 } else {
-                    v = 4.2609363e-3f; /* tree 10 node 20 */
+                    v = 0x1.86269p-5f; /* tree 10 node 30 */
                 }
             }
         }
@@ -931,59 +944,59 @@ static timber_float32_t timber_tree_10(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_11(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 2.5231477e2f) { /* tree 11 node 0 */
-        if (in[1U] >= -2.6780248e0f) { /* tree 11 node 2 */
-            if (in[5U] >= 3.1243935e0f) { /* tree 11 node 6 */
-                if (in[0U] < 1.21160336e-1f) { /* tree 11 node 14 */
-                    v = -1.5225983e-1f; /* tree 11 node 27 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 11 node 0 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 11 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.82c89ep+0f)) { /* tree 11 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.72dccap+1f)) { /* tree 11 node 7 */
+                    v = -0x1.c5cf5ep-3f; /* tree 11 node 15 */
                 } else {
-                    v = 2.0241547e-1f; /* tree 11 node 28 */
+                    v = -0x1.60fb64p-8f; /* tree 11 node 16 */
                 }
             } else {
-                if (in[3U] < 4.4121228e2f) { /* tree 11 node 13 */
-                    v = 4.0622902e-1f; /* tree 11 node 25 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.344bdap+2f)) { /* tree 11 node 8 */
+                    v = -0x1.4230f2p-3f; /* tree 11 node 17 */
                 } else {
-                    v = 1.6977456e-1f; /* tree 11 node 26 */
+                    v = 0x1.12048p-3f; /* tree 11 node 18 */
                 }
             }
         } else {
-            if (in[4U] >= -9.066384e-1f) { /* tree 11 node 5 */
-                if (in[0U] < -6.662784e-2f) { /* tree 11 node 12 */
-                    v = -1.5423882e-1f; /* tree 11 node 23 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.c02688p+0f)) { /* tree 11 node 4 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.8f2b12p+0f)) { /* tree 11 node 9 */
+                    v = 0x1.4d8b3ep-5f; /* tree 11 node 19 */
                 } else {
-                    v = 2.9748026e-1f; /* tree 11 node 24 */
+                    v = -0x1.f2f47cp-4f; /* tree 11 node 20 */
                 }
             } else {
-                v = -2.8098822e-1f; /* tree 11 node 11 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.510278p-4f)) { /* tree 11 node 10 */
+                    v = 0x1.73cf24p-4f; /* tree 11 node 21 */
+                } else {
+                    v = 0x1.245098p-2f; /* tree 11 node 22 */
+                }
             }
         }
     } else {
-        if (in[2U] < 5e0f) { /* tree 11 node 1 */
-            if (in[0U] < 1.5108737e0f) { /* tree 11 node 3 */
-                if (in[1U] >= 2.897363e0f) { /* tree 11 node 7 */
-                    v = -5.386078e-3f; /* tree 11 node 16 */
-                } else {
-                    v = -2.2158693e-1f; /* tree 11 node 15 */
-                }
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.56c984p+1f)) { /* tree 11 node 2 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.d032e8p-1f)) { /* tree 11 node 5 */
+                v = -0x1.1fbb6p-2f; /* tree 11 node 11 */
             } else {
-                if (in[1U] >= -4.8171296e0f) { /* tree 11 node 8 */
-                    v = 1.3379765e-1f; /* tree 11 node 18 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.10e85ap-4f)) { /* tree 11 node 12 */
+                    v = -0x1.3be19p-3f; /* tree 11 node 23 */
                 } else {
-                    v = -1.5731992e-1f; /* tree 11 node 17 */
+                    v = 0x1.309eaap-2f; /* tree 11 node 24 */
                 }
             }
         } else {
-            if (in[1U] >= 1.7505879e0f) { /* tree 11 node 4 */
-                if (in[0U] < -8.2277745e-2f) { /* tree 11 node 10 */
-                    v = 9.077372e-2f; /* tree 11 node 21 */
+            if (timber_is_nan(in[5U]) || (in[5U] < 0x1.8fec2p+1f)) { /* tree 11 node 6 */
+                if (in[3U] < 0x1.b93658p+8f) { /* tree 11 node 13 */
+                    v = 0x1.9ffa8p-2f; /* tree 11 node 25 */
                 } else {
-                    v = 2.854637e-1f; /* tree 11 node 22 */
+                    v = 0x1.5bb2c4p-3f; /* tree 11 node 26 */
                 }
             } else {
-                if (in[1U] < 1.559251e0f) { /* tree 11 node 9 */
-                    v = 4.071581e-2f; /* tree 11 node 19 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.f045d2p-4f)) { /* tree 11 node 14 */
+                    v = -0x1.37d4p-3f; /* tree 11 node 27 */
                 } else {
-                    v = -1.2181519e-1f; /* tree 11 node 20 */
+                    v = 0x1.9e8cp-3f; /* tree 11 node 28 */
                 }
             }
         }
@@ -995,63 +1008,63 @@ static timber_float32_t timber_tree_11(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_12(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < 7.4143977e0f) { /* tree 12 node 0 */
-        if (in[0U] < -8.63184e-1f) { /* tree 12 node 1 */
-            if (in[1U] >= 2.897363e0f) { /* tree 12 node 3 */
-                if (in[3U] < 2.2323458e1f) { /* tree 12 node 8 */
-                    v = -2.1722396e-1f; /* tree 12 node 17 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 12 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b9f34p-1f)) { /* tree 12 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.72dccap+1f)) { /* tree 12 node 3 */
+                if (in[4U] < -0x1.079396p-6f) { /* tree 12 node 7 */
+                    v = -0x1.2b7256p-5f; /* tree 12 node 15 */
                 } else {
-                    v = 1.8201788e-1f; /* tree 12 node 18 */
+                    v = -0x1.22609ep-2f; /* tree 12 node 16 */
                 }
             } else {
-                if (in[4U] < -1.6087433e-2f) { /* tree 12 node 7 */
-                    v = -3.6553543e-2f; /* tree 12 node 15 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.652ce2p+4f)) { /* tree 12 node 8 */
+                    v = -0x1.bcdfeap-3f; /* tree 12 node 17 */
                 } else {
-                    v = -2.835717e-1f; /* tree 12 node 16 */
+                    v = 0x1.74c5cap-3f; /* tree 12 node 18 */
                 }
             }
         } else {
-            if (in[1U] >= -1.3006878e0f) { /* tree 12 node 4 */
-                if (in[2U] >= 7e0f) { /* tree 12 node 10 */
-                    v = 3.1012738e-1f; /* tree 12 node 22 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.4cf9ep+0f)) { /* tree 12 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.82c106p-5f)) { /* tree 12 node 9 */
+                    v = -0x1.44b0dp-3f; /* tree 12 node 19 */
                 } else {
-                    v = 8.111043e-2f; /* tree 12 node 21 */
+                    v = 0x1.a90542p-6f; /* tree 12 node 20 */
                 }
             } else {
-                if (in[0U] < 4.721118e-2f) { /* tree 12 node 9 */
-                    v = -1.5854037e-1f; /* tree 12 node 19 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 12 node 10 */
+                    v = 0x1.4c3a74p-4f; /* tree 12 node 21 */
                 } else {
-                    v = 2.5941195e-2f; /* tree 12 node 20 */
+                    v = 0x1.3d9208p-2f; /* tree 12 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] >= -2.1089697e0f) { /* tree 12 node 2 */
-            if (in[1U] >= 1.8796237e0f) { /* tree 12 node 6 */
-                if (in[2U] < 5e0f) { /* tree 12 node 14 */
-                    v = -2.2908723e-1f; /* tree 12 node 29 */
+        if (timber_is_nan(in[0U]) || (in[0U] < -0x1.0df2b8p+1f)) { /* tree 12 node 2 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.1e8042p+1f)) { /* tree 12 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 12 node 11 */
+                    v = -0x1.24e004p-2f; /* tree 12 node 23 */
                 } else {
-                    v = 6.2006988e-2f; /* tree 12 node 30 */
+                    v = 0x1.d0170ep-5f; /* tree 12 node 24 */
                 }
             } else {
-                if (in[3U] >= 2.8174744e2f) { /* tree 12 node 13 */
-                    v = 7.6562695e-2f; /* tree 12 node 28 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.35f9f4p+2f)) { /* tree 12 node 12 */
+                    v = 0x1.46ac5ap-2f; /* tree 12 node 25 */
                 } else {
-                    v = -2.879047e-1f; /* tree 12 node 27 */
+                    v = -0x1.0e6a24p-6f; /* tree 12 node 26 */
                 }
             }
         } else {
-            if (in[1U] >= -2.238289e0f) { /* tree 12 node 5 */
-                if (in[5U] < 4.843381e0f) { /* tree 12 node 12 */
-                    v = 3.1901684e-1f; /* tree 12 node 25 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.e12f04p+0f)) { /* tree 12 node 6 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.19bf58p+8f)) { /* tree 12 node 13 */
+                    v = -0x1.26d07ep-2f; /* tree 12 node 27 */
                 } else {
-                    v = -1.6504798e-2f; /* tree 12 node 26 */
+                    v = 0x1.3999cep-4f; /* tree 12 node 28 */
                 }
             } else {
-                if (in[2U] < 6e0f) { /* tree 12 node 11 */
-                    v = -2.860108e-1f; /* tree 12 node 23 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 12 node 14 */
+                    v = -0x1.d52bbp-3f; /* tree 12 node 29 */
                 } else {
-                    v = 5.665162e-2f; /* tree 12 node 24 */
+                    v = 0x1.fbf614p-5f; /* tree 12 node 30 */
                 }
             }
         }
@@ -1063,59 +1076,59 @@ static timber_float32_t timber_tree_12(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_13(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 1.6438474e2f) { /* tree 13 node 0 */
-        if (in[2U] < 4e0f) { /* tree 13 node 2 */
-            if (in[1U] >= 3.8077617e-1f) { /* tree 13 node 5 */
-                if (in[5U] >= 1.0856837e0f) { /* tree 13 node 12 */
-                    v = 1.6949324e-2f; /* tree 13 node 24 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.48c4fcp+7f)) { /* tree 13 node 0 */
+        if (timber_is_nan(in[0U]) || (in[0U] < -0x1.1e19d6p+1f)) { /* tree 13 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.505094p-4f)) { /* tree 13 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.6070e4p-2f)) { /* tree 13 node 7 */
+                    v = 0x1.e02f3ep-5f; /* tree 13 node 15 */
                 } else {
-                    v = 2.7427208e-1f; /* tree 13 node 23 */
+                    v = -0x1.b138c8p-2f; /* tree 13 node 16 */
                 }
             } else {
-                if (in[0U] < 7.940124e-1f) { /* tree 13 node 11 */
-                    v = -2.5250688e-1f; /* tree 13 node 21 */
-                } else {
-                    v = 8.312044e-2f; /* tree 13 node 22 */
-                }
+                v = 0x1.1f343cp-2f; /* tree 13 node 8 */
             }
         } else {
-            if (in[1U] >= -4.248101e0f) { /* tree 13 node 6 */
-                if (in[0U] < -2.7876267e-1f) { /* tree 13 node 14 */
-                    v = 6.766625e-2f; /* tree 13 node 27 */
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.3866cp-2f)) { /* tree 13 node 4 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 13 node 9 */
+                    v = -0x1.22e72p-3f; /* tree 13 node 17 */
                 } else {
-                    v = 3.581482e-1f; /* tree 13 node 28 */
+                    v = 0x1.f023d6p-5f; /* tree 13 node 18 */
                 }
             } else {
-                if (in[4U] < 2.1976023e0f) { /* tree 13 node 13 */
-                    v = 9.284465e-2f; /* tree 13 node 25 */
+                if (in[0U] < -0x1.56334ep-5f) { /* tree 13 node 10 */
+                    v = -0x1.319184p-3f; /* tree 13 node 19 */
                 } else {
-                    v = -2.6073718e-1f; /* tree 13 node 26 */
+                    v = 0x1.5040dcp-3f; /* tree 13 node 20 */
                 }
             }
         }
     } else {
-        if (in[0U] >= -2.2351635e0f) { /* tree 13 node 1 */
-            if (in[4U] >= 3.0507946e-1f) { /* tree 13 node 4 */
-                if (in[0U] < -4.177251e-2f) { /* tree 13 node 10 */
-                    v = -1.4920333e-1f; /* tree 13 node 19 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 13 node 2 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.85ea3p-2f)) { /* tree 13 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.9688ccp-1f)) { /* tree 13 node 11 */
+                    v = -0x1.02912ap-2f; /* tree 13 node 21 */
                 } else {
-                    v = 1.6418621e-1f; /* tree 13 node 20 */
+                    v = 0x1.54761ap-4f; /* tree 13 node 22 */
                 }
             } else {
-                if (in[2U] >= 9e0f) { /* tree 13 node 9 */
-                    v = 6.0563963e-2f; /* tree 13 node 18 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.15ef5ep+0f)) { /* tree 13 node 12 */
+                    v = 0x1.18dac8p-2f; /* tree 13 node 23 */
                 } else {
-                    v = -1.420424e-1f; /* tree 13 node 17 */
+                    v = 0x1.15b29ep-6f; /* tree 13 node 24 */
                 }
             }
         } else {
-            if (in[1U] >= -8.2108095e-2f) { /* tree 13 node 3 */
-                v = 2.804727e-1f; /* tree 13 node 8 */
-            } else {
-                if (in[1U] >= -3.4418064e-1f) { /* tree 13 node 7 */
-                    v = -4.2306817e-1f; /* tree 13 node 16 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.0fe0e4p+2f)) { /* tree 13 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.194b08p+1f)) { /* tree 13 node 13 */
+                    v = 0x1.7c4aacp-4f; /* tree 13 node 25 */
                 } else {
-                    v = 5.8616277e-2f; /* tree 13 node 15 */
+                    v = -0x1.0afebp-2f; /* tree 13 node 26 */
+                }
+            } else {
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.1d73f6p-2f)) { /* tree 13 node 14 */
+                    v = 0x1.152934p-4f; /* tree 13 node 27 */
+                } else {
+                    v = 0x1.6ebe66p-2f; /* tree 13 node 28 */
                 }
             }
         }
@@ -1127,48 +1140,48 @@ static timber_float32_t timber_tree_13(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_14(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] < 3e0f) { /* tree 14 node 0 */
-        if (in[3U] >= 2.5231477e2f) { /* tree 14 node 1 */
-            if (in[0U] < 9.097869e-1f) { /* tree 14 node 4 */
-                if (in[4U] >= -4.776557e-1f) { /* tree 14 node 9 */
-                    v = 1.01742454e-1f; /* tree 14 node 18 */
-                } else {
-                    v = -1.8492593e-1f; /* tree 14 node 17 */
-                }
+    if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 14 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 14 node 1 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.323b6p+2f)) { /* tree 14 node 3 */
+                v = 0x1.e5ff24p-3f; /* tree 14 node 7 */
             } else {
-                v = 2.8594595e-1f; /* tree 14 node 10 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.d0493ap+0f)) { /* tree 14 node 8 */
+                    v = -0x1.82422p-3f; /* tree 14 node 15 */
+                } else {
+                    v = -0x1.51dfa4p-7f; /* tree 14 node 16 */
+                }
             }
         } else {
-            if (in[1U] < -4.784874e0f) { /* tree 14 node 3 */
-                v = 2.3730305e-1f; /* tree 14 node 7 */
-            } else {
-                if (in[1U] >= 1.8136173e0f) { /* tree 14 node 8 */
-                    v = -1.0311084e-2f; /* tree 14 node 16 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.d1cf96p-1f)) { /* tree 14 node 4 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.e91e94p-2f)) { /* tree 14 node 9 */
+                    v = -0x1.7aba72p-3f; /* tree 14 node 17 */
                 } else {
-                    v = -1.8860269e-1f; /* tree 14 node 15 */
+                    v = 0x1.a0bcb2p-4f; /* tree 14 node 18 */
                 }
+            } else {
+                v = 0x1.24cf04p-2f; /* tree 14 node 10 */
             }
         }
     } else {
-        if (in[0U] >= 2.2484782e0f) { /* tree 14 node 2 */
-            if (in[5U] < -2.610948e0f) { /* tree 14 node 6 */
-                v = -5.976911e-2f; /* tree 14 node 13 */
+        if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1fce22p+1f)) { /* tree 14 node 2 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.0cf81ep+0f)) { /* tree 14 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.56334ep-5f)) { /* tree 14 node 11 */
+                    v = -0x1.a5063cp-4f; /* tree 14 node 19 */
+                } else {
+                    v = 0x1.44f52ep-5f; /* tree 14 node 20 */
+                }
             } else {
-                v = -4.6675664e-1f; /* tree 14 node 14 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.afaa6cp+5f)) { /* tree 14 node 12 */
+                    v = 0x1.3ef246p-7f; /* tree 14 node 21 */
+                } else {
+                    v = 0x1.860358p-3f; /* tree 14 node 22 */
+                }
             }
         } else {
-            if (in[1U] >= 1.050661e0f) { /* tree 14 node 5 */
-                if (in[3U] < 5.3958214e1f) { /* tree 14 node 12 */
-                    v = 9.733471e-3f; /* tree 14 node 21 */
-                } else {
-                    v = 1.9043607e-1f; /* tree 14 node 22 */
-                }
+            if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.4e338cp+1f)) { /* tree 14 node 6 */
+                v = -0x1.e9a0e8p-5f; /* tree 14 node 13 */
             } else {
-                if (in[0U] < -4.177251e-2f) { /* tree 14 node 11 */
-                    v = -1.0278915e-1f; /* tree 14 node 19 */
-                } else {
-                    v = 3.9667692e-2f; /* tree 14 node 20 */
-                }
+                v = -0x1.ddf574p-2f; /* tree 14 node 14 */
             }
         }
     }
@@ -1179,59 +1192,59 @@ static timber_float32_t timber_tree_14(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_15(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < 7.4143977e0f) { /* tree 15 node 0 */
-        if (in[1U] >= -4.4261565e0f) { /* tree 15 node 1 */
-            if (in[2U] >= 7e0f) { /* tree 15 node 4 */
-                if (in[0U] < -9.6557695e-1f) { /* tree 15 node 10 */
-                    v = -4.6115525e-2f; /* tree 15 node 21 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 15 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.1b4626p+2f)) { /* tree 15 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.93745ap+0f)) { /* tree 15 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.48c4fcp+7f)) { /* tree 15 node 7 */
+                    v = -0x1.d430d4p-3f; /* tree 15 node 15 */
                 } else {
-                    v = 2.1227823e-1f; /* tree 15 node 22 */
+                    v = -0x1.50bae2p-7f; /* tree 15 node 16 */
                 }
             } else {
-                if (in[3U] < 8.534515e1f) { /* tree 15 node 9 */
-                    v = -5.0624095e-2f; /* tree 15 node 19 */
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.b58e4ap+0f)) { /* tree 15 node 8 */
+                    v = 0x1.4614fep-4f; /* tree 15 node 17 */
                 } else {
-                    v = 7.692048e-2f; /* tree 15 node 20 */
+                    v = -0x1.893a1p-3f; /* tree 15 node 18 */
                 }
             }
         } else {
-            if (in[0U] < 1.5759941e0f) { /* tree 15 node 3 */
-                if (in[3U] < 1.6438474e2f) { /* tree 15 node 7 */
-                    v = -2.2860876e-1f; /* tree 15 node 15 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 15 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.55617p+6f)) { /* tree 15 node 9 */
+                    v = -0x1.9eb66cp-5f; /* tree 15 node 19 */
                 } else {
-                    v = -1.0276184e-2f; /* tree 15 node 16 */
+                    v = 0x1.3b10f8p-4f; /* tree 15 node 20 */
                 }
             } else {
-                if (in[0U] >= 1.7092024e0f) { /* tree 15 node 8 */
-                    v = -1.9200528e-1f; /* tree 15 node 18 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.ee601ap-1f)) { /* tree 15 node 10 */
+                    v = -0x1.79c744p-5f; /* tree 15 node 21 */
                 } else {
-                    v = 7.960986e-2f; /* tree 15 node 17 */
+                    v = 0x1.b2beeep-3f; /* tree 15 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 3.797464e-2f) { /* tree 15 node 2 */
-            if (in[1U] < 4.858216e0f) { /* tree 15 node 5 */
-                if (in[0U] < -1.1107848e0f) { /* tree 15 node 11 */
-                    v = -8.6691424e-2f; /* tree 15 node 23 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.371698p-5f)) { /* tree 15 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.36ed02p+2f)) { /* tree 15 node 5 */
+                if (in[0U] < -0x1.1c5c64p+0f) { /* tree 15 node 11 */
+                    v = -0x1.63168cp-4f; /* tree 15 node 23 */
                 } else {
-                    v = -3.0915892e-1f; /* tree 15 node 24 */
+                    v = -0x1.3c9428p-2f; /* tree 15 node 24 */
                 }
             } else {
-                v = 6.4473234e-2f; /* tree 15 node 12 */
+                v = 0x1.081516p-4f; /* tree 15 node 12 */
             }
         } else {
-            if (in[1U] >= 1.7823571e0f) { /* tree 15 node 6 */
-                if (in[2U] < 5e0f) { /* tree 15 node 14 */
-                    v = -8.659346e-2f; /* tree 15 node 27 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.c8488ep+0f)) { /* tree 15 node 6 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.74377ap+5f)) { /* tree 15 node 13 */
+                    v = -0x1.c58c74p-3f; /* tree 15 node 25 */
                 } else {
-                    v = 2.1366455e-1f; /* tree 15 node 28 */
+                    v = -0x1.0a034ap-9f; /* tree 15 node 26 */
                 }
             } else {
-                if (in[3U] >= 4.652709e1f) { /* tree 15 node 13 */
-                    v = -2.029517e-3f; /* tree 15 node 26 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.4p+2f)) { /* tree 15 node 14 */
+                    v = -0x1.62afd2p-4f; /* tree 15 node 27 */
                 } else {
-                    v = -2.214593e-1f; /* tree 15 node 25 */
+                    v = 0x1.b595c2p-3f; /* tree 15 node 28 */
                 }
             }
         }
@@ -1243,56 +1256,56 @@ static timber_float32_t timber_tree_15(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_16(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] >= 1.4343216e0f) { /* tree 16 node 0 */
-        if (in[0U] >= 2.4584635e-1f) { /* tree 16 node 2 */
-            if (in[3U] < 3.0505063e2f) { /* tree 16 node 6 */
-                v = 3.9342064e-1f; /* tree 16 node 13 */
-            } else {
-                v = 8.9793205e-2f; /* tree 16 node 14 */
-            }
-        } else {
-            if (in[1U] < -2.262541e0f) { /* tree 16 node 5 */
-                if (in[1U] < -3.9374304e0f) { /* tree 16 node 11 */
-                    v = 1.464264e-2f; /* tree 16 node 23 */
+    if (timber_is_nan(in[4U]) || (in[4U] < 0x1.6f2fb4p+0f)) { /* tree 16 node 0 */
+        if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.49666cp+0f)) { /* tree 16 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.72dccap+1f)) { /* tree 16 node 3 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.23f1fp+8f)) { /* tree 16 node 7 */
+                    v = -0x1.00aed2p-6f; /* tree 16 node 15 */
                 } else {
-                    v = -2.9868874e-1f; /* tree 16 node 24 */
+                    v = 0x1.b38eaep-3f; /* tree 16 node 16 */
                 }
             } else {
-                if (in[0U] < -1.247985e0f) { /* tree 16 node 12 */
-                    v = -9.538972e-2f; /* tree 16 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b467ap-1f)) { /* tree 16 node 8 */
+                    v = 0x1.3ea76cp-5f; /* tree 16 node 17 */
                 } else {
-                    v = 1.904075e-1f; /* tree 16 node 26 */
+                    v = 0x1.24c254p-2f; /* tree 16 node 18 */
+                }
+            }
+        } else {
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.3e0e96p+0f)) { /* tree 16 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.0cf81ep+0f)) { /* tree 16 node 9 */
+                    v = -0x1.3193bep-2f; /* tree 16 node 19 */
+                } else {
+                    v = -0x1.f0762p-5f; /* tree 16 node 20 */
+                }
+            } else {
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.7bea6cp+1f)) { /* tree 16 node 10 */
+                    v = -0x1.437e54p-5f; /* tree 16 node 21 */
+                } else {
+                    v = 0x1.06c29ep-2f; /* tree 16 node 22 */
                 }
             }
         }
     } else {
-        if (in[4U] < 1.2867191e0f) { /* tree 16 node 1 */
-            if (in[1U] >= 2.897363e0f) { /* tree 16 node 3 */
-                if (in[0U] < -6.7827207e-1f) { /* tree 16 node 8 */
-                    v = 3.8898192e-2f; /* tree 16 node 17 */
+        if (timber_is_nan(in[0U]) || (in[0U] < 0x1.f77e4ap-3f)) { /* tree 16 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.219af2p+1f)) { /* tree 16 node 5 */
+                if (in[1U] < -0x1.f7fdb8p+1f) { /* tree 16 node 11 */
+                    v = 0x1.dfcf5ep-7f; /* tree 16 node 23 */
                 } else {
-                    v = 2.8589755e-1f; /* tree 16 node 18 */
+                    v = -0x1.31db76p-2f; /* tree 16 node 24 */
                 }
             } else {
-                if (in[3U] >= 2.9194507e2f) { /* tree 16 node 7 */
-                    v = 2.1267448e-1f; /* tree 16 node 16 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.3f7bf2p+0f)) { /* tree 16 node 12 */
+                    v = -0x1.86b75ep-4f; /* tree 16 node 25 */
                 } else {
-                    v = -1.566668e-2f; /* tree 16 node 15 */
+                    v = 0x1.85f45ep-3f; /* tree 16 node 26 */
                 }
             }
         } else {
-            if (in[0U] < 1.2424101e0f) { /* tree 16 node 4 */
-                if (in[1U] >= 1.050661e0f) { /* tree 16 node 9 */
-                    v = -6.06032e-2f; /* tree 16 node 20 */
-                } else {
-                    v = -2.9841515e-1f; /* tree 16 node 19 */
-                }
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.310cf6p+8f)) { /* tree 16 node 6 */
+                v = 0x1.92dcdcp-2f; /* tree 16 node 13 */
             } else {
-                if (in[5U] >= 2.9680915e0f) { /* tree 16 node 10 */
-                    v = 2.5660178e-1f; /* tree 16 node 22 */
-                } else {
-                    v = -3.948895e-2f; /* tree 16 node 21 */
-                }
+                v = 0x1.6fcbp-4f; /* tree 16 node 14 */
             }
         }
     }
@@ -1303,59 +1316,59 @@ static timber_float32_t timber_tree_16(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_17(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] >= 9e0f) { /* tree 17 node 0 */
-        if (in[1U] >= -2.3918324e0f) { /* tree 17 node 2 */
-            if (in[0U] < -5.491292e-1f) { /* tree 17 node 6 */
-                if (in[4U] < 1.3843727e-1f) { /* tree 17 node 13 */
-                    v = 2.3008983e-1f; /* tree 17 node 25 */
+    if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 17 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] < 0x1.c25724p+0f)) { /* tree 17 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.f8121p+0f)) { /* tree 17 node 3 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.1d73f6p-2f)) { /* tree 17 node 7 */
+                    v = -0x1.cb2a36p-4f; /* tree 17 node 15 */
                 } else {
-                    v = -9.851038e-2f; /* tree 17 node 26 */
+                    v = 0x1.a7853ap-8f; /* tree 17 node 16 */
                 }
             } else {
-                if (in[2U] < 1.1e1f) { /* tree 17 node 14 */
-                    v = 1.8561682e-1f; /* tree 17 node 27 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.d9dd5cp-2f)) { /* tree 17 node 8 */
+                    v = -0x1.9a3796p-2f; /* tree 17 node 17 */
                 } else {
-                    v = 3.5364863e-1f; /* tree 17 node 28 */
+                    v = 0x1.3722aep-4f; /* tree 17 node 18 */
                 }
             }
         } else {
-            if (in[0U] < 1.00375526e-1f) { /* tree 17 node 5 */
-                if (in[5U] < -1.5292524e0f) { /* tree 17 node 11 */
-                    v = -8.790359e-3f; /* tree 17 node 21 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.dbe498p-3f)) { /* tree 17 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.29eefcp+0f)) { /* tree 17 node 9 */
+                    v = -0x1.2033ap-4f; /* tree 17 node 19 */
                 } else {
-                    v = -2.525178e-1f; /* tree 17 node 22 */
+                    v = 0x1.b50abep-3f; /* tree 17 node 20 */
                 }
             } else {
-                if (in[5U] < -1.7808748e0f) { /* tree 17 node 12 */
-                    v = -1.2000121e-1f; /* tree 17 node 23 */
-                } else {
-                    v = 1.23175435e-1f; /* tree 17 node 24 */
-                }
+                v = 0x1.6d5c68p-2f; /* tree 17 node 10 */
             }
         }
     } else {
-        if (in[4U] >= 1.7591422e0f) { /* tree 17 node 1 */
-            if (in[0U] < 2.323696e-1f) { /* tree 17 node 4 */
-                if (in[1U] >= 1.1638029e0f) { /* tree 17 node 9 */
-                    v = 2.133994e-1f; /* tree 17 node 20 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.32279p+1f)) { /* tree 17 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.9b235ep-4f)) { /* tree 17 node 5 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.877d16p+0f)) { /* tree 17 node 11 */
+                    v = -0x1.200aep-7f; /* tree 17 node 21 */
                 } else {
-                    v = -7.036173e-2f; /* tree 17 node 19 */
+                    v = -0x1.029406p-2f; /* tree 17 node 22 */
                 }
             } else {
-                v = 3.567978e-1f; /* tree 17 node 10 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.c7e76ap+0f)) { /* tree 17 node 12 */
+                    v = -0x1.eb8664p-4f; /* tree 17 node 23 */
+                } else {
+                    v = 0x1.f886cep-4f; /* tree 17 node 24 */
+                }
             }
         } else {
-            if (in[0U] >= 1.9690256e0f) { /* tree 17 node 3 */
-                if (in[4U] >= -4.6275848e-1f) { /* tree 17 node 8 */
-                    v = 7.596081e-2f; /* tree 17 node 18 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.192776p-1f)) { /* tree 17 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.1b85p-3f)) { /* tree 17 node 13 */
+                    v = 0x1.d73956p-3f; /* tree 17 node 25 */
                 } else {
-                    v = -4.0060267e-1f; /* tree 17 node 17 */
+                    v = -0x1.937f9ep-4f; /* tree 17 node 26 */
                 }
             } else {
-                if (in[0U] < -2.7876267e-1f) { /* tree 17 node 7 */
-                    v = -1.121008e-1f; /* tree 17 node 15 */
+                if (in[2U] < 0x1.6p+3f) { /* tree 17 node 14 */
+                    v = 0x1.7c24acp-3f; /* tree 17 node 27 */
                 } else {
-                    v = 6.4624087e-3f; /* tree 17 node 16 */
+                    v = 0x1.6a22dep-2f; /* tree 17 node 28 */
                 }
             }
         }
@@ -1367,63 +1380,63 @@ static timber_float32_t timber_tree_17(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_18(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -1.1507803e0f) { /* tree 18 node 0 */
-        if (in[3U] >= 2.0025912e2f) { /* tree 18 node 2 */
-            if (in[5U] >= 1.0856837e0f) { /* tree 18 node 6 */
-                if (in[2U] >= 4e0f) { /* tree 18 node 14 */
-                    v = 2.0916721e-1f; /* tree 18 node 30 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.26998ap+0f)) { /* tree 18 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.af480ep-1f)) { /* tree 18 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.1f46bap+7f)) { /* tree 18 node 3 */
+                if (timber_is_nan(in[5U]) || (in[5U] < -0x1.3cbac2p+2f)) { /* tree 18 node 7 */
+                    v = 0x1.bd823p-7f; /* tree 18 node 15 */
                 } else {
-                    v = -8.28063e-2f; /* tree 18 node 29 */
+                    v = -0x1.e753f4p-3f; /* tree 18 node 16 */
                 }
             } else {
-                if (in[1U] < 3.1494792e0f) { /* tree 18 node 13 */
-                    v = 3.1785464e-1f; /* tree 18 node 27 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.e702cep+0f)) { /* tree 18 node 8 */
+                    v = -0x1.1f5632p-2f; /* tree 18 node 17 */
                 } else {
-                    v = 8.980485e-2f; /* tree 18 node 28 */
+                    v = 0x1.6358c8p-6f; /* tree 18 node 18 */
                 }
             }
         } else {
-            if (in[4U] < -1.7184809e-1f) { /* tree 18 node 5 */
-                if (in[2U] >= 7e0f) { /* tree 18 node 11 */
-                    v = 3.1797063e-1f; /* tree 18 node 24 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.52d948p+1f)) { /* tree 18 node 4 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.7bea6cp+1f)) { /* tree 18 node 9 */
+                    v = -0x1.54dab8p-7f; /* tree 18 node 19 */
                 } else {
-                    v = 6.16176e-2f; /* tree 18 node 23 */
+                    v = 0x1.154546p-2f; /* tree 18 node 20 */
                 }
             } else {
-                if (in[0U] < -1.9409873e-1f) { /* tree 18 node 12 */
-                    v = -1.0754524e-1f; /* tree 18 node 25 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1p+0f)) { /* tree 18 node 10 */
+                    v = -0x1.5cf3dcp-3f; /* tree 18 node 21 */
                 } else {
-                    v = 5.613008e-2f; /* tree 18 node 26 */
+                    v = -0x1.5954aep-7f; /* tree 18 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] < 8.423466e-1f) { /* tree 18 node 1 */
-            if (in[3U] < 1.4363814e2f) { /* tree 18 node 3 */
-                if (in[5U] >= -4.948899e0f) { /* tree 18 node 7 */
-                    v = -2.379531e-1f; /* tree 18 node 16 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.9084acp+7f)) { /* tree 18 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.5ff1e4p-3f)) { /* tree 18 node 5 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 18 node 11 */
+                    v = 0x1.f8c57ap-5f; /* tree 18 node 23 */
                 } else {
-                    v = 1.3595842e-2f; /* tree 18 node 15 */
+                    v = 0x1.459a18p-2f; /* tree 18 node 24 */
                 }
             } else {
-                if (in[4U] >= -1.9023865e0f) { /* tree 18 node 8 */
-                    v = 2.1688648e-2f; /* tree 18 node 18 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.8d83a2p-3f)) { /* tree 18 node 12 */
+                    v = -0x1.b8815cp-4f; /* tree 18 node 25 */
                 } else {
-                    v = -2.8060225e-1f; /* tree 18 node 17 */
+                    v = 0x1.cbd15p-5f; /* tree 18 node 26 */
                 }
             }
         } else {
-            if (in[1U] < -2.647256e0f) { /* tree 18 node 4 */
-                if (in[5U] < 2.9680915e0f) { /* tree 18 node 9 */
-                    v = -1.040205e-2f; /* tree 18 node 19 */
+            if (timber_is_nan(in[5U]) || (in[5U] < 0x1.15ef5ep+0f)) { /* tree 18 node 6 */
+                if (in[1U] < 0x1.932222p+1f) { /* tree 18 node 13 */
+                    v = 0x1.457bbp-2f; /* tree 18 node 27 */
                 } else {
-                    v = 2.7077207e-1f; /* tree 18 node 20 */
+                    v = 0x1.6fd736p-4f; /* tree 18 node 28 */
                 }
             } else {
-                if (in[2U] >= 1e0f) { /* tree 18 node 10 */
-                    v = -1.0538659e-2f; /* tree 18 node 22 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1p+2f)) { /* tree 18 node 14 */
+                    v = -0x1.532cb2p-4f; /* tree 18 node 29 */
                 } else {
-                    v = -1.70387e-1f; /* tree 18 node 21 */
+                    v = 0x1.ac5fdcp-3f; /* tree 18 node 30 */
                 }
             }
         }
@@ -1435,63 +1448,63 @@ static timber_float32_t timber_tree_18(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_19(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] < 3e0f) { /* tree 19 node 0 */
-        if (in[0U] < 7.940124e-1f) { /* tree 19 node 1 */
-            if (in[4U] < -8.3917236e-1f) { /* tree 19 node 3 */
-                if (in[1U] >= 1.9210261e0f) { /* tree 19 node 7 */
-                    v = 2.536296e-1f; /* tree 19 node 16 */
+    if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 19 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.9688ccp-1f)) { /* tree 19 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.ada8p-1f)) { /* tree 19 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.ebc85ep+0f)) { /* tree 19 node 7 */
+                    v = -0x1.a42c84p-5f; /* tree 19 node 15 */
                 } else {
-                    v = -5.1290758e-2f; /* tree 19 node 15 */
+                    v = 0x1.03b77ap-2f; /* tree 19 node 16 */
                 }
             } else {
-                if (in[1U] >= 2.897363e0f) { /* tree 19 node 8 */
-                    v = -4.726988e-2f; /* tree 19 node 18 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.72dccap+1f)) { /* tree 19 node 8 */
+                    v = -0x1.033754p-2f; /* tree 19 node 17 */
                 } else {
-                    v = -2.5314075e-1f; /* tree 19 node 17 */
+                    v = -0x1.833c2p-5f; /* tree 19 node 18 */
                 }
             }
         } else {
-            if (in[5U] < -2.8723853e0f) { /* tree 19 node 4 */
-                if (in[0U] >= 1.1800476e0f) { /* tree 19 node 9 */
-                    v = -3.9900765e-1f; /* tree 19 node 20 */
+            if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.6faa52p+1f)) { /* tree 19 node 4 */
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.2e179ap+0f)) { /* tree 19 node 9 */
+                    v = -0x1.083bd6p-5f; /* tree 19 node 19 */
                 } else {
-                    v = -3.2255094e-2f; /* tree 19 node 19 */
+                    v = -0x1.989576p-2f; /* tree 19 node 20 */
                 }
             } else {
-                if (in[1U] < 4.665277e0f) { /* tree 19 node 10 */
-                    v = 1.02218635e-1f; /* tree 19 node 21 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.2a93e6p+2f)) { /* tree 19 node 10 */
+                    v = 0x1.a2b002p-4f; /* tree 19 node 21 */
                 } else {
-                    v = -9.6748635e-2f; /* tree 19 node 22 */
+                    v = -0x1.8c484cp-4f; /* tree 19 node 22 */
                 }
             }
         }
     } else {
-        if (in[1U] >= 3.0467875e0f) { /* tree 19 node 2 */
-            if (in[3U] < 6.2360268e1f) { /* tree 19 node 6 */
-                if (in[4U] < 5.722044e-2f) { /* tree 19 node 13 */
-                    v = 2.5416613e-1f; /* tree 19 node 27 */
+        if (timber_is_nan(in[1U]) || (in[1U] < 0x1.85fd22p+1f)) { /* tree 19 node 2 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1fce22p+1f)) { /* tree 19 node 5 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.512ecap+1f)) { /* tree 19 node 11 */
+                    v = 0x1.0bc30ep-5f; /* tree 19 node 23 */
                 } else {
-                    v = -4.645284e-2f; /* tree 19 node 28 */
+                    v = -0x1.295f26p-4f; /* tree 19 node 24 */
                 }
             } else {
-                if (in[5U] < -1.3147929e0f) { /* tree 19 node 14 */
-                    v = 8.4896535e-2f; /* tree 19 node 29 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.9d003ep-1f)) { /* tree 19 node 12 */
+                    v = -0x1.783716p-2f; /* tree 19 node 25 */
                 } else {
-                    v = 2.9035702e-1f; /* tree 19 node 30 */
+                    v = -0x1.a1d714p-5f; /* tree 19 node 26 */
                 }
             }
         } else {
-            if (in[0U] >= 2.2484782e0f) { /* tree 19 node 5 */
-                if (in[4U] < 8.066425e-1f) { /* tree 19 node 12 */
-                    v = -3.6739764e-1f; /* tree 19 node 25 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.f2e1d4p+5f)) { /* tree 19 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.d4bff6p-5f)) { /* tree 19 node 13 */
+                    v = 0x1.04442p-2f; /* tree 19 node 27 */
                 } else {
-                    v = -5.1005878e-2f; /* tree 19 node 26 */
+                    v = -0x1.7c8aaap-5f; /* tree 19 node 28 */
                 }
             } else {
-                if (in[4U] < 2.6342404e0f) { /* tree 19 node 11 */
-                    v = 3.2685783e-2f; /* tree 19 node 23 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.509644p+0f)) { /* tree 19 node 14 */
+                    v = 0x1.5bbc78p-4f; /* tree 19 node 29 */
                 } else {
-                    v = -7.2600506e-2f; /* tree 19 node 24 */
+                    v = 0x1.29535ap-2f; /* tree 19 node 30 */
                 }
             }
         }
@@ -1503,59 +1516,59 @@ static timber_float32_t timber_tree_19(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_20(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] < 1e0f) { /* tree 20 node 0 */
-        if (in[3U] < 1.5799313e2f) { /* tree 20 node 1 */
-            if (in[4U] < -1.0671607e0f) { /* tree 20 node 3 */
-                v = -5.797983e-3f; /* tree 20 node 7 */
+    if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+0f)) { /* tree 20 node 0 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.3bfc7cp+7f)) { /* tree 20 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.113172p+0f)) { /* tree 20 node 3 */
+                v = -0x1.7bfa04p-8f; /* tree 20 node 7 */
             } else {
-                if (in[5U] >= 3.1243935e0f) { /* tree 20 node 8 */
-                    v = -5.263519e-2f; /* tree 20 node 16 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.8fec2p+1f)) { /* tree 20 node 8 */
+                    v = -0x1.50ec38p-2f; /* tree 20 node 15 */
                 } else {
-                    v = -3.290261e-1f; /* tree 20 node 15 */
+                    v = -0x1.af2ffep-5f; /* tree 20 node 16 */
                 }
             }
         } else {
-            if (in[1U] >= -1.3546305e0f) { /* tree 20 node 4 */
-                if (in[1U] < 3.4128594e0f) { /* tree 20 node 10 */
-                    v = 2.4457613e-1f; /* tree 20 node 19 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.5ac91p+0f)) { /* tree 20 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.0dd944p+2f)) { /* tree 20 node 9 */
+                    v = 0x1.e911aep-5f; /* tree 20 node 17 */
                 } else {
-                    v = -9.3046606e-2f; /* tree 20 node 20 */
+                    v = -0x1.095b8cp-2f; /* tree 20 node 18 */
                 }
             } else {
-                if (in[1U] >= -4.216386e0f) { /* tree 20 node 9 */
-                    v = -2.591383e-1f; /* tree 20 node 18 */
+                if (in[1U] < 0x1.b4d894p+1f) { /* tree 20 node 10 */
+                    v = 0x1.f4e454p-3f; /* tree 20 node 19 */
                 } else {
-                    v = 5.9700813e-2f; /* tree 20 node 17 */
+                    v = -0x1.7d1e7p-4f; /* tree 20 node 20 */
                 }
             }
         }
     } else {
-        if (in[1U] >= 1.610491e-1f) { /* tree 20 node 2 */
-            if (in[4U] < 1.1482899e0f) { /* tree 20 node 6 */
-                if (in[0U] < -5.235127e-1f) { /* tree 20 node 13 */
-                    v = 2.681571e-2f; /* tree 20 node 25 */
+        if (timber_is_nan(in[1U]) || (in[1U] < 0x1.49d41cp-3f)) { /* tree 20 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.af480ep-1f)) { /* tree 20 node 5 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.f6a7ecp+0f)) { /* tree 20 node 11 */
+                    v = -0x1.2536ccp-2f; /* tree 20 node 21 */
                 } else {
-                    v = 1.813234e-1f; /* tree 20 node 26 */
+                    v = -0x1.587968p-5f; /* tree 20 node 22 */
                 }
             } else {
-                if (in[2U] >= 9e0f) { /* tree 20 node 14 */
-                    v = 1.7549144e-1f; /* tree 20 node 28 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.f483dep-4f)) { /* tree 20 node 12 */
+                    v = -0x1.c4a248p-6f; /* tree 20 node 23 */
                 } else {
-                    v = -4.6533663e-2f; /* tree 20 node 27 */
+                    v = 0x1.812e32p-4f; /* tree 20 node 24 */
                 }
             }
         } else {
-            if (in[0U] < 8.423466e-1f) { /* tree 20 node 5 */
-                if (in[4U] >= -1.9634998e0f) { /* tree 20 node 11 */
-                    v = -4.205008e-2f; /* tree 20 node 22 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.25f654p+0f)) { /* tree 20 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.0c09dcp-1f)) { /* tree 20 node 13 */
+                    v = 0x1.b7593ep-6f; /* tree 20 node 25 */
                 } else {
-                    v = -2.8634185e-1f; /* tree 20 node 21 */
+                    v = 0x1.7359aep-3f; /* tree 20 node 26 */
                 }
             } else {
-                if (in[4U] >= -1.2219607e-1f) { /* tree 20 node 12 */
-                    v = 9.4038196e-2f; /* tree 20 node 24 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 20 node 14 */
+                    v = -0x1.7d342ap-5f; /* tree 20 node 27 */
                 } else {
-                    v = -2.7626581e-2f; /* tree 20 node 23 */
+                    v = 0x1.67680ep-3f; /* tree 20 node 28 */
                 }
             }
         }
@@ -1567,52 +1580,52 @@ static timber_float32_t timber_tree_20(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_21(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 2.5231477e2f) { /* tree 21 node 0 */
-        if (in[1U] >= -3.0893354e0f) { /* tree 21 node 2 */
-            if (in[5U] >= 4.0016184e0f) { /* tree 21 node 6 */
-                v = -8.769054e-3f; /* tree 21 node 14 */
-            } else {
-                if (in[2U] < 4e0f) { /* tree 21 node 13 */
-                    v = 1.2791628e-1f; /* tree 21 node 23 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 21 node 0 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 21 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.371698p-5f)) { /* tree 21 node 3 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.a49524p+0f)) { /* tree 21 node 7 */
+                    v = -0x1.8bfe1p-3f; /* tree 21 node 15 */
                 } else {
-                    v = 3.160299e-1f; /* tree 21 node 24 */
+                    v = 0x1.5b7a44p-5f; /* tree 21 node 16 */
+                }
+            } else {
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.280714p-1f)) { /* tree 21 node 8 */
+                    v = -0x1.21bdaep-4f; /* tree 21 node 17 */
+                } else {
+                    v = 0x1.ea80bcp-4f; /* tree 21 node 18 */
                 }
             }
         } else {
-            if (in[4U] >= -9.066384e-1f) { /* tree 21 node 5 */
-                if (in[0U] < -6.662784e-2f) { /* tree 21 node 12 */
-                    v = -1.755422e-1f; /* tree 21 node 21 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1fce22p+1f)) { /* tree 21 node 4 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.37f91ep+2f)) { /* tree 21 node 9 */
+                    v = 0x1.d86e88p-5f; /* tree 21 node 19 */
                 } else {
-                    v = 1.7459452e-1f; /* tree 21 node 22 */
+                    v = -0x1.c72deep-5f; /* tree 21 node 20 */
                 }
             } else {
-                v = -2.4081193e-1f; /* tree 21 node 11 */
+                v = -0x1.418092p-2f; /* tree 21 node 10 */
             }
         }
     } else {
-        if (in[2U] < 6e0f) { /* tree 21 node 1 */
-            if (in[0U] < 3.797464e-2f) { /* tree 21 node 3 */
-                if (in[5U] >= 1.6429007e0f) { /* tree 21 node 7 */
-                    v = 4.24167e-2f; /* tree 21 node 16 */
-                } else {
-                    v = -1.9335568e-1f; /* tree 21 node 15 */
-                }
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.8b6f58p+1f)) { /* tree 21 node 2 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.d032e8p-1f)) { /* tree 21 node 5 */
+                v = -0x1.ed2ecep-3f; /* tree 21 node 11 */
             } else {
-                if (in[4U] >= 5.78179e-1f) { /* tree 21 node 8 */
-                    v = 1.1975168e-1f; /* tree 21 node 18 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.10e85ap-4f)) { /* tree 21 node 12 */
+                    v = -0x1.6782acp-3f; /* tree 21 node 21 */
                 } else {
-                    v = -7.073753e-2f; /* tree 21 node 17 */
+                    v = 0x1.6591dp-3f; /* tree 21 node 22 */
                 }
             }
         } else {
-            if (in[0U] >= 2.2484782e0f) { /* tree 21 node 4 */
-                v = -3.1396702e-1f; /* tree 21 node 10 */
-            } else {
-                if (in[1U] < 4.87458e0f) { /* tree 21 node 9 */
-                    v = 5.7669893e-2f; /* tree 21 node 19 */
+            if (timber_is_nan(in[5U]) || (in[5U] < 0x1.001a84p+2f)) { /* tree 21 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 21 node 13 */
+                    v = 0x1.05f8f8p-3f; /* tree 21 node 23 */
                 } else {
-                    v = -5.5563893e-2f; /* tree 21 node 20 */
+                    v = 0x1.439d58p-2f; /* tree 21 node 24 */
                 }
+            } else {
+                v = -0x1.1f5828p-7f; /* tree 21 node 14 */
             }
         }
     }
@@ -1623,51 +1636,51 @@ static timber_float32_t timber_tree_21(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_22(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= 2.2184644e0f) { /* tree 22 node 0 */
-        if (in[4U] < -7.938826e-1f) { /* tree 22 node 2 */
-            v = 2.8837082e-1f; /* tree 22 node 5 */
-        } else {
-            if (in[0U] < -6.7827207e-1f) { /* tree 22 node 6 */
-                if (in[2U] < 3e0f) { /* tree 22 node 11 */
-                    v = -3.2468295e-1f; /* tree 22 node 21 */
+    if (timber_is_nan(in[1U]) || (in[1U] < 0x1.1bf6a4p+1f)) { /* tree 22 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.192776p-1f)) { /* tree 22 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.079396p-6f)) { /* tree 22 node 3 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.99156cp+0f)) { /* tree 22 node 7 */
+                    v = -0x1.1fee84p-3f; /* tree 22 node 13 */
                 } else {
-                    v = 3.8821555e-3f; /* tree 22 node 22 */
+                    v = 0x1.aa87a2p-3f; /* tree 22 node 14 */
                 }
             } else {
-                if (in[4U] < 2.6342404e0f) { /* tree 22 node 12 */
-                    v = 2.1755387e-1f; /* tree 22 node 23 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.85b62ap+0f)) { /* tree 22 node 8 */
+                    v = -0x1.d971a2p-3f; /* tree 22 node 15 */
                 } else {
-                    v = 3.2223586e-2f; /* tree 22 node 24 */
+                    v = 0x1.54c018p-7f; /* tree 22 node 16 */
+                }
+            }
+        } else {
+            if (timber_is_nan(in[5U]) || (in[5U] < 0x1.3497fep+0f)) { /* tree 22 node 4 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 22 node 9 */
+                    v = -0x1.ccfb7p-6f; /* tree 22 node 17 */
+                } else {
+                    v = 0x1.1e5224p-4f; /* tree 22 node 18 */
+                }
+            } else {
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.3640c4p-3f)) { /* tree 22 node 10 */
+                    v = -0x1.72397ap-3f; /* tree 22 node 19 */
+                } else {
+                    v = 0x1.7ad65cp-7f; /* tree 22 node 20 */
                 }
             }
         }
     } else {
-        if (in[0U] < -5.491292e-1f) { /* tree 22 node 1 */
-            if (in[4U] < -1.6087433e-2f) { /* tree 22 node 3 */
-                if (in[5U] >= 1.5979831e0f) { /* tree 22 node 7 */
-                    v = 2.0826651e-1f; /* tree 22 node 14 */
-                } else {
-                    v = -1.4059165e-1f; /* tree 22 node 13 */
-                }
-            } else {
-                if (in[4U] >= 1.5223109e0f) { /* tree 22 node 8 */
-                    v = 1.0398876e-2f; /* tree 22 node 16 */
-                } else {
-                    v = -2.3117377e-1f; /* tree 22 node 15 */
-                }
-            }
+        if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.9677c8p-1f)) { /* tree 22 node 2 */
+            v = 0x1.274aaep-2f; /* tree 22 node 5 */
         } else {
-            if (in[5U] >= 1.2054442e0f) { /* tree 22 node 4 */
-                if (in[4U] < -1.5149072e-1f) { /* tree 22 node 10 */
-                    v = -1.8077369e-1f; /* tree 22 node 19 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b467ap-1f)) { /* tree 22 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 22 node 11 */
+                    v = -0x1.4c79bp-2f; /* tree 22 node 21 */
                 } else {
-                    v = 1.1561198e-2f; /* tree 22 node 20 */
+                    v = 0x1.fcd786p-9f; /* tree 22 node 22 */
                 }
             } else {
-                if (in[2U] < 7e0f) { /* tree 22 node 9 */
-                    v = -2.813612e-2f; /* tree 22 node 17 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.512ecap+1f)) { /* tree 22 node 12 */
+                    v = 0x1.bd8ce2p-3f; /* tree 22 node 23 */
                 } else {
-                    v = 6.9902554e-2f; /* tree 22 node 18 */
+                    v = 0x1.07f9c2p-5f; /* tree 22 node 24 */
                 }
             }
         }
@@ -1679,55 +1692,55 @@ static timber_float32_t timber_tree_22(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_23(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] < 1.1431547e2f) { /* tree 23 node 0 */
-        if (in[4U] >= 1.8309473e0f) { /* tree 23 node 1 */
-            if (in[0U] < -1.156896e-1f) { /* tree 23 node 4 */
-                v = 8.9946e-2f; /* tree 23 node 9 */
+    if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.c9430ap+6f)) { /* tree 23 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] < 0x1.d4b8f6p+0f)) { /* tree 23 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.aa9242p+1f)) { /* tree 23 node 3 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.d1cf96p-1f)) { /* tree 23 node 7 */
+                    v = -0x1.fc5aap-3f; /* tree 23 node 15 */
+                } else {
+                    v = -0x1.db5b2ap-5f; /* tree 23 node 16 */
+                }
             } else {
-                v = 3.349223e-1f; /* tree 23 node 10 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.c7684cp+2f)) { /* tree 23 node 8 */
+                    v = -0x1.261816p-5f; /* tree 23 node 17 */
+                } else {
+                    v = 0x1.b85feep-3f; /* tree 23 node 18 */
+                }
             }
         } else {
-            if (in[1U] >= -3.3325884e0f) { /* tree 23 node 3 */
-                if (in[0U] < 7.115741e0f) { /* tree 23 node 8 */
-                    v = -3.5900157e-2f; /* tree 23 node 17 */
-                } else {
-                    v = 2.1502672e-1f; /* tree 23 node 18 */
-                }
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.d9dd56p-4f)) { /* tree 23 node 4 */
+                v = 0x1.706b38p-4f; /* tree 23 node 9 */
             } else {
-                if (in[0U] < 9.097869e-1f) { /* tree 23 node 7 */
-                    v = -2.4821973e-1f; /* tree 23 node 15 */
-                } else {
-                    v = -5.802687e-2f; /* tree 23 node 16 */
-                }
+                v = 0x1.56f5ep-2f; /* tree 23 node 10 */
             }
         }
     } else {
-        if (in[4U] < -1.2368739e0f) { /* tree 23 node 2 */
-            if (in[1U] < 1.0365593e-1f) { /* tree 23 node 5 */
-                if (in[0U] < 7.8048396e-1f) { /* tree 23 node 11 */
-                    v = -2.105537e-1f; /* tree 23 node 19 */
+        if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.3ca3c4p+0f)) { /* tree 23 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.a8931ep-4f)) { /* tree 23 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.8f9b98p-1f)) { /* tree 23 node 11 */
+                    v = -0x1.af36c8p-3f; /* tree 23 node 19 */
                 } else {
-                    v = 2.1635832e-1f; /* tree 23 node 20 */
+                    v = 0x1.bb1a12p-3f; /* tree 23 node 20 */
                 }
             } else {
-                if (in[5U] < 4.562361e0f) { /* tree 23 node 12 */
-                    v = 4.771191e-1f; /* tree 23 node 21 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.23fdb8p+2f)) { /* tree 23 node 12 */
+                    v = 0x1.e891e8p-2f; /* tree 23 node 21 */
                 } else {
-                    v = 1.1371952e-1f; /* tree 23 node 22 */
+                    v = 0x1.d1cb9p-4f; /* tree 23 node 22 */
                 }
             }
         } else {
-            if (in[1U] >= -1.3006878e0f) { /* tree 23 node 6 */
-                if (in[0U] < -3.7721008e-1f) { /* tree 23 node 14 */
-                    v = -2.7686201e-2f; /* tree 23 node 25 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.4cf9ep+0f)) { /* tree 23 node 6 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.6ec0c6p+1f)) { /* tree 23 node 13 */
+                    v = 0x1.14ce7cp-4f; /* tree 23 node 23 */
                 } else {
-                    v = 1.6413514e-1f; /* tree 23 node 26 */
+                    v = -0x1.41738p-4f; /* tree 23 node 24 */
                 }
             } else {
-                if (in[1U] < -2.865258e0f) { /* tree 23 node 13 */
-                    v = 6.757973e-2f; /* tree 23 node 23 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.82435cp-2f)) { /* tree 23 node 14 */
+                    v = -0x1.c59c58p-6f; /* tree 23 node 25 */
                 } else {
-                    v = -7.847929e-2f; /* tree 23 node 24 */
+                    v = 0x1.502616p-3f; /* tree 23 node 26 */
                 }
             }
         }
@@ -1739,59 +1752,59 @@ static timber_float32_t timber_tree_23(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_24(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] >= 9e0f) { /* tree 24 node 0 */
-        if (in[3U] >= 2.355064e1f) { /* tree 24 node 2 */
-            if (in[1U] >= -3.640662e0f) { /* tree 24 node 6 */
-                if (in[4U] >= -1.742066e0f) { /* tree 24 node 14 */
-                    v = 2.4846177e-1f; /* tree 24 node 28 */
+    if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 24 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] < 0x1.c25724p+0f)) { /* tree 24 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.453c9cp+0f)) { /* tree 24 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.6d203cp+1f)) { /* tree 24 node 7 */
+                    v = -0x1.fa2d86p-7f; /* tree 24 node 15 */
                 } else {
-                    v = 4.7024306e-2f; /* tree 24 node 27 */
+                    v = 0x1.2404dp-3f; /* tree 24 node 16 */
                 }
             } else {
-                if (in[0U] < 2.1281324e-1f) { /* tree 24 node 13 */
-                    v = -1.8842793e-1f; /* tree 24 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.91cd42p-2f)) { /* tree 24 node 8 */
+                    v = -0x1.89242ep-3f; /* tree 24 node 17 */
                 } else {
-                    v = 8.833962e-2f; /* tree 24 node 26 */
+                    v = -0x1.b9aad4p-6f; /* tree 24 node 18 */
                 }
             }
         } else {
-            if (in[4U] < 9.8164153e-1f) { /* tree 24 node 5 */
-                if (in[5U] < -3.6024535e0f) { /* tree 24 node 11 */
-                    v = -1.535239e-1f; /* tree 24 node 21 */
+            if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.084e7cp+2f)) { /* tree 24 node 4 */
+                if (in[5U] < -0x1.243e52p-2f) { /* tree 24 node 9 */
+                    v = 0x1.4159dcp-4f; /* tree 24 node 19 */
                 } else {
-                    v = 1.0974973e-1f; /* tree 24 node 22 */
+                    v = 0x1.3d618ap-2f; /* tree 24 node 20 */
                 }
             } else {
-                if (in[5U] < 3.9469235e0f) { /* tree 24 node 12 */
-                    v = -2.879869e-1f; /* tree 24 node 23 */
-                } else {
-                    v = 7.107113e-2f; /* tree 24 node 24 */
-                }
+                v = 0x1.ca0f86p-6f; /* tree 24 node 10 */
             }
         }
     } else {
-        if (in[4U] >= 1.7591422e0f) { /* tree 24 node 1 */
-            if (in[5U] < 4.1297903e0f) { /* tree 24 node 4 */
-                if (in[5U] < -2.8539398e-1f) { /* tree 24 node 9 */
-                    v = 7.845484e-2f; /* tree 24 node 19 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.78cf6cp+4f)) { /* tree 24 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.f699b8p-1f)) { /* tree 24 node 5 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.cd1d32p+1f)) { /* tree 24 node 11 */
+                    v = -0x1.3a6abep-3f; /* tree 24 node 21 */
                 } else {
-                    v = 3.099424e-1f; /* tree 24 node 20 */
+                    v = 0x1.c188eep-4f; /* tree 24 node 22 */
                 }
             } else {
-                v = 2.7957803e-2f; /* tree 24 node 10 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.f934cap+1f)) { /* tree 24 node 12 */
+                    v = -0x1.26e60ap-2f; /* tree 24 node 23 */
+                } else {
+                    v = 0x1.231b7cp-4f; /* tree 24 node 24 */
+                }
             }
         } else {
-            if (in[4U] < 1.2704561e0f) { /* tree 24 node 3 */
-                if (in[1U] >= 2.8525462e0f) { /* tree 24 node 7 */
-                    v = 1.425873e-1f; /* tree 24 node 16 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.d20136p+1f)) { /* tree 24 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.b3d76ep-3f)) { /* tree 24 node 13 */
+                    v = -0x1.81e68p-3f; /* tree 24 node 25 */
                 } else {
-                    v = -1.5447321e-2f; /* tree 24 node 15 */
+                    v = 0x1.69d6cep-4f; /* tree 24 node 26 */
                 }
             } else {
-                if (in[0U] < 3.9238456e-1f) { /* tree 24 node 8 */
-                    v = -1.9196354e-1f; /* tree 24 node 17 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.bdf80ap+0f)) { /* tree 24 node 14 */
+                    v = 0x1.81391ep-5f; /* tree 24 node 27 */
                 } else {
-                    v = -2.6957233e-2f; /* tree 24 node 18 */
+                    v = 0x1.fcd986p-3f; /* tree 24 node 28 */
                 }
             }
         }
@@ -1803,55 +1816,55 @@ static timber_float32_t timber_tree_24(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_25(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 2.5231477e2f) { /* tree 25 node 0 */
-        if (in[1U] >= -3.0893354e0f) { /* tree 25 node 2 */
-            if (in[5U] >= 2.3791404e0f) { /* tree 25 node 6 */
-                if (in[4U] >= 6.292052e-3f) { /* tree 25 node 14 */
-                    v = -1.4377299e-1f; /* tree 25 node 26 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 25 node 0 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+0f)) { /* tree 25 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.a1dceap-1f)) { /* tree 25 node 3 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.0e0beep+1f)) { /* tree 25 node 7 */
+                    v = -0x1.4abf38p-3f; /* tree 25 node 15 */
                 } else {
-                    v = 2.4543989e-1f; /* tree 25 node 25 */
+                    v = 0x1.589cep-3f; /* tree 25 node 16 */
                 }
             } else {
-                v = 2.6187927e-1f; /* tree 25 node 13 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.163f82p+0f)) { /* tree 25 node 8 */
+                    v = -0x1.ce32d6p-3f; /* tree 25 node 17 */
+                } else {
+                    v = 0x1.b03836p-6f; /* tree 25 node 18 */
+                }
             }
         } else {
-            if (in[4U] >= -9.066384e-1f) { /* tree 25 node 5 */
-                if (in[4U] < 3.336614e-1f) { /* tree 25 node 12 */
-                    v = 1.821907e-1f; /* tree 25 node 23 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.c02688p+0f)) { /* tree 25 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.1229f2p+2f)) { /* tree 25 node 9 */
+                    v = 0x1.8d4176p-3f; /* tree 25 node 19 */
                 } else {
-                    v = -1.1304394e-1f; /* tree 25 node 24 */
+                    v = -0x1.caff8cp-6f; /* tree 25 node 20 */
                 }
             } else {
-                v = -2.1038069e-1f; /* tree 25 node 11 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.d4e3e8p+5f)) { /* tree 25 node 10 */
+                    v = -0x1.81d7b6p-8f; /* tree 25 node 21 */
+                } else {
+                    v = 0x1.0df1e6p-3f; /* tree 25 node 22 */
+                }
             }
         }
     } else {
-        if (in[2U] < 1e0f) { /* tree 25 node 1 */
-            if (in[4U] < -8.1613857e-1f) { /* tree 25 node 3 */
-                if (in[1U] >= -2.109739e0f) { /* tree 25 node 7 */
-                    v = 1.6826797e-1f; /* tree 25 node 16 */
-                } else {
-                    v = -1.6149753e-1f; /* tree 25 node 15 */
-                }
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.8b6f58p+1f)) { /* tree 25 node 2 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.d032e8p-1f)) { /* tree 25 node 5 */
+                v = -0x1.aedc12p-3f; /* tree 25 node 11 */
             } else {
-                if (in[4U] >= 1.0869066e0f) { /* tree 25 node 8 */
-                    v = 2.638059e-2f; /* tree 25 node 18 */
+                if (in[4U] < 0x1.55ab56p-2f) { /* tree 25 node 12 */
+                    v = 0x1.752066p-3f; /* tree 25 node 23 */
                 } else {
-                    v = -2.256829e-1f; /* tree 25 node 17 */
+                    v = -0x1.cf072ap-4f; /* tree 25 node 24 */
                 }
             }
         } else {
-            if (in[1U] >= 1.7505879e0f) { /* tree 25 node 4 */
-                if (in[3U] < 5.8611282e1f) { /* tree 25 node 10 */
-                    v = -5.887491e-3f; /* tree 25 node 21 */
-                } else {
-                    v = 1.3180904e-1f; /* tree 25 node 22 */
-                }
+            if (timber_is_nan(in[5U]) || (in[5U] < 0x1.3087acp+1f)) { /* tree 25 node 6 */
+                v = 0x1.0c2a14p-2f; /* tree 25 node 13 */
             } else {
-                if (in[3U] < 4.28381e0f) { /* tree 25 node 9 */
-                    v = 1.9397251e-1f; /* tree 25 node 19 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.9c5b1ep-8f)) { /* tree 25 node 14 */
+                    v = 0x1.f6a93p-3f; /* tree 25 node 25 */
                 } else {
-                    v = -2.8015029e-2f; /* tree 25 node 20 */
+                    v = -0x1.267274p-3f; /* tree 25 node 26 */
                 }
             }
         }
@@ -1863,55 +1876,55 @@ static timber_float32_t timber_tree_25(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_26(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[0U] < -6.7827207e-1f) { /* tree 26 node 0 */
-        if (in[4U] < -1.1409492e0f) { /* tree 26 node 1 */
-            if (in[1U] < 5.7459384e-1f) { /* tree 26 node 3 */
-                v = -6.981698e-2f; /* tree 26 node 7 */
+    if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.5b467ap-1f)) { /* tree 26 node 0 */
+        if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.24154p+0f)) { /* tree 26 node 1 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.26312ap-1f)) { /* tree 26 node 3 */
+                v = -0x1.1df868p-4f; /* tree 26 node 7 */
             } else {
-                v = 2.911096e-1f; /* tree 26 node 8 */
+                v = 0x1.2a18a2p-2f; /* tree 26 node 8 */
             }
         } else {
-            if (in[5U] >= 1.9099725e0f) { /* tree 26 node 4 */
-                if (in[4U] < 1.1016462e-1f) { /* tree 26 node 10 */
-                    v = 1.7818235e-1f; /* tree 26 node 17 */
+            if (timber_is_nan(in[5U]) || (in[5U] < 0x1.e8f3f6p+0f)) { /* tree 26 node 4 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.dce87ap+7f)) { /* tree 26 node 9 */
+                    v = -0x1.6324c8p-3f; /* tree 26 node 15 */
                 } else {
-                    v = -1.0718142e-1f; /* tree 26 node 18 */
+                    v = 0x1.1ebe5cp-3f; /* tree 26 node 16 */
                 }
             } else {
-                if (in[3U] >= 2.3845406e2f) { /* tree 26 node 9 */
-                    v = 1.4001152e-1f; /* tree 26 node 16 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.c33bfap-4f)) { /* tree 26 node 10 */
+                    v = 0x1.6ceadep-3f; /* tree 26 node 17 */
                 } else {
-                    v = -1.7341e-1f; /* tree 26 node 15 */
+                    v = -0x1.b703dep-4f; /* tree 26 node 18 */
                 }
             }
         }
     } else {
-        if (in[1U] >= 3.0467875e0f) { /* tree 26 node 2 */
-            if (in[4U] < 2.6342404e0f) { /* tree 26 node 6 */
-                if (in[3U] < 2.2010015e1f) { /* tree 26 node 13 */
-                    v = 7.308684e-2f; /* tree 26 node 23 */
+        if (timber_is_nan(in[1U]) || (in[1U] < 0x1.85fd22p+1f)) { /* tree 26 node 2 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.c8aadep-1f)) { /* tree 26 node 5 */
+                if (timber_is_nan(in[0U]) || (in[0U] < -0x1.52bf18p-1f)) { /* tree 26 node 11 */
+                    v = 0x1.5637eap-4f; /* tree 26 node 19 */
                 } else {
-                    v = 2.62675e-1f; /* tree 26 node 24 */
+                    v = -0x1.d66412p-4f; /* tree 26 node 20 */
                 }
             } else {
-                if (in[2U] >= 5e0f) { /* tree 26 node 14 */
-                    v = 2.3432477e-1f; /* tree 26 node 26 */
+                if (in[4U] < -0x1.8c4dccp-1f) { /* tree 26 node 12 */
+                    v = 0x1.d42edp-3f; /* tree 26 node 21 */
                 } else {
-                    v = -4.6895456e-2f; /* tree 26 node 25 */
+                    v = 0x1.badceep-7f; /* tree 26 node 22 */
                 }
             }
         } else {
-            if (in[4U] >= -8.919286e-1f) { /* tree 26 node 5 */
-                if (in[4U] < -7.7403104e-1f) { /* tree 26 node 12 */
-                    v = 2.2860491e-1f; /* tree 26 node 21 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.512ecap+1f)) { /* tree 26 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.602906p+4f)) { /* tree 26 node 13 */
+                    v = 0x1.2b5d1cp-4f; /* tree 26 node 23 */
                 } else {
-                    v = 1.3515106e-2f; /* tree 26 node 22 */
+                    v = 0x1.0cfaacp-2f; /* tree 26 node 24 */
                 }
             } else {
-                if (in[0U] >= -6.616142e-1f) { /* tree 26 node 11 */
-                    v = -1.1484153e-1f; /* tree 26 node 20 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.4p+2f)) { /* tree 26 node 14 */
+                    v = -0x1.802ae6p-5f; /* tree 26 node 25 */
                 } else {
-                    v = 8.354942e-2f; /* tree 26 node 19 */
+                    v = 0x1.dfe5aap-3f; /* tree 26 node 26 */
                 }
             }
         }
@@ -1923,55 +1936,55 @@ static timber_float32_t timber_tree_26(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_27(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < -1.4840314e0f) { /* tree 27 node 0 */
-        if (in[5U] < 1.4123212e0f) { /* tree 27 node 1 */
-            if (in[2U] >= 2e0f) { /* tree 27 node 3 */
-                v = 4.443232e-1f; /* tree 27 node 8 */
-            } else {
-                if (in[0U] >= 2.542579e-2f) { /* tree 27 node 7 */
-                    v = -4.730159e-2f; /* tree 27 node 16 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.7be97cp+0f)) { /* tree 27 node 0 */
+        if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.698de2p+0f)) { /* tree 27 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1p+1f)) { /* tree 27 node 3 */
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.a0937ep-6f)) { /* tree 27 node 7 */
+                    v = 0x1.25f9c4p-3f; /* tree 27 node 15 */
                 } else {
-                    v = 1.435428e-1f; /* tree 27 node 15 */
+                    v = -0x1.837eap-5f; /* tree 27 node 16 */
                 }
+            } else {
+                v = 0x1.c6fcaap-2f; /* tree 27 node 8 */
             }
         } else {
-            if (in[0U] < 1.8128927e0f) { /* tree 27 node 4 */
-                if (in[1U] >= 1.3593936e-1f) { /* tree 27 node 9 */
-                    v = -2.309436e-2f; /* tree 27 node 18 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.d019bcp+0f)) { /* tree 27 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.16676p-3f)) { /* tree 27 node 9 */
+                    v = -0x1.f53026p-3f; /* tree 27 node 17 */
                 } else {
-                    v = -2.4472074e-1f; /* tree 27 node 17 */
+                    v = -0x1.7a60c4p-6f; /* tree 27 node 18 */
                 }
             } else {
-                v = 1.9432867e-1f; /* tree 27 node 10 */
+                v = 0x1.8dfc3p-3f; /* tree 27 node 10 */
             }
         }
     } else {
-        if (in[1U] < 4.87458e0f) { /* tree 27 node 2 */
-            if (in[2U] < 9e0f) { /* tree 27 node 5 */
-                if (in[0U] < 3.797464e-2f) { /* tree 27 node 11 */
-                    v = -8.0258116e-2f; /* tree 27 node 19 */
+        if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.37f91ep+2f)) { /* tree 27 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.2p+3f)) { /* tree 27 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.371698p-5f)) { /* tree 27 node 11 */
+                    v = -0x1.48bcbcp-4f; /* tree 27 node 19 */
                 } else {
-                    v = 1.7970296e-2f; /* tree 27 node 20 */
+                    v = 0x1.266ce2p-6f; /* tree 27 node 20 */
                 }
             } else {
-                if (in[5U] >= 3.3157012e0f) { /* tree 27 node 12 */
-                    v = -1.0263244e-1f; /* tree 27 node 22 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.a868e6p+1f)) { /* tree 27 node 12 */
+                    v = 0x1.7a57c8p-4f; /* tree 27 node 21 */
                 } else {
-                    v = 9.236887e-2f; /* tree 27 node 21 */
+                    v = -0x1.a461eap-4f; /* tree 27 node 22 */
                 }
             }
         } else {
-            if (in[5U] >= 4.1481323e0f) { /* tree 27 node 6 */
-                if (in[2U] >= 8e0f) { /* tree 27 node 14 */
-                    v = 3.6036354e-1f; /* tree 27 node 26 */
+            if (timber_is_nan(in[5U]) || (in[5U] < 0x1.097bp+2f)) { /* tree 27 node 6 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.d3c96p+7f)) { /* tree 27 node 13 */
+                    v = -0x1.00c1f8p-3f; /* tree 27 node 23 */
                 } else {
-                    v = -1.3252884e-1f; /* tree 27 node 25 */
+                    v = 0x1.57bb26p-7f; /* tree 27 node 24 */
                 }
             } else {
-                if (in[3U] < 2.3389331e2f) { /* tree 27 node 13 */
-                    v = -1.2536997e-1f; /* tree 27 node 23 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1p+3f)) { /* tree 27 node 14 */
+                    v = -0x1.0f6b48p-3f; /* tree 27 node 25 */
                 } else {
-                    v = 1.0489839e-2f; /* tree 27 node 24 */
+                    v = 0x1.710324p-2f; /* tree 27 node 26 */
                 }
             }
         }
@@ -1983,63 +1996,63 @@ static timber_float32_t timber_tree_27(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_28(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] < 2e0f) { /* tree 28 node 0 */
-        if (in[3U] >= 5.2694744e1f) { /* tree 28 node 1 */
-            if (in[5U] >= -2.8723853e0f) { /* tree 28 node 4 */
-                if (in[5U] < 2.0851558e-1f) { /* tree 28 node 10 */
-                    v = 1.2677331e-1f; /* tree 28 node 21 */
+    if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 28 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.a58ed6p+5f)) { /* tree 28 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.1a644cp+0f)) { /* tree 28 node 3 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.46885ap-4f)) { /* tree 28 node 7 */
+                    v = -0x1.9d73fep-3f; /* tree 28 node 15 */
                 } else {
-                    v = -1.8152007e-1f; /* tree 28 node 22 */
+                    v = 0x1.3422bep-4f; /* tree 28 node 16 */
                 }
             } else {
-                if (in[0U] < 1.1602708e0f) { /* tree 28 node 9 */
-                    v = -1.2317501e-2f; /* tree 28 node 19 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.1d9b9ep+2f)) { /* tree 28 node 8 */
+                    v = 0x1.0d3d0ap-2f; /* tree 28 node 17 */
                 } else {
-                    v = -4.1710797e-1f; /* tree 28 node 20 */
+                    v = -0x1.821268p-6f; /* tree 28 node 18 */
                 }
             }
         } else {
-            if (in[0U] < 1.1030929e0f) { /* tree 28 node 3 */
-                if (in[4U] >= -7.971988e-2f) { /* tree 28 node 7 */
-                    v = 7.5228445e-2f; /* tree 28 node 16 */
+            if (timber_is_nan(in[5U]) || (in[5U] < -0x1.6faa52p+1f)) { /* tree 28 node 4 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.290782p+0f)) { /* tree 28 node 9 */
+                    v = -0x1.939ebp-7f; /* tree 28 node 19 */
                 } else {
-                    v = -2.018814e-1f; /* tree 28 node 15 */
+                    v = -0x1.ab1e5ap-2f; /* tree 28 node 20 */
                 }
             } else {
-                if (in[1U] < 4.462623e0f) { /* tree 28 node 8 */
-                    v = 2.6292816e-1f; /* tree 28 node 17 */
+                if (in[5U] < 0x1.ab0a38p-3f) { /* tree 28 node 10 */
+                    v = 0x1.03a1bap-3f; /* tree 28 node 21 */
                 } else {
-                    v = -2.3563959e-2f; /* tree 28 node 18 */
+                    v = -0x1.73c0ccp-3f; /* tree 28 node 22 */
                 }
             }
         }
     } else {
-        if (in[3U] < 3.0252008e1f) { /* tree 28 node 2 */
-            if (in[0U] >= 1.3765249e0f) { /* tree 28 node 5 */
-                if (in[4U] >= 1.7105138e-2f) { /* tree 28 node 12 */
-                    v = -2.333385e-2f; /* tree 28 node 26 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.e4083ap+4f)) { /* tree 28 node 2 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.6063fp+0f)) { /* tree 28 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.45617cp-2f)) { /* tree 28 node 11 */
+                    v = -0x1.b11512p-4f; /* tree 28 node 23 */
                 } else {
-                    v = -3.5300934e-1f; /* tree 28 node 25 */
+                    v = 0x1.39651p-4f; /* tree 28 node 24 */
                 }
             } else {
-                if (in[0U] < 3.177547e-1f) { /* tree 28 node 11 */
-                    v = -1.05732985e-1f; /* tree 28 node 23 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.184026p-6f)) { /* tree 28 node 12 */
+                    v = -0x1.697b48p-2f; /* tree 28 node 25 */
                 } else {
-                    v = 7.65124e-2f; /* tree 28 node 24 */
+                    v = -0x1.7e4d42p-6f; /* tree 28 node 26 */
                 }
             }
         } else {
-            if (in[1U] >= 1.7505879e0f) { /* tree 28 node 6 */
-                if (in[0U] < -1.2063582e0f) { /* tree 28 node 14 */
-                    v = -1.892032e-2f; /* tree 28 node 29 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.c02688p+0f)) { /* tree 28 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.1d73f6p-2f)) { /* tree 28 node 13 */
+                    v = -0x1.74ec92p-4f; /* tree 28 node 27 */
                 } else {
-                    v = 1.4780138e-1f; /* tree 28 node 30 */
+                    v = 0x1.1d56cp-5f; /* tree 28 node 28 */
                 }
             } else {
-                if (in[0U] < -2.7876267e-1f) { /* tree 28 node 13 */
-                    v = -9.104592e-2f; /* tree 28 node 27 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.34d3e4p+0f)) { /* tree 28 node 14 */
+                    v = -0x1.35fd92p-6f; /* tree 28 node 29 */
                 } else {
-                    v = 3.4831405e-2f; /* tree 28 node 28 */
+                    v = 0x1.2eb27ep-3f; /* tree 28 node 30 */
                 }
             }
         }
@@ -2051,59 +2064,59 @@ static timber_float32_t timber_tree_28(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_29(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < 2.6342404e0f) { /* tree 29 node 0 */
-        if (in[1U] >= -1.3006878e0f) { /* tree 29 node 1 */
-            if (in[3U] >= 1.2569791e2f) { /* tree 29 node 4 */
-                if (in[0U] < -1.153829e0f) { /* tree 29 node 10 */
-                    v = 4.091417e-2f; /* tree 29 node 21 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.512ecap+1f)) { /* tree 29 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.4cf9ep+0f)) { /* tree 29 node 1 */
+            if (timber_is_nan(in[5U]) || (in[5U] < -0x1.2fb3b4p+2f)) { /* tree 29 node 3 */
+                if (in[4U] < -0x1.05ef12p-1f) { /* tree 29 node 7 */
+                    v = -0x1.6fc04ap-4f; /* tree 29 node 15 */
                 } else {
-                    v = 2.1712486e-1f; /* tree 29 node 22 */
+                    v = 0x1.05b988p-3f; /* tree 29 node 16 */
                 }
             } else {
-                if (in[2U] >= 7e0f) { /* tree 29 node 9 */
-                    v = 1.4967464e-1f; /* tree 29 node 20 */
+                if (in[4U] < -0x1.3a3464p-1f) { /* tree 29 node 8 */
+                    v = 0x1.d63566p-5f; /* tree 29 node 17 */
                 } else {
-                    v = -8.96179e-3f; /* tree 29 node 19 */
+                    v = -0x1.1c6636p-4f; /* tree 29 node 18 */
                 }
             }
         } else {
-            if (in[5U] >= -4.745343e0f) { /* tree 29 node 3 */
-                if (in[4U] < -6.1368096e-1f) { /* tree 29 node 8 */
-                    v = 5.739851e-2f; /* tree 29 node 17 */
+            if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f6caa8p+6f)) { /* tree 29 node 4 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.cp+2f)) { /* tree 29 node 9 */
+                    v = -0x1.25a8f2p-7f; /* tree 29 node 19 */
                 } else {
-                    v = -6.943341e-2f; /* tree 29 node 18 */
+                    v = 0x1.32889ep-3f; /* tree 29 node 20 */
                 }
             } else {
-                if (in[4U] < -5.115896e-1f) { /* tree 29 node 7 */
-                    v = -8.978299e-2f; /* tree 29 node 15 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.276156p+0f)) { /* tree 29 node 10 */
+                    v = 0x1.4f2b3cp-5f; /* tree 29 node 21 */
                 } else {
-                    v = 1.2779528e-1f; /* tree 29 node 16 */
+                    v = 0x1.bcabf6p-3f; /* tree 29 node 22 */
                 }
             }
         }
     } else {
-        if (in[5U] < -3.6330004e0f) { /* tree 29 node 2 */
-            if (in[2U] < 6e0f) { /* tree 29 node 5 */
-                v = -1.1269295e-1f; /* tree 29 node 11 */
+        if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.d10628p+1f)) { /* tree 29 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 29 node 5 */
+                v = -0x1.cd972p-4f; /* tree 29 node 11 */
             } else {
-                if (in[1U] >= 2.5477948e0f) { /* tree 29 node 12 */
-                    v = 4.1585766e-2f; /* tree 29 node 24 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.461e24p+1f)) { /* tree 29 node 12 */
+                    v = 0x1.4721d4p-2f; /* tree 29 node 23 */
                 } else {
-                    v = 3.1946498e-1f; /* tree 29 node 23 */
+                    v = 0x1.54abacp-5f; /* tree 29 node 24 */
                 }
             }
         } else {
-            if (in[0U] < 7.555963e-1f) { /* tree 29 node 6 */
-                if (in[1U] >= 1.9643795e0f) { /* tree 29 node 13 */
-                    v = -4.8753355e-2f; /* tree 29 node 26 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.82dd84p-1f)) { /* tree 29 node 6 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.f6e194p+0f)) { /* tree 29 node 13 */
+                    v = -0x1.025ee2p-2f; /* tree 29 node 25 */
                 } else {
-                    v = -2.5231507e-1f; /* tree 29 node 25 */
+                    v = -0x1.8f6332p-5f; /* tree 29 node 26 */
                 }
             } else {
-                if (in[1U] >= -3.0721173e0f) { /* tree 29 node 14 */
-                    v = 3.488223e-2f; /* tree 29 node 28 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.893b24p+1f)) { /* tree 29 node 14 */
+                    v = -0x1.4291b2p-3f; /* tree 29 node 27 */
                 } else {
-                    v = -1.5750445e-1f; /* tree 29 node 27 */
+                    v = 0x1.1dc156p-5f; /* tree 29 node 28 */
                 }
             }
         }
@@ -2115,59 +2128,59 @@ static timber_float32_t timber_tree_29(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_30(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 2.5231477e2f) { /* tree 30 node 0 */
-        if (in[1U] >= -3.0893354e0f) { /* tree 30 node 2 */
-            if (in[4U] >= 6.292052e-3f) { /* tree 30 node 6 */
-                if (in[5U] >= -1.5012042e-1f) { /* tree 30 node 14 */
-                    v = -9.430408e-2f; /* tree 30 node 28 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 30 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] < 0x1.6f2fb4p+0f)) { /* tree 30 node 1 */
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.49666cp+0f)) { /* tree 30 node 3 */
+                if (timber_is_nan(in[0U]) || (in[0U] < -0x1.1e19d6p+1f)) { /* tree 30 node 7 */
+                    v = 0x1.b4da7ep-5f; /* tree 30 node 15 */
                 } else {
-                    v = 1.8972334e-1f; /* tree 30 node 27 */
+                    v = -0x1.6bf5dap-6f; /* tree 30 node 16 */
                 }
             } else {
-                v = 2.4094367e-1f; /* tree 30 node 13 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 30 node 8 */
+                    v = -0x1.4866bp-5f; /* tree 30 node 17 */
+                } else {
+                    v = -0x1.54c572p-2f; /* tree 30 node 18 */
+                }
             }
         } else {
-            if (in[4U] < 3.336614e-1f) { /* tree 30 node 5 */
-                if (in[4U] < -4.8920345e-1f) { /* tree 30 node 11 */
-                    v = -6.70999e-2f; /* tree 30 node 23 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.f77e4ap-3f)) { /* tree 30 node 4 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.05437p+0f)) { /* tree 30 node 9 */
+                    v = -0x1.66c07ap-3f; /* tree 30 node 19 */
                 } else {
-                    v = 1.9864772e-1f; /* tree 30 node 24 */
+                    v = 0x1.25b29ap-3f; /* tree 30 node 20 */
                 }
             } else {
-                if (in[4U] >= 7.45817e-1f) { /* tree 30 node 12 */
-                    v = 6.250148e-2f; /* tree 30 node 26 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.243e52p-2f)) { /* tree 30 node 10 */
+                    v = 0x1.edec0ap-5f; /* tree 30 node 21 */
                 } else {
-                    v = -2.8628907e-1f; /* tree 30 node 25 */
+                    v = 0x1.26b81cp-2f; /* tree 30 node 22 */
                 }
             }
         }
     } else {
-        if (in[4U] >= 1.4343216e0f) { /* tree 30 node 1 */
-            if (in[0U] >= 2.4584635e-1f) { /* tree 30 node 4 */
-                if (in[5U] < -2.8539398e-1f) { /* tree 30 node 10 */
-                    v = 6.0293216e-2f; /* tree 30 node 21 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.8b6f58p+1f)) { /* tree 30 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.55ab56p-2f)) { /* tree 30 node 5 */
+                if (in[4U] < -0x1.f4f1cp-2f) { /* tree 30 node 11 */
+                    v = -0x1.12d758p-4f; /* tree 30 node 23 */
                 } else {
-                    v = 2.878117e-1f; /* tree 30 node 22 */
+                    v = 0x1.96d49ep-3f; /* tree 30 node 24 */
                 }
             } else {
-                if (in[1U] < 1.0205603e0f) { /* tree 30 node 9 */
-                    v = -1.751718e-1f; /* tree 30 node 19 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.7ddbbap-1f)) { /* tree 30 node 12 */
+                    v = -0x1.2528f6p-2f; /* tree 30 node 25 */
                 } else {
-                    v = 1.4340706e-1f; /* tree 30 node 20 */
+                    v = 0x1.00018ep-4f; /* tree 30 node 26 */
                 }
             }
         } else {
-            if (in[4U] >= 1.2867191e0f) { /* tree 30 node 3 */
-                if (in[2U] < 4e0f) { /* tree 30 node 8 */
-                    v = -4.0088028e-2f; /* tree 30 node 17 */
-                } else {
-                    v = -3.3278444e-1f; /* tree 30 node 18 */
-                }
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.9c5b1ep-8f)) { /* tree 30 node 6 */
+                v = 0x1.ed73ep-3f; /* tree 30 node 13 */
             } else {
-                if (in[0U] >= -2.2351635e0f) { /* tree 30 node 7 */
-                    v = -2.2214377e-2f; /* tree 30 node 16 */
+                if (timber_is_nan(in[5U]) || (in[5U] < -0x1.337256p-3f)) { /* tree 30 node 14 */
+                    v = 0x1.848dacp-3f; /* tree 30 node 27 */
                 } else {
-                    v = 5.332684e-2f; /* tree 30 node 15 */
+                    v = -0x1.8244fep-4f; /* tree 30 node 28 */
                 }
             }
         }
@@ -2179,51 +2192,51 @@ static timber_float32_t timber_tree_30(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_31(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < -1.4840314e0f) { /* tree 31 node 0 */
-        if (in[5U] < 1.4123212e0f) { /* tree 31 node 1 */
-            if (in[1U] < -1.1892768e0f) { /* tree 31 node 3 */
-                v = 1.7505212e-2f; /* tree 31 node 7 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.7be97cp+0f)) { /* tree 31 node 0 */
+        if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.698de2p+0f)) { /* tree 31 node 1 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.307472p+0f)) { /* tree 31 node 3 */
+                v = 0x1.1ece2ep-6f; /* tree 31 node 7 */
             } else {
-                v = 3.510602e-1f; /* tree 31 node 8 */
+                v = 0x1.677c54p-2f; /* tree 31 node 8 */
             }
         } else {
-            if (in[0U] >= -1.2853497e0f) { /* tree 31 node 4 */
-                if (in[1U] >= 1.3593936e-1f) { /* tree 31 node 10 */
-                    v = 1.2907129e-3f; /* tree 31 node 16 */
-                } else {
-                    v = -2.2347225e-1f; /* tree 31 node 15 */
-                }
+            if (timber_is_nan(in[0U]) || (in[0U] < -0x1.490caep+0f)) { /* tree 31 node 4 */
+                v = 0x1.6a5cdp-3f; /* tree 31 node 9 */
             } else {
-                v = 1.7693484e-1f; /* tree 31 node 9 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.16676p-3f)) { /* tree 31 node 10 */
+                    v = -0x1.c9abd2p-3f; /* tree 31 node 15 */
+                } else {
+                    v = 0x1.525a46p-10f; /* tree 31 node 16 */
+                }
             }
         }
     } else {
-        if (in[4U] >= -8.919286e-1f) { /* tree 31 node 2 */
-            if (in[4U] < -7.7403104e-1f) { /* tree 31 node 6 */
-                if (in[2U] < 6e0f) { /* tree 31 node 13 */
-                    v = 6.571439e-3f; /* tree 31 node 21 */
+        if (timber_is_nan(in[4U]) || (in[4U] < -0x1.c8aadep-1f)) { /* tree 31 node 2 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.fa0c0ap-1f)) { /* tree 31 node 5 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.7d9ceep-1f)) { /* tree 31 node 11 */
+                    v = -0x1.4884ccp-4f; /* tree 31 node 17 */
                 } else {
-                    v = 2.5351274e-1f; /* tree 31 node 22 */
+                    v = 0x1.e5678cp-5f; /* tree 31 node 18 */
                 }
             } else {
-                if (in[0U] >= -5.406755e-2f) { /* tree 31 node 14 */
-                    v = 4.3598898e-2f; /* tree 31 node 24 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.4p+3f)) { /* tree 31 node 12 */
+                    v = -0x1.a7fb46p-3f; /* tree 31 node 19 */
                 } else {
-                    v = -3.115016e-2f; /* tree 31 node 23 */
+                    v = 0x1.a78fe4p-4f; /* tree 31 node 20 */
                 }
             }
         } else {
-            if (in[0U] >= 9.883731e-1f) { /* tree 31 node 5 */
-                if (in[2U] >= 1e1f) { /* tree 31 node 12 */
-                    v = 1.0340871e-1f; /* tree 31 node 20 */
+            if (in[4U] < -0x1.8c4dccp-1f) { /* tree 31 node 6 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+2f)) { /* tree 31 node 13 */
+                    v = 0x1.aeaa74p-8f; /* tree 31 node 21 */
                 } else {
-                    v = -2.0702223e-1f; /* tree 31 node 19 */
+                    v = 0x1.0398d8p-2f; /* tree 31 node 22 */
                 }
             } else {
-                if (in[1U] >= 7.453379e-1f) { /* tree 31 node 11 */
-                    v = 5.9253477e-2f; /* tree 31 node 18 */
+                if (timber_is_nan(in[0U]) || (in[0U] < -0x1.baebdep-5f)) { /* tree 31 node 14 */
+                    v = -0x1.fe5d3ep-6f; /* tree 31 node 23 */
                 } else {
-                    v = -8.020477e-2f; /* tree 31 node 17 */
+                    v = 0x1.652984p-5f; /* tree 31 node 24 */
                 }
             }
         }
@@ -2235,51 +2248,51 @@ static timber_float32_t timber_tree_31(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_32(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -8.2108095e-2f) { /* tree 32 node 0 */
-        if (in[0U] >= -2.2351635e0f) { /* tree 32 node 2 */
-            if (in[4U] < 7.4143977e0f) { /* tree 32 node 6 */
-                if (in[5U] < -4.6127067e0f) { /* tree 32 node 11 */
-                    v = -2.1397875e-1f; /* tree 32 node 21 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.505094p-4f)) { /* tree 32 node 0 */
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.1229f2p+2f)) { /* tree 32 node 1 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1p+2f)) { /* tree 32 node 3 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.01022p+1f)) { /* tree 32 node 7 */
+                    v = 0x1.25587ap-4f; /* tree 32 node 13 */
                 } else {
-                    v = 6.4695396e-2f; /* tree 32 node 22 */
+                    v = -0x1.d87888p-4f; /* tree 32 node 14 */
                 }
             } else {
-                if (in[5U] < 2.7563858e0f) { /* tree 32 node 12 */
-                    v = 1.5903173e-2f; /* tree 32 node 23 */
+                if (in[2U] < 0x1.2p+3f) { /* tree 32 node 8 */
+                    v = 0x1.53a52ap-2f; /* tree 32 node 15 */
                 } else {
-                    v = -1.63642e-1f; /* tree 32 node 24 */
+                    v = -0x1.4f88fp-5f; /* tree 32 node 16 */
                 }
             }
         } else {
-            v = 2.453157e-1f; /* tree 32 node 5 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.fa45eep+4f)) { /* tree 32 node 4 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.c33bfap-4f)) { /* tree 32 node 9 */
+                    v = -0x1.7f4076p-3f; /* tree 32 node 17 */
+                } else {
+                    v = -0x1.2c202ep-6f; /* tree 32 node 18 */
+                }
+            } else {
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.93745ap+0f)) { /* tree 32 node 10 */
+                    v = -0x1.1f8dcep-6f; /* tree 32 node 19 */
+                } else {
+                    v = 0x1.3912d8p-3f; /* tree 32 node 20 */
+                }
+            }
         }
     } else {
-        if (in[3U] < 4.28381e0f) { /* tree 32 node 1 */
-            if (in[2U] >= 4e0f) { /* tree 32 node 3 */
-                if (in[2U] < 9e0f) { /* tree 32 node 8 */
-                    v = 3.3168474e-1f; /* tree 32 node 15 */
-                } else {
-                    v = -4.095885e-2f; /* tree 32 node 16 */
-                }
-            } else {
-                if (in[1U] < -2.0078773e0f) { /* tree 32 node 7 */
-                    v = 7.161758e-2f; /* tree 32 node 13 */
-                } else {
-                    v = -1.1534932e-1f; /* tree 32 node 14 */
-                }
-            }
+        if (timber_is_nan(in[0U]) || (in[0U] < -0x1.1e19d6p+1f)) { /* tree 32 node 2 */
+            v = 0x1.f66814p-3f; /* tree 32 node 5 */
         } else {
-            if (in[3U] < 3.1642073e1f) { /* tree 32 node 4 */
-                if (in[4U] >= 1.1016462e-1f) { /* tree 32 node 9 */
-                    v = -1.831822e-2f; /* tree 32 node 18 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 32 node 6 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.273696p+2f)) { /* tree 32 node 11 */
+                    v = -0x1.b63a7ep-3f; /* tree 32 node 21 */
                 } else {
-                    v = -1.8713467e-1f; /* tree 32 node 17 */
+                    v = 0x1.08fe0ap-4f; /* tree 32 node 22 */
                 }
             } else {
-                if (in[0U] >= 1.5759941e0f) { /* tree 32 node 10 */
-                    v = 1.5286797e-1f; /* tree 32 node 20 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.60d14p+1f)) { /* tree 32 node 12 */
+                    v = 0x1.048ebep-6f; /* tree 32 node 23 */
                 } else {
-                    v = -1.7550899e-2f; /* tree 32 node 19 */
+                    v = -0x1.4f238ap-3f; /* tree 32 node 24 */
                 }
             }
         }
@@ -2291,56 +2304,56 @@ static timber_float32_t timber_tree_32(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_33(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] < 3e0f) { /* tree 33 node 0 */
-        if (in[0U] < 4.6849728e-1f) { /* tree 33 node 1 */
-            if (in[4U] < -8.3917236e-1f) { /* tree 33 node 3 */
-                if (in[5U] < 2.2382355e0f) { /* tree 33 node 7 */
-                    v = -7.829182e-2f; /* tree 33 node 15 */
+    if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 33 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.dfbdcp-2f)) { /* tree 33 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.ada8p-1f)) { /* tree 33 node 3 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.1e7e8p+1f)) { /* tree 33 node 7 */
+                    v = -0x1.40aeecp-4f; /* tree 33 node 15 */
                 } else {
-                    v = 1.6605712e-1f; /* tree 33 node 16 */
+                    v = 0x1.5415c2p-3f; /* tree 33 node 16 */
                 }
             } else {
-                if (in[5U] < 2.0851558e-1f) { /* tree 33 node 8 */
-                    v = -3.739065e-2f; /* tree 33 node 17 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.ab0a38p-3f)) { /* tree 33 node 8 */
+                    v = -0x1.324dep-5f; /* tree 33 node 17 */
                 } else {
-                    v = -2.488258e-1f; /* tree 33 node 18 */
+                    v = -0x1.fd9862p-3f; /* tree 33 node 18 */
                 }
             }
         } else {
-            if (in[5U] < -7.3629576e-1f) { /* tree 33 node 4 */
-                if (in[3U] >= 5.723498e1f) { /* tree 33 node 9 */
-                    v = 3.2626044e-2f; /* tree 33 node 20 */
+            if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.78fbc2p-1f)) { /* tree 33 node 4 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.c9e13ep+5f)) { /* tree 33 node 9 */
+                    v = -0x1.deada6p-3f; /* tree 33 node 19 */
                 } else {
-                    v = -2.3372965e-1f; /* tree 33 node 19 */
+                    v = 0x1.0b45c6p-5f; /* tree 33 node 20 */
                 }
             } else {
-                if (in[3U] >= 4.903948e1f) { /* tree 33 node 10 */
-                    v = -2.9206399e-2f; /* tree 33 node 22 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.8850dap+5f)) { /* tree 33 node 10 */
+                    v = 0x1.3ecea6p-3f; /* tree 33 node 21 */
                 } else {
-                    v = 1.5566759e-1f; /* tree 33 node 21 */
+                    v = -0x1.de8484p-6f; /* tree 33 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] >= 2.2484782e0f) { /* tree 33 node 2 */
-            if (in[5U] < 1.2450045e0f) { /* tree 33 node 6 */
-                v = -3.5492208e-2f; /* tree 33 node 13 */
+        if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1fce22p+1f)) { /* tree 33 node 2 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b9f34p-1f)) { /* tree 33 node 5 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < 0x1.69991ep+1f)) { /* tree 33 node 11 */
+                    v = -0x1.0820ep-3f; /* tree 33 node 23 */
+                } else {
+                    v = 0x1.96dedep-5f; /* tree 33 node 24 */
+                }
             } else {
-                v = -2.4427639e-1f; /* tree 33 node 14 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.a8931ep-4f)) { /* tree 33 node 12 */
+                    v = 0x1.449138p-7f; /* tree 33 node 25 */
+                } else {
+                    v = 0x1.6c05aep-4f; /* tree 33 node 26 */
+                }
             }
         } else {
-            if (in[0U] < -8.63184e-1f) { /* tree 33 node 5 */
-                if (in[1U] < 2.8249853e0f) { /* tree 33 node 11 */
-                    v = -1.2896895e-1f; /* tree 33 node 23 */
-                } else {
-                    v = 4.966682e-2f; /* tree 33 node 24 */
-                }
+            if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.3eb89ep+0f)) { /* tree 33 node 6 */
+                v = -0x1.22c08ep-5f; /* tree 33 node 13 */
             } else {
-                if (in[1U] >= 1.0365593e-1f) { /* tree 33 node 12 */
-                    v = 8.8872604e-2f; /* tree 33 node 26 */
-                } else {
-                    v = 9.905007e-3f; /* tree 33 node 25 */
-                }
+                v = -0x1.f4472ep-3f; /* tree 33 node 14 */
             }
         }
     }
@@ -2351,43 +2364,43 @@ static timber_float32_t timber_tree_33(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_34(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 2.5231477e2f) { /* tree 34 node 0 */
-        if (in[1U] >= -3.0893354e0f) { /* tree 34 node 2 */
-            if (in[4U] < -1.6087433e-2f) { /* tree 34 node 6 */
-                v = 2.6172277e-1f; /* tree 34 node 11 */
-            } else {
-                if (in[5U] >= 2.3791404e0f) { /* tree 34 node 12 */
-                    v = -4.9941875e-2f; /* tree 34 node 20 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 34 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.e45f4ap+7f)) { /* tree 34 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] < -0x1.e25e9ap+0f)) { /* tree 34 node 3 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.0f0946p-2f)) { /* tree 34 node 7 */
+                    v = 0x1.2e7996p-3f; /* tree 34 node 13 */
                 } else {
-                    v = 1.820553e-1f; /* tree 34 node 19 */
+                    v = -0x1.657d58p-5f; /* tree 34 node 14 */
+                }
+            } else {
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.233896p-1f)) { /* tree 34 node 8 */
+                    v = -0x1.476d48p-5f; /* tree 34 node 15 */
+                } else {
+                    v = 0x1.9f64cep-5f; /* tree 34 node 16 */
                 }
             }
         } else {
-            if (in[2U] >= 9e0f) { /* tree 34 node 5 */
-                v = 1.7109749e-1f; /* tree 34 node 10 */
-            } else {
-                if (in[0U] < 7.8048396e-1f) { /* tree 34 node 9 */
-                    v = -1.6688521e-1f; /* tree 34 node 17 */
-                } else {
-                    v = 6.5047435e-2f; /* tree 34 node 18 */
-                }
-            }
+            v = -0x1.dde7bep-3f; /* tree 34 node 4 */
         }
     } else {
-        if (in[3U] >= 2.4218611e2f) { /* tree 34 node 1 */
-            v = -2.3335217e-1f; /* tree 34 node 4 */
-        } else {
-            if (in[0U] >= -1.884256e0f) { /* tree 34 node 3 */
-                if (in[4U] >= 5.687911e-1f) { /* tree 34 node 8 */
-                    v = 5.0707247e-2f; /* tree 34 node 16 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.8b6f58p+1f)) { /* tree 34 node 2 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 34 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.8f9b98p-1f)) { /* tree 34 node 9 */
+                    v = -0x1.55c7eap-3f; /* tree 34 node 17 */
                 } else {
-                    v = -3.99691e-2f; /* tree 34 node 15 */
+                    v = 0x1.0a6f2ep-4f; /* tree 34 node 18 */
                 }
             } else {
-                if (in[4U] < 2.646838e-1f) { /* tree 34 node 7 */
-                    v = 1.4769284e-1f; /* tree 34 node 13 */
+                v = 0x1.5e685cp-3f; /* tree 34 node 10 */
+            }
+        } else {
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.079396p-6f)) { /* tree 34 node 6 */
+                v = 0x1.0c010ep-2f; /* tree 34 node 11 */
+            } else {
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.3087acp+1f)) { /* tree 34 node 12 */
+                    v = 0x1.74d968p-3f; /* tree 34 node 19 */
                 } else {
-                    v = -4.363887e-2f; /* tree 34 node 14 */
+                    v = -0x1.991fb4p-5f; /* tree 34 node 20 */
                 }
             }
         }
@@ -2399,55 +2412,55 @@ static timber_float32_t timber_tree_34(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_35(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] >= 9e0f) { /* tree 35 node 0 */
-        if (in[5U] < -1.6327049e0f) { /* tree 35 node 2 */
-            if (in[4U] >= 2.9429606e-1f) { /* tree 35 node 5 */
-                if (in[5U] < -3.2513037e0f) { /* tree 35 node 12 */
-                    v = -4.344921e-2f; /* tree 35 node 21 */
+    if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 35 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] < 0x1.c25724p+0f)) { /* tree 35 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.7ac3aep+6f)) { /* tree 35 node 3 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.6fd71ap-2f)) { /* tree 35 node 7 */
+                    v = -0x1.17d53ep-3f; /* tree 35 node 15 */
                 } else {
-                    v = -2.2508031e-1f; /* tree 35 node 22 */
+                    v = 0x1.370d9ap-7f; /* tree 35 node 16 */
                 }
             } else {
-                if (in[1U] >= -3.2775052e0f) { /* tree 35 node 11 */
-                    v = 1.23814896e-1f; /* tree 35 node 20 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.24a212p+1f)) { /* tree 35 node 8 */
+                    v = 0x1.a17b76p-4f; /* tree 35 node 17 */
                 } else {
-                    v = -1.0800461e-1f; /* tree 35 node 19 */
+                    v = -0x1.9a86dep-7f; /* tree 35 node 18 */
                 }
             }
         } else {
-            if (in[1U] < -3.640662e0f) { /* tree 35 node 6 */
-                if (in[3U] >= 2.1320267e1f) { /* tree 35 node 13 */
-                    v = 1.3157259e-1f; /* tree 35 node 24 */
-                } else {
-                    v = -2.8190577e-1f; /* tree 35 node 23 */
-                }
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.dbe498p-3f)) { /* tree 35 node 4 */
+                v = 0x1.89f15ap-5f; /* tree 35 node 9 */
             } else {
-                if (in[4U] < -5.210778e-1f) { /* tree 35 node 14 */
-                    v = 2.3162477e-1f; /* tree 35 node 25 */
-                } else {
-                    v = 8.95531e-2f; /* tree 35 node 26 */
-                }
+                v = 0x1.d6f1c4p-3f; /* tree 35 node 10 */
             }
         }
     } else {
-        if (in[4U] >= 1.7591422e0f) { /* tree 35 node 1 */
-            if (in[0U] < 2.323696e-1f) { /* tree 35 node 4 */
-                v = 4.808872e-2f; /* tree 35 node 9 */
-            } else {
-                v = 2.2995332e-1f; /* tree 35 node 10 */
-            }
-        } else {
-            if (in[3U] < 9.469109e1f) { /* tree 35 node 3 */
-                if (in[0U] < 3.5921898e-1f) { /* tree 35 node 7 */
-                    v = -1.366372e-1f; /* tree 35 node 15 */
+        if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.a1f8f2p+0f)) { /* tree 35 node 2 */
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.2d5bf2p-2f)) { /* tree 35 node 5 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.a3854ap+1f)) { /* tree 35 node 11 */
+                    v = -0x1.ba630ap-4f; /* tree 35 node 19 */
                 } else {
-                    v = 9.492588e-3f; /* tree 35 node 16 */
+                    v = 0x1.fb2554p-4f; /* tree 35 node 20 */
                 }
             } else {
-                if (in[5U] < -2.286196e0f) { /* tree 35 node 8 */
-                    v = 1.0192438e-1f; /* tree 35 node 17 */
+                if (in[5U] < -0x1.a02ab8p+1f) { /* tree 35 node 12 */
+                    v = -0x1.63ef98p-5f; /* tree 35 node 21 */
                 } else {
-                    v = -1.2528284e-2f; /* tree 35 node 18 */
+                    v = -0x1.ccf6e8p-3f; /* tree 35 node 22 */
+                }
+            }
+        } else {
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.d20136p+1f)) { /* tree 35 node 6 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.551fdp+4f)) { /* tree 35 node 13 */
+                    v = -0x1.20abe8p-2f; /* tree 35 node 23 */
+                } else {
+                    v = 0x1.0d75eep-3f; /* tree 35 node 24 */
+                }
+            } else {
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.0acab6p-1f)) { /* tree 35 node 14 */
+                    v = 0x1.da5e16p-3f; /* tree 35 node 25 */
+                } else {
+                    v = 0x1.6ecf3cp-4f; /* tree 35 node 26 */
                 }
             }
         }
@@ -2459,56 +2472,56 @@ static timber_float32_t timber_tree_35(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_36(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= 3.0467875e0f) { /* tree 36 node 0 */
-        if (in[0U] < -4.9402598e-1f) { /* tree 36 node 2 */
-            if (in[4U] < 2.4737046e0f) { /* tree 36 node 5 */
-                if (in[2U] < 2e0f) { /* tree 36 node 11 */
-                    v = -1.6164374e-1f; /* tree 36 node 21 */
+    if (timber_is_nan(in[1U]) || (in[1U] < 0x1.85fd22p+1f)) { /* tree 36 node 0 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 36 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.75c438p-6f)) { /* tree 36 node 3 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.0025d6p-2f)) { /* tree 36 node 7 */
+                    v = -0x1.01220cp-6f; /* tree 36 node 15 */
                 } else {
-                    v = 1.3065706e-1f; /* tree 36 node 22 */
+                    v = -0x1.c465e6p-3f; /* tree 36 node 16 */
                 }
             } else {
-                if (in[3U] < 1.9841913e2f) { /* tree 36 node 12 */
-                    v = -2.6881233e-1f; /* tree 36 node 23 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.23f1fp+8f)) { /* tree 36 node 8 */
+                    v = -0x1.9c68e8p-6f; /* tree 36 node 17 */
                 } else {
-                    v = 5.1483545e-2f; /* tree 36 node 24 */
+                    v = 0x1.673398p-3f; /* tree 36 node 18 */
                 }
             }
         } else {
-            if (in[2U] >= 6e0f) { /* tree 36 node 6 */
-                v = 2.9020387e-1f; /* tree 36 node 14 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.3812c2p+2f)) { /* tree 36 node 4 */
+                v = 0x1.3c9a52p-2f; /* tree 36 node 9 */
             } else {
-                if (in[5U] < 2.0665593e0f) { /* tree 36 node 13 */
-                    v = 1.7672318e-1f; /* tree 36 node 25 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.2a503ep+1f)) { /* tree 36 node 10 */
+                    v = -0x1.cca70ep-6f; /* tree 36 node 19 */
                 } else {
-                    v = -2.1586556e-2f; /* tree 36 node 26 */
+                    v = 0x1.e2ecb2p-5f; /* tree 36 node 20 */
                 }
             }
         }
     } else {
-        if (in[2U] < 7e0f) { /* tree 36 node 1 */
-            if (in[0U] < -2.2812895e-2f) { /* tree 36 node 3 */
-                if (in[4U] < 2.5014433e-1f) { /* tree 36 node 7 */
-                    v = -1.5694153e-2f; /* tree 36 node 15 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.f9e1f2p-2f)) { /* tree 36 node 2 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.3ca25ap+1f)) { /* tree 36 node 5 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 36 node 11 */
+                    v = -0x1.4b0bep-3f; /* tree 36 node 21 */
                 } else {
-                    v = -2.2089748e-1f; /* tree 36 node 16 */
+                    v = 0x1.0b95eep-3f; /* tree 36 node 22 */
                 }
             } else {
-                if (in[3U] >= 2.9194507e2f) { /* tree 36 node 8 */
-                    v = 1.7539138e-1f; /* tree 36 node 18 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.8cd698p+7f)) { /* tree 36 node 12 */
+                    v = -0x1.13438ap-2f; /* tree 36 node 23 */
                 } else {
-                    v = -2.5171496e-2f; /* tree 36 node 17 */
+                    v = 0x1.a5c0d2p-5f; /* tree 36 node 24 */
                 }
             }
         } else {
-            if (in[1U] < -4.876145e0f) { /* tree 36 node 4 */
-                v = 3.0918244e-1f; /* tree 36 node 9 */
-            } else {
-                if (in[1U] >= -2.3305738e0f) { /* tree 36 node 10 */
-                    v = 5.8950756e-2f; /* tree 36 node 20 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.8p+2f)) { /* tree 36 node 6 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.088504p+1f)) { /* tree 36 node 13 */
+                    v = 0x1.69edd8p-3f; /* tree 36 node 25 */
                 } else {
-                    v = -2.8116e-2f; /* tree 36 node 19 */
+                    v = -0x1.61ac94p-6f; /* tree 36 node 26 */
                 }
+            } else {
+                v = 0x1.292b34p-2f; /* tree 36 node 14 */
             }
         }
     }
@@ -2519,55 +2532,55 @@ static timber_float32_t timber_tree_36(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_37(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] < 1.2867191e0f) { /* tree 37 node 0 */
-        if (in[1U] >= 2.2184644e0f) { /* tree 37 node 1 */
-            if (in[0U] < -1.6130791e0f) { /* tree 37 node 4 */
-                v = -9.7418405e-2f; /* tree 37 node 9 */
-            } else {
-                if (in[3U] < 9.399569e0f) { /* tree 37 node 10 */
-                    v = -6.952576e-2f; /* tree 37 node 19 */
+    if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.49666cp+0f)) { /* tree 37 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] < 0x1.1bf6a4p+1f)) { /* tree 37 node 1 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.1229f2p+2f)) { /* tree 37 node 3 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+2f)) { /* tree 37 node 7 */
+                    v = -0x1.c908e2p-6f; /* tree 37 node 15 */
                 } else {
-                    v = 1.6823196e-1f; /* tree 37 node 20 */
+                    v = 0x1.e32beep-3f; /* tree 37 node 16 */
+                }
+            } else {
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.1b38d2p+3f)) { /* tree 37 node 8 */
+                    v = -0x1.fcf502p-3f; /* tree 37 node 17 */
+                } else {
+                    v = 0x1.eeeb34p-9f; /* tree 37 node 18 */
                 }
             }
         } else {
-            if (in[3U] < 4.28381e0f) { /* tree 37 node 3 */
-                if (in[2U] < 4e0f) { /* tree 37 node 7 */
-                    v = -2.7895184e-2f; /* tree 37 node 15 */
-                } else {
-                    v = 2.3592363e-1f; /* tree 37 node 16 */
-                }
+            if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.9cf2cp+0f)) { /* tree 37 node 4 */
+                v = -0x1.8f069ap-4f; /* tree 37 node 9 */
             } else {
-                if (in[3U] < 8.850686e0f) { /* tree 37 node 8 */
-                    v = -2.4851419e-1f; /* tree 37 node 17 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.2cc944p+3f)) { /* tree 37 node 10 */
+                    v = -0x1.1cc70cp-4f; /* tree 37 node 19 */
                 } else {
-                    v = 3.7759305e-3f; /* tree 37 node 18 */
+                    v = 0x1.588ap-3f; /* tree 37 node 20 */
                 }
             }
         }
     } else {
-        if (in[4U] < 1.4343216e0f) { /* tree 37 node 2 */
-            if (in[1U] < -4.1083774e-1f) { /* tree 37 node 5 */
-                v = -1.5596094e-2f; /* tree 37 node 11 */
+        if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.6f2fb4p+0f)) { /* tree 37 node 2 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.a4b2a6p-2f)) { /* tree 37 node 5 */
+                v = -0x1.ff0d84p-7f; /* tree 37 node 11 */
             } else {
-                if (in[5U] < -2.0117755e0f) { /* tree 37 node 12 */
-                    v = -4.388314e-2f; /* tree 37 node 21 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.0181dcp+1f)) { /* tree 37 node 12 */
+                    v = -0x1.677d9ep-5f; /* tree 37 node 21 */
                 } else {
-                    v = -2.9909328e-1f; /* tree 37 node 22 */
+                    v = -0x1.324582p-2f; /* tree 37 node 22 */
                 }
             }
         } else {
-            if (in[4U] < 2.1207163e0f) { /* tree 37 node 6 */
-                if (in[5U] < -2.6438105e0f) { /* tree 37 node 13 */
-                    v = -1.0620805e-1f; /* tree 37 node 23 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.0f73a2p+1f)) { /* tree 37 node 6 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.526862p+1f)) { /* tree 37 node 13 */
+                    v = -0x1.b30736p-4f; /* tree 37 node 23 */
                 } else {
-                    v = 1.4938274e-1f; /* tree 37 node 24 */
+                    v = 0x1.31ef94p-3f; /* tree 37 node 24 */
                 }
             } else {
-                if (in[0U] < 1.8563987e-1f) { /* tree 37 node 14 */
-                    v = -1.3626927e-1f; /* tree 37 node 25 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.7c30c2p-3f)) { /* tree 37 node 14 */
+                    v = -0x1.171458p-3f; /* tree 37 node 25 */
                 } else {
-                    v = -1.7283702e-3f; /* tree 37 node 26 */
+                    v = -0x1.c514f6p-10f; /* tree 37 node 26 */
                 }
             }
         }
@@ -2579,51 +2592,51 @@ static timber_float32_t timber_tree_37(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_38(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -3.370606e0f) { /* tree 38 node 0 */
-        if (in[3U] >= 1.904518e2f) { /* tree 38 node 2 */
-            if (in[0U] >= -2.1393596e-1f) { /* tree 38 node 6 */
-                if (in[1U] < -2.355661e0f) { /* tree 38 node 12 */
-                    v = 9.413307e-3f; /* tree 38 node 23 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.af7004p+1f)) { /* tree 38 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.beb312p+1f)) { /* tree 38 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] < 0x1.3076dcp+5f)) { /* tree 38 node 3 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.042d5ep+0f)) { /* tree 38 node 7 */
+                    v = 0x1.7c54p-4f; /* tree 38 node 13 */
                 } else {
-                    v = 2.912262e-1f; /* tree 38 node 24 */
+                    v = -0x1.2859f6p-3f; /* tree 38 node 14 */
                 }
             } else {
-                if (in[0U] < -1.6835074e0f) { /* tree 38 node 11 */
-                    v = 1.9945039e-1f; /* tree 38 node 21 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.fcf0dap+1f)) { /* tree 38 node 8 */
+                    v = 0x1.033816p-3f; /* tree 38 node 15 */
                 } else {
-                    v = -3.5347827e-2f; /* tree 38 node 22 */
+                    v = -0x1.6613fap-4f; /* tree 38 node 16 */
                 }
             }
         } else {
-            if (in[2U] >= 1.1e1f) { /* tree 38 node 5 */
-                if (in[0U] < -4.9402598e-1f) { /* tree 38 node 10 */
-                    v = 7.426744e-3f; /* tree 38 node 19 */
-                } else {
-                    v = 2.6923245e-1f; /* tree 38 node 20 */
-                }
-            } else {
-                if (in[4U] >= 6.8045825e-1f) { /* tree 38 node 9 */
-                    v = 6.7649014e-2f; /* tree 38 node 18 */
-                } else {
-                    v = -2.703467e-2f; /* tree 38 node 17 */
-                }
-            }
+            v = -0x1.28d99cp-2f; /* tree 38 node 4 */
         }
     } else {
-        if (in[1U] >= -3.4898398e0f) { /* tree 38 node 1 */
-            v = -2.898926e-1f; /* tree 38 node 4 */
-        } else {
-            if (in[3U] >= 3.8058037e1f) { /* tree 38 node 3 */
-                if (in[5U] < -3.9761002e0f) { /* tree 38 node 8 */
-                    v = 1.2657182e-1f; /* tree 38 node 15 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.7ce752p+7f)) { /* tree 38 node 2 */
+            if (timber_is_nan(in[2U]) || (in[2U] < 0x1.6p+3f)) { /* tree 38 node 5 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.5c6506p-1f)) { /* tree 38 node 9 */
+                    v = -0x1.baefap-6f; /* tree 38 node 17 */
                 } else {
-                    v = -8.7421395e-2f; /* tree 38 node 16 */
+                    v = 0x1.151722p-4f; /* tree 38 node 18 */
                 }
             } else {
-                if (in[4U] >= 1.0163172e0f) { /* tree 38 node 7 */
-                    v = -1.4470284e-1f; /* tree 38 node 14 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.f9e1f2p-2f)) { /* tree 38 node 10 */
+                    v = 0x1.e6b816p-8f; /* tree 38 node 19 */
                 } else {
-                    v = 9.2853546e-2f; /* tree 38 node 13 */
+                    v = 0x1.13b1acp-2f; /* tree 38 node 20 */
+                }
+            }
+        } else {
+            if (timber_is_nan(in[0U]) || (in[0U] < -0x1.b6240ep-3f)) { /* tree 38 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.aefa58p+0f)) { /* tree 38 node 11 */
+                    v = 0x1.987972p-3f; /* tree 38 node 21 */
+                } else {
+                    v = -0x1.2191c4p-5f; /* tree 38 node 22 */
+                }
+            } else {
+                if (in[1U] < -0x1.2d864cp+1f) { /* tree 38 node 12 */
+                    v = 0x1.34748ap-7f; /* tree 38 node 23 */
+                } else {
+                    v = 0x1.2a3734p-2f; /* tree 38 node 24 */
                 }
             }
         }
@@ -2635,55 +2648,55 @@ static timber_float32_t timber_tree_38(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_39(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[0U] < -8.63184e-1f) { /* tree 39 node 0 */
-        if (in[5U] >= -1.579677e0f) { /* tree 39 node 1 */
-            if (in[4U] >= 3.9581037e-1f) { /* tree 39 node 4 */
-                if (in[3U] >= 1.2716451e2f) { /* tree 39 node 10 */
-                    v = 9.102243e-3f; /* tree 39 node 20 */
-                } else {
-                    v = -2.5070474e-1f; /* tree 39 node 19 */
-                }
+    if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.b9f34p-1f)) { /* tree 39 node 0 */
+        if (timber_is_nan(in[5U]) || (in[5U] < -0x1.9465b6p+0f)) { /* tree 39 node 1 */
+            if (timber_is_nan(in[3U]) || (in[3U] < 0x1.738eccp+4f)) { /* tree 39 node 3 */
+                v = -0x1.ed286ep-3f; /* tree 39 node 7 */
             } else {
-                if (in[3U] < 5.258071e2f) { /* tree 39 node 9 */
-                    v = -1.6190939e-3f; /* tree 39 node 17 */
+                if (in[3U] < 0x1.ebf972p+5f) { /* tree 39 node 8 */
+                    v = 0x1.33a29cp-4f; /* tree 39 node 15 */
                 } else {
-                    v = 3.4002194e-1f; /* tree 39 node 18 */
+                    v = -0x1.07d8bp-3f; /* tree 39 node 16 */
                 }
             }
         } else {
-            if (in[3U] >= 2.3222363e1f) { /* tree 39 node 3 */
-                if (in[3U] < 6.14968e1f) { /* tree 39 node 8 */
-                    v = 7.510625e-2f; /* tree 39 node 15 */
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.954f5p-2f)) { /* tree 39 node 4 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.06e75p+9f)) { /* tree 39 node 9 */
+                    v = -0x1.a86f8ep-10f; /* tree 39 node 17 */
                 } else {
-                    v = -1.2883127e-1f; /* tree 39 node 16 */
+                    v = 0x1.5c2eb6p-2f; /* tree 39 node 18 */
                 }
             } else {
-                v = -2.4079977e-1f; /* tree 39 node 7 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.fca876p+6f)) { /* tree 39 node 10 */
+                    v = -0x1.00b8bep-2f; /* tree 39 node 19 */
+                } else {
+                    v = 0x1.2a4326p-7f; /* tree 39 node 20 */
+                }
             }
         }
     } else {
-        if (in[1U] >= 2.2184644e0f) { /* tree 39 node 2 */
-            if (in[3U] < 2.9165113e0f) { /* tree 39 node 6 */
-                v = -1.04193114e-1f; /* tree 39 node 13 */
-            } else {
-                if (in[4U] < 7.4143977e0f) { /* tree 39 node 14 */
-                    v = 1.6310039e-1f; /* tree 39 node 25 */
+        if (timber_is_nan(in[1U]) || (in[1U] < 0x1.1bf6a4p+1f)) { /* tree 39 node 2 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 39 node 5 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.1229f2p+2f)) { /* tree 39 node 11 */
+                    v = 0x1.4320a2p-3f; /* tree 39 node 21 */
                 } else {
-                    v = 2.6507204e-2f; /* tree 39 node 26 */
+                    v = -0x1.4e7d8ap-5f; /* tree 39 node 22 */
+                }
+            } else {
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.3579a6p+0f)) { /* tree 39 node 12 */
+                    v = 0x1.5305fp-5f; /* tree 39 node 23 */
+                } else {
+                    v = -0x1.6309fep-4f; /* tree 39 node 24 */
                 }
             }
         } else {
-            if (in[2U] < 7e0f) { /* tree 39 node 5 */
-                if (in[3U] < 4.28381e0f) { /* tree 39 node 11 */
-                    v = 1.5777709e-1f; /* tree 39 node 21 */
-                } else {
-                    v = -4.0831346e-2f; /* tree 39 node 22 */
-                }
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.75503ep+1f)) { /* tree 39 node 6 */
+                v = -0x1.aac666p-4f; /* tree 39 node 13 */
             } else {
-                if (in[0U] >= 1.2088875e0f) { /* tree 39 node 12 */
-                    v = -8.667945e-2f; /* tree 39 node 24 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.da857ep+2f)) { /* tree 39 node 14 */
+                    v = 0x1.4e0794p-3f; /* tree 39 node 25 */
                 } else {
-                    v = 4.1384667e-2f; /* tree 39 node 23 */
+                    v = 0x1.b24b46p-6f; /* tree 39 node 26 */
                 }
             }
         }
@@ -2695,47 +2708,47 @@ static timber_float32_t timber_tree_39(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_40(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 1.1431547e2f) { /* tree 40 node 0 */
-        if (in[2U] >= 4e0f) { /* tree 40 node 2 */
-            if (in[5U] < -3.2190182e0f) { /* tree 40 node 6 */
-                v = 2.557285e-1f; /* tree 40 node 11 */
-            } else {
-                if (in[5U] < -1.7433239e0f) { /* tree 40 node 12 */
-                    v = -1.8253492e-1f; /* tree 40 node 21 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.c9430ap+6f)) { /* tree 40 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.abc1a8p+6f)) { /* tree 40 node 1 */
+            if (timber_is_nan(in[5U]) || (in[5U] < -0x1.2fb3b4p+2f)) { /* tree 40 node 3 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.1fbcf6p+6f)) { /* tree 40 node 7 */
+                    v = -0x1.91b6acp-7f; /* tree 40 node 13 */
                 } else {
-                    v = 9.651848e-2f; /* tree 40 node 22 */
+                    v = 0x1.1b91d2p-2f; /* tree 40 node 14 */
+                }
+            } else {
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.1d9decp-2f)) { /* tree 40 node 8 */
+                    v = -0x1.9c58a2p-5f; /* tree 40 node 15 */
+                } else {
+                    v = 0x1.0ecbdap-5f; /* tree 40 node 16 */
                 }
             }
         } else {
-            if (in[1U] >= -3.9374304e0f) { /* tree 40 node 5 */
-                if (in[0U] < -2.3109551e-1f) { /* tree 40 node 10 */
-                    v = -9.9204324e-2f; /* tree 40 node 19 */
-                } else {
-                    v = 9.48423e-2f; /* tree 40 node 20 */
-                }
-            } else {
-                if (in[0U] < 1.3112756e0f) { /* tree 40 node 9 */
-                    v = -2.8418633e-1f; /* tree 40 node 17 */
-                } else {
-                    v = -3.7118193e-2f; /* tree 40 node 18 */
-                }
-            }
+            v = -0x1.8dd3eep-3f; /* tree 40 node 4 */
         }
     } else {
-        if (in[3U] >= 1.0693912e2f) { /* tree 40 node 1 */
-            v = -1.9425188e-1f; /* tree 40 node 4 */
-        } else {
-            if (in[5U] >= -4.745343e0f) { /* tree 40 node 3 */
-                if (in[1U] >= 2.7892274e-1f) { /* tree 40 node 8 */
-                    v = 3.305619e-2f; /* tree 40 node 16 */
+        if (timber_is_nan(in[2U]) || (in[2U] < 0x1p+2f)) { /* tree 40 node 2 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.f7fdb8p+1f)) { /* tree 40 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.4fafc2p+0f)) { /* tree 40 node 9 */
+                    v = -0x1.2301bep-2f; /* tree 40 node 17 */
                 } else {
-                    v = -5.0335232e-2f; /* tree 40 node 15 */
+                    v = -0x1.30127ep-5f; /* tree 40 node 18 */
                 }
             } else {
-                if (in[3U] >= 7.193453e1f) { /* tree 40 node 7 */
-                    v = 2.7692345e-1f; /* tree 40 node 14 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.d9489ap-3f)) { /* tree 40 node 10 */
+                    v = -0x1.965746p-4f; /* tree 40 node 19 */
                 } else {
-                    v = -1.2259325e-2f; /* tree 40 node 13 */
+                    v = 0x1.84795cp-4f; /* tree 40 node 20 */
+                }
+            }
+        } else {
+            if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.9c08cap+1f)) { /* tree 40 node 6 */
+                v = 0x1.05ddb2p-2f; /* tree 40 node 11 */
+            } else {
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.be4a7ap+0f)) { /* tree 40 node 12 */
+                    v = -0x1.75d4dep-3f; /* tree 40 node 21 */
+                } else {
+                    v = 0x1.8b56f6p-4f; /* tree 40 node 22 */
                 }
             }
         }
@@ -2747,43 +2760,43 @@ static timber_float32_t timber_tree_40(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_41(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] < -4.736207e0f) { /* tree 41 node 0 */
-        if (in[4U] < -7.971988e-2f) { /* tree 41 node 1 */
-            v = -1.4603873e-1f; /* tree 41 node 3 */
+    if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.2f1e04p+2f)) { /* tree 41 node 0 */
+        if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.46885ap-4f)) { /* tree 41 node 1 */
+            v = -0x1.2b165ap-3f; /* tree 41 node 3 */
         } else {
-            if (in[4U] >= 1.1482899e0f) { /* tree 41 node 4 */
-                v = 1.9131344e-2f; /* tree 41 node 8 */
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.25f654p+0f)) { /* tree 41 node 4 */
+                v = 0x1.546c24p-2f; /* tree 41 node 7 */
             } else {
-                v = 3.3244377e-1f; /* tree 41 node 7 */
+                v = 0x1.3972acp-6f; /* tree 41 node 8 */
             }
         }
     } else {
-        if (in[4U] < 2.3837604e-1f) { /* tree 41 node 2 */
-            if (in[0U] >= 1.2815815e0f) { /* tree 41 node 5 */
-                if (in[5U] < 1.1245233e0f) { /* tree 41 node 10 */
-                    v = -2.3165185e-2f; /* tree 41 node 15 */
+        if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.e831b2p-3f)) { /* tree 41 node 2 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.4815bap+0f)) { /* tree 41 node 5 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.40ea26p+0f)) { /* tree 41 node 9 */
+                    v = 0x1.3ad39cp-6f; /* tree 41 node 13 */
                 } else {
-                    v = -2.4862058e-1f; /* tree 41 node 16 */
+                    v = 0x1.33cdf4p-3f; /* tree 41 node 14 */
                 }
             } else {
-                if (in[0U] < 1.2535728e0f) { /* tree 41 node 9 */
-                    v = 1.921549e-2f; /* tree 41 node 13 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.1fe0c2p+0f)) { /* tree 41 node 10 */
+                    v = -0x1.7b89d4p-6f; /* tree 41 node 15 */
                 } else {
-                    v = 1.5029517e-1f; /* tree 41 node 14 */
+                    v = -0x1.fd2ccap-3f; /* tree 41 node 16 */
                 }
             }
         } else {
-            if (in[0U] >= 3.4733182e-1f) { /* tree 41 node 6 */
-                if (in[1U] < -2.1796243e0f) { /* tree 41 node 12 */
-                    v = 2.2590055e-1f; /* tree 41 node 19 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.63aaf4p-2f)) { /* tree 41 node 6 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.1942bap+1f)) { /* tree 41 node 11 */
+                    v = -0x1.c7adaep-4f; /* tree 41 node 17 */
                 } else {
-                    v = -5.2864426e-3f; /* tree 41 node 20 */
+                    v = 0x1.116432p-5f; /* tree 41 node 18 */
                 }
             } else {
-                if (in[5U] >= 2.1973488e0f) { /* tree 41 node 11 */
-                    v = 3.3372972e-2f; /* tree 41 node 18 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.16fdeep+1f)) { /* tree 41 node 12 */
+                    v = 0x1.cea4f2p-3f; /* tree 41 node 19 */
                 } else {
-                    v = -1.1124962e-1f; /* tree 41 node 17 */
+                    v = -0x1.5a73cap-8f; /* tree 41 node 20 */
                 }
             }
         }
@@ -2795,51 +2808,51 @@ static timber_float32_t timber_tree_41(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_42(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[1U] >= -3.891572e-2f) { /* tree 42 node 0 */
-        if (in[0U] >= -2.1089697e0f) { /* tree 42 node 2 */
-            if (in[4U] < 8.81263e-1f) { /* tree 42 node 6 */
-                if (in[0U] < -6.7827207e-1f) { /* tree 42 node 11 */
-                    v = -1.6986486e-2f; /* tree 42 node 21 */
+    if (timber_is_nan(in[1U]) || (in[1U] < -0x1.3ecc2ep-5f)) { /* tree 42 node 0 */
+        if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.af480ep-1f)) { /* tree 42 node 1 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 42 node 3 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.95e07ep+7f)) { /* tree 42 node 7 */
+                    v = -0x1.1be912p-2f; /* tree 42 node 13 */
                 } else {
-                    v = 9.077123e-2f; /* tree 42 node 22 */
+                    v = -0x1.0ffa9ep-4f; /* tree 42 node 14 */
                 }
             } else {
-                if (in[0U] < 1.6868386e-1f) { /* tree 42 node 12 */
-                    v = -8.6621e-2f; /* tree 42 node 23 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.cfecd2p+1f)) { /* tree 42 node 8 */
+                    v = 0x1.4afdbap-4f; /* tree 42 node 15 */
                 } else {
-                    v = 3.68177e-2f; /* tree 42 node 24 */
+                    v = -0x1.130742p-4f; /* tree 42 node 16 */
                 }
             }
         } else {
-            v = 2.193293e-1f; /* tree 42 node 5 */
+            if (timber_is_nan(in[3U]) || (in[3U] < 0x1.1fbcf6p+6f)) { /* tree 42 node 4 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.e7ee4p+5f)) { /* tree 42 node 9 */
+                    v = 0x1.d75ea6p-9f; /* tree 42 node 17 */
+                } else {
+                    v = -0x1.20666cp-2f; /* tree 42 node 18 */
+                }
+            } else {
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.07d678p+2f)) { /* tree 42 node 10 */
+                    v = -0x1.fb71fp-9f; /* tree 42 node 19 */
+                } else {
+                    v = 0x1.4ef24ep-3f; /* tree 42 node 20 */
+                }
+            }
         }
     } else {
-        if (in[0U] < 8.423466e-1f) { /* tree 42 node 1 */
-            if (in[2U] < 3e0f) { /* tree 42 node 3 */
-                if (in[3U] >= 2.0293846e2f) { /* tree 42 node 7 */
-                    v = -6.640112e-2f; /* tree 42 node 14 */
-                } else {
-                    v = -2.7725628e-1f; /* tree 42 node 13 */
-                }
-            } else {
-                if (in[3U] >= 3.6244147e0f) { /* tree 42 node 8 */
-                    v = -6.714559e-2f; /* tree 42 node 16 */
-                } else {
-                    v = 8.080838e-2f; /* tree 42 node 15 */
-                }
-            }
+        if (timber_is_nan(in[0U]) || (in[0U] < -0x1.0df2b8p+1f)) { /* tree 42 node 2 */
+            v = 0x1.c12fb8p-3f; /* tree 42 node 5 */
         } else {
-            if (in[3U] >= 7.193453e1f) { /* tree 42 node 4 */
-                if (in[1U] >= -4.122465e0f) { /* tree 42 node 10 */
-                    v = 1.635481e-1f; /* tree 42 node 20 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.c334e8p-1f)) { /* tree 42 node 6 */
+                if (in[0U] < -0x1.5b467ap-1f) { /* tree 42 node 11 */
+                    v = -0x1.164e7cp-6f; /* tree 42 node 21 */
                 } else {
-                    v = -3.8714986e-3f; /* tree 42 node 19 */
+                    v = 0x1.73cc88p-4f; /* tree 42 node 22 */
                 }
             } else {
-                if (in[3U] >= 6.0991333e1f) { /* tree 42 node 9 */
-                    v = -2.816407e-1f; /* tree 42 node 18 */
+                if (in[0U] < 0x1.5976ecp-3f) { /* tree 42 node 12 */
+                    v = -0x1.62ccb4p-4f; /* tree 42 node 23 */
                 } else {
-                    v = 3.5962656e-3f; /* tree 42 node 17 */
+                    v = 0x1.2d9c5p-5f; /* tree 42 node 24 */
                 }
             }
         }
@@ -2851,51 +2864,51 @@ static timber_float32_t timber_tree_42(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_43(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 2.5231477e2f) { /* tree 43 node 0 */
-        if (in[1U] < -3.0893354e0f) { /* tree 43 node 2 */
-            v = -5.515899e-2f; /* tree 43 node 5 */
-        } else {
-            if (in[5U] >= -5.507333e-1f) { /* tree 43 node 6 */
-                if (in[4U] >= 2.646838e-1f) { /* tree 43 node 12 */
-                    v = -1.2714112e-1f; /* tree 43 node 24 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 43 node 0 */
+        if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.8p+1f)) { /* tree 43 node 1 */
+            if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.0dd944p+2f)) { /* tree 43 node 3 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.5cc29ap+7f)) { /* tree 43 node 7 */
+                    v = -0x1.4243eep-6f; /* tree 43 node 13 */
                 } else {
-                    v = 1.3161656e-1f; /* tree 43 node 23 */
+                    v = 0x1.e42d94p-3f; /* tree 43 node 14 */
                 }
             } else {
-                if (in[4U] >= -7.847863e-1f) { /* tree 43 node 11 */
-                    v = 2.530557e-1f; /* tree 43 node 22 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.a8bbc8p+0f)) { /* tree 43 node 8 */
+                    v = -0x1.79cf18p-4f; /* tree 43 node 15 */
                 } else {
-                    v = 3.42359e-2f; /* tree 43 node 21 */
+                    v = 0x1.675d6cp-3f; /* tree 43 node 16 */
+                }
+            }
+        } else {
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.c02688p+0f)) { /* tree 43 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] < 0x1.8f2b12p+0f)) { /* tree 43 node 9 */
+                    v = 0x1.310592p-10f; /* tree 43 node 17 */
+                } else {
+                    v = -0x1.aeb28cp-3f; /* tree 43 node 18 */
+                }
+            } else {
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.afaa6cp+5f)) { /* tree 43 node 10 */
+                    v = -0x1.5ab14p-6f; /* tree 43 node 19 */
+                } else {
+                    v = 0x1.084f5cp-3f; /* tree 43 node 20 */
                 }
             }
         }
     } else {
-        if (in[2U] < 3e0f) { /* tree 43 node 1 */
-            if (in[1U] < -4.216386e0f) { /* tree 43 node 3 */
-                if (in[3U] < 1.7438008e2f) { /* tree 43 node 7 */
-                    v = -1.9669516e-2f; /* tree 43 node 13 */
-                } else {
-                    v = 2.3641506e-1f; /* tree 43 node 14 */
-                }
-            } else {
-                if (in[4U] >= 1.6591153e0f) { /* tree 43 node 8 */
-                    v = 1.7547116e-1f; /* tree 43 node 16 */
-                } else {
-                    v = -9.2238516e-2f; /* tree 43 node 15 */
-                }
-            }
+        if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.8b6f58p+1f)) { /* tree 43 node 2 */
+            v = -0x1.c3dccap-5f; /* tree 43 node 5 */
         } else {
-            if (in[1U] >= 1.7505879e0f) { /* tree 43 node 4 */
-                if (in[3U] < 5.3958214e1f) { /* tree 43 node 10 */
-                    v = -2.1160424e-2f; /* tree 43 node 19 */
+            if (timber_is_nan(in[5U]) || (in[5U] < -0x1.19f9b8p-1f)) { /* tree 43 node 6 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.91cf82p-1f)) { /* tree 43 node 11 */
+                    v = 0x1.1875e2p-5f; /* tree 43 node 21 */
                 } else {
-                    v = 1.2905762e-1f; /* tree 43 node 20 */
+                    v = 0x1.032108p-2f; /* tree 43 node 22 */
                 }
             } else {
-                if (in[1U] >= 1.559251e0f) { /* tree 43 node 9 */
-                    v = -2.1030149e-1f; /* tree 43 node 18 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.0f0946p-2f)) { /* tree 43 node 12 */
+                    v = 0x1.0d8cfcp-3f; /* tree 43 node 23 */
                 } else {
-                    v = 1.1635657e-3f; /* tree 43 node 17 */
+                    v = -0x1.04629p-3f; /* tree 43 node 24 */
                 }
             }
         }
@@ -2907,59 +2920,59 @@ static timber_float32_t timber_tree_43(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_44(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[4U] >= 6.8045825e-1f) { /* tree 44 node 0 */
-        if (in[0U] >= 1.1030929e0f) { /* tree 44 node 2 */
-            if (in[3U] < 1.8056475e1f) { /* tree 44 node 6 */
-                v = -3.0238137e-2f; /* tree 44 node 13 */
-            } else {
-                if (in[3U] < 2.8174744e2f) { /* tree 44 node 14 */
-                    v = 4.0082455e-1f; /* tree 44 node 27 */
+    if (timber_is_nan(in[4U]) || (in[4U] < 0x1.5c6506p-1f)) { /* tree 44 node 0 */
+        if (timber_is_nan(in[0U]) || (in[0U] < 0x1.f19f46p-1f)) { /* tree 44 node 1 */
+            if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.60b278p-1f)) { /* tree 44 node 3 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.f0a224p+1f)) { /* tree 44 node 7 */
+                    v = -0x1.bf2fp-4f; /* tree 44 node 15 */
                 } else {
-                    v = 1.1788993e-1f; /* tree 44 node 28 */
+                    v = 0x1.ec34a6p-4f; /* tree 44 node 16 */
+                }
+            } else {
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.e6a6ep-2f)) { /* tree 44 node 8 */
+                    v = -0x1.f88392p-9f; /* tree 44 node 17 */
+                } else {
+                    v = -0x1.2b1e48p-3f; /* tree 44 node 18 */
                 }
             }
         } else {
-            if (in[3U] >= 2.1619556e0f) { /* tree 44 node 5 */
-                if (in[2U] >= 5e0f) { /* tree 44 node 12 */
-                    v = 1.0443946e-1f; /* tree 44 node 26 */
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.680c8p+7f)) { /* tree 44 node 4 */
+                if (in[3U] < 0x1.7f4126p+3f) { /* tree 44 node 9 */
+                    v = 0x1.896caap-6f; /* tree 44 node 19 */
                 } else {
-                    v = -2.6568292e-2f; /* tree 44 node 25 */
+                    v = -0x1.6efc5p-3f; /* tree 44 node 20 */
                 }
             } else {
-                if (in[4U] < 8.9538336e-1f) { /* tree 44 node 11 */
-                    v = 7.293932e-2f; /* tree 44 node 23 */
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.666404p+0f)) { /* tree 44 node 10 */
+                    v = -0x1.fc441ep-4f; /* tree 44 node 21 */
                 } else {
-                    v = -2.1279074e-1f; /* tree 44 node 24 */
+                    v = 0x1.41420cp-3f; /* tree 44 node 22 */
                 }
             }
         }
     } else {
-        if (in[0U] >= 9.719183e-1f) { /* tree 44 node 1 */
-            if (in[3U] < 1.8002441e2f) { /* tree 44 node 4 */
-                if (in[3U] < 1.1976703e1f) { /* tree 44 node 9 */
-                    v = 2.4012724e-2f; /* tree 44 node 19 */
+        if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1a644cp+0f)) { /* tree 44 node 2 */
+            if (timber_is_nan(in[3U]) || (in[3U] < 0x1.14baf6p+1f)) { /* tree 44 node 5 */
+                if (in[4U] < 0x1.ca6fbp-1f) { /* tree 44 node 11 */
+                    v = 0x1.2ac26cp-4f; /* tree 44 node 23 */
                 } else {
-                    v = -1.7919219e-1f; /* tree 44 node 20 */
+                    v = -0x1.b3cba2p-3f; /* tree 44 node 24 */
                 }
             } else {
-                if (in[1U] < -1.3999636e0f) { /* tree 44 node 10 */
-                    v = -1.240884e-1f; /* tree 44 node 21 */
+                if (timber_is_nan(in[2U]) || (in[2U] < 0x1.4p+2f)) { /* tree 44 node 12 */
+                    v = -0x1.b34b7ep-6f; /* tree 44 node 25 */
                 } else {
-                    v = 1.5686426e-1f; /* tree 44 node 22 */
+                    v = 0x1.abc8b6p-4f; /* tree 44 node 26 */
                 }
             }
         } else {
-            if (in[4U] < -6.888616e-1f) { /* tree 44 node 3 */
-                if (in[1U] < -3.8799481e0f) { /* tree 44 node 7 */
-                    v = -1.0917568e-1f; /* tree 44 node 15 */
-                } else {
-                    v = 1.201674e-1f; /* tree 44 node 16 */
-                }
+            if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.20e752p+4f)) { /* tree 44 node 6 */
+                v = -0x1.ef6bfp-6f; /* tree 44 node 13 */
             } else {
-                if (in[4U] >= 4.7524595e-1f) { /* tree 44 node 8 */
-                    v = -1.4605385e-1f; /* tree 44 node 18 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.19bf58p+8f)) { /* tree 44 node 14 */
+                    v = 0x1.9a71cp-2f; /* tree 44 node 27 */
                 } else {
-                    v = -3.849136e-3f; /* tree 44 node 17 */
+                    v = 0x1.e2e08ep-4f; /* tree 44 node 28 */
                 }
             }
         }
@@ -2971,41 +2984,41 @@ static timber_float32_t timber_tree_44(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_45(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[0U] >= 2.2484782e0f) { /* tree 45 node 0 */
-        if (in[3U] < 9.102702e1f) { /* tree 45 node 2 */
-            v = -1.9434369e-1f; /* tree 45 node 5 */
+    if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1fce22p+1f)) { /* tree 45 node 0 */
+        if (timber_is_nan(in[1U]) || (in[1U] < 0x1.0cf81ep+0f)) { /* tree 45 node 1 */
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.af480ep-1f)) { /* tree 45 node 3 */
+                if (timber_is_nan(in[4U]) || (in[4U] < -0x1.f6a7ecp+0f)) { /* tree 45 node 7 */
+                    v = -0x1.dbc64ap-3f; /* tree 45 node 11 */
+                } else {
+                    v = -0x1.71f916p-6f; /* tree 45 node 12 */
+                }
+            } else {
+                if ((!timber_is_nan(in[1U])) && (in[1U] < -0x1.d20136p+1f)) { /* tree 45 node 8 */
+                    v = 0x1.bdd3a4p-4f; /* tree 45 node 13 */
+                } else {
+                    v = -0x1.76990ep-10f; /* tree 45 node 14 */
+                }
+            }
         } else {
-            v = -1.6583437e-2f; /* tree 45 node 6 */
+            if (in[1U] < 0x1.589012p+0f) { /* tree 45 node 4 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.f7ac8p-2f)) { /* tree 45 node 9 */
+                    v = 0x1.e2cb32p-3f; /* tree 45 node 15 */
+                } else {
+                    v = -0x1.8ee7c6p-15f; /* tree 45 node 16 */
+                }
+            } else {
+                if (in[1U] < 0x1.c02688p+0f) { /* tree 45 node 10 */
+                    v = -0x1.6b287ap-4f; /* tree 45 node 17 */
+                } else {
+                    v = 0x1.70f8ep-5f; /* tree 45 node 18 */
+                }
+            }
         }
     } else {
-        if (in[1U] >= 1.050661e0f) { /* tree 45 node 1 */
-            if (in[1U] < 1.3459483e0f) { /* tree 45 node 4 */
-                if (in[4U] >= 4.9186897e-1f) { /* tree 45 node 9 */
-                    v = -4.7553225e-5f; /* tree 45 node 16 */
-                } else {
-                    v = 2.3573913e-1f; /* tree 45 node 15 */
-                }
-            } else {
-                if (in[1U] < 1.7505879e0f) { /* tree 45 node 10 */
-                    v = -8.866165e-2f; /* tree 45 node 17 */
-                } else {
-                    v = 4.5040548e-2f; /* tree 45 node 18 */
-                }
-            }
+        if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.6c1bacp+6f)) { /* tree 45 node 2 */
+            v = -0x1.8e041p-3f; /* tree 45 node 5 */
         } else {
-            if (in[0U] < 8.423466e-1f) { /* tree 45 node 3 */
-                if (in[4U] >= -1.9634998e0f) { /* tree 45 node 7 */
-                    v = -2.258136e-2f; /* tree 45 node 12 */
-                } else {
-                    v = -2.323118e-1f; /* tree 45 node 11 */
-                }
-            } else {
-                if (in[1U] < -3.640662e0f) { /* tree 45 node 8 */
-                    v = 1.08844414e-1f; /* tree 45 node 13 */
-                } else {
-                    v = -1.4289775e-3f; /* tree 45 node 14 */
-                }
-            }
+            v = -0x1.0fb3fap-6f; /* tree 45 node 6 */
         }
     }
     return v;
@@ -3015,59 +3028,59 @@ static timber_float32_t timber_tree_45(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_46(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[0U] < -5.235127e-1f) { /* tree 46 node 0 */
-        if (in[5U] >= 1.2054442e0f) { /* tree 46 node 1 */
-            if (in[4U] >= 4.034806e-1f) { /* tree 46 node 4 */
-                if (in[5U] < 3.7578752e0f) { /* tree 46 node 10 */
-                    v = -1.8468462e-1f; /* tree 46 node 19 */
+    if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.0c09dcp-1f)) { /* tree 46 node 0 */
+        if (timber_is_nan(in[5U]) || (in[5U] < 0x1.3497fep+0f)) { /* tree 46 node 1 */
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.85b62ap+0f)) { /* tree 46 node 3 */
+                if (timber_is_nan(in[5U]) || (in[5U] < -0x1.e0777p-3f)) { /* tree 46 node 7 */
+                    v = -0x1.399deep-4f; /* tree 46 node 15 */
                 } else {
-                    v = -4.701207e-2f; /* tree 46 node 20 */
+                    v = -0x1.ec7f92p-3f; /* tree 46 node 16 */
                 }
             } else {
-                if (in[1U] >= -2.262541e0f) { /* tree 46 node 9 */
-                    v = 1.6855574e-1f; /* tree 46 node 18 */
-                } else {
-                    v = -7.131128e-2f; /* tree 46 node 17 */
-                }
+                v = 0x1.1e776p-3f; /* tree 46 node 8 */
             }
         } else {
-            if (in[4U] >= 1.5223109e0f) { /* tree 46 node 3 */
-                v = 1.3987613e-1f; /* tree 46 node 8 */
-            } else {
-                if (in[5U] >= -2.3460281e-1f) { /* tree 46 node 7 */
-                    v = -2.404777e-1f; /* tree 46 node 16 */
+            if (timber_is_nan(in[4U]) || (in[4U] < 0x1.9d2a04p-2f)) { /* tree 46 node 4 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.219af2p+1f)) { /* tree 46 node 9 */
+                    v = -0x1.24174cp-4f; /* tree 46 node 17 */
                 } else {
-                    v = -7.656663e-2f; /* tree 46 node 15 */
+                    v = 0x1.5933cp-3f; /* tree 46 node 18 */
+                }
+            } else {
+                if (in[5U] < 0x1.e1020ep+1f) { /* tree 46 node 10 */
+                    v = -0x1.7a3beep-3f; /* tree 46 node 19 */
+                } else {
+                    v = -0x1.811f74p-5f; /* tree 46 node 20 */
                 }
             }
         }
     } else {
-        if (in[1U] >= -1.3006878e0f) { /* tree 46 node 2 */
-            if (in[4U] >= -1.1862136e0f) { /* tree 46 node 6 */
-                if (in[3U] < 1.0892725e1f) { /* tree 46 node 14 */
-                    v = -7.340915e-2f; /* tree 46 node 27 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.4cf9ep+0f)) { /* tree 46 node 2 */
+            if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.f544e2p+1f)) { /* tree 46 node 5 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.3a3464p-1f)) { /* tree 46 node 11 */
+                    v = 0x1.82612ap-5f; /* tree 46 node 21 */
                 } else {
-                    v = 1.3989854e-1f; /* tree 46 node 28 */
+                    v = -0x1.ab5a1ap-5f; /* tree 46 node 22 */
                 }
             } else {
-                if (in[5U] < 1.8612844e0f) { /* tree 46 node 13 */
-                    v = 3.8294815e-2f; /* tree 46 node 25 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.05ef12p-1f)) { /* tree 46 node 12 */
+                    v = -0x1.625c88p-4f; /* tree 46 node 23 */
                 } else {
-                    v = -1.19521104e-1f; /* tree 46 node 26 */
+                    v = 0x1.2a7f0cp-4f; /* tree 46 node 24 */
                 }
             }
         } else {
-            if (in[5U] < 3.9161646e0f) { /* tree 46 node 5 */
-                if (in[4U] < -6.1368096e-1f) { /* tree 46 node 11 */
-                    v = 4.7165472e-2f; /* tree 46 node 21 */
+            if (timber_is_nan(in[4U]) || (in[4U] < -0x1.2fabb2p+0f)) { /* tree 46 node 6 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.dc7d22p+0f)) { /* tree 46 node 13 */
+                    v = 0x1.39b60cp-5f; /* tree 46 node 25 */
                 } else {
-                    v = -5.2166987e-2f; /* tree 46 node 22 */
+                    v = -0x1.e98ef6p-4f; /* tree 46 node 26 */
                 }
             } else {
-                if (in[4U] < -5.115896e-1f) { /* tree 46 node 12 */
-                    v = -8.6514026e-2f; /* tree 46 node 23 */
+                if ((!timber_is_nan(in[3U])) && (in[3U] < 0x1.5c9134p+3f)) { /* tree 46 node 14 */
+                    v = -0x1.2caf12p-4f; /* tree 46 node 27 */
                 } else {
-                    v = 7.287507e-2f; /* tree 46 node 24 */
+                    v = 0x1.1e832p-3f; /* tree 46 node 28 */
                 }
             }
         }
@@ -3079,63 +3092,63 @@ static timber_float32_t timber_tree_46(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_47(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[0U] < -4.177251e-2f) { /* tree 47 node 0 */
-        if (in[4U] < -3.175761e-1f) { /* tree 47 node 1 */
-            if (in[2U] < 7e0f) { /* tree 47 node 3 */
-                if (in[5U] < -1.3643157e0f) { /* tree 47 node 7 */
-                    v = 9.506086e-2f; /* tree 47 node 15 */
+    if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.56334ep-5f)) { /* tree 47 node 0 */
+        if ((!timber_is_nan(in[4U])) && (in[4U] < -0x1.4532acp-2f)) { /* tree 47 node 1 */
+            if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1.cp+2f)) { /* tree 47 node 3 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.5d43ccp+0f)) { /* tree 47 node 7 */
+                    v = 0x1.855e8ap-4f; /* tree 47 node 15 */
                 } else {
-                    v = -1.0905374e-1f; /* tree 47 node 16 */
+                    v = -0x1.beaf22p-4f; /* tree 47 node 16 */
                 }
             } else {
-                if (in[1U] >= -2.262541e0f) { /* tree 47 node 8 */
-                    v = 2.1052752e-1f; /* tree 47 node 18 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.219af2p+1f)) { /* tree 47 node 8 */
+                    v = -0x1.72e89p-4f; /* tree 47 node 17 */
                 } else {
-                    v = -9.055382e-2f; /* tree 47 node 17 */
+                    v = 0x1.af290ep-3f; /* tree 47 node 18 */
                 }
             }
         } else {
-            if (in[1U] >= 8.860644e-1f) { /* tree 47 node 4 */
-                if (in[4U] >= 1.5223109e0f) { /* tree 47 node 10 */
-                    v = 1.926489e-1f; /* tree 47 node 22 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.c5aa3cp-1f)) { /* tree 47 node 4 */
+                if (timber_is_nan(in[3U]) || (in[3U] < 0x1.dce87ap+7f)) { /* tree 47 node 9 */
+                    v = -0x1.dba0f6p-3f; /* tree 47 node 19 */
                 } else {
-                    v = -2.7141348e-2f; /* tree 47 node 21 */
+                    v = 0x1.d9a9ep-6f; /* tree 47 node 20 */
                 }
             } else {
-                if (in[3U] >= 2.3845406e2f) { /* tree 47 node 9 */
-                    v = 2.891013e-2f; /* tree 47 node 20 */
+                if (timber_is_nan(in[4U]) || (in[4U] < 0x1.85b62ap+0f)) { /* tree 47 node 10 */
+                    v = -0x1.bcaf1p-6f; /* tree 47 node 21 */
                 } else {
-                    v = -2.322406e-1f; /* tree 47 node 19 */
+                    v = 0x1.8a8b82p-3f; /* tree 47 node 22 */
                 }
             }
         }
     } else {
-        if (in[4U] >= -1.2219607e-1f) { /* tree 47 node 2 */
-            if (in[5U] < 1.8612844e0f) { /* tree 47 node 6 */
-                if (in[5U] < 1.2054442e0f) { /* tree 47 node 13 */
-                    v = 1.5824737e-2f; /* tree 47 node 27 */
+        if (timber_is_nan(in[4U]) || (in[4U] < -0x1.f483dep-4f)) { /* tree 47 node 2 */
+            if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.ffc89ep+0f)) { /* tree 47 node 5 */
+                if (timber_is_nan(in[0U]) || (in[0U] < 0x1.5adc1cp-1f)) { /* tree 47 node 11 */
+                    v = 0x1.c3cf4p-4f; /* tree 47 node 23 */
                 } else {
-                    v = -2.2363104e-1f; /* tree 47 node 28 */
+                    v = -0x1.ca9a12p-5f; /* tree 47 node 24 */
                 }
             } else {
-                if (in[2U] < 2e0f) { /* tree 47 node 14 */
-                    v = -5.9031945e-2f; /* tree 47 node 29 */
+                if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.0b821cp+2f)) { /* tree 47 node 12 */
+                    v = -0x1.39af54p-3f; /* tree 47 node 25 */
                 } else {
-                    v = 1.6292031e-1f; /* tree 47 node 30 */
+                    v = -0x1.3a8672p-6f; /* tree 47 node 26 */
                 }
             }
         } else {
-            if (in[5U] < 1.9991549e0f) { /* tree 47 node 5 */
-                if (in[0U] >= 6.7746055e-1f) { /* tree 47 node 11 */
-                    v = -5.598167e-2f; /* tree 47 node 24 */
+            if ((!timber_is_nan(in[5U])) && (in[5U] < 0x1.dc7d22p+0f)) { /* tree 47 node 6 */
+                if (in[5U] < 0x1.3497fep+0f) { /* tree 47 node 13 */
+                    v = 0x1.0345c2p-6f; /* tree 47 node 27 */
                 } else {
-                    v = 1.1030507e-1f; /* tree 47 node 23 */
+                    v = -0x1.c9ff12p-3f; /* tree 47 node 28 */
                 }
             } else {
-                if (in[5U] < 4.1798162e0f) { /* tree 47 node 12 */
-                    v = -1.5316644e-1f; /* tree 47 node 25 */
+                if ((!timber_is_nan(in[2U])) && (in[2U] < 0x1p+1f)) { /* tree 47 node 14 */
+                    v = -0x1.e396f6p-5f; /* tree 47 node 29 */
                 } else {
-                    v = -1.9197093e-2f; /* tree 47 node 26 */
+                    v = 0x1.4da92ap-3f; /* tree 47 node 30 */
                 }
             }
         }
@@ -3147,55 +3160,55 @@ static timber_float32_t timber_tree_47(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_48(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[2U] >= 9e0f) { /* tree 48 node 0 */
-        if (in[1U] >= -3.640662e0f) { /* tree 48 node 2 */
-            if (in[0U] >= -5.491292e-1f) { /* tree 48 node 6 */
-                if (in[5U] < -1.9745163e0f) { /* tree 48 node 14 */
-                    v = 2.2121372e-3f; /* tree 48 node 25 */
+    if (timber_is_nan(in[2U]) || (in[2U] < 0x1.2p+3f)) { /* tree 48 node 0 */
+        if (timber_is_nan(in[4U]) || (in[4U] < 0x1.c25724p+0f)) { /* tree 48 node 1 */
+            if (timber_is_nan(in[1U]) || (in[1U] < 0x1.0cf81ep+0f)) { /* tree 48 node 3 */
+                if (timber_is_nan(in[5U]) || (in[5U] < 0x1.3497fep+0f)) { /* tree 48 node 7 */
+                    v = -0x1.3c27dp-8f; /* tree 48 node 15 */
                 } else {
-                    v = 2.3883504e-1f; /* tree 48 node 26 */
+                    v = -0x1.57dbb6p-4f; /* tree 48 node 16 */
                 }
             } else {
-                if (in[4U] < 2.2575906e-1f) { /* tree 48 node 13 */
-                    v = 1.0620674e-1f; /* tree 48 node 23 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.9b514ap-3f)) { /* tree 48 node 8 */
+                    v = -0x1.c2a72p-7f; /* tree 48 node 17 */
                 } else {
-                    v = -1.1741099e-1f; /* tree 48 node 24 */
+                    v = 0x1.87c51ep-4f; /* tree 48 node 18 */
                 }
             }
         } else {
-            if (in[5U] >= -3.8261623e0f) { /* tree 48 node 5 */
-                if (in[1U] >= -4.924702e0f) { /* tree 48 node 12 */
-                    v = -1.3398337e-1f; /* tree 48 node 22 */
-                } else {
-                    v = 1.0186616e-1f; /* tree 48 node 21 */
-                }
+            if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.dbe498p-3f)) { /* tree 48 node 4 */
+                v = 0x1.8f0f28p-6f; /* tree 48 node 9 */
             } else {
-                if (in[4U] < 3.0507946e-1f) { /* tree 48 node 11 */
-                    v = -2.4872103e-1f; /* tree 48 node 19 */
-                } else {
-                    v = 3.0933877e-2f; /* tree 48 node 20 */
-                }
+                v = 0x1.89fd42p-3f; /* tree 48 node 10 */
             }
         }
     } else {
-        if (in[4U] >= 1.7591422e0f) { /* tree 48 node 1 */
-            if (in[0U] < 2.323696e-1f) { /* tree 48 node 4 */
-                v = 2.435664e-2f; /* tree 48 node 9 */
-            } else {
-                v = 1.9237758e-1f; /* tree 48 node 10 */
-            }
-        } else {
-            if (in[1U] >= 1.050661e0f) { /* tree 48 node 3 */
-                if (in[0U] < 2.0083864e-1f) { /* tree 48 node 8 */
-                    v = -1.3752833e-2f; /* tree 48 node 17 */
+        if (timber_is_nan(in[1U]) || (in[1U] < -0x1.d20136p+1f)) { /* tree 48 node 2 */
+            if (timber_is_nan(in[5U]) || (in[5U] < -0x1.e9bfbp+1f)) { /* tree 48 node 5 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.3866cp-2f)) { /* tree 48 node 11 */
+                    v = -0x1.fd6174p-3f; /* tree 48 node 19 */
                 } else {
-                    v = 9.564697e-2f; /* tree 48 node 18 */
+                    v = 0x1.fad216p-6f; /* tree 48 node 20 */
                 }
             } else {
-                if (in[5U] >= 1.2054442e0f) { /* tree 48 node 7 */
-                    v = -8.394977e-2f; /* tree 48 node 16 */
+                if (timber_is_nan(in[1U]) || (in[1U] < -0x1.3b2e52p+2f)) { /* tree 48 node 12 */
+                    v = 0x1.a13e6ap-4f; /* tree 48 node 21 */
                 } else {
-                    v = -4.8241504e-3f; /* tree 48 node 15 */
+                    v = -0x1.1265ep-3f; /* tree 48 node 22 */
+                }
+            }
+        } else {
+            if (timber_is_nan(in[0U]) || (in[0U] < -0x1.192776p-1f)) { /* tree 48 node 6 */
+                if ((!timber_is_nan(in[4U])) && (in[4U] < 0x1.ce5ac4p-3f)) { /* tree 48 node 13 */
+                    v = 0x1.b305d6p-4f; /* tree 48 node 23 */
+                } else {
+                    v = -0x1.e0ea58p-4f; /* tree 48 node 24 */
+                }
+            } else {
+                if ((!timber_is_nan(in[5U])) && (in[5U] < -0x1.f979e6p+0f)) { /* tree 48 node 14 */
+                    v = 0x1.21f302p-9f; /* tree 48 node 25 */
+                } else {
+                    v = 0x1.e92258p-3f; /* tree 48 node 26 */
                 }
             }
         }
@@ -3207,36 +3220,36 @@ static timber_float32_t timber_tree_48(const timber_float32_t in[TIMBER_N_FEATUR
 static timber_float32_t timber_tree_49(const timber_float32_t in[TIMBER_N_FEATURES])
 {
     timber_float32_t v;
-    if (in[3U] >= 2.5231477e2f) { /* tree 49 node 0 */
-        if (in[4U] >= -9.32166e-1f) { /* tree 49 node 2 */
-            if (in[0U] >= 4.4102457e-1f) { /* tree 49 node 6 */
-                v = -1.1071195e-2f; /* tree 49 node 12 */
-            } else {
-                if (in[0U] < -6.662784e-2f) { /* tree 49 node 11 */
-                    v = 7.230841e-2f; /* tree 49 node 15 */
+    if (timber_is_nan(in[3U]) || (in[3U] < 0x1.f8a12ap+7f)) { /* tree 49 node 0 */
+        if (timber_is_nan(in[3U]) || (in[3U] < 0x1.e45f4ap+7f)) { /* tree 49 node 1 */
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.1fce22p+1f)) { /* tree 49 node 3 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < 0x1.67c83cp-2f)) { /* tree 49 node 7 */
+                    v = -0x1.bbc06cp-6f; /* tree 49 node 13 */
                 } else {
-                    v = 2.2077064e-1f; /* tree 49 node 16 */
+                    v = 0x1.2c8d54p-6f; /* tree 49 node 14 */
                 }
+            } else {
+                v = -0x1.2d46f2p-3f; /* tree 49 node 8 */
             }
         } else {
-            if (in[1U] >= -2.6780248e0f) { /* tree 49 node 5 */
-                v = 8.203882e-2f; /* tree 49 node 10 */
-            } else {
-                v = -1.6259575e-1f; /* tree 49 node 9 */
-            }
+            v = -0x1.a5ad68p-3f; /* tree 49 node 4 */
         }
     } else {
-        if (in[3U] >= 2.4218611e2f) { /* tree 49 node 1 */
-            v = -2.0589715e-1f; /* tree 49 node 4 */
-        } else {
-            if (in[0U] >= 2.2484782e0f) { /* tree 49 node 3 */
-                v = -1.4710797e-1f; /* tree 49 node 8 */
+        if (timber_is_nan(in[4U]) || (in[4U] < -0x1.dd44dcp-1f)) { /* tree 49 node 2 */
+            if (timber_is_nan(in[1U]) || (in[1U] < -0x1.56c984p+1f)) { /* tree 49 node 5 */
+                v = -0x1.4cffp-3f; /* tree 49 node 9 */
             } else {
-                if (in[0U] < 3.5134977e-1f) { /* tree 49 node 7 */
-                    v = -2.7084451e-2f; /* tree 49 node 13 */
+                v = 0x1.5007fp-4f; /* tree 49 node 10 */
+            }
+        } else {
+            if (timber_is_nan(in[0U]) || (in[0U] < 0x1.c39bf2p-2f)) { /* tree 49 node 6 */
+                if ((!timber_is_nan(in[0U])) && (in[0U] < -0x1.10e85ap-4f)) { /* tree 49 node 11 */
+                    v = 0x1.282cdep-4f; /* tree 49 node 15 */
                 } else {
-                    v = 1.8344242e-2f; /* tree 49 node 14 */
+                    v = 0x1.c42366p-3f; /* tree 49 node 16 */
                 }
+            } else {
+                v = -0x1.6ac7eap-7f; /* tree 49 node 12 */
             }
         }
     }

@@ -10,5 +10,5 @@
 
 /* Initial value of each group's sum (margin space). */
 const timber_float32_t timber_base_score[1U] = {
-    2.000066e-2f /* group 0 */
+    0x1.47b0dap-6f /* group 0 */
 };

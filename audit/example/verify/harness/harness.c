@@ -8,6 +8,14 @@
  * the model used (measured by painting the stack below the caller's frame
  * before each call and scanning it afterwards):
  *     S <peak bytes> <painted bytes>
+ * A single-row call that raised the invalid or divide-by-zero exception
+ * prints, after its R line,
+ *     E <row> <flags>
+ * and after all calls the flags raised by the single-row calls and by the
+ * batch calls (1 invalid, 2 divide-by-zero, 4 overflow, 8 underflow,
+ * 16 inexact; hex), or `G -` on a target whose FPU flags cannot be read
+ * (soft float):
+ *     G <single flags> <batch flags>
  * and finally a running FNV-1a hash over all output bits and the row count:
  *     H <fnv1a-32> <rows>
  * Built with TIMBER_HARNESS_BATCH (the model has the batch API), it then
@@ -104,6 +112,109 @@ static uint32_t fnv1a_word(uint32_t hash, uint32_t bits)
     return hash;
 }
 
+/* Floating-point exception flags: the cumulative status bits of the
+ * target's FPU, read directly (no <fenv.h>, no libm), mapped to
+ *     1 invalid, 2 divide-by-zero, 4 overflow, 8 underflow, 16 inexact.
+ * Soft-float targets have no flags to read (FP_READABLE 0). */
+#define FP_INVALID 1u
+#define FP_DIVZERO 2u
+#define FP_FORBIDDEN (FP_INVALID | FP_DIVZERO)
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE2_MATH__))
+#define FP_READABLE 1
+static uint32_t fp_flags(void)
+{
+    /* MXCSR: IE 0x01, (DE 0x02), ZE 0x04, OE 0x08, UE 0x10, PE 0x20 */
+    uint32_t m = __builtin_ia32_stmxcsr();
+    return (m & 1u) | ((m >> 1) & 0x1eu);
+}
+static void fp_clear(void)
+{
+    __builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() & ~0x3fu);
+}
+#elif defined(__aarch64__)
+#define FP_READABLE 1
+static uint32_t fp_flags(void)
+{
+    /* FPSR: IOC 0x01, DZC 0x02, OFC 0x04, UFC 0x08, IXC 0x10 */
+    uint64_t v;
+    __asm__ volatile("mrs %0, fpsr" : "=r"(v) : : "memory");
+    return (uint32_t)v & 0x1fu;
+}
+static void fp_clear(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, fpsr" : "=r"(v) : : "memory");
+    v &= ~(uint64_t)0x9fu;
+    __asm__ volatile("msr fpsr, %0" : : "r"(v) : "memory");
+}
+#elif defined(__arm__) && defined(__ARM_FP)
+#define FP_READABLE 1
+static uint32_t fp_flags(void)
+{
+    /* FPSCR: IOC 0x01, DZC 0x02, OFC 0x04, UFC 0x08, IXC 0x10 */
+    uint32_t v;
+    __asm__ volatile("vmrs %0, fpscr" : "=r"(v) : : "memory");
+    return v & 0x1fu;
+}
+static void fp_clear(void)
+{
+    uint32_t v;
+    __asm__ volatile("vmrs %0, fpscr" : "=r"(v) : : "memory");
+    v &= ~0x9fu;
+    __asm__ volatile("vmsr fpscr, %0" : : "r"(v) : "memory");
+}
+#elif defined(__riscv) && defined(__riscv_flen)
+#define FP_READABLE 1
+static uint32_t fp_flags(void)
+{
+    /* fflags: NX 0x01, UF 0x02, OF 0x04, DZ 0x08, NV 0x10 */
+    unsigned long v;
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrr %0, fflags\n.option pop"
+                     : "=r"(v)
+                     :
+                     : "memory");
+    return (((uint32_t)v >> 4) & 1u) | (((uint32_t)v >> 2) & 2u) | ((uint32_t)v & 4u) |
+           (((uint32_t)v << 2) & 8u) | (((uint32_t)v << 4) & 16u);
+}
+static void fp_clear(void)
+{
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrw fflags, zero\n.option pop"
+                     :
+                     :
+                     : "memory");
+}
+#elif defined(__powerpc__) && !defined(_SOFT_FLOAT) && !defined(__NO_FPRS__)
+#define FP_READABLE 1
+static uint32_t ppc_fpscr(void)
+{
+    double d;
+    uint64_t u;
+    __asm__ volatile("mffs %0" : "=f"(d) : : "memory");
+    memcpy(&u, &d, sizeof u);
+    return (uint32_t)u;
+}
+static uint32_t fp_flags(void)
+{
+    /* FPSCR: VX 0x20000000 (any invalid), OX 0x10000000, UX 0x08000000,
+     * ZX 0x04000000, XX 0x02000000 */
+    uint32_t v = ppc_fpscr();
+    return ((v >> 29) & 1u) | ((v >> 25) & 2u) | ((v >> 26) & 4u) | ((v >> 24) & 8u) |
+           ((v >> 21) & 16u);
+}
+static void fp_clear(void)
+{
+    /* FX, OX, UX, ZX, XX and every VX cause bit (VX itself is their OR). */
+    uint64_t u = ppc_fpscr() & ~0x9ff80700u;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    __asm__ volatile("mtfsf 0xff, %0" : : "f"(d) : "memory");
+}
+#else
+#define FP_READABLE 0
+static uint32_t fp_flags(void) { return 0u; }
+static void fp_clear(void) {}
+#endif
+
 #ifdef TIMBER_HARNESS_BATCH
 static uint32_t float_bits(const float *f)
 {
@@ -114,6 +225,9 @@ static uint32_t float_bits(const float *f)
 
 /* timber_infer over every row in blocks of `block` rows, each output
  * compared with the single-row call's (see the file comment). */
+/* The exception flags the batch calls raised, over all passes. */
+static uint32_t fp_batch_flags;
+
 static void batch_pass(uint32_t block)
 {
     const uint32_t n = timber_n_rows;
@@ -129,8 +243,11 @@ static void batch_pass(uint32_t block)
     for (start = 0u; start < n; start += block) {
         uint32_t rows = (n - start < block) ? (n - start) : block;
         uint32_t r;
-        int32_t st = timber_infer(&timber_batch_in[start * (uint32_t)TIMBER_N_FEATURES],
-                                  (size_t)rows, &timber_batch_out[start * n_out]);
+        int32_t st;
+        fp_clear();
+        st = timber_infer(&timber_batch_in[start * (uint32_t)TIMBER_N_FEATURES], (size_t)rows,
+                          &timber_batch_out[start * n_out]);
+        fp_batch_flags |= fp_flags();
         calls++;
         if (st != 0) {
             uint32_t f[3];
@@ -250,6 +367,7 @@ int main(void)
     char line[32 + 9 * TIMBER_N_OUTPUTS];
     uint32_t hash = 2166136261u;
     uint32_t row;
+    uint32_t fp_single_flags = 0u;
     TIMBER_INSTALL_TRAP();
     for (row = 0u; row < timber_n_rows; row++) {
         int32_t st;
@@ -259,11 +377,19 @@ int main(void)
         for (k = 0; k < TIMBER_N_OUTPUTS; k++) {
             out[k] = 0.0f;
         }
+        fp_clear();
 #ifdef TIMBER_STACK_PAINT
         st = measured_call(in, out);
 #else
         st = timber_infer_single(in, out);
 #endif
+        {
+            uint32_t raised = fp_flags();
+            fp_single_flags |= raised;
+            if ((raised & FP_FORBIDDEN) != 0u) {
+                put_line('E', &row, 1, &raised, 1);
+            }
+        }
         *w++ = 'R';
         *w++ = ' ';
         w = put_dec(w, row);
@@ -306,6 +432,20 @@ int main(void)
         *w = '\0';
         fputs(line, stdout);
     }
+#endif
+#if FP_READABLE
+    {
+        uint32_t h[2];
+        h[0] = fp_single_flags;
+#ifdef TIMBER_HARNESS_BATCH
+        h[1] = fp_batch_flags;
+#else
+        h[1] = 0u;
+#endif
+        put_line('G', 0, 0, h, 2);
+    }
+#else
+    fputs("G -\n", stdout);
 #endif
     {
         char *w = line;
