@@ -95,8 +95,7 @@ static timber_float32_t timber_tree_value(const timber_float32_t in[TIMBER_N_FEA
         if (x == x) {
             go_left = (x < node->threshold);
         }
-        const uint32_t next = (uint32_t)node->child + (go_left ? 0U : 1U);
-        node = &timber_nodes[next];
+        node = &timber_nodes[(uint32_t)node->child + (go_left ? 0U : 1U)];
     }
     return node->threshold;
 }
