@@ -376,21 +376,7 @@ fn merge_files(parts: &[Part], order: &[String]) -> Result<BTreeMap<String, Vec<
                 // written when a part traced a bare-metal target): joined
                 // over the parts that hold it, by the same rules.
                 _ if path.ends_with(".json") => {
-                    let values: Vec<(&Part, Json)> = holders
-                        .iter()
-                        .map(|p| {
-                            serde_json::from_slice(&p.files[path])
-                                .map(|v| (*p, v))
-                                .map_err(|e| MergeError::Refused(format!("{}/{path}: {e}", p.name)))
-                        })
-                        .collect::<Result<_, _>>()?;
-                    let refs: Vec<(&Part, &Json)> = values.iter().map(|(p, v)| (*p, v)).collect();
-                    let merged = merge_value("", &refs, order).map_err(|e| {
-                        MergeError::Refused(format!("{path} (held by some parts only): {e}"))
-                    })?;
-                    let bytes = super::seal::json_bytes(&merged)
-                        .map_err(|e| MergeError::Write(format!("serialising {path}: {e}")))?;
-                    out.insert(path.clone(), bytes);
+                    out.insert(path.clone(), merge_json_file(path, &holders, order)?);
                     continue;
                 }
                 _ => {
@@ -422,22 +408,28 @@ fn merge_files(parts: &[Part], order: &[String]) -> Result<BTreeMap<String, Vec<
                 parts[0].name
             )));
         }
-        let values: Vec<(&Part, Json)> = parts
-            .iter()
-            .map(|p| {
-                serde_json::from_slice(&p.files[path])
-                    .map(|v| (p, v))
-                    .map_err(|e| MergeError::Refused(format!("{}/{path}: {e}", p.name)))
-            })
-            .collect::<Result<_, _>>()?;
-        let refs: Vec<(&Part, &Json)> = values.iter().map(|(p, v)| (*p, v)).collect();
-        let merged = merge_value("", &refs, order)
-            .map_err(|e| MergeError::Refused(format!("{path}: {e}")))?;
-        let bytes = super::seal::json_bytes(&merged)
-            .map_err(|e| MergeError::Write(format!("serialising {path}: {e}")))?;
-        out.insert(path.clone(), bytes);
+        let all: Vec<&Part> = parts.iter().collect();
+        out.insert(path.clone(), merge_json_file(path, &all, order)?);
     }
     Ok(out)
+}
+
+/// The bytes of JSON file `path` joined over the parts that hold it
+/// (rule 4, applied from the document's root).
+fn merge_json_file(path: &str, holders: &[&Part], order: &[String]) -> Result<Vec<u8>, MergeError> {
+    let values: Vec<(&Part, Json)> = holders
+        .iter()
+        .map(|p| {
+            serde_json::from_slice(&p.files[path])
+                .map(|v| (*p, v))
+                .map_err(|e| MergeError::Refused(format!("{}/{path}: {e}", p.name)))
+        })
+        .collect::<Result<_, _>>()?;
+    let refs: Vec<(&Part, &Json)> = values.iter().map(|(p, v)| (*p, v)).collect();
+    let merged =
+        merge_value("", &refs, order).map_err(|e| MergeError::Refused(format!("{path}: {e}")))?;
+    super::seal::json_bytes(&merged)
+        .map_err(|e| MergeError::Write(format!("serialising {path}: {e}")))
 }
 
 /// Merge one JSON value the parts hold (rule 4).
